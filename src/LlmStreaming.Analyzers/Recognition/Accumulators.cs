@@ -1,0 +1,168 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.Analyzers.Recognition;
+
+internal enum AccumulatorKind
+{
+    /// <summary><c>sb.Append(…)</c> on a StringBuilder.</summary>
+    StringBuilder,
+
+    /// <summary><c>text += …</c> (or <c>text = text + …</c>) on a string.</summary>
+    String,
+
+    /// <summary><c>list.Add(…)</c> on a collection.</summary>
+    Collection,
+}
+
+/// <summary>A variable, field or property into which a stream loop accumulates the generated output.</summary>
+internal sealed class Accumulator
+{
+    public Accumulator(ISymbol symbol, AccumulatorKind kind, ITypeSymbol type)
+    {
+        Symbol = symbol;
+        Kind = kind;
+        Type = type;
+    }
+
+    public ISymbol Symbol { get; }
+
+    public AccumulatorKind Kind { get; }
+
+    public ITypeSymbol Type { get; }
+
+    public string Name => Symbol.Name;
+}
+
+internal static class Accumulators
+{
+    private static readonly ImmutableHashSet<string> AppendNames = ImmutableHashSet.Create("Append", "AppendLine", "AppendFormat", "Insert");
+    private static readonly ImmutableHashSet<string> AddNames = ImmutableHashSet.Create("Add", "AddRange");
+
+    /// <summary>
+    /// The accumulators a stream loop writes to: StringBuilders appended to, strings concatenated to, and
+    /// collections added to, that are declared outside the loop (a loop-local dies with the iteration).
+    /// </summary>
+    public static ImmutableArray<Accumulator> Find(LlmStreamLoop loop, KnownTypes types)
+    {
+        var found = new Dictionary<ISymbol, Accumulator>(SymbolEqualityComparer.Default);
+        foreach (var node in loop.Body.DescendantsWithinFunction())
+        {
+            switch (node)
+            {
+                case IInvocationOperation { Instance: { } receiver } invocation when AppendNames.Contains(invocation.TargetMethod.Name)
+                    && SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, types.StringBuilder):
+                    Add(found, receiver, AccumulatorKind.StringBuilder, loop);
+                    break;
+
+                case IInvocationOperation { Instance: { } receiver } invocation when AddNames.Contains(invocation.TargetMethod.Name)
+                    && receiver.Type is { } collectionType
+                    && collectionType.GetTypeArgumentOf(types.IEnumerableOfT) is not null
+                    && collectionType.SpecialType != SpecialType.System_String:
+                    Add(found, receiver, AccumulatorKind.Collection, loop);
+                    break;
+
+                case ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add } compound when compound.Target.Type?.SpecialType == SpecialType.System_String:
+                    Add(found, compound.Target, AccumulatorKind.String, loop);
+                    break;
+
+                case ISimpleAssignmentOperation simple when simple.Target.Type?.SpecialType == SpecialType.System_String
+                    && simple.Value.WalkDownConversions() is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } binary
+                    && simple.Target.ReferencedSymbol() is { } target
+                    && SymbolEqualityComparer.Default.Equals(binary.LeftOperand.WalkDownConversions().ReferencedSymbol(), target):
+                    Add(found, simple.Target, AccumulatorKind.String, loop);
+                    break;
+            }
+        }
+
+        return found.Values.ToImmutableArray();
+    }
+
+    private static void Add(Dictionary<ISymbol, Accumulator> found, IOperation target, AccumulatorKind kind, LlmStreamLoop loop)
+    {
+        var symbol = target.WalkDownConversions().ReferencedSymbol();
+        if (symbol is null || found.ContainsKey(symbol) || target.Type is null)
+        {
+            return;
+        }
+
+        if (symbol is ILocalSymbol local && IsDeclaredInside(local, loop.Loop))
+        {
+            return;
+        }
+
+        if (symbol is ILocalSymbol iteration && SymbolEqualityComparer.Default.Equals(iteration, loop.IterationVariable))
+        {
+            return;
+        }
+
+        found.Add(symbol, new Accumulator(symbol, kind, target.Type));
+    }
+
+    /// <summary>True when <paramref name="local"/> is declared inside <paramref name="operation"/>'s syntax.</summary>
+    public static bool IsDeclaredInside(ILocalSymbol local, IOperation operation)
+    {
+        foreach (var reference in local.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree == operation.Syntax.SyntaxTree && operation.Syntax.Span.Contains(reference.Span))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when <paramref name="operation"/> only resets <paramref name="accumulator"/> (Clear, or an assignment not derived from it).</summary>
+    public static bool IsReset(IOperation operation, ISymbol accumulator)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation { Instance: { } receiver, TargetMethod.Name: "Clear" }:
+                return SymbolEqualityComparer.Default.Equals(receiver.WalkDownConversions().ReferencedSymbol(), accumulator);
+            case ISimpleAssignmentOperation assignment:
+                return SymbolEqualityComparer.Default.Equals(assignment.Target.WalkDownConversions().ReferencedSymbol(), accumulator)
+                    && !assignment.Value.References(accumulator);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="region"/> reads <paramref name="accumulator"/> for anything but resetting it
+    /// (returning, storing, logging or attaching it).
+    /// </summary>
+    public static bool IsReadIn(IOperation region, ISymbol accumulator)
+    {
+        foreach (var node in region.DescendantsAndSelf())
+        {
+            if (!SymbolEqualityComparer.Default.Equals(node.ReferencedSymbol(), accumulator) || node is IConversionOperation)
+            {
+                continue;
+            }
+
+            // the reference is the receiver of Clear() or the target of a resetting assignment: not a read
+            var parent = node.Parent;
+            while (parent is IConversionOperation)
+            {
+                parent = parent.Parent;
+            }
+
+            if (parent is IInvocationOperation invocation && invocation.Instance is { } instance && instance.WalkDownConversions() == node && IsReset(invocation, accumulator))
+            {
+                continue;
+            }
+
+            if (parent is ISimpleAssignmentOperation assignment && assignment.Target.WalkDownConversions() == node)
+            {
+                continue;
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,342 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.Analyzers.Recognition;
+
+/// <summary>
+/// Recognises hand-rolled model streams: a loop that reads an HTTP response body line by line (or with SseParser),
+/// matching <c>data:</c> lines (SSE) or parsing each line as JSON (NDJSON), in a method or type that carries a model
+/// signal. A generic SSE client with no model signal is not a model stream.
+/// </summary>
+internal sealed class HandRolledRecognizer
+{
+    private static readonly ImmutableHashSet<string> ReadMethodNames = ImmutableHashSet.Create("ReadLineAsync", "ReadLine");
+    private static readonly ImmutableHashSet<string> SseEnumerateNames = ImmutableHashSet.Create("EnumerateAsync", "Enumerate");
+    private static readonly ImmutableHashSet<string> JsonParseNames = ImmutableHashSet.Create(
+        "Deserialize", "DeserializeAsync", "Parse", "ParseValue", "DeserializeObject", "DeserializeAnonymousType");
+
+    private static readonly ImmutableHashSet<string> HttpNames = ImmutableHashSet.Create(
+        "HttpClient", "HttpResponseMessage", "HttpContent", "HttpRequestMessage", "ReadAsStreamAsync", "ReadAsStream",
+        "GetStreamAsync", "SendAsync", "PostAsync", "PostAsJsonAsync");
+
+    private readonly LlmAnalysisContext _context;
+    private readonly ConcurrentDictionary<INamedTypeSymbol, TypeSignals> _typeSignals = new(SymbolEqualityComparer.Default);
+
+    public HandRolledRecognizer(LlmAnalysisContext context) => _context = context;
+
+    public LlmStreamLoop? TryRecognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
+    {
+        var model = loop.SemanticModel;
+        if (model is null || _context.Types.TextReader is null && _context.Types.SseParserOfT is null)
+        {
+            return null;
+        }
+
+        var reads = ImmutableArray.CreateBuilder<IInvocationOperation>();
+        var usesSseParser = false;
+        ILocalSymbol? lineVariable = null;
+
+        if (loop is IForEachLoopOperation forEach && IsSseParserEnumeration(forEach.Collection))
+        {
+            usesSseParser = true;
+            lineVariable = forEach.Locals.Length == 1 ? forEach.Locals[0] : null;
+        }
+
+        var parses = ImmutableArray.CreateBuilder<IInvocationOperation>();
+        var sawDataPrefix = false;
+        var sawModelLiteral = false;
+
+        foreach (var node in OwnOperations(loop))
+        {
+            switch (node)
+            {
+                case IInvocationOperation invocation when ReadMethodNames.Contains(invocation.TargetMethod.Name)
+                    && invocation.TargetMethod.ContainingType.IsOrInheritsFrom(_context.Types.TextReader):
+                    reads.Add(invocation);
+                    lineVariable ??= AssignedLocal(invocation);
+                    break;
+
+                case IInvocationOperation invocation when JsonParseNames.Contains(invocation.TargetMethod.Name) && IsJsonParser(invocation.TargetMethod.ContainingType):
+                    parses.Add(invocation);
+                    break;
+
+                case ILiteralOperation { ConstantValue: { HasValue: true, Value: string text } }:
+                    if (text.StartsWith("data:", StringComparison.Ordinal))
+                    {
+                        sawDataPrefix = true;
+                    }
+
+                    if (ModelSignals.IsModelSignalLiteral(text, options))
+                    {
+                        sawModelLiteral = true;
+                    }
+
+                    break;
+            }
+        }
+
+        // JSON parse calls in nested loops/lambdas of the body count too (a parse helper called per line).
+        if (reads.Count == 0 && !usesSseParser)
+        {
+            return null;
+        }
+
+        var isSse = usesSseParser || sawDataPrefix;
+        if (!isSse && parses.Count == 0)
+        {
+            return null; // reading plain text lines is not a model stream
+        }
+
+        var containingType = model.GetEnclosingSymbol(loop.Syntax.SpanStart, cancellationToken)?.ContainingType;
+        if (containingType is null)
+        {
+            return null;
+        }
+
+        var signals = GetTypeSignals(containingType, model, options, cancellationToken);
+        if (!signals.HasHttp)
+        {
+            return null;
+        }
+
+        var hasModelSignal = sawModelLiteral || signals.HasModelSignal || parses.Any(p => DeserializesModelType(p));
+        if (!hasModelSignal)
+        {
+            return null;
+        }
+
+        var handRolled = new HandRolledStream(isSse, usesSseParser, reads.ToImmutable(), lineVariable, parses.ToImmutable());
+        return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, source: null, lineVariable, elementType: null, handRolled);
+    }
+
+    /// <summary>The operations of the loop (condition and body) that belong to it and not to a nested loop or function.</summary>
+    private static IEnumerable<IOperation> OwnOperations(ILoopOperation loop)
+    {
+        var stack = new Stack<IOperation>();
+        foreach (var child in loop.ChildOperations)
+        {
+            stack.Push(child);
+        }
+
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            yield return current;
+            if (current.IsFunctionBoundary() || current is ILoopOperation)
+            {
+                continue;
+            }
+
+            foreach (var child in current.ChildOperations)
+            {
+                stack.Push(child);
+            }
+        }
+    }
+
+    private bool IsSseParserEnumeration(IOperation collection)
+    {
+        var value = collection.WalkDownConversions();
+        while (value is IInvocationOperation wrapper && SdkCatalog.PassThroughWrappers.Contains(wrapper.TargetMethod.Name))
+        {
+            var receiver = wrapper.Instance ?? (wrapper.Arguments.Length > 0 ? wrapper.Arguments[0].Value : null);
+            if (receiver is null)
+            {
+                return false;
+            }
+
+            value = receiver.WalkDownConversions();
+        }
+
+        return value is IInvocationOperation invocation
+            && SseEnumerateNames.Contains(invocation.TargetMethod.Name)
+            && invocation.TargetMethod.ContainingType.IsConstructedFrom(_context.Types.SseParserOfT);
+    }
+
+    private bool IsJsonParser(INamedTypeSymbol? type)
+    {
+        var types = _context.Types;
+        return type is not null && (
+            SymbolEqualityComparer.Default.Equals(type, types.JsonSerializer)
+            || SymbolEqualityComparer.Default.Equals(type, types.JsonDocument)
+            || type.IsOrInheritsFrom(types.JsonNode)
+            || SymbolEqualityComparer.Default.Equals(type, types.NewtonsoftJsonConvert)
+            || type.IsOrInheritsFrom(types.NewtonsoftJToken));
+    }
+
+    /// <summary>The local that receives a read: <c>var line = await reader.ReadLineAsync()</c> or <c>(line = await reader.ReadLineAsync()) != null</c>.</summary>
+    private static ILocalSymbol? AssignedLocal(IInvocationOperation read)
+    {
+        IOperation current = read;
+        while (current.Parent is IAwaitOperation or IConversionOperation)
+        {
+            current = current.Parent;
+        }
+
+        return current.Parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } => local.Local,
+            _ => null,
+        };
+    }
+
+    /// <summary>True when the parse deserializes into a DTO with model member names (<c>Choices</c>, <c>finish_reason</c>…).</summary>
+    private static bool DeserializesModelType(IInvocationOperation parse)
+    {
+        var method = parse.TargetMethod;
+        if (method.TypeArguments.Length != 1)
+        {
+            return false;
+        }
+
+        return HasModelMembers(method.TypeArguments[0], depth: 0);
+    }
+
+    private static bool HasModelMembers(ITypeSymbol type, int depth)
+    {
+        if (depth > 2 || type.SpecialType != SpecialType.None || type is not INamedTypeSymbol named)
+        {
+            return false;
+        }
+
+        if (named.IsGenericType)
+        {
+            foreach (var argument in named.TypeArguments)
+            {
+                if (HasModelMembers(argument, depth + 1))
+                {
+                    return true;
+                }
+            }
+        }
+
+        if (named.Locations.All(l => !l.IsInSource))
+        {
+            return false; // a framework or library type is not a model DTO of the user's
+        }
+
+        foreach (var member in named.GetMembers())
+        {
+            if (member is not (IPropertySymbol or IFieldSymbol) || member.IsImplicitlyDeclared)
+            {
+                continue;
+            }
+
+            if (ModelSignals.ModelMemberNames.Contains(ModelSignals.NormalizeMemberName(member.Name)))
+            {
+                return true;
+            }
+
+            foreach (var attribute in member.GetAttributes())
+            {
+                if (attribute.ConstructorArguments.Length == 1
+                    && attribute.ConstructorArguments[0].Value is string jsonName
+                    && ModelSignals.ModelJsonNames.Contains(jsonName))
+                {
+                    return true;
+                }
+            }
+
+            var memberType = member is IPropertySymbol p ? p.Type : ((IFieldSymbol)member).Type;
+            if (!SymbolEqualityComparer.Default.Equals(memberType, named) && HasModelMembers(memberType, depth + 1))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>What a type's source says about HTTP and models, computed once per (outermost) type.</summary>
+    public TypeSignals GetTypeSignals(INamedTypeSymbol type, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
+    {
+        var outermost = type;
+        while (outermost.ContainingType is not null)
+        {
+            outermost = outermost.ContainingType;
+        }
+
+        return _typeSignals.GetOrAdd(outermost, t => ComputeTypeSignals(t, model, options, cancellationToken));
+    }
+
+    private TypeSignals ComputeTypeSignals(INamedTypeSymbol type, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
+    {
+        var hasHttp = false;
+        var hasModelSignal = false;
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            var root = reference.GetSyntax(cancellationToken);
+            foreach (var node in root.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case LiteralExpressionSyntax literal when !hasModelSignal && literal.IsKind(SyntaxKind.StringLiteralExpression):
+                        hasModelSignal = ModelSignals.IsModelSignalLiteral(literal.Token.ValueText, options);
+                        break;
+
+                    case InterpolatedStringTextSyntax text when !hasModelSignal:
+                        hasModelSignal = ModelSignals.IsModelSignalLiteral(text.TextToken.ValueText, options);
+                        break;
+
+                    case AnonymousObjectMemberDeclaratorSyntax member when !hasModelSignal:
+                        hasModelSignal = IsStreamTrue(member.NameEquals?.Name.Identifier.ValueText, member.Expression);
+                        break;
+
+                    case AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax } assignment when !hasModelSignal:
+                        hasModelSignal = IsStreamTrue((assignment.Left as IdentifierNameSyntax)?.Identifier.ValueText, assignment.Right);
+                        break;
+
+                    case IdentifierNameSyntax identifier when !hasHttp && HttpNames.Contains(identifier.Identifier.ValueText):
+                        hasHttp = IsHttpSymbol(identifier, model, cancellationToken);
+                        break;
+                }
+
+                if (hasHttp && hasModelSignal)
+                {
+                    return new TypeSignals(hasHttp, hasModelSignal);
+                }
+            }
+        }
+
+        return new TypeSignals(hasHttp, hasModelSignal);
+    }
+
+    private static bool IsStreamTrue(string? name, ExpressionSyntax expression)
+        => name is not null
+            && string.Equals(name, "stream", StringComparison.OrdinalIgnoreCase)
+            && expression.IsKind(SyntaxKind.TrueLiteralExpression);
+
+    private static bool IsHttpSymbol(IdentifierNameSyntax identifier, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (identifier.SyntaxTree != model.SyntaxTree)
+        {
+            return true; // another part of a partial type: the name alone is taken as the signal
+        }
+
+        var symbol = model.GetSymbolInfo(identifier, cancellationToken).Symbol;
+        return symbol.IsInNamespace("System.Net.Http")
+            || symbol is IMethodSymbol { ReducedFrom: { } reduced } && reduced.IsInNamespace("System.Net.Http");
+    }
+
+    internal readonly struct TypeSignals
+    {
+        public TypeSignals(bool hasHttp, bool hasModelSignal)
+        {
+            HasHttp = hasHttp;
+            HasModelSignal = hasModelSignal;
+        }
+
+        public bool HasHttp { get; }
+
+        public bool HasModelSignal { get; }
+    }
+}

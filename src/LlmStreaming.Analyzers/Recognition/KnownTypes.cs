@@ -1,0 +1,106 @@
+using Microsoft.CodeAnalysis;
+
+namespace LlmStreaming.Analyzers.Recognition;
+
+/// <summary>The framework and library types the rules need, resolved once per compilation. Any of them may be absent (null).</summary>
+internal sealed class KnownTypes
+{
+    public KnownTypes(Compilation compilation)
+    {
+        INamedTypeSymbol? T(string metadataName) => compilation.GetTypeByMetadataName(metadataName);
+
+        IAsyncEnumerableOfT = T("System.Collections.Generic.IAsyncEnumerable`1");
+        IEnumerableOfT = T("System.Collections.Generic.IEnumerable`1");
+        ConfiguredCancelableAsyncEnumerableOfT = T("System.Runtime.CompilerServices.ConfiguredCancelableAsyncEnumerable`1");
+        TaskOfT = T("System.Threading.Tasks.Task`1");
+        ValueTaskOfT = T("System.Threading.Tasks.ValueTask`1");
+        AsyncCollectionResultOfT = T("System.ClientModel.AsyncCollectionResult`1");
+        CollectionResultOfT = T("System.ClientModel.CollectionResult`1");
+        AsyncStreamingResultOfT = T("System.ClientModel.AsyncStreamingResult`1");
+
+        Exception = T("System.Exception");
+        IOException = T("System.IO.IOException");
+        OperationCanceledException = T("System.OperationCanceledException");
+        TaskCanceledException = T("System.Threading.Tasks.TaskCanceledException");
+        TextReader = T("System.IO.TextReader");
+        StringBuilder = T("System.Text.StringBuilder");
+        String = compilation.GetSpecialType(SpecialType.System_String);
+
+        HttpClient = T("System.Net.Http.HttpClient");
+        HttpContent = T("System.Net.Http.HttpContent");
+        HttpResponseMessage = T("System.Net.Http.HttpResponseMessage");
+        HttpRequestMessage = T("System.Net.Http.HttpRequestMessage");
+        HttpIOException = T("System.Net.Http.HttpIOException");
+        HttpRequestException = T("System.Net.Http.HttpRequestException");
+        SseParser = T("System.Net.ServerSentEvents.SseParser");
+        SseParserOfT = T("System.Net.ServerSentEvents.SseParser`1");
+
+        JsonSerializer = T("System.Text.Json.JsonSerializer");
+        JsonDocument = T("System.Text.Json.JsonDocument");
+        JsonNode = T("System.Text.Json.Nodes.JsonNode");
+        JsonElement = T("System.Text.Json.JsonElement");
+        NewtonsoftJsonConvert = T("Newtonsoft.Json.JsonConvert");
+        NewtonsoftJObject = T("Newtonsoft.Json.Linq.JObject");
+        NewtonsoftJToken = T("Newtonsoft.Json.Linq.JToken");
+
+        PollyResiliencePipeline = T("Polly.ResiliencePipeline");
+        PollyResiliencePipelineOfT = T("Polly.ResiliencePipeline`1");
+        PollyIAsyncPolicy = T("Polly.IAsyncPolicy");
+        PollyIAsyncPolicyOfT = T("Polly.IAsyncPolicy`1");
+        PollyISyncPolicy = T("Polly.ISyncPolicy");
+        PollyISyncPolicyOfT = T("Polly.ISyncPolicy`1");
+
+        HttpClientPipelineTransport = T("System.ClientModel.Primitives.HttpClientPipelineTransport");
+        OllamaApiClient = T("OllamaSharp.OllamaApiClient");
+        AnthropicClientOptions = T("Anthropic.Core.ClientOptions");
+        AnthropicClient = T("Anthropic.AnthropicClient");
+        BetalgoOpenAIService = T("Betalgo.Ranul.OpenAI.Managers.OpenAIService");
+    }
+
+    public INamedTypeSymbol? IAsyncEnumerableOfT { get; }
+    public INamedTypeSymbol? IEnumerableOfT { get; }
+    public INamedTypeSymbol? ConfiguredCancelableAsyncEnumerableOfT { get; }
+    public INamedTypeSymbol? TaskOfT { get; }
+    public INamedTypeSymbol? ValueTaskOfT { get; }
+    public INamedTypeSymbol? AsyncCollectionResultOfT { get; }
+    public INamedTypeSymbol? CollectionResultOfT { get; }
+    public INamedTypeSymbol? AsyncStreamingResultOfT { get; }
+
+    public INamedTypeSymbol? Exception { get; }
+    public INamedTypeSymbol? IOException { get; }
+    public INamedTypeSymbol? OperationCanceledException { get; }
+    public INamedTypeSymbol? TaskCanceledException { get; }
+    public INamedTypeSymbol? TextReader { get; }
+    public INamedTypeSymbol? StringBuilder { get; }
+    public INamedTypeSymbol String { get; }
+
+    public INamedTypeSymbol? HttpClient { get; }
+    public INamedTypeSymbol? HttpContent { get; }
+    public INamedTypeSymbol? HttpResponseMessage { get; }
+    public INamedTypeSymbol? HttpRequestMessage { get; }
+    public INamedTypeSymbol? HttpIOException { get; }
+    public INamedTypeSymbol? HttpRequestException { get; }
+    public INamedTypeSymbol? SseParser { get; }
+    public INamedTypeSymbol? SseParserOfT { get; }
+
+    public INamedTypeSymbol? JsonSerializer { get; }
+    public INamedTypeSymbol? JsonDocument { get; }
+    public INamedTypeSymbol? JsonNode { get; }
+    public INamedTypeSymbol? JsonElement { get; }
+    public INamedTypeSymbol? NewtonsoftJsonConvert { get; }
+    public INamedTypeSymbol? NewtonsoftJObject { get; }
+    public INamedTypeSymbol? NewtonsoftJToken { get; }
+
+    public INamedTypeSymbol? PollyResiliencePipeline { get; }
+    public INamedTypeSymbol? PollyResiliencePipelineOfT { get; }
+    public INamedTypeSymbol? PollyIAsyncPolicy { get; }
+    public INamedTypeSymbol? PollyIAsyncPolicyOfT { get; }
+    public INamedTypeSymbol? PollyISyncPolicy { get; }
+    public INamedTypeSymbol? PollyISyncPolicyOfT { get; }
+
+    public INamedTypeSymbol? HttpClientPipelineTransport { get; }
+    public INamedTypeSymbol? OllamaApiClient { get; }
+    public INamedTypeSymbol? AnthropicClientOptions { get; }
+    public INamedTypeSymbol? AnthropicClient { get; }
+    public INamedTypeSymbol? BetalgoOpenAIService { get; }
+}

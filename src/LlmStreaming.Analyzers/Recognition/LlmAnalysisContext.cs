@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LlmStreaming.Analyzers.Recognition;
+
+/// <summary>
+/// The per-compilation recognition core shared by every rule: the known types resolved once, the SDK tables bound to
+/// symbols, and caches of what has been recognised. One instance per compilation, shared by all analyzers of the
+/// package (keyed weakly on the compilation, as Roslyn's own analyzers do with their well-known-type providers).
+/// </summary>
+internal sealed class LlmAnalysisContext
+{
+    private static readonly ConditionalWeakTable<Compilation, Holder> Instances = new();
+    private static int s_createdCount;
+
+    private readonly ConcurrentDictionary<SyntaxTree, LlmOptions> _optionsByTree = new();
+
+    private LlmAnalysisContext(Compilation compilation, KnownTypes types, bool hasSdk)
+    {
+        Compilation = compilation;
+        Types = types;
+        HasSdk = hasSdk;
+        Streams = new StreamRecognizer(this);
+        HandRolled = new HandRolledRecognizer(this);
+        Retries = new RetryRecognizer(this);
+        HttpClients = new HttpClientRecognizer(this);
+    }
+
+    public Compilation Compilation { get; }
+
+    public KnownTypes Types { get; }
+
+    /// <summary>True when at least one recognised SDK is referenced.</summary>
+    public bool HasSdk { get; }
+
+    public StreamRecognizer Streams { get; }
+
+    public HandRolledRecognizer HandRolled { get; }
+
+    public RetryRecognizer Retries { get; }
+
+    public HttpClientRecognizer HttpClients { get; }
+
+    /// <summary>How many contexts have been built in this process (tests guard "once per compilation" with it).</summary>
+    internal static int CreatedCount => Volatile.Read(ref s_createdCount);
+
+    /// <summary>
+    /// The context of <paramref name="compilation"/>, or null when nothing the rules look at is in play: none of the
+    /// SDKs and no <c>System.Net.Http</c>. Callers then register nothing.
+    /// </summary>
+    public static LlmAnalysisContext? Get(Compilation compilation)
+        => Instances.GetValue(compilation, static c => new Holder(Create(c))).Context;
+
+    private static LlmAnalysisContext? Create(Compilation compilation)
+    {
+        var types = new KnownTypes(compilation);
+        var hasSdk = false;
+        foreach (var method in SdkCatalog.StreamingMethods)
+        {
+            if (compilation.GetTypeByMetadataName(method.TypeMetadataName) is not null)
+            {
+                hasSdk = true;
+                break;
+            }
+        }
+
+        if (!hasSdk && types.HttpClient is null)
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref s_createdCount);
+        return new LlmAnalysisContext(compilation, types, hasSdk);
+    }
+
+    /// <summary>The options for <paramref name="tree"/>, parsed once.</summary>
+    public LlmOptions GetOptions(SyntaxTree tree, AnalyzerOptions options)
+        => _optionsByTree.GetOrAdd(tree, t => LlmOptions.Parse(options.AnalyzerConfigOptionsProvider.GetOptions(t)));
+
+    /// <summary>Resolves type metadata names that exist in this compilation.</summary>
+    internal ImmutableArray<(INamedTypeSymbol Type, T Value)> Resolve<T>(IEnumerable<(string MetadataName, T Value)> names)
+    {
+        var builder = ImmutableArray.CreateBuilder<(INamedTypeSymbol, T)>();
+        foreach (var (name, value) in names)
+        {
+            if (Compilation.GetTypeByMetadataName(name) is INamedTypeSymbol type)
+            {
+                builder.Add((type, value));
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private sealed class Holder
+    {
+        public Holder(LlmAnalysisContext? context) => Context = context;
+
+        public LlmAnalysisContext? Context { get; }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.Analyzers.Recognition;
+
+/// <summary>How the enumerated value reached the loop.</summary>
+internal enum StreamOrigin
+{
+    /// <summary>The loop (or a local it reads) calls the streaming method itself: the loop owns the request.</summary>
+    Call,
+
+    /// <summary>A parameter, field or property of a stream type: someone else started it.</summary>
+    Received,
+}
+
+/// <summary>A value recognised as a model stream.</summary>
+internal sealed class LlmStreamSource
+{
+    public LlmStreamSource(LlmFamily family, StreamOrigin origin, IInvocationOperation? call, ITypeSymbol? elementType)
+    {
+        Family = family;
+        Origin = origin;
+        Call = call;
+        ElementType = elementType;
+    }
+
+    public LlmFamily Family { get; }
+
+    public StreamOrigin Origin { get; }
+
+    /// <summary>The call that starts the stream, when it is visible.</summary>
+    public IInvocationOperation? Call { get; }
+
+    /// <summary>The update type (<c>T</c> of the stream), when known.</summary>
+    public ITypeSymbol? ElementType { get; }
+
+    /// <summary>The name to show in a message: the streaming method's name, else the update type's.</summary>
+    public string DisplayName => Call?.TargetMethod.Name ?? ElementType?.Name ?? "stream";
+}
+
+internal enum LlmStreamKind
+{
+    /// <summary>A <c>foreach</c>/<c>await foreach</c> over an SDK stream.</summary>
+    Sdk,
+
+    /// <summary>A loop reading an HTTP response body line by line (or with SseParser) that carries a model signal.</summary>
+    HandRolled,
+}
+
+/// <summary>Facts about a hand-rolled stream loop.</summary>
+internal sealed class HandRolledStream
+{
+    public HandRolledStream(
+        bool isSse,
+        bool usesSseParser,
+        ImmutableArray<IInvocationOperation> reads,
+        ILocalSymbol? lineVariable,
+        ImmutableArray<IInvocationOperation> jsonParses)
+    {
+        IsSse = isSse;
+        UsesSseParser = usesSseParser;
+        Reads = reads;
+        LineVariable = lineVariable;
+        JsonParses = jsonParses;
+    }
+
+    /// <summary>Lines are matched against <c>data:</c> (or read by SseParser); false for NDJSON.</summary>
+    public bool IsSse { get; }
+
+    public bool UsesSseParser { get; }
+
+    /// <summary>The <c>ReadLine</c>/<c>ReadLineAsync</c> calls of the loop (empty with SseParser).</summary>
+    public ImmutableArray<IInvocationOperation> Reads { get; }
+
+    /// <summary>The local that receives each line (or the SseParser item), when there is one.</summary>
+    public ILocalSymbol? LineVariable { get; }
+
+    /// <summary>JSON parse calls inside the loop (<c>JsonSerializer.Deserialize</c>, <c>JsonDocument.Parse</c>…).</summary>
+    public ImmutableArray<IInvocationOperation> JsonParses { get; }
+}
+
+/// <summary>A loop that enumerates a model stream.</summary>
+internal sealed class LlmStreamLoop
+{
+    public LlmStreamLoop(ILoopOperation loop, LlmStreamKind kind, LlmFamily family, LlmStreamSource? source, ILocalSymbol? iterationVariable, ITypeSymbol? elementType, HandRolledStream? handRolled)
+    {
+        Loop = loop;
+        Kind = kind;
+        Family = family;
+        Source = source;
+        IterationVariable = iterationVariable;
+        ElementType = elementType;
+        HandRolled = handRolled;
+    }
+
+    public ILoopOperation Loop { get; }
+
+    public LlmStreamKind Kind { get; }
+
+    public LlmFamily Family { get; }
+
+    /// <summary>The SDK stream (null for hand-rolled loops).</summary>
+    public LlmStreamSource? Source { get; }
+
+    /// <summary>The foreach variable (SDK loops) or the line variable (hand-rolled loops).</summary>
+    public ILocalSymbol? IterationVariable { get; }
+
+    /// <summary>The update type of an SDK loop.</summary>
+    public ITypeSymbol? ElementType { get; }
+
+    public HandRolledStream? HandRolled { get; }
+
+    /// <summary>The name to show in a message.</summary>
+    public string DisplayName => Source?.DisplayName ?? (HandRolled?.UsesSseParser == true ? "SseParser" : "the response body");
+
+    /// <summary>The loop's body.</summary>
+    public IOperation Body => Loop.Body;
+}

@@ -1,0 +1,366 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.Analyzers.Recognition;
+
+/// <summary>
+/// Recognises SDK streams by symbol: calls of the catalogued streaming methods (and their implementations),
+/// configured streaming methods, and any method whose stream's element type is an SDK update type.
+/// </summary>
+internal sealed class StreamRecognizer
+{
+    private readonly LlmAnalysisContext _context;
+    private readonly ImmutableDictionary<string, ImmutableArray<(INamedTypeSymbol Type, LlmFamily Family)>> _methodsByName;
+    private readonly ImmutableArray<(INamedTypeSymbol Type, LlmFamily Family)> _updateTypes;
+    private readonly ImmutableDictionary<string, ImmutableArray<INamedTypeSymbol>> _aggregatorsByName;
+    private readonly ConcurrentDictionary<SyntaxNode, LlmStreamLoop?> _loops = new();
+
+    public StreamRecognizer(LlmAnalysisContext context)
+    {
+        _context = context;
+        _methodsByName = context
+            .Resolve(SdkCatalog.StreamingMethods.Select(m => (m.TypeMetadataName, (m.MethodName, m.Family))))
+            .GroupBy(x => x.Value.MethodName)
+            .ToImmutableDictionary(g => g.Key, g => g.Select(x => (x.Type, x.Value.Family)).ToImmutableArray());
+        _updateTypes = context.Resolve(SdkCatalog.UpdateTypes.Select(u => (u.MetadataName, u.Family)));
+        _aggregatorsByName = context
+            .Resolve(SdkCatalog.Aggregators.Select(a => (a.TypeMetadataName, a.MethodName)))
+            .GroupBy(x => x.Value)
+            .ToImmutableDictionary(g => g.Key, g => g.Select(x => x.Type).ToImmutableArray());
+    }
+
+    /// <summary>The SDK family whose update type <paramref name="type"/> is (or derives from), else Unknown.</summary>
+    public LlmFamily UpdateFamily(ITypeSymbol? type)
+    {
+        if (type is null)
+        {
+            return LlmFamily.Unknown;
+        }
+
+        foreach (var (updateType, family) in _updateTypes)
+        {
+            if (type.IsOrInheritsFrom(updateType))
+            {
+                return family;
+            }
+        }
+
+        return LlmFamily.Unknown;
+    }
+
+    /// <summary>
+    /// The element type of a stream-shaped type: <c>IAsyncEnumerable&lt;T&gt;</c>, <c>AsyncCollectionResult&lt;T&gt;</c>,
+    /// <c>AsyncStreamingResult&lt;T&gt;</c>, <c>CollectionResult&lt;T&gt;</c> or <c>ConfiguredCancelableAsyncEnumerable&lt;T&gt;</c>,
+    /// also behind <c>Task&lt;…&gt;</c>/<c>ValueTask&lt;…&gt;</c>. A list or array is not a stream.
+    /// </summary>
+    public ITypeSymbol? StreamElementType(ITypeSymbol? type)
+    {
+        var types = _context.Types;
+        if (type is null)
+        {
+            return null;
+        }
+
+        if ((type.IsConstructedFrom(types.TaskOfT) || type.IsConstructedFrom(types.ValueTaskOfT)) && type is INamedTypeSymbol task)
+        {
+            type = task.TypeArguments[0];
+        }
+
+        return type.GetTypeArgumentOf(types.IAsyncEnumerableOfT)
+            ?? type.GetTypeArgumentOf(types.ConfiguredCancelableAsyncEnumerableOfT)
+            ?? type.GetTypeArgumentOf(types.CollectionResultOfT);
+    }
+
+    /// <summary>Recognises a call that starts a model stream.</summary>
+    public LlmStreamSource? TryGetStreamCall(IInvocationOperation invocation, LlmOptions options)
+    {
+        var method = invocation.TargetMethod;
+        var elementType = StreamElementType(method.ReturnType);
+
+        if (_methodsByName.TryGetValue(method.Name, out var candidates))
+        {
+            var containing = (method.ReducedFrom ?? method).ContainingType;
+            foreach (var (type, family) in candidates)
+            {
+                if (containing.IsOrInheritsFrom(type))
+                {
+                    return new LlmStreamSource(family, StreamOrigin.Call, invocation, elementType);
+                }
+            }
+        }
+
+        if (!options.StreamingMethods.IsEmpty)
+        {
+            foreach (var pattern in options.StreamingMethods)
+            {
+                if (pattern.Matches(method))
+                {
+                    var family = UpdateFamily(elementType);
+                    return new LlmStreamSource(family == LlmFamily.Unknown ? LlmFamily.Configured : family, StreamOrigin.Call, invocation, elementType);
+                }
+            }
+        }
+
+        var byElement = UpdateFamily(elementType);
+        if (byElement != LlmFamily.Unknown && !IsPassThroughWrapper(method))
+        {
+            return new LlmStreamSource(byElement, StreamOrigin.Call, invocation, elementType);
+        }
+
+        return null;
+    }
+
+    private static bool IsPassThroughWrapper(IMethodSymbol method)
+        => SdkCatalog.PassThroughWrappers.Contains(method.Name);
+
+    /// <summary>
+    /// Recognises a value that is a model stream: a streaming call (through <c>await</c>, conversions,
+    /// <c>WithCancellation</c>/<c>ConfigureAwait</c>), a local initialised with one, or a parameter/field/property of a stream type.
+    /// </summary>
+    public LlmStreamSource? TryGetStreamValue(IOperation value, LlmOptions options, CancellationToken cancellationToken)
+        => TryGetStreamValue(value, options, cancellationToken, depth: 0);
+
+    private LlmStreamSource? TryGetStreamValue(IOperation value, LlmOptions options, CancellationToken cancellationToken, int depth)
+    {
+        if (depth > 8)
+        {
+            return null;
+        }
+
+        var current = value.WalkDownConversions();
+        switch (current)
+        {
+            case IAwaitOperation awaited:
+                return TryGetStreamValue(awaited.Operation, options, cancellationToken, depth + 1);
+
+            case IInvocationOperation invocation when IsPassThroughWrapper(invocation.TargetMethod):
+                var receiver = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+                return receiver is null ? null : TryGetStreamValue(receiver, options, cancellationToken, depth + 1);
+
+            case IInvocationOperation invocation:
+                return TryGetStreamCall(invocation, options);
+
+            case ILocalReferenceOperation local:
+                var initializer = LocalInitializer(local.Local, current.SemanticModel, cancellationToken);
+                if (initializer is not null)
+                {
+                    var fromInitializer = TryGetStreamValue(initializer, options, cancellationToken, depth + 1);
+                    if (fromInitializer is not null)
+                    {
+                        return fromInitializer;
+                    }
+                }
+
+                return ByElementType(current.Type, StreamOrigin.Call);
+
+            case IParameterReferenceOperation:
+            case IFieldReferenceOperation:
+            case IPropertyReferenceOperation:
+                return ByElementType(current.Type, StreamOrigin.Received);
+
+            default:
+                return null;
+        }
+    }
+
+    private LlmStreamSource? ByElementType(ITypeSymbol? type, StreamOrigin origin)
+    {
+        var elementType = StreamElementType(type);
+        var family = UpdateFamily(elementType);
+        return family == LlmFamily.Unknown ? null : new LlmStreamSource(family, origin, call: null, elementType);
+    }
+
+    /// <summary>The operation of a local's declarator initializer (<c>var stream = …;</c>), if any.</summary>
+    internal static IOperation? LocalInitializer(ILocalSymbol local, SemanticModel? model, CancellationToken cancellationToken)
+    {
+        if (model is null || local.DeclaringSyntaxReferences.Length != 1)
+        {
+            return null;
+        }
+
+        var syntax = local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        if (syntax is VariableDeclaratorSyntax { Initializer.Value: { } value } && value.SyntaxTree == model.SyntaxTree)
+        {
+            return model.GetOperation(value, cancellationToken);
+        }
+
+        return null;
+    }
+
+    /// <summary>Recognises an aggregation call (<c>ToChatResponseAsync</c>, Anthropic <c>Aggregate</c>, Ollama <c>StreamToEndAsync</c>) and its stream.</summary>
+    public LlmStreamSource? TryGetAggregation(IInvocationOperation invocation, LlmOptions options, CancellationToken cancellationToken)
+    {
+        var method = invocation.TargetMethod;
+        if (!_aggregatorsByName.TryGetValue(method.Name, out var types))
+        {
+            return null;
+        }
+
+        var containing = (method.ReducedFrom ?? method).ContainingType;
+        if (!types.Any(t => SymbolEqualityComparer.Default.Equals(t, containing.OriginalDefinition)))
+        {
+            return null;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter is { } parameter && StreamElementType(parameter.Type) is not null)
+            {
+                return TryGetStreamValue(argument.Value, options, cancellationToken)
+                    ?? ByElementType(argument.Value.WalkDownConversions().Type, StreamOrigin.Received);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Recognises a loop that enumerates a model stream (SDK or hand-rolled). Cached per loop.</summary>
+    public LlmStreamLoop? TryGetStreamLoop(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
+        => _loops.GetOrAdd(loop.Syntax, _ => Recognize(loop, options, cancellationToken));
+
+    private LlmStreamLoop? Recognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
+    {
+        if (loop is IForEachLoopOperation forEach && loop.Syntax is CommonForEachStatementSyntax forEachSyntax && forEach.SemanticModel is { } model)
+        {
+            var source = TryGetStreamValue(forEach.Collection, options, cancellationToken);
+            if (source is not null)
+            {
+                var elementType = model.GetForEachStatementInfo(forEachSyntax).ElementType ?? source.ElementType;
+                var variable = forEach.Locals.Length == 1 ? forEach.Locals[0] : null;
+                return new LlmStreamLoop(loop, LlmStreamKind.Sdk, source.Family, source, variable, elementType, handRolled: null);
+            }
+        }
+
+        return _context.HandRolled.TryRecognize(loop, options, cancellationToken);
+    }
+
+    /// <summary>The nearest loop around <paramref name="operation"/> (in the same function) that enumerates a model stream.</summary>
+    public LlmStreamLoop? FindEnclosingStreamLoop(IOperation operation, LlmOptions options, CancellationToken cancellationToken)
+    {
+        foreach (var ancestor in operation.AncestorsWithinFunction())
+        {
+            if (ancestor is ILoopOperation loop && operation.IsWithin(loop.Body) && TryGetStreamLoop(loop, options, cancellationToken) is { } streamLoop)
+            {
+                return streamLoop;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when <paramref name="symbol"/> is the iteration variable of <paramref name="loop"/> or a local derived from it inside the loop.</summary>
+    public static bool IsDerivedFromIteration(IOperation expression, LlmStreamLoop loop)
+    {
+        if (loop.IterationVariable is null)
+        {
+            return false;
+        }
+
+        var derived = DerivedLocals(loop);
+        foreach (var node in Enumerate(expression))
+        {
+            if (node is ILocalReferenceOperation local && derived.Contains(local.Local))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<IOperation> Enumerate(IOperation root)
+    {
+        yield return root;
+        foreach (var d in root.Descendants())
+        {
+            yield return d;
+        }
+    }
+
+    /// <summary>The iteration variable and the locals declared in the loop body whose initializers read it (transitively).</summary>
+    internal static ImmutableHashSet<ILocalSymbol> DerivedLocals(LlmStreamLoop loop)
+    {
+        var set = ImmutableHashSet.CreateBuilder<ILocalSymbol>(SymbolEqualityComparer.Default);
+        if (loop.IterationVariable is null)
+        {
+            return set.ToImmutable();
+        }
+
+        set.Add(loop.IterationVariable);
+        var changed = true;
+        var declarators = loop.Body.DescendantsWithinFunction().OfType<IVariableDeclaratorOperation>().ToList();
+        var patterns = loop.Body.DescendantsWithinFunction().OfType<IDeclarationPatternOperation>().ToList();
+        var outArguments = loop.Body.DescendantsWithinFunction().OfType<IInvocationOperation>().ToList();
+        var innerLoops = loop.Body.DescendantsWithinFunction().OfType<IForEachLoopOperation>().ToList();
+        while (changed)
+        {
+            changed = false;
+            foreach (var declarator in declarators)
+            {
+                if (!set.Contains(declarator.Symbol) && declarator.GetVariableInitializer() is { } init && ReadsAny(init.Value, set))
+                {
+                    set.Add(declarator.Symbol);
+                    changed = true;
+                }
+            }
+
+            foreach (var pattern in patterns)
+            {
+                if (pattern.DeclaredSymbol is ILocalSymbol declared && !set.Contains(declared) && pattern.Parent is IIsPatternOperation isPattern && ReadsAny(isPattern.Value, set))
+                {
+                    set.Add(declared);
+                    changed = true;
+                }
+            }
+
+            // foreach (var part in update.ContentUpdate)
+            foreach (var inner in innerLoops)
+            {
+                if (ReadsAny(inner.Collection, set))
+                {
+                    foreach (var local in inner.Locals)
+                    {
+                        changed |= set.Add(local);
+                    }
+                }
+            }
+
+            // out variables of TryPick-style calls on a derived receiver: update.TryPickContentBlockDelta(out var delta)
+            foreach (var invocation in outArguments)
+            {
+                if (invocation.Instance is { } instance && ReadsAny(instance, set))
+                {
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        if (argument.Parameter?.RefKind == RefKind.Out && argument.Value.WalkDownConversions() is IDeclarationExpressionOperation { Expression: ILocalReferenceOperation outLocal } && set.Add(outLocal.Local))
+                        {
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+
+        return set.ToImmutable();
+    }
+
+    private static bool ReadsAny(IOperation operation, ImmutableHashSet<ILocalSymbol>.Builder locals)
+    {
+        foreach (var node in Enumerate(operation))
+        {
+            if (node is ILocalReferenceOperation local && locals.Contains(local.Local))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.Analyzers.Recognition;
+
+/// <summary>
+/// What in a stream loop is a text delta (a fragment of the answer) and what is a per-update content list.
+/// Both are judged only on values derived from the loop's update (or line) variable.
+/// </summary>
+internal static class TextDeltas
+{
+    /// <summary>String members that carry a fragment of generated text on the SDKs' update types and on hand-rolled chunk DTOs.</summary>
+    private static readonly ImmutableHashSet<string> DeltaMemberNames = ImmutableHashSet.Create(
+        StringComparer.Ordinal,
+        "Text",          // OpenAI ChatMessageContentPart, MEAI ChatResponseUpdate/TextContent, SK StreamingTextContent, Anthropic TextDelta, Betalgo ChoiceResponse
+        "Content",       // SK StreamingChatMessageContent, Ollama Message, Betalgo ChatMessage (Delta), hand-rolled DTOs
+        "Delta",         // OpenAI StreamingResponseOutputTextDeltaUpdate, hand-rolled DTOs
+        "Response",      // Ollama GenerateResponseStream
+        "RefusalUpdate", // OpenAI StreamingChatCompletionUpdate
+        "Thinking");     // Anthropic ThinkingDelta, Ollama
+
+    /// <summary>JSON property names whose string value is a text fragment (<c>GetProperty("content").GetString()</c>).</summary>
+    private static readonly ImmutableHashSet<string> DeltaJsonNames = ImmutableHashSet.Create(StringComparer.Ordinal, "content", "text", "response");
+
+    /// <summary>Collection members of update types (and hand-rolled chunks) that can be empty on some updates.</summary>
+    private static readonly ImmutableHashSet<string> ContentListNames = ImmutableHashSet.Create(
+        StringComparer.Ordinal,
+        "ContentUpdate",   // OpenAI StreamingChatCompletionUpdate
+        "ToolCallUpdates", // OpenAI StreamingChatCompletionUpdate, SK OpenAIStreamingChatMessageContent
+        "Contents",        // MEAI ChatResponseUpdate
+        "Items",           // SK StreamingChatMessageContent
+        "Choices");        // Betalgo and hand-rolled chunks (Azure's first chunk and usage chunks have none)
+
+    private static readonly ImmutableHashSet<string> ContentListJsonNames = ImmutableHashSet.Create(StringComparer.Ordinal, "choices", "content");
+
+    /// <summary>True when <paramref name="value"/> is a text delta derived from the update of <paramref name="loop"/>.</summary>
+    public static bool IsTextDelta(IOperation value, LlmStreamLoop loop, StreamRecognizer streams)
+    {
+        var unwrapped = value.WalkDownConversions();
+        if (unwrapped.Type?.SpecialType != SpecialType.System_String)
+        {
+            return false;
+        }
+
+        switch (unwrapped)
+        {
+            // Ollama Chat.SendAsync yields the fragments themselves.
+            case ILocalReferenceOperation local when SymbolEqualityComparer.Default.Equals(local.Local, loop.IterationVariable):
+                return loop.Kind == LlmStreamKind.Sdk;
+
+            case IPropertyReferenceOperation property when DeltaMemberNames.Contains(property.Property.Name):
+                return StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+
+            case IFieldReferenceOperation field when DeltaMemberNames.Contains(field.Field.Name):
+                return StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+
+            case IInvocationOperation { TargetMethod.Name: "ToString", Instance: { } receiver, Arguments.Length: 0 }
+                when streams.UpdateFamily(receiver.WalkDownConversions().Type) != LlmFamily.Unknown:
+                return StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+
+            case IInvocationOperation { TargetMethod.Name: "GetString", Instance: IInvocationOperation { TargetMethod.Name: "GetProperty" } getProperty }
+                when getProperty.Arguments.Length == 1 && getProperty.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string name } && DeltaJsonNames.Contains(name):
+                return StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>True when <paramref name="collection"/> is a per-update content list (<c>update.ContentUpdate</c>, <c>chunk.Choices</c>…) derived from the loop's update.</summary>
+    public static bool IsContentList(IOperation collection, LlmStreamLoop loop)
+    {
+        var unwrapped = collection.WalkDownConversions();
+        var named = unwrapped switch
+        {
+            IPropertyReferenceOperation property when ContentListNames.Contains(property.Property.Name) => true,
+            IFieldReferenceOperation field when ContentListNames.Contains(field.Field.Name) => true,
+            IInvocationOperation { TargetMethod.Name: "GetProperty" } getProperty
+                => getProperty.Arguments.Length == 1 && getProperty.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string name } && ContentListJsonNames.Contains(name),
+            ILocalReferenceOperation local when StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, default) is { } init => IsContentListName(init),
+            _ => false,
+        };
+
+        return named && StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+    }
+
+    private static bool IsContentListName(IOperation initializer)
+        => initializer.WalkDownConversions() switch
+        {
+            IPropertyReferenceOperation property => ContentListNames.Contains(property.Property.Name),
+            IFieldReferenceOperation field => ContentListNames.Contains(field.Field.Name),
+            _ => false,
+        };
+}

@@ -1,0 +1,59 @@
+using System.Collections.Immutable;
+using System.IO;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace LlmStreaming.Analyzers.Tests.Infrastructure;
+
+/// <summary>
+/// The metadata references of the tests' compilations: the net10.0 reference pack and the real SDK assemblies the
+/// test project restores (never stubs). Each reference is created once and shared, so metadata is read once.
+/// </summary>
+internal static class References
+{
+    private static readonly string PackageRoot = typeof(References).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "NuGetPackageRoot").Value!;
+
+    private static readonly string FrameworkDirectory = Path.Combine(PackageRoot, "microsoft.netcore.app.ref", "10.0.12", "ref", "net10.0");
+
+    /// <summary>The framework only: no SDK is referenced.</summary>
+    public static readonly ImmutableArray<MetadataReference> Framework = Directory
+        .GetFiles(FrameworkDirectory, "*.dll")
+        .OrderBy(p => p, StringComparer.Ordinal)
+        .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+        .ToImmutableArray();
+
+    private static readonly ImmutableHashSet<string> FrameworkNames = Directory
+        .GetFiles(FrameworkDirectory, "*.dll")
+        .Select(Path.GetFileNameWithoutExtension)
+        .ToImmutableHashSet(StringComparer.OrdinalIgnoreCase)!;
+
+    /// <summary>Assemblies of the test's own machinery that a test source never uses.</summary>
+    private static readonly ImmutableArray<string> ExcludedPrefixes = ImmutableArray.Create(
+        "xunit", "Microsoft.CodeAnalysis", "Microsoft.TestPlatform", "Microsoft.VisualStudio", "testhost", "NuGet",
+        "LlmStreaming", "DiffPlex", "MessagePack", "Microsoft.NET.StringTools", "Microsoft.Bcl", "System.Composition",
+        "Microsoft.ServiceHub", "Nerdbank", "StreamJsonRpc", "Newtonsoft");
+
+    /// <summary>Every SDK assembly the test project restores (OpenAI, MEAI, SK, Anthropic, OllamaSharp, Betalgo, Polly, resilience…).</summary>
+    public static readonly ImmutableArray<MetadataReference> Sdks = Directory
+        .GetFiles(AppContext.BaseDirectory, "*.dll")
+        .Where(p => !FrameworkNames.Contains(Path.GetFileNameWithoutExtension(p)))
+        .Where(p => !ExcludedPrefixes.Any(prefix => Path.GetFileName(p).StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
+        .OrderBy(p => p, StringComparer.Ordinal)
+        .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+        .ToImmutableArray();
+
+    /// <summary>OpenAI 2.1.0 (the first 2.x GA: no Responses client) with its System.ClientModel.</summary>
+    public static readonly ImmutableArray<MetadataReference> OpenAI210 = ImmutableArray.Create<MetadataReference>(
+        MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "openai", "2.1.0", "lib", "net6.0", "OpenAI.dll")),
+        MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "system.clientmodel", "1.1.0", "lib", "net6.0", "System.ClientModel.dll")));
+
+    /// <summary>Microsoft.Extensions.AI.Abstractions 9.5.0 (an older shape of ChatResponseUpdate).</summary>
+    public static readonly ImmutableArray<MetadataReference> ExtensionsAI950 = ImmutableArray.Create<MetadataReference>(
+        MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "microsoft.extensions.ai.abstractions", "9.5.0", "lib", "net9.0", "Microsoft.Extensions.AI.Abstractions.dll")));
+
+    /// <summary>An empty reference-assembly set: the tests add every reference themselves, so nothing is resolved from a feed at run time.</summary>
+    public static readonly ReferenceAssemblies None = new("net10.0");
+}
