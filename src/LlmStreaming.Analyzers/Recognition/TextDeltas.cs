@@ -44,7 +44,14 @@ internal static class TextDeltas
             return false;
         }
 
-        switch (unwrapped)
+        // a?.b?.Text: judge the member at the end of the chain, and the derivation on the whole expression
+        var last = unwrapped;
+        while (last is IConditionalAccessOperation conditional)
+        {
+            last = conditional.WhenNotNull.WalkDownConversions();
+        }
+
+        switch (last)
         {
             // Ollama Chat.SendAsync yields the fragments themselves.
             case ILocalReferenceOperation local when SymbolEqualityComparer.Default.Equals(local.Local, loop.IterationVariable):

@@ -22,7 +22,7 @@ internal static class TestSettings
     {
         test.ReferenceAssemblies = References.None;
         test.TestState.AdditionalReferences.AddRange(References.Framework);
-        test.TestState.AdditionalReferences.AddRange(sdkReferences);
+        test.TestState.AdditionalReferences.AddRange(sdkReferences.Except(References.Framework));
         if (editorConfig is not null)
         {
             test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*]\n" + editorConfig));
