@@ -217,6 +217,13 @@ internal sealed class MethodPattern
 
         var lastDot = body.LastIndexOf('.');
         var methodName = lastDot >= 0 ? body.Substring(lastDot + 1) : body;
+
+        // A generic method's documentation ID carries its arity: M:Ns.Type.Run``1(``0).
+        var arity = methodName.IndexOf("``", StringComparison.Ordinal);
+        if (arity > 0)
+        {
+            methodName = methodName.Substring(0, arity);
+        }
         var typeName = lastDot > 0 ? body.Substring(0, lastDot) : null;
         if (!IsIdentifier(methodName) || typeName is null || !IsDottedName(typeName))
         {
