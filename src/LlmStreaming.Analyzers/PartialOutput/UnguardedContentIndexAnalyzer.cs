@@ -27,7 +27,7 @@ public sealed class UnguardedContentIndexAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
         {
-            start.RegisterOperationAction(c => AnalyzeIndexer(c, llm), OperationKind.PropertyReference, OperationKind.ArrayElementReference);
+            start.RegisterOperationAction(c => AnalyzeIndexer(c, llm), OperationKind.PropertyReference, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
             start.RegisterOperationAction(c => AnalyzeElementMethod(c, llm), OperationKind.Invocation);
         });
     }
@@ -45,6 +45,11 @@ public sealed class UnguardedContentIndexAnalyzer : DiagnosticAnalyzer
             case IArrayElementReferenceOperation { Indices.Length: 1 } array:
                 collection = array.ArrayReference;
                 index = array.Indices[0];
+                break;
+            case IImplicitIndexerReferenceOperation implicitIndexer:
+                // list[^1] on a type with Count and an int indexer
+                collection = implicitIndexer.Instance;
+                index = implicitIndexer.Argument;
                 break;
             default:
                 return;

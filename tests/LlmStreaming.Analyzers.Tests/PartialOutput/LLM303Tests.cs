@@ -45,6 +45,7 @@ public class LLM303Tests
                     {
                         Console.Write({|LLM303:update.ContentUpdate.First()|}.Text);
                         Console.Write({|LLM303:update.ToolCallUpdates[0]|}.FunctionName);
+                        Console.Write({|LLM303:update.ContentUpdate[^1]|}.Text);
                     }
                 }
             }
