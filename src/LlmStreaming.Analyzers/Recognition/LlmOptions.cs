@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -223,6 +224,14 @@ internal sealed class MethodPattern
             return null;
         }
 
+        // Generic arity ("RunAsync``1", "Retry`1.Run") is part of a documentation ID, not of the symbols' names.
+        methodName = WithoutArity(methodName);
+        typeName = string.Join(".", typeName.Split('.').Select(WithoutArity));
+        if (methodName.Length == 0 || typeName.Split('.').Any(part => part.Length == 0))
+        {
+            return null;
+        }
+
         return new MethodPattern(typeName, methodName, documentationId);
     }
 
@@ -276,6 +285,12 @@ internal sealed class MethodPattern
 
         var ns = type.ContainingNamespace;
         return ns is null || ns.IsGlobalNamespace ? name : ns.ToDisplayString() + "." + name;
+    }
+
+    private static string WithoutArity(string name)
+    {
+        var tick = name.IndexOf('`');
+        return tick >= 0 ? name.Substring(0, tick) : name;
     }
 
     private static bool IsIdentifier(string text)
