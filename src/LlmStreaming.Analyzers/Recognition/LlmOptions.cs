@@ -176,13 +176,19 @@ internal sealed class MethodPattern
             {
                 depth = Math.Max(0, depth - 1);
             }
-            else if ((c == ',' || c == ';' || c == '\n' || c == '\r') && depth == 0)
+            else if ((c == ',' || c == ';' || c == '\n' || c == '\r') && depth == 0 || i == text.Length)
             {
-                var item = text.Substring(start, i - start).Trim();
+                // A parenthesis left open to the end: the rest is split plainly, so the malformed item is ignored
+                // and the items after it still stand.
+                var rest = text.Substring(start, i - start);
+                var items = depth == 0 ? new[] { rest } : rest.Split(',', ';', '\n', '\r');
                 start = i + 1;
-                if (TryParse(item) is MethodPattern pattern)
+                foreach (var item in items)
                 {
-                    builder.Add(pattern);
+                    if (TryParse(item.Trim()) is MethodPattern pattern)
+                    {
+                        builder.Add(pattern);
+                    }
                 }
             }
         }
