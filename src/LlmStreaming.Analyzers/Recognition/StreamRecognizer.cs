@@ -84,7 +84,9 @@ internal sealed class StreamRecognizer
         var method = invocation.TargetMethod;
         var elementType = StreamElementType(method.ReturnType);
 
-        if (_methodsByName.TryGetValue(method.Name, out var candidates))
+        // A catalogued name counts only on a method that returns a stream: an overload a user type adds beside the
+        // SDK's (an implementation of IChatClient with its own GetStreamingResponseAsync(int) returning Task<string>) does not.
+        if (elementType is not null && _methodsByName.TryGetValue(method.Name, out var candidates))
         {
             var containing = (method.ReducedFrom ?? method).ContainingType;
             foreach (var (type, family) in candidates)

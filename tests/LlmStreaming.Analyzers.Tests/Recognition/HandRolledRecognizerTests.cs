@@ -566,6 +566,59 @@ public class HandRolledRecognizerTests
     }
 
     [Fact]
+    public void Recognizes_InTopLevelStatements()
+    {
+        var harness = RecognitionHarness.Compile("""
+            using System.IO;
+            using System.Net.Http;
+
+            using var http = new HttpClient();
+            using var body = await http.GetStreamAsync("http://localhost:11434/api/generate");
+            using var reader = new StreamReader(body);
+            string? line;
+            /*target*/while ((line = await reader.ReadLineAsync()) != null)
+            {
+                if (line.StartsWith("data:"))
+                {
+                    System.Console.Write(line);
+                }
+            }
+            """, outputKind: Microsoft.CodeAnalysis.OutputKind.ConsoleApplication);
+        Assert.Equal(LlmStreamKind.HandRolled, harness.StreamLoop(harness.At<ILoopOperation>())?.Kind);
+    }
+
+    [Fact]
+    public void Recognizes_InsideAPollyLambda()
+    {
+        AssertHandRolled("""
+            using System.IO;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+            using Polly;
+
+            class Client
+            {
+                public async Task RunAsync(HttpClient http, ResiliencePipeline pipeline)
+                {
+                    await pipeline.ExecuteAsync(async ct =>
+                    {
+                        using var body = await http.GetStreamAsync("https://api.openai.com/v1/chat/completions", ct);
+                        using var reader = new StreamReader(body);
+                        string? line;
+                        /*target*/while ((line = await reader.ReadLineAsync(ct)) != null)
+                        {
+                            if (line.StartsWith("data:"))
+                            {
+                                System.Console.Write(line);
+                            }
+                        }
+                    });
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public void TypeSignals_AreComputedOncePerOutermostType()
     {
         var harness = RecognitionHarness.Compile(SseClient(url: "\"https://gateway.example.test/v1/chat/completions\""));

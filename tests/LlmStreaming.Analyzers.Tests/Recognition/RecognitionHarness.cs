@@ -43,13 +43,13 @@ internal sealed class RecognitionHarness
     public LlmAnalysisContext Llm => LlmAnalysisContext.Get(Compilation) ?? throw new InvalidOperationException("No LLM context for this compilation.");
 
     /// <summary>Compiles <paramref name="source"/> against the framework and every SDK (or <paramref name="sdks"/>).</summary>
-    public static RecognitionHarness Compile(string source, ImmutableArray<MetadataReference>? sdks = null, IReadOnlyDictionary<string, string>? options = null)
-        => CompileWith(source, References.Framework.AddRange(sdks ?? References.Sdks), options);
+    public static RecognitionHarness Compile(string source, ImmutableArray<MetadataReference>? sdks = null, IReadOnlyDictionary<string, string>? options = null, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
+        => CompileWith(source, References.Framework.AddRange(sdks ?? References.Sdks), options, outputKind);
 
     /// <summary>Compiles <paramref name="source"/> against exactly <paramref name="references"/>.</summary>
-    public static RecognitionHarness CompileWith(string source, ImmutableArray<MetadataReference> references, IReadOnlyDictionary<string, string>? options = null)
+    public static RecognitionHarness CompileWith(string source, ImmutableArray<MetadataReference> references, IReadOnlyDictionary<string, string>? options = null, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
     {
-        var compilation = CreateCompilation(source, references);
+        var compilation = CreateCompilation(source, references, outputKind);
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, "The snippet does not compile:\n" + string.Join("\n", errors));
         var llmOptions = options is null ? LlmOptions.Default : LlmOptions.Parse(new TestAnalyzerConfigOptions(options));
@@ -57,10 +57,10 @@ internal sealed class RecognitionHarness
     }
 
     /// <summary>A compilation of <paramref name="source"/>, unchecked (for context tests that look only at references).</summary>
-    public static CSharpCompilation CreateCompilation(string source, ImmutableArray<MetadataReference> references)
+    public static CSharpCompilation CreateCompilation(string source, ImmutableArray<MetadataReference> references, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
     {
         var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest), path: "/0/Test0.cs");
-        var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
+        var options = new CSharpCompilationOptions(outputKind)
             .WithNullableContextOptions(NullableContextOptions.Enable)
             .WithSpecificDiagnosticOptions(Suppressed);
         return CSharpCompilation.Create("RecognitionSnippet" + Guid.NewGuid().ToString("N"), new[] { tree }, references, options);

@@ -1197,6 +1197,54 @@ public class StreamRecognizerTests
     }
 
     [Fact]
+    public void NoStream_UserOverloadWithACataloguedName_ThatReturnsNoStream()
+    {
+        var harness = RecognitionHarness.Compile("""
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            sealed class CachingChatClient2 : DelegatingChatClient
+            {
+                public CachingChatClient2(IChatClient inner) : base(inner)
+                {
+                }
+
+                public Task<string> GetStreamingResponseAsync(int cachedId) => Task.FromResult(cachedId.ToString());
+            }
+
+            class C
+            {
+                async Task<string> M(CachingChatClient2 client)
+                {
+                    await foreach (var update in client.GetStreamingResponseAsync(new[] { new ChatMessage(ChatRole.User, "hi") }))
+                    {
+                    }
+
+                    return await client.GetStreamingResponseAsync(42);
+                }
+            }
+            """);
+        Assert.Equal(LlmFamily.ExtensionsAI, harness.StreamCall(harness.Invocation("GetStreamingResponseAsync", 0))?.Family);
+        Assert.Null(harness.StreamCall(harness.Invocation("GetStreamingResponseAsync", 1)));
+    }
+
+    [Fact]
+    public void Recognizes_InTopLevelStatements()
+    {
+        var harness = RecognitionHarness.Compile("""
+            using Microsoft.Extensions.AI;
+            using OllamaSharp;
+
+            IChatClient client = new OllamaApiClient("http://localhost:11434", "llama3");
+            /*target*/await foreach (var update in client.GetStreamingResponseAsync("hi"))
+            {
+                System.Console.Write(update.Text);
+            }
+            """, outputKind: Microsoft.CodeAnalysis.OutputKind.ConsoleApplication);
+        Assert.Equal(LlmFamily.ExtensionsAI, harness.StreamLoop(harness.At<ILoopOperation>())?.Family);
+    }
+
+    [Fact]
     public void UpdateFamily_ClassifiesEveryCatalogueUpdateType()
     {
         var harness = RecognitionHarness.Compile("class C { }");
