@@ -56,6 +56,13 @@ internal sealed class RecognitionHarness
         return new RecognitionHarness(compilation, compilation.SyntaxTrees[0], llmOptions);
     }
 
+    /// <summary>Compiles <paramref name="source"/> without asserting that it compiles (for incomplete-code tests).</summary>
+    public static RecognitionHarness CompileBroken(string source)
+    {
+        var compilation = CreateCompilation(source, References.Framework.AddRange(References.Sdks));
+        return new RecognitionHarness(compilation, compilation.SyntaxTrees[0], LlmOptions.Default);
+    }
+
     /// <summary>A compilation of <paramref name="source"/>, unchecked (for context tests that look only at references).</summary>
     public static CSharpCompilation CreateCompilation(string source, ImmutableArray<MetadataReference> references, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
     {
