@@ -394,8 +394,16 @@ internal sealed class HandRolledRecognizer
                         hasModelSignal = IsStreamTrue(member.NameEquals?.Name.Identifier.ValueText, member.Expression);
                         break;
 
-                    case AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax } assignment when !hasModelSignal:
-                        hasModelSignal = IsStreamTrue((assignment.Left as IdentifierNameSyntax)?.Identifier.ValueText, assignment.Right);
+                    // new Payload { Stream = true }, payload.Stream = true, new JsonObject { ["stream"] = true }, body["stream"] = true
+                    case AssignmentExpressionSyntax assignment when !hasModelSignal && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression):
+                        hasModelSignal = IsStreamTrue(AssignedName(assignment), assignment.Right);
+                        break;
+
+                    // new Dictionary<string, object> { { "stream", true } }
+                    case InitializerExpressionSyntax { Expressions.Count: 2 } pair when !hasModelSignal && pair.IsKind(SyntaxKind.ComplexElementInitializerExpression):
+                        hasModelSignal = pair.Expressions[0] is LiteralExpressionSyntax key
+                            && key.IsKind(SyntaxKind.StringLiteralExpression)
+                            && IsStreamTrue(key.Token.ValueText, pair.Expressions[1]);
                         break;
 
                     case IdentifierNameSyntax identifier when !hasHttp && HttpNames.Contains(identifier.Identifier.ValueText):
@@ -412,6 +420,32 @@ internal sealed class HandRolledRecognizer
 
         return new TypeSignals(hasHttp, hasModelSignal);
     }
+
+    /// <summary>
+    /// The name an assignment sets: a member of an object initializer, a member access (<c>payload.Stream</c>) or a
+    /// string key (<c>["stream"]</c>). A bare identifier outside an initializer (a local named <c>stream</c>) is not a payload.
+    /// </summary>
+    private static string? AssignedName(AssignmentExpressionSyntax assignment)
+    {
+        switch (assignment.Left)
+        {
+            case IdentifierNameSyntax identifier when assignment.Parent is InitializerExpressionSyntax:
+                return identifier.Identifier.ValueText;
+            case MemberAccessExpressionSyntax memberAccess:
+                return memberAccess.Name.Identifier.ValueText;
+            case ElementAccessExpressionSyntax elementAccess:
+                return StringKey(elementAccess.ArgumentList);
+            case ImplicitElementAccessSyntax implicitAccess:
+                return StringKey(implicitAccess.ArgumentList);
+            default:
+                return null;
+        }
+    }
+
+    private static string? StringKey(BracketedArgumentListSyntax arguments)
+        => arguments.Arguments.Count == 1 && arguments.Arguments[0].Expression is LiteralExpressionSyntax key && key.IsKind(SyntaxKind.StringLiteralExpression)
+            ? key.Token.ValueText
+            : null;
 
     private static bool IsStreamTrue(string? name, ExpressionSyntax expression)
         => name is not null

@@ -19,7 +19,8 @@ public class HandRolledRecognizerTests
         string content = "new StringContent(prompt)",
         string property = "text",
         string extra = "",
-        string types = "")
+        string types = "",
+        string members = "")
         => $$"""
             using System;
             using System.IO;
@@ -36,6 +37,8 @@ public class HandRolledRecognizerTests
             {
                 private readonly HttpClient _http = new HttpClient();
                 private readonly string _baseUrl = "https://gateway.example.test";
+
+                {{members}}
 
                 public async Task<string> AskAsync(string prompt)
                 {
@@ -155,6 +158,25 @@ public class HandRolledRecognizerTests
         => AssertHandRolled(SseClient(
             content: "JsonContent.Create(new Payload { Prompt = prompt, Stream = true })",
             types: "class Payload { public string? Prompt { get; set; } public bool Stream { get; set; } }"));
+
+    [Theory]
+    [InlineData("JsonContent.Create(new JsonObject { [\"prompt\"] = prompt, [\"stream\"] = true })", "")]
+    [InlineData("JsonContent.Create(new Dictionary<string, object> { { \"prompt\", prompt }, { \"stream\", true } })", "")]
+    [InlineData("JsonContent.Create(Create(prompt))", "static Payload Create(string prompt) { var payload = new Payload(); payload.Prompt = prompt; payload.Stream = true; return payload; }")]
+    [InlineData("JsonContent.Create(Create(prompt))", "static JsonObject Create(string prompt) { var node = new JsonObject(); node[\"prompt\"] = prompt; node[\"stream\"] = true; return node; }")]
+    public void Recognizes_Sse_ByStreamTrueInAPayloadBuilder(string content, string members)
+    {
+        var source = SseClient(
+            content: content,
+            types: "class Payload { public string? Prompt { get; set; } public bool Stream { get; set; } }",
+            members: members).Replace("using System.IO;", "using System.Collections.Generic;\nusing System.IO;\nusing System.Text.Json.Nodes;");
+        AssertHandRolled(source);
+        AssertNotHandRolled(source.Replace("= true", "= false").Replace("\"stream\", true", "\"stream\", false"));
+    }
+
+    [Fact]
+    public void NotAStream_LocalNamedStreamSetToTrue()
+        => AssertNotHandRolled(SseClient(extra: "var stream = false; stream = true; if (stream) { text.Append(' '); }"));
 
     [Fact]
     public void NotAStream_AnonymousStreamFalse()
