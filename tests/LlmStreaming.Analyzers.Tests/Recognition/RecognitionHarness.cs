@@ -4,6 +4,7 @@ using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -91,7 +92,9 @@ internal sealed class RecognitionHarness
         var token = Tree.GetRoot().FindToken(position + marker.Length);
         for (var node = token.Parent; node is not null && node.SpanStart == token.SpanStart; node = node.Parent)
         {
-            if (Model.GetOperation(node) is T operation)
+            // C# has no operation for parentheses: "/*target*/(expression)" designates the expression.
+            var designated = node is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : node;
+            if (Model.GetOperation(designated) is T operation)
             {
                 return operation;
             }
