@@ -255,7 +255,54 @@ internal sealed class MethodPattern
             return string.Equals(original.GetDocumentationCommentId(), DocumentationId, StringComparison.Ordinal);
         }
 
-        return TypeName is not null && NameMatches(original.ContainingType, TypeName);
+        if (TypeName is null)
+        {
+            return false;
+        }
+
+        // Like the catalogue, a configured interface or base method also names its implementations and overrides
+        // ("MyApp.IRetryPolicy.ExecuteAsync" matches a call on the concrete RetryPolicy). Static methods match only on their type.
+        var containing = original.ContainingType;
+        if (NameMatches(containing, TypeName))
+        {
+            return true;
+        }
+
+        if (original.IsStatic || containing is null)
+        {
+            return false;
+        }
+
+        for (var baseType = containing.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            if (NameMatches(baseType, TypeName) && DeclaresMethod(baseType))
+            {
+                return true;
+            }
+        }
+
+        foreach (var @interface in containing.AllInterfaces)
+        {
+            if (NameMatches(@interface, TypeName) && DeclaresMethod(@interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool DeclaresMethod(INamedTypeSymbol type)
+    {
+        foreach (var member in type.GetMembers(MethodName))
+        {
+            if (member is IMethodSymbol { IsStatic: false })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool NameMatches(INamedTypeSymbol? type, string typeName)

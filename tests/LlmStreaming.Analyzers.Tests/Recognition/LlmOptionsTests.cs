@@ -241,6 +241,55 @@ public class LlmOptionsTests
         Assert.True(Matches("M:MyApp.Outer.Inner.Run", nested));
     }
 
+    [Fact]
+    public void MethodPattern_InterfaceOrBaseMethod_MatchesImplementationsAndOverrides()
+    {
+        var harness = RecognitionHarness.Compile("""
+            using System;
+            using System.Threading.Tasks;
+
+            namespace MyApp
+            {
+                interface IRetryPolicy
+                {
+                    Task ExecuteAsync(Func<Task> action);
+                }
+
+                abstract class RetryBase
+                {
+                    public abstract Task RunAsync(Func<Task> action);
+                }
+
+                sealed class RetryPolicy : RetryBase, IRetryPolicy
+                {
+                    public Task ExecuteAsync(Func<Task> action) => action();
+
+                    public override Task RunAsync(Func<Task> action) => action();
+                }
+
+                static class Helpers
+                {
+                    public static Task ExecuteAsync(Func<Task> action) => action();
+                }
+
+                class C
+                {
+                    async Task M(RetryPolicy policy)
+                    {
+                        await policy.ExecuteAsync(() => Task.CompletedTask);
+                        await policy.RunAsync(() => Task.CompletedTask);
+                        await Helpers.ExecuteAsync(() => Task.CompletedTask);
+                    }
+                }
+            }
+            """);
+        bool Matches(string pattern, IMethodSymbol method) => MethodPattern.TryParse(pattern)!.Matches(method);
+        Assert.True(Matches("MyApp.IRetryPolicy.ExecuteAsync", harness.Invocation("ExecuteAsync", 0).TargetMethod));
+        Assert.True(Matches("MyApp.RetryBase.RunAsync", harness.Invocation("RunAsync").TargetMethod));
+        Assert.False(Matches("MyApp.IRetryPolicy.ExecuteAsync", harness.Invocation("ExecuteAsync", 1).TargetMethod));
+        Assert.False(Matches("MyApp.RetryBase.ExecuteAsync", harness.Invocation("ExecuteAsync", 0).TargetMethod));
+    }
+
     // ---- The real Roslyn path: .editorconfig → AnalyzerConfigOptionsProvider → LlmAnalysisContext.GetOptions ------
 
     [Fact]

@@ -801,6 +801,42 @@ public class StreamRecognizerTests
     }
 
     [Fact]
+    public void Recognizes_ConfiguredInterfaceStreamingMethod_OnTheImplementation()
+    {
+        AssertSdkLoop("""
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+
+            namespace MyApp
+            {
+                interface IGateway
+                {
+                    IAsyncEnumerable<string> StreamAsync(string prompt);
+                }
+
+                sealed class Gateway : IGateway
+                {
+                    public async IAsyncEnumerable<string> StreamAsync(string prompt)
+                    {
+                        await Task.Yield();
+                        yield return prompt;
+                    }
+                }
+
+                class C
+                {
+                    async Task M(Gateway gateway)
+                    {
+                        /*target*/await foreach (var token in gateway.StreamAsync("hi"))
+                        {
+                        }
+                    }
+                }
+            }
+            """, LlmFamily.Configured, "StreamAsync", options: new Dictionary<string, string> { ["llm_streaming.streaming_methods"] = "MyApp.IGateway.StreamAsync" });
+    }
+
+    [Fact]
     public void Recognizes_ConfiguredStreamingMethod_OfUpdateType_TakesTheSdkFamily()
     {
         AssertSdkLoop("""
