@@ -89,6 +89,14 @@ internal sealed class HandRolledRecognizer
             return null;
         }
 
+        // A reader over a file, a string or a memory buffer is not a response body, whatever the type says elsewhere.
+        if (usesSseParser
+            ? IsNonHttpSource(SseParserSource(loop), cancellationToken, depth: 0)
+            : reads.All(read => IsNonHttpSource(read.Instance, cancellationToken, depth: 0)))
+        {
+            return null;
+        }
+
         var isSse = usesSseParser || sawDataPrefix;
         if (!isSse && parses.Count == 0)
         {
@@ -160,6 +168,95 @@ internal sealed class HandRolledRecognizer
             && SseEnumerateNames.Contains(invocation.TargetMethod.Name)
             && invocation.TargetMethod.ContainingType.IsConstructedFrom(_context.Types.SseParserOfT);
     }
+
+    /// <summary>The stream handed to <c>SseParser.Create(stream)</c> of a foreach over <c>EnumerateAsync</c>.</summary>
+    private static IOperation? SseParserSource(ILoopOperation loop)
+    {
+        var value = (loop as IForEachLoopOperation)?.Collection.WalkDownConversions();
+        while (value is IInvocationOperation invocation)
+        {
+            if (invocation.TargetMethod.Name == "Create" && invocation.TargetMethod.IsStatic && invocation.Arguments.Length > 0)
+            {
+                return invocation.Arguments[0].Value;
+            }
+
+            value = (invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null))?.WalkDownConversions();
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// True when <paramref name="value"/> (a reader or a stream) visibly comes from something other than an HTTP
+    /// response: a file (<c>File.OpenText</c>, <c>new StreamReader(path)</c>, <c>FileStream</c>), a string
+    /// (<c>StringReader</c>) or a memory buffer. Unknown origins (parameters, fields, HTTP calls) are not excluded.
+    /// </summary>
+    private static bool IsNonHttpSource(IOperation? value, CancellationToken cancellationToken, int depth)
+    {
+        if (value is null || depth > 6)
+        {
+            return false;
+        }
+
+        switch (value.WalkDownConversions())
+        {
+            case ILocalReferenceOperation local:
+                var initializer = StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken);
+                return initializer is not null && IsNonHttpSource(initializer, cancellationToken, depth + 1);
+
+            case IAwaitOperation awaited:
+                return IsNonHttpSource(awaited.Operation, cancellationToken, depth + 1);
+
+            case IObjectCreationOperation creation when creation.Type is INamedTypeSymbol created && IsInSystemIO(created):
+                if (created.Name is "FileStream")
+                {
+                    return true;
+                }
+
+                // A string or buffer in memory: not a response body unless the text was read from one (a buffered SSE body).
+                if (created.Name is "StringReader" or "MemoryStream")
+                {
+                    return creation.Arguments.Length == 0 || !ComesFromHttp(creation.Arguments[0].Value, cancellationToken, depth + 1);
+                }
+
+                // new StreamReader(path) reads a file; new StreamReader(stream) or new BufferedStream(stream) reads whatever the stream reads.
+                var first = creation.Arguments.Length > 0 ? creation.Arguments[0].Value : null;
+                return first is not null
+                    && (first.Type?.SpecialType == SpecialType.System_String || IsNonHttpSource(first, cancellationToken, depth + 1));
+
+            case IInvocationOperation invocation:
+                var containing = invocation.TargetMethod.ContainingType;
+                return containing is not null && IsInSystemIO(containing) && containing.Name is "File" or "FileInfo";
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>True when <paramref name="value"/> is (through await and locals) the result of a System.Net.Http call.</summary>
+    private static bool ComesFromHttp(IOperation value, CancellationToken cancellationToken, int depth)
+    {
+        if (depth > 6)
+        {
+            return false;
+        }
+
+        switch (value.WalkDownConversions())
+        {
+            case ILocalReferenceOperation local:
+                var initializer = StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken);
+                return initializer is not null && ComesFromHttp(initializer, cancellationToken, depth + 1);
+            case IAwaitOperation awaited:
+                return ComesFromHttp(awaited.Operation, cancellationToken, depth + 1);
+            case IInvocationOperation invocation:
+                return (invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod).IsInNamespace("System.Net.Http");
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsInSystemIO(INamedTypeSymbol type)
+        => type.ContainingNamespace?.ToDisplayString() == "System.IO";
 
     private bool IsJsonParser(INamedTypeSymbol? type)
     {
@@ -272,6 +369,7 @@ internal sealed class HandRolledRecognizer
     {
         var hasHttp = false;
         var hasModelSignal = false;
+        var weakNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
             var root = reference.GetSyntax(cancellationToken);
@@ -281,6 +379,11 @@ internal sealed class HandRolledRecognizer
                 {
                     case LiteralExpressionSyntax literal when !hasModelSignal && literal.IsKind(SyntaxKind.StringLiteralExpression):
                         hasModelSignal = ModelSignals.IsModelSignalLiteral(literal.Token.ValueText, options);
+                        if (ModelSignals.WeakModelJsonNames.Contains(literal.Token.ValueText) && weakNames.Add(literal.Token.ValueText))
+                        {
+                            hasModelSignal = weakNames.Count == ModelSignals.WeakModelJsonNames.Count;
+                        }
+
                         break;
 
                     case InterpolatedStringTextSyntax text when !hasModelSignal:
@@ -291,8 +394,16 @@ internal sealed class HandRolledRecognizer
                         hasModelSignal = IsStreamTrue(member.NameEquals?.Name.Identifier.ValueText, member.Expression);
                         break;
 
-                    case AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax } assignment when !hasModelSignal:
-                        hasModelSignal = IsStreamTrue((assignment.Left as IdentifierNameSyntax)?.Identifier.ValueText, assignment.Right);
+                    // new Payload { Stream = true }, payload.Stream = true, new JsonObject { ["stream"] = true }, body["stream"] = true
+                    case AssignmentExpressionSyntax assignment when !hasModelSignal && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression):
+                        hasModelSignal = IsStreamTrue(AssignedName(assignment), assignment.Right);
+                        break;
+
+                    // new Dictionary<string, object> { { "stream", true } }
+                    case InitializerExpressionSyntax { Expressions.Count: 2 } pair when !hasModelSignal && pair.IsKind(SyntaxKind.ComplexElementInitializerExpression):
+                        hasModelSignal = pair.Expressions[0] is LiteralExpressionSyntax key
+                            && key.IsKind(SyntaxKind.StringLiteralExpression)
+                            && IsStreamTrue(key.Token.ValueText, pair.Expressions[1]);
                         break;
 
                     case IdentifierNameSyntax identifier when !hasHttp && HttpNames.Contains(identifier.Identifier.ValueText):
@@ -309,6 +420,32 @@ internal sealed class HandRolledRecognizer
 
         return new TypeSignals(hasHttp, hasModelSignal);
     }
+
+    /// <summary>
+    /// The name an assignment sets: a member of an object initializer, a member access (<c>payload.Stream</c>) or a
+    /// string key (<c>["stream"]</c>). A bare identifier outside an initializer (a local named <c>stream</c>) is not a payload.
+    /// </summary>
+    private static string? AssignedName(AssignmentExpressionSyntax assignment)
+    {
+        switch (assignment.Left)
+        {
+            case IdentifierNameSyntax identifier when assignment.Parent is InitializerExpressionSyntax:
+                return identifier.Identifier.ValueText;
+            case MemberAccessExpressionSyntax memberAccess:
+                return memberAccess.Name.Identifier.ValueText;
+            case ElementAccessExpressionSyntax elementAccess:
+                return StringKey(elementAccess.ArgumentList);
+            case ImplicitElementAccessSyntax implicitAccess:
+                return StringKey(implicitAccess.ArgumentList);
+            default:
+                return null;
+        }
+    }
+
+    private static string? StringKey(BracketedArgumentListSyntax arguments)
+        => arguments.Arguments.Count == 1 && arguments.Arguments[0].Expression is LiteralExpressionSyntax key && key.IsKind(SyntaxKind.StringLiteralExpression)
+            ? key.Token.ValueText
+            : null;
 
     private static bool IsStreamTrue(string? name, ExpressionSyntax expression)
         => name is not null

@@ -101,19 +101,26 @@ internal sealed class HttpClientRecognizer
         return evidence;
     }
 
-    private LlmHttpClientEvidence FromCreation(IObjectCreationOperation creation, LlmOptions options, ref ISymbol? symbol)
+    /// <summary><c>new HttpClient { BaseAddress = new Uri("https://api.openai.com/") }</c>: a creation aimed at a model host.</summary>
+    private static LlmHttpClientEvidence FromInitializer(IObjectCreationOperation creation, LlmOptions options)
     {
-        var evidence = LlmHttpClientEvidence.None;
         if (creation.Initializer is { } initializer)
         {
             foreach (var member in initializer.Initializers)
             {
                 if (member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "BaseAddress" } } assignment && HasModelLiteral(assignment.Value, options))
                 {
-                    evidence |= LlmHttpClientEvidence.ModelEndpoint;
+                    return LlmHttpClientEvidence.ModelEndpoint;
                 }
             }
         }
+
+        return LlmHttpClientEvidence.None;
+    }
+
+    private LlmHttpClientEvidence FromCreation(IObjectCreationOperation creation, LlmOptions options, ref ISymbol? symbol)
+    {
+        var evidence = FromInitializer(creation, options);
 
         IOperation current = creation;
         while (current.Parent is IConversionOperation)
@@ -214,6 +221,26 @@ internal sealed class HttpClientRecognizer
                     evidence |= LlmHttpClientEvidence.HandedToSdk;
                     break;
 
+                // The symbol's own creation: 'var http = new HttpClient { BaseAddress = … }', a field or property initializer, '_http = new HttpClient { … }'.
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, symbol)
+                    && declarator.GetVariableInitializer()?.Value.WalkDownConversions() is IObjectCreationOperation creation:
+                    evidence |= FromInitializer(creation, options);
+                    break;
+
+                case IFieldInitializerOperation fieldInitializer when fieldInitializer.InitializedFields.Contains(symbol, SymbolEqualityComparer.Default)
+                    && fieldInitializer.Value.WalkDownConversions() is IObjectCreationOperation creation:
+                    evidence |= FromInitializer(creation, options);
+                    break;
+
+                case IPropertyInitializerOperation propertyInitializer when propertyInitializer.InitializedProperties.Contains(symbol, SymbolEqualityComparer.Default)
+                    && propertyInitializer.Value.WalkDownConversions() is IObjectCreationOperation creation:
+                    evidence |= FromInitializer(creation, options);
+                    break;
+
+                case ISimpleAssignmentOperation assignment when assignment.Value.WalkDownConversions() is IObjectCreationOperation creation && RefersTo(assignment.Target, symbol):
+                    evidence |= FromInitializer(creation, options);
+                    break;
+
                 case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } assignment:
                     if (IsSdkHttpClientMember(property.Property) && RefersTo(assignment.Value, symbol))
                     {
@@ -236,7 +263,7 @@ internal sealed class HttpClientRecognizer
                     sendsRequests = true;
                     break;
 
-                case ILiteralOperation { ConstantValue: { HasValue: true, Value: string text } } when !scopeHasModelLiteral:
+                case ILiteralOperation or IFieldReferenceOperation or ILocalReferenceOperation when !scopeHasModelLiteral && node.ConstantValue is { HasValue: true, Value: string text }:
                     scopeHasModelLiteral = IsEndpointLiteral(text, options);
                     break;
             }
@@ -256,12 +283,17 @@ internal sealed class HttpClientRecognizer
     private static bool IsEndpointLiteral(string text, LlmOptions options)
         => ModelSignals.ContainsModelHost(text, options) || ModelSignals.ContainsEndpointPath(text);
 
-    /// <summary>True when <paramref name="value"/> contains a string literal naming a model host or endpoint (<c>new Uri("https://api.openai.com/v1/")</c>).</summary>
+    /// <summary>
+    /// True when <paramref name="value"/> contains a string literal or constant naming a model host or endpoint
+    /// (<c>new Uri("https://api.openai.com/v1/")</c>, <c>new Uri(Endpoint)</c> with a <c>const</c>).
+    /// </summary>
     private static bool HasModelLiteral(IOperation value, LlmOptions options)
     {
         foreach (var node in value.DescendantsAndSelf())
         {
-            if (node is ILiteralOperation { ConstantValue: { HasValue: true, Value: string text } } && IsEndpointLiteral(text, options))
+            if (node is ILiteralOperation or IFieldReferenceOperation or ILocalReferenceOperation
+                && node.ConstantValue is { HasValue: true, Value: string text }
+                && IsEndpointLiteral(text, options))
             {
                 return true;
             }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -54,7 +55,7 @@ internal sealed class LlmAnalysisContext
     /// SDKs and no <c>System.Net.Http</c>. Callers then register nothing.
     /// </summary>
     public static LlmAnalysisContext? Get(Compilation compilation)
-        => Instances.GetValue(compilation, static c => new Holder(Create(c))).Context;
+        => Instances.GetValue(compilation, static c => new Holder(c)).Context;
 
     private static LlmAnalysisContext? Create(Compilation compilation)
     {
@@ -97,10 +98,17 @@ internal sealed class LlmAnalysisContext
         return builder.ToImmutable();
     }
 
+    /// <summary>
+    /// Builds the context on first use, once: analyzers that start on the same compilation concurrently may each make a
+    /// holder (the weak table keeps one), but only the kept holder's context is ever built.
+    /// </summary>
     private sealed class Holder
     {
-        public Holder(LlmAnalysisContext? context) => Context = context;
+        private readonly Lazy<LlmAnalysisContext?> _context;
 
-        public LlmAnalysisContext? Context { get; }
+        public Holder(Compilation compilation)
+            => _context = new Lazy<LlmAnalysisContext?>(() => Create(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public LlmAnalysisContext? Context => _context.Value;
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -175,13 +176,19 @@ internal sealed class MethodPattern
             {
                 depth = Math.Max(0, depth - 1);
             }
-            else if ((c == ',' || c == ';' || c == '\n' || c == '\r') && depth == 0)
+            else if ((c == ',' || c == ';' || c == '\n' || c == '\r') && depth == 0 || i == text.Length)
             {
-                var item = text.Substring(start, i - start).Trim();
+                // A parenthesis left open to the end: the rest is split plainly, so the malformed item is ignored
+                // and the items after it still stand.
+                var rest = text.Substring(start, i - start);
+                var items = depth == 0 ? new[] { rest } : rest.Split(',', ';', '\n', '\r');
                 start = i + 1;
-                if (TryParse(item) is MethodPattern pattern)
+                foreach (var item in items)
                 {
-                    builder.Add(pattern);
+                    if (TryParse(item.Trim()) is MethodPattern pattern)
+                    {
+                        builder.Add(pattern);
+                    }
                 }
             }
         }
@@ -217,15 +224,16 @@ internal sealed class MethodPattern
 
         var lastDot = body.LastIndexOf('.');
         var methodName = lastDot >= 0 ? body.Substring(lastDot + 1) : body;
-
-        // A generic method's documentation ID carries its arity: M:Ns.Type.Run``1(``0).
-        var arity = methodName.IndexOf("``", StringComparison.Ordinal);
-        if (arity > 0)
-        {
-            methodName = methodName.Substring(0, arity);
-        }
         var typeName = lastDot > 0 ? body.Substring(0, lastDot) : null;
         if (!IsIdentifier(methodName) || typeName is null || !IsDottedName(typeName))
+        {
+            return null;
+        }
+
+        // Generic arity ("RunAsync``1", "Retry`1.Run") is part of a documentation ID, not of the symbols' names.
+        methodName = WithoutArity(methodName);
+        typeName = string.Join(".", typeName.Split('.').Select(WithoutArity));
+        if (methodName.Length == 0 || typeName.Split('.').Any(part => part.Length == 0))
         {
             return null;
         }
@@ -247,7 +255,54 @@ internal sealed class MethodPattern
             return string.Equals(original.GetDocumentationCommentId(), DocumentationId, StringComparison.Ordinal);
         }
 
-        return TypeName is not null && NameMatches(original.ContainingType, TypeName);
+        if (TypeName is null)
+        {
+            return false;
+        }
+
+        // Like the catalogue, a configured interface or base method also names its implementations and overrides
+        // ("MyApp.IRetryPolicy.ExecuteAsync" matches a call on the concrete RetryPolicy). Static methods match only on their type.
+        var containing = original.ContainingType;
+        if (NameMatches(containing, TypeName))
+        {
+            return true;
+        }
+
+        if (original.IsStatic || containing is null)
+        {
+            return false;
+        }
+
+        for (var baseType = containing.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            if (NameMatches(baseType, TypeName) && DeclaresMethod(baseType))
+            {
+                return true;
+            }
+        }
+
+        foreach (var @interface in containing.AllInterfaces)
+        {
+            if (NameMatches(@interface, TypeName) && DeclaresMethod(@interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool DeclaresMethod(INamedTypeSymbol type)
+    {
+        foreach (var member in type.GetMembers(MethodName))
+        {
+            if (member is IMethodSymbol { IsStatic: false })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool NameMatches(INamedTypeSymbol? type, string typeName)
@@ -283,6 +338,12 @@ internal sealed class MethodPattern
 
         var ns = type.ContainingNamespace;
         return ns is null || ns.IsGlobalNamespace ? name : ns.ToDisplayString() + "." + name;
+    }
+
+    private static string WithoutArity(string name)
+    {
+        var tick = name.IndexOf('`');
+        return tick >= 0 ? name.Substring(0, tick) : name;
     }
 
     private static bool IsIdentifier(string text)

@@ -60,6 +60,15 @@ internal static class ModelSignals
         "response.completed",
         "response.output_text.delta");
 
+    /// <summary>
+    /// JSON names of <see cref="ModelJsonNames"/> that other feeds use too ("delta" of an option quote, "choices" of a
+    /// poll): alone they are no signal; a type that uses all of them (<c>choices[0].delta</c>) is.
+    /// </summary>
+    public static readonly ImmutableHashSet<string> WeakModelJsonNames = ImmutableHashSet.Create(
+        StringComparer.Ordinal,
+        "choices",
+        "delta");
+
     /// <summary>Member names of DTOs that only model stream chunks have (compared case-insensitively, underscores ignored).</summary>
     public static readonly ImmutableHashSet<string> ModelMemberNames = ImmutableHashSet.Create(
         StringComparer.OrdinalIgnoreCase,
@@ -174,7 +183,7 @@ internal static class ModelSignals
         }
 
         return text.IndexOf(DoneSentinel, StringComparison.Ordinal) >= 0
-            || ModelJsonNames.Contains(text)
+            || ModelJsonNames.Contains(text) && !WeakModelJsonNames.Contains(text)
             || ContainsEndpointPath(text)
             || ContainsModelHost(text, options)
             || ContainsStreamTrue(text);

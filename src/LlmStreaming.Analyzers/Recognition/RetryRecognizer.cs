@@ -54,18 +54,21 @@ internal sealed class RetryRecognizer
 
     public RetryRecognizer(LlmAnalysisContext context) => _context = context;
 
-    /// <summary>The nearest retry construct that re-runs <paramref name="enumeration"/> when it fails, or null.</summary>
+    /// <summary>
+    /// The nearest retry construct that re-runs <paramref name="enumeration"/> when it fails, or null. When the
+    /// enumeration is in a lambda or a local function, the construct is found where that function is handed on or
+    /// called: passed to a Polly execute or a configured helper, or called inside a retry loop (directly, or through a
+    /// local that holds the lambda). A lambda handed to anything else (<c>Task.Run</c>) is not followed.
+    /// </summary>
     public RetryConstruct? FindEnclosingRetry(IOperation enumeration, LlmOptions options, CancellationToken cancellationToken)
+        => FindEnclosingRetry(enumeration, options, cancellationToken, depth: 0);
+
+    private RetryConstruct? FindEnclosingRetry(IOperation enumeration, LlmOptions options, CancellationToken cancellationToken, int depth)
     {
-        ITryOperation? innermostTry = null;
         for (var current = enumeration.Parent; current is not null; current = current.Parent)
         {
             switch (current)
             {
-                case ITryOperation @try when enumeration.IsWithin(@try.Body):
-                    innermostTry ??= @try;
-                    break;
-
                 case ILoopOperation loop when enumeration.IsWithin(loop.Body):
                     if (FindRetryingCatch(loop, enumeration, cancellationToken) is { } retry)
                     {
@@ -75,10 +78,112 @@ internal sealed class RetryRecognizer
                     break;
 
                 case IAnonymousFunctionOperation lambda:
-                    return RetryForDelegate(lambda, options);
+                    return RetryForLambda(lambda, options, cancellationToken, depth);
 
-                case ILocalFunctionOperation:
-                    return null;
+                case ILocalFunctionOperation localFunction:
+                    return RetryForUses(
+                        localFunction,
+                        node => node switch
+                        {
+                            IMethodReferenceOperation reference => SymbolEqualityComparer.Default.Equals(reference.Method.OriginalDefinition, localFunction.Symbol),
+                            IInvocationOperation call => SymbolEqualityComparer.Default.Equals(call.TargetMethod.OriginalDefinition, localFunction.Symbol),
+                            _ => false,
+                        },
+                        options,
+                        cancellationToken,
+                        depth);
+            }
+        }
+
+        return null;
+    }
+
+    private RetryConstruct? RetryForLambda(IAnonymousFunctionOperation lambda, LlmOptions options, CancellationToken cancellationToken, int depth)
+    {
+        var handed = HandedOn(lambda);
+        switch (handed.Parent)
+        {
+            case IArgumentOperation { Parent: IInvocationOperation invocation }:
+                return RetryForInvocation(invocation, options);
+
+            // Func<CancellationToken, ValueTask> once = async token => { … }; then once is passed to Polly or called in a retry loop.
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                return RetryForUses(
+                    lambda,
+                    node => node is ILocalReferenceOperation local && SymbolEqualityComparer.Default.Equals(local.Local, declarator.Symbol),
+                    options,
+                    cancellationToken,
+                    depth);
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// The retry around a use of a function: a use passed to a Polly execute or a configured helper, or a call
+    /// (<c>Once()</c>, <c>once()</c>) that a retry construct encloses. Only the body that declares the function is searched.
+    /// </summary>
+    private RetryConstruct? RetryForUses(IOperation function, System.Func<IOperation, bool> isUse, LlmOptions options, CancellationToken cancellationToken, int depth)
+    {
+        if (depth >= 3)
+        {
+            return null;
+        }
+
+        var root = function;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        foreach (var node in root.Descendants())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!isUse(node) || node.IsWithin(function))
+            {
+                continue;
+            }
+
+            var handed = HandedOn(node);
+            var call = node as IInvocationOperation
+                ?? (handed.Parent is IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } invoke && invoke.Instance == handed ? invoke : null);
+            var retry = call is not null
+                ? FindEnclosingRetry(call, options, cancellationToken, depth + 1)
+                : handed.Parent is IArgumentOperation { Parent: IInvocationOperation invocation } ? RetryForInvocation(invocation, options) : null;
+            if (retry is not null)
+            {
+                return retry;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The outermost of the delegate creations and conversions that wrap <paramref name="operation"/>.</summary>
+    private static IOperation HandedOn(IOperation operation)
+    {
+        var current = operation;
+        while (current.Parent is IDelegateCreationOperation or IConversionOperation)
+        {
+            current = current.Parent;
+        }
+
+        return current;
+    }
+
+    private RetryConstruct? RetryForInvocation(IInvocationOperation invocation, LlmOptions options)
+    {
+        if (IsPollyExecute(invocation.TargetMethod))
+        {
+            return new RetryConstruct(RetryKind.Polly, invocation, null, null);
+        }
+
+        foreach (var pattern in options.RetryMethods)
+        {
+            if (pattern.Matches(invocation.TargetMethod))
+            {
+                return new RetryConstruct(RetryKind.ConfiguredHelper, invocation, null, null);
             }
         }
 
@@ -136,19 +241,39 @@ internal sealed class RetryRecognizer
         return !LeavesLoopAfter(@try, loop, cancellationToken);
     }
 
-    /// <summary>True when a statement after <paramref name="try"/> at the same level of the loop body always breaks, returns or throws.</summary>
+    /// <summary>
+    /// True when a statement that runs after <paramref name="try"/> falls through always breaks, returns or throws: one
+    /// after it in its block, or after any statement that encloses it up to the loop body (<c>using</c>, <c>if</c>,
+    /// blocks, an outer <c>try</c>). A nested loop in between stops the search (that loop is the one that goes round).
+    /// </summary>
     private static bool LeavesLoopAfter(ITryOperation @try, ILoopOperation loop, CancellationToken cancellationToken)
     {
-        if (@try.Parent is not IBlockOperation block)
-        {
-            return false;
-        }
-
-        var after = false;
-        foreach (var statement in block.Operations)
+        IOperation current = @try;
+        while (current != loop.Body && current.Parent is { } parent && parent != loop)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (statement == @try)
+            if (parent is ILoopOperation)
+            {
+                return false;
+            }
+
+            if (parent is IBlockOperation block && AlwaysLeavesAfter(block, current, loop))
+            {
+                return true;
+            }
+
+            current = parent;
+        }
+
+        return false;
+    }
+
+    private static bool AlwaysLeavesAfter(IBlockOperation block, IOperation statement, ILoopOperation loop)
+    {
+        var after = false;
+        foreach (var next in block.Operations)
+        {
+            if (next == statement)
             {
                 after = true;
                 continue;
@@ -159,10 +284,10 @@ internal sealed class RetryRecognizer
                 continue;
             }
 
-            switch (statement)
+            switch (next)
             {
                 case IBranchOperation { BranchKind: BranchKind.Break } branch when SymbolEqualityComparer.Default.Equals(branch.Target, loop.ExitLabel):
-                case IReturnOperation { Kind: OperationKind.Return }:
+                case IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak }:
                 case IThrowOperation:
                 case IExpressionStatementOperation { Operation: IThrowOperation }:
                     return true;
@@ -170,35 +295,6 @@ internal sealed class RetryRecognizer
         }
 
         return false;
-    }
-
-    private RetryConstruct? RetryForDelegate(IAnonymousFunctionOperation lambda, LlmOptions options)
-    {
-        IOperation current = lambda;
-        while (current.Parent is IDelegateCreationOperation or IConversionOperation)
-        {
-            current = current.Parent;
-        }
-
-        if (current.Parent is not IArgumentOperation { Parent: IInvocationOperation invocation })
-        {
-            return null;
-        }
-
-        if (IsPollyExecute(invocation.TargetMethod))
-        {
-            return new RetryConstruct(RetryKind.Polly, invocation, null, null);
-        }
-
-        foreach (var pattern in options.RetryMethods)
-        {
-            if (pattern.Matches(invocation.TargetMethod))
-            {
-                return new RetryConstruct(RetryKind.ConfiguredHelper, invocation, null, null);
-            }
-        }
-
-        return null;
     }
 
     /// <summary>True for the execute methods of Polly v8 pipelines and Polly v7 policies.</summary>

@@ -84,7 +84,9 @@ internal sealed class StreamRecognizer
         var method = invocation.TargetMethod;
         var elementType = StreamElementType(method.ReturnType);
 
-        if (_methodsByName.TryGetValue(method.Name, out var candidates))
+        // A catalogued name counts only on a method that returns a stream: an overload a user type adds beside the
+        // SDK's (an implementation of IChatClient with its own GetStreamingResponseAsync(int) returning Task<string>) does not.
+        if (elementType is not null && _methodsByName.TryGetValue(method.Name, out var candidates))
         {
             var containing = (method.ReducedFrom ?? method).ContainingType;
             foreach (var (type, family) in candidates)
@@ -102,6 +104,11 @@ internal sealed class StreamRecognizer
             {
                 if (pattern.Matches(method))
                 {
+                    // The user says this method streams: a plain IEnumerable<T> it returns is its stream too.
+                    if (elementType is null && method.ReturnType.SpecialType != SpecialType.System_String)
+                    {
+                        elementType = method.ReturnType.GetTypeArgumentOf(_context.Types.IEnumerableOfT);
+                    }
                     var family = UpdateFamily(elementType);
                     return new LlmStreamSource(family == LlmFamily.Unknown ? LlmFamily.Configured : family, StreamOrigin.Call, invocation, elementType);
                 }
@@ -109,7 +116,7 @@ internal sealed class StreamRecognizer
         }
 
         var byElement = UpdateFamily(elementType);
-        if (byElement != LlmFamily.Unknown && !IsPassThroughWrapper(method))
+        if (byElement != LlmFamily.Unknown && !IsPassThroughWrapper(method) && !IsLinqOperator(invocation))
         {
             return new LlmStreamSource(byElement, StreamOrigin.Call, invocation, elementType);
         }
@@ -119,6 +126,27 @@ internal sealed class StreamRecognizer
 
     private static bool IsPassThroughWrapper(IMethodSymbol method)
         => SdkCatalog.PassThroughWrappers.Contains(method.Name);
+
+    /// <summary>
+    /// A deferred LINQ operator over a stream (<c>stream.Where(…)</c>, <c>stream.Select(…)</c> of System.Linq's
+    /// <c>AsyncEnumerable</c>/<c>Enumerable</c>): it passes its source on, it does not start a stream of its own.
+    /// </summary>
+    private bool IsLinqOperator(IInvocationOperation invocation)
+    {
+        var original = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
+        if (!original.IsExtensionMethod
+            || original.ContainingType is not { Name: "AsyncEnumerable" or "Enumerable" } containing
+            || containing.ContainingNamespace?.ToDisplayString() != "System.Linq")
+        {
+            return false;
+        }
+
+        var types = _context.Types;
+        return invocation.Type.IsConstructedFrom(types.IAsyncEnumerableOfT) || invocation.Type.IsConstructedFrom(types.IEnumerableOfT);
+    }
+
+    private static IOperation? Receiver(IInvocationOperation invocation)
+        => invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
 
     /// <summary>
     /// Recognises a value that is a model stream: a streaming call (through <c>await</c>, conversions,
@@ -140,8 +168,8 @@ internal sealed class StreamRecognizer
             case IAwaitOperation awaited:
                 return TryGetStreamValue(awaited.Operation, options, cancellationToken, depth + 1);
 
-            case IInvocationOperation invocation when IsPassThroughWrapper(invocation.TargetMethod):
-                var receiver = invocation.Instance ?? (invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+            case IInvocationOperation invocation when IsPassThroughWrapper(invocation.TargetMethod) || IsLinqOperator(invocation):
+                var receiver = Receiver(invocation);
                 return receiver is null ? null : TryGetStreamValue(receiver, options, cancellationToken, depth + 1);
 
             case IInvocationOperation invocation:

@@ -38,38 +38,34 @@ internal static class TextDeltas
     /// <summary>True when <paramref name="value"/> is a text delta derived from the update of <paramref name="loop"/>.</summary>
     public static bool IsTextDelta(IOperation value, LlmStreamLoop loop, StreamRecognizer streams)
     {
-        var unwrapped = value.WalkDownConversions();
-        if (unwrapped.Type?.SpecialType != SpecialType.System_String)
+        var whole = value.WalkDownConversions();
+        if (whole.Type?.SpecialType != SpecialType.System_String)
         {
             return false;
         }
 
-        // a?.b?.Text: judge the member at the end of the chain, and the derivation on the whole expression
-        var last = unwrapped;
-        while (last is IConditionalAccessOperation conditional)
-        {
-            last = conditional.WhenNotNull.WalkDownConversions();
-        }
-
-        switch (last)
+        // update?.Message?.Content (Ollama's updates are nullable): the member is the last one accessed; the whole
+        // expression is what derives from the update.
+        var unwrapped = WhenNotNull(whole);
+        switch (unwrapped)
         {
             // Ollama Chat.SendAsync yields the fragments themselves.
             case ILocalReferenceOperation local when SymbolEqualityComparer.Default.Equals(local.Local, loop.IterationVariable):
                 return loop.Kind == LlmStreamKind.Sdk;
 
             case IPropertyReferenceOperation property when DeltaMemberNames.Contains(property.Property.Name):
-                return StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+                return StreamRecognizer.IsDerivedFromIteration(whole, loop);
 
             case IFieldReferenceOperation field when DeltaMemberNames.Contains(field.Field.Name):
-                return StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+                return StreamRecognizer.IsDerivedFromIteration(whole, loop);
 
             case IInvocationOperation { TargetMethod.Name: "ToString", Instance: { } receiver, Arguments.Length: 0 }
                 when streams.UpdateFamily(receiver.WalkDownConversions().Type) != LlmFamily.Unknown:
-                return StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+                return StreamRecognizer.IsDerivedFromIteration(whole, loop);
 
             case IInvocationOperation { TargetMethod.Name: "GetString", Instance: IInvocationOperation { TargetMethod.Name: "GetProperty" } getProperty }
                 when getProperty.Arguments.Length == 1 && getProperty.Arguments[0].Value.ConstantValue is { HasValue: true, Value: string name } && DeltaJsonNames.Contains(name):
-                return StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+                return StreamRecognizer.IsDerivedFromIteration(whole, loop);
 
             default:
                 return false;
@@ -79,7 +75,8 @@ internal static class TextDeltas
     /// <summary>True when <paramref name="collection"/> is a per-update content list (<c>update.ContentUpdate</c>, <c>chunk.Choices</c>…) derived from the loop's update.</summary>
     public static bool IsContentList(IOperation collection, LlmStreamLoop loop)
     {
-        var unwrapped = collection.WalkDownConversions();
+        var whole = collection.WalkDownConversions();
+        var unwrapped = WhenNotNull(whole);
         var named = unwrapped switch
         {
             IPropertyReferenceOperation property when ContentListNames.Contains(property.Property.Name) => true,
@@ -90,7 +87,19 @@ internal static class TextDeltas
             _ => false,
         };
 
-        return named && StreamRecognizer.IsDerivedFromIteration(unwrapped, loop);
+        return named && StreamRecognizer.IsDerivedFromIteration(whole, loop);
+    }
+
+    /// <summary>The member a conditional access ends with: <c>a?.B?.C</c> gives the reference to <c>C</c>.</summary>
+    private static IOperation WhenNotNull(IOperation operation)
+    {
+        var current = operation;
+        while (current is IConditionalAccessOperation conditional)
+        {
+            current = conditional.WhenNotNull.WalkDownConversions();
+        }
+
+        return current;
     }
 
     private static bool IsContentListName(IOperation initializer)

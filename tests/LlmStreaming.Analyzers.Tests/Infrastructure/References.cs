@@ -45,7 +45,10 @@ internal static class References
         .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
         .ToImmutableArray();
 
-    /// <summary>OpenAI 2.1.0 (the first 2.x GA: no Responses client) with its System.ClientModel.</summary>
+    /// <summary>
+    /// OpenAI 2.1.0 (the first 2.x GA: no Responses client; Assistants streams are AsyncCollectionResult) with the
+    /// System.ClientModel it was built against (1.2.1: an older one fails with CS1705).
+    /// </summary>
     public static readonly ImmutableArray<MetadataReference> OpenAI210 = ImmutableArray.Create<MetadataReference>(
         MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "openai", "2.1.0", "lib", "net6.0", "OpenAI.dll")),
         MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "system.clientmodel", "1.2.1", "lib", "net6.0", "System.ClientModel.dll")));

@@ -1,0 +1,205 @@
+using System.Collections.Immutable;
+using System.IO;
+using System.Threading;
+using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LlmStreaming.Analyzers.Tests.Recognition;
+
+/// <summary>
+/// The tests that read <see cref="LlmAnalysisContext.CreatedCount"/> (a process-wide counter) run alone: no other test
+/// class builds contexts while they count.
+/// </summary>
+[CollectionDefinition(nameof(ContextCountCollection), DisableParallelization = true)]
+public sealed class ContextCountCollection
+{
+}
+
+/// <summary>The per-compilation context: gated on the SDKs and System.Net.Http, built once per compilation.</summary>
+[Collection(nameof(ContextCountCollection))]
+public class LlmAnalysisContextTests
+{
+    /// <summary>
+    /// A compilation with neither an SDK nor System.Net.Http: the core library and a few framework assemblies of the
+    /// reference pack (none of which defines or forwards HttpClient).
+    /// </summary>
+    private static readonly ImmutableArray<MetadataReference> NoHttp = References.Framework
+        .Where(r => Path.GetFileNameWithoutExtension(r.Display) is "System.Runtime" or "System.Collections" or "System.Console" or "System.Linq" or "System.Threading.Tasks")
+        .ToImmutableArray();
+
+    private const string Plain = """
+        using System.Collections.Generic;
+
+        class C
+        {
+            static void Probe()
+            {
+            }
+
+            List<int> M()
+            {
+                Probe();
+                return new List<int>();
+            }
+        }
+        """;
+
+    [Fact]
+    public void Get_ReturnsNull_WithNoSdkAndNoSystemNetHttp()
+    {
+        Assert.Equal(5, NoHttp.Length);
+        var compilation = RecognitionHarness.CreateCompilation(Plain, NoHttp);
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Null(compilation.GetTypeByMetadataName("System.Net.Http.HttpClient"));
+
+        var before = LlmAnalysisContext.CreatedCount;
+        Assert.Null(LlmAnalysisContext.Get(compilation));
+        Assert.Null(LlmAnalysisContext.Get(compilation));
+        Assert.Equal(before, LlmAnalysisContext.CreatedCount);
+    }
+
+    [Fact]
+    public void Get_WithSystemNetHttpOnly_HasNoSdk()
+    {
+        var compilation = RecognitionHarness.CreateCompilation(Plain, References.Framework);
+        var llm = LlmAnalysisContext.Get(compilation);
+        Assert.NotNull(llm);
+        Assert.False(llm!.HasSdk);
+        Assert.Same(compilation, llm.Compilation);
+        Assert.NotNull(llm.Types.HttpClient);
+        Assert.NotNull(llm.Types.SseParserOfT);
+        Assert.NotNull(llm.Types.IAsyncEnumerableOfT);
+        Assert.Null(llm.Types.PollyResiliencePipeline);
+        Assert.Null(llm.Types.AsyncCollectionResultOfT);
+        Assert.Null(llm.Types.OllamaApiClient);
+    }
+
+    [Fact]
+    public void Get_WithTheSdks_ResolvesTheirTypes()
+    {
+        var llm = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(Plain, References.Framework.AddRange(References.Sdks)));
+        Assert.NotNull(llm);
+        Assert.True(llm!.HasSdk);
+        Assert.NotNull(llm.Types.PollyResiliencePipeline);
+        Assert.NotNull(llm.Types.PollyResiliencePipelineOfT);
+        Assert.NotNull(llm.Types.AsyncCollectionResultOfT);
+        Assert.NotNull(llm.Types.AsyncStreamingResultOfT);
+        Assert.NotNull(llm.Types.HttpClientPipelineTransport);
+        Assert.NotNull(llm.Types.OllamaApiClient);
+        Assert.NotNull(llm.Types.AnthropicClient);
+        Assert.NotNull(llm.Types.AnthropicClientOptions);
+        Assert.NotNull(llm.Types.BetalgoOpenAIService);
+    }
+
+    [Theory]
+    [InlineData("OpenAI210")]
+    [InlineData("ExtensionsAI950")]
+    public void Get_WithAnOlderSdkOnly_HasSdk(string set)
+    {
+        var sdk = set == "OpenAI210" ? References.OpenAI210 : References.ExtensionsAI950;
+        var llm = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(Plain, References.Framework.AddRange(sdk)));
+        Assert.True(llm?.HasSdk);
+    }
+
+    [Fact]
+    public void Get_ReturnsTheSameInstance_ForTheSameCompilation()
+    {
+        var compilation = RecognitionHarness.CreateCompilation(Plain, References.Framework);
+        var first = LlmAnalysisContext.Get(compilation);
+        Assert.NotNull(first);
+        Assert.Same(first, LlmAnalysisContext.Get(compilation));
+        Assert.Same(first!.Streams, LlmAnalysisContext.Get(compilation)!.Streams);
+
+        // A new compilation (even one derived from the first) gets its own context.
+        var derived = compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("class D { }"));
+        Assert.NotSame(first, LlmAnalysisContext.Get(derived));
+    }
+
+    [Fact]
+    public void CreatedCount_GrowsByExactlyOnePerCompilation()
+    {
+        var before = LlmAnalysisContext.CreatedCount;
+        var first = RecognitionHarness.CreateCompilation(Plain, References.Framework.AddRange(References.Sdks));
+        var second = RecognitionHarness.CreateCompilation(Plain, References.Framework);
+        var none = RecognitionHarness.CreateCompilation(Plain, NoHttp);
+
+        for (var i = 0; i < 3; i++)
+        {
+            LlmAnalysisContext.Get(first);
+            LlmAnalysisContext.Get(second);
+            LlmAnalysisContext.Get(none);
+        }
+
+        Assert.Equal(before + 2, LlmAnalysisContext.CreatedCount);
+    }
+
+    [Fact]
+    public void CreatedCount_GrowsByExactlyOne_WhenAnalyzersStartConcurrently()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var compilation = RecognitionHarness.CreateCompilation(Plain, References.Framework.AddRange(References.Sdks));
+            var before = LlmAnalysisContext.CreatedCount;
+            using var start = new ManualResetEventSlim();
+            var contexts = new LlmAnalysisContext?[16];
+            var threads = Enumerable.Range(0, contexts.Length).Select(i => new Thread(() =>
+            {
+                start.Wait();
+                contexts[i] = LlmAnalysisContext.Get(compilation);
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            start.Set();
+            threads.ForEach(t => t.Join());
+
+            Assert.Equal(before + 1, LlmAnalysisContext.CreatedCount);
+            Assert.All(contexts, c => Assert.Same(contexts[0], c));
+        }
+    }
+
+    [Fact]
+    public async Task CreatedCount_OncePerCompilation_ThroughTheAnalyzerDriver()
+    {
+        // Two analyzers of the package on one compilation share one context.
+        var compilation = RecognitionHarness.CreateCompilation(Plain, References.Framework.AddRange(References.Sdks));
+        var before = LlmAnalysisContext.CreatedCount;
+        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new OptionsProbeAnalyzer(), new global::LlmStreaming.Analyzers.PartialOutput.DeltaOverwriteAnalyzer());
+        var diagnostics = await compilation.WithAnalyzers(analyzers, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty))
+            .GetAnalyzerDiagnosticsAsync();
+        Assert.Equal("LLMPROBE", Assert.Single(diagnostics).Id);
+        Assert.Equal(before + 1, LlmAnalysisContext.CreatedCount);
+    }
+
+    [Fact]
+    public async Task RegistersNothing_WithNoSdkAndNoSystemNetHttp()
+    {
+        var compilation = RecognitionHarness.CreateCompilation(Plain, NoHttp);
+        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new OptionsProbeAnalyzer()), new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty))
+            .GetAnalyzerDiagnosticsAsync();
+        Assert.Empty(diagnostics);
+
+        // The same source with System.Net.Http in play: the probe runs.
+        var withHttp = RecognitionHarness.CreateCompilation(Plain, References.Framework);
+        var reported = await withHttp.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new OptionsProbeAnalyzer()), new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty))
+            .GetAnalyzerDiagnosticsAsync();
+        Assert.Single(reported);
+    }
+
+    [Fact]
+    public void GetOptions_ParsesOncePerTree()
+    {
+        var compilation = RecognitionHarness.CreateCompilation(Plain, References.Framework);
+        var llm = LlmAnalysisContext.Get(compilation)!;
+        var provider = new TestAnalyzerConfigOptionsProvider(new Dictionary<string, string> { ["llm_streaming.min_timeout_seconds"] = "30" });
+        var analyzerOptions = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, provider);
+        var tree = compilation.SyntaxTrees[0];
+
+        var first = llm.GetOptions(tree, analyzerOptions);
+        var second = llm.GetOptions(tree, analyzerOptions);
+        Assert.Same(first, second);
+        Assert.Equal(30, first.MinTimeoutSeconds("LLM401"));
+        Assert.Equal(1, provider.Requests);
+    }
+}
