@@ -6,6 +6,7 @@ namespace LlmStreaming.Analyzers;
 public static partial class DiagnosticIds
 {
     public const string DoneSentinelNotHandled = "LLM201";
+    public const string EndOfStreamAccepted = "LLM202";
 }
 
 /// <summary>Stream termination — LLM2xx.</summary>
@@ -17,4 +18,11 @@ public static partial class Descriptors
         "'{0}' parses the SSE payload '{1}' without checking for the '[DONE]' sentinel first: OpenAI-compatible streams end with 'data: [DONE]', which is not JSON, so the parse throws at the end of every successful answer; check 'if ({1} == \"[DONE]\")' and leave the loop before parsing",
         DiagnosticSeverity.Warning,
         "A hand-rolled server-sent-events loop passes each 'data:' payload to a JSON parser with no check for the '[DONE]' sentinel before it. OpenAI-compatible APIs end the stream with 'data: [DONE]'; parsing it throws a JsonException at the very end of a successful answer.");
+
+    public static readonly DiagnosticDescriptor LLM202_EndOfStreamAccepted = Rule(
+        DiagnosticIds.EndOfStreamAccepted,
+        "End of stream is accepted without a terminal marker",
+        "This loop over {0} ends normally when the body ends, without having seen {1}: a stream cut off by a proxy, an idle timeout or a server restart looks exactly like a complete answer; track whether the terminal marker arrived and throw an IOException (or report the answer incomplete) after the loop when it did not",
+        DiagnosticSeverity.Warning,
+        "A hand-rolled stream loop stops at the end of the response body ('ReadLineAsync' returns null, 'EndOfStream', the end of an SseParser enumeration) and carries on as if the answer were complete. A model stream ends with a terminal marker ('[DONE]', 'message_stop', 'done: true', 'response.completed' or a finish reason); when the body ends without one, the answer was cut off.");
 }

@@ -11,7 +11,7 @@ namespace LlmStreaming.CodeFixes.Termination;
 
 /// <summary>
 /// The common shape of the termination fixes (LLM201–LLM205). Each fix is computed before it is registered (nothing is
-/// offered when the shape is not understood). Fix All applies the fixes of a document one after the other, bottom up,
+/// offered when the shape is not understood). Fix All applies the fixes of a document one after the other, top down,
 /// each on the result of the previous one: the fixes insert locals whose names must not collide, which independent
 /// edits merged by the batch fixer could not guarantee.
 /// </summary>
@@ -87,7 +87,7 @@ public abstract class TerminationCodeFix : CodeFixProvider
         // Mark every node each diagnostic points at, so that it can be found again after the earlier fixes.
         var marks = new List<(Diagnostic Diagnostic, ImmutableArray<SyntaxAnnotation> Annotations)>();
         var annotationsByNode = new Dictionary<SyntaxNode, List<SyntaxAnnotation>>();
-        foreach (var diagnostic in diagnostics.OrderByDescending(d => d.Location.SourceSpan.Start))
+        foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
         {
             var nodes = Locate(root, diagnostic);
             if (nodes.IsDefault)

@@ -642,3 +642,538 @@ public class LLM201Tests
             }
             """);
 }
+
+public class LLM202Tests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.Net.Http;
+        using System.Text;
+        using System.Text.Json;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """;
+
+    [Fact]
+    public Task Reports_SseLoopThatBreaksOnDoneButAcceptsEndOfBody()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request, CancellationToken ct)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    var text = new StringBuilder();
+                    string? line;
+                    {|LLM202:while|} ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_OllamaNdjsonThatBreaksOnDone()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class OllamaChunk
+            {
+                public Message? message { get; set; }
+                public bool done { get; set; }
+            }
+
+            class Message
+            {
+                public string? content { get; set; }
+            }
+
+            class OllamaChat
+            {
+                public async Task<string> AskAsync(HttpClient http, string body)
+                {
+                    using var response = await http.PostAsync("http://localhost:11434/api/chat", new StringContent(body));
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = "";
+                    {|LLM202:while|} (!reader.EndOfStream)
+                    {
+                        var line = await reader.ReadLineAsync();
+                        if (string.IsNullOrWhiteSpace(line)) continue;
+                        var chunk = JsonSerializer.Deserialize<OllamaChunk>(line);
+                        text += chunk?.message?.content;
+                        if (chunk?.done == true)
+                        {
+                            break;
+                        }
+                    }
+
+                    return text;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_AnthropicSseParserLoop()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            using System.Net.ServerSentEvents;
+
+            class ClaudeClient
+            {
+                public async IAsyncEnumerable<string> StreamAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.anthropic.com/v1/messages");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var stream = await response.Content.ReadAsStreamAsync();
+                    await {|LLM202:foreach|} (var item in SseParser.Create(stream).EnumerateAsync())
+                    {
+                        if (item.EventType == "message_stop") yield break;
+                        if (item.EventType != "content_block_delta") continue;
+                        using var doc = JsonDocument.Parse(item.Data);
+                        yield return doc.RootElement.GetProperty("delta").GetProperty("text").GetString() ?? "";
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_EndOfBodyBranchReturnsTheText()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.mistral.ai/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    {|LLM202:while|} (true)
+                    {
+                        var line = await reader.ReadLineAsync();
+                        if (line == null) return text.ToString();
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_FlagTrackedAndChecked()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    var sawDone = false;
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") { sawDone = true; break; }
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    if (!sawDone)
+                    {
+                        throw new IOException("The stream was cut off.");
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_CompletenessReportedToTheCaller()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<(string Text, bool Complete)> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? finishReason = null;
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        var choice = doc.RootElement.GetProperty("choices")[0];
+                        if (choice.TryGetProperty("finish_reason", out var reason) && reason.ValueKind == JsonValueKind.String) finishReason = reason.GetString();
+                        text.Append(choice.GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return (text.ToString(), finishReason is not null);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_ReturnsOnDoneAndThrowsAfterTheLoop()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") return text.ToString();
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    throw new IOException("The stream ended before [DONE].");
+                }
+            }
+            """);
+
+    [Theory]
+    [InlineData("var line = await reader.ReadLineAsync() ?? throw new IOException(\"cut off\");")]
+    [InlineData("var line = await reader.ReadLineAsync(); if (line is null) throw new IOException(\"cut off\");")]
+    public Task NoDiagnostic_EndOfBodyThrows(string read)
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    while (true)
+                    {
+            """ + "            " + read + "\n" + """
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_GenericSseReaderWithoutModelSignal()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class TickerClient
+            {
+                public async Task<List<string>> ReadAsync(HttpClient http)
+                {
+                    using var response = await http.GetAsync("https://quotes.example.com/stream", HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var quotes = new List<string>();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.StartsWith("data: ")) quotes.Add(line.Substring(6));
+                    }
+
+                    return quotes;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_SdkLoopIsNotHandRolled()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                public async Task<string> AskAsync(ChatClient client)
+                {
+                    var text = new StringBuilder();
+                    await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage("hi")))
+                    {
+                        foreach (var part in update.ContentUpdate) text.Append(part.Text);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_BrokenCode_WithoutThrowing()
+        => TerminationTest.BrokenCodeAsync<EndOfStreamAcceptedAnalyzer>(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http)
+                {
+                    using var response = await http.PostAsync("https://api.openai.com/v1/chat/completions", null);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    {|LLM202:while|} ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue
+                        if (line == "data: [DONE]") break;
+                        Undefined(line
+                    }
+                    return
+            """);
+
+    [Fact]
+    public Task Fix_TracksTheFlagAndThrowsAfterTheLoop()
+        => Verify<EndOfStreamAcceptedAnalyzer, EndOfStreamCodeFix>.FixAsync("""
+            using System;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading.Tasks;
+
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    {|LLM202:while|} ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading.Tasks;
+
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new System.IO.StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    var sawTerminal = false;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]")
+                        {
+                            sawTerminal = true;
+                            break;
+                        }
+
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    if (!sawTerminal)
+                    {
+                        throw new IOException("The model stream ended before its terminal marker: the response is incomplete.");
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, EndOfStreamCodeFix.Key);
+
+    [Fact]
+    public Task Fix_NdjsonDoneInABlockAndAYieldBreak()
+        => Verify<EndOfStreamAcceptedAnalyzer, EndOfStreamCodeFix>.FixAsync(Usings + """
+            class OllamaChat
+            {
+                public async IAsyncEnumerable<string> StreamAsync(HttpClient http, string body)
+                {
+                    using var response = await http.PostAsync("http://localhost:11434/api/generate", new StringContent(body));
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    {|LLM202:while|} (!reader.EndOfStream)
+                    {
+                        var line = await reader.ReadLineAsync();
+                        if (string.IsNullOrEmpty(line)) continue;
+                        using var doc = JsonDocument.Parse(line);
+                        yield return doc.RootElement.GetProperty("response").GetString() ?? "";
+                        if (doc.RootElement.GetProperty("done").GetBoolean())
+                        {
+                            Console.WriteLine();
+                            yield break;
+                        }
+                    }
+                }
+            }
+            """, Usings + """
+            class OllamaChat
+            {
+                public async IAsyncEnumerable<string> StreamAsync(HttpClient http, string body)
+                {
+                    using var response = await http.PostAsync("http://localhost:11434/api/generate", new StringContent(body));
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var sawTerminal = false;
+                    while (!reader.EndOfStream)
+                    {
+                        var line = await reader.ReadLineAsync();
+                        if (string.IsNullOrEmpty(line)) continue;
+                        using var doc = JsonDocument.Parse(line);
+                        yield return doc.RootElement.GetProperty("response").GetString() ?? "";
+                        if (doc.RootElement.GetProperty("done").GetBoolean())
+                        {
+                            Console.WriteLine();
+                            sawTerminal = true;
+                            yield break;
+                        }
+                    }
+
+                    if (!sawTerminal)
+                    {
+                        throw new IOException("The model stream ended before its terminal marker: the response is incomplete.");
+                    }
+                }
+            }
+            """, EndOfStreamCodeFix.Key);
+
+    [Fact]
+    public Task Fix_All_TwoLoopsGetTwoFlags()
+        => Verify<EndOfStreamAcceptedAnalyzer, EndOfStreamCodeFix>.FixAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskTwiceAsync(HttpClient http, HttpRequestMessage first, HttpRequestMessage second)
+                {
+                    first.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    var text = new StringBuilder();
+                    using (var reader = new StreamReader(await (await http.SendAsync(first, HttpCompletionOption.ResponseHeadersRead)).Content.ReadAsStreamAsync()))
+                    {
+                        string? line;
+                        {|LLM202:while|} ((line = await reader.ReadLineAsync()) != null)
+                        {
+                            if (line == "data: [DONE]") break;
+                            if (line.StartsWith("data: ")) text.Append(JsonDocument.Parse(line.Substring(6)).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                        }
+                    }
+
+                    using (var reader = new StreamReader(await (await http.SendAsync(second, HttpCompletionOption.ResponseHeadersRead)).Content.ReadAsStreamAsync()))
+                    {
+                        string? line;
+                        {|LLM202:while|} ((line = await reader.ReadLineAsync()) != null)
+                        {
+                            if (line == "data: [DONE]") break;
+                            if (line.StartsWith("data: ")) text.Append(JsonDocument.Parse(line.Substring(6)).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                        }
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskTwiceAsync(HttpClient http, HttpRequestMessage first, HttpRequestMessage second)
+                {
+                    first.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    var text = new StringBuilder();
+                    using (var reader = new StreamReader(await (await http.SendAsync(first, HttpCompletionOption.ResponseHeadersRead)).Content.ReadAsStreamAsync()))
+                    {
+                        string? line;
+                        var sawTerminal = false;
+                        while ((line = await reader.ReadLineAsync()) != null)
+                        {
+                            if (line == "data: [DONE]")
+                            {
+                                sawTerminal = true;
+                                break;
+                            }
+
+                            if (line.StartsWith("data: ")) text.Append(JsonDocument.Parse(line.Substring(6)).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                        }
+
+                        if (!sawTerminal)
+                        {
+                            throw new IOException("The model stream ended before its terminal marker: the response is incomplete.");
+                        }
+                    }
+
+                    using (var reader = new StreamReader(await (await http.SendAsync(second, HttpCompletionOption.ResponseHeadersRead)).Content.ReadAsStreamAsync()))
+                    {
+                        string? line;
+                        var sawTerminal2 = false;
+                        while ((line = await reader.ReadLineAsync()) != null)
+                        {
+                            if (line == "data: [DONE]")
+                            {
+                                sawTerminal2 = true;
+                                break;
+                            }
+
+                            if (line.StartsWith("data: ")) text.Append(JsonDocument.Parse(line.Substring(6)).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                        }
+
+                        if (!sawTerminal2)
+                        {
+                            throw new IOException("The model stream ended before its terminal marker: the response is incomplete.");
+                        }
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, EndOfStreamCodeFix.Key);
+
+    [Fact]
+    public Task NoFix_WhenTheLoopNeverLeavesOnATerminalMarker()
+        => Verify<EndOfStreamAcceptedAnalyzer, EndOfStreamCodeFix>.NoFixAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    {|LLM202:while|} ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: {")) continue;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+}
