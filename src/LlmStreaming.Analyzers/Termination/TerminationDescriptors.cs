@@ -7,6 +7,7 @@ public static partial class DiagnosticIds
 {
     public const string DoneSentinelNotHandled = "LLM201";
     public const string EndOfStreamAccepted = "LLM202";
+    public const string FinishReasonNotObserved = "LLM203";
 }
 
 /// <summary>Stream termination — LLM2xx.</summary>
@@ -25,4 +26,11 @@ public static partial class Descriptors
         "This loop over {0} ends normally when the body ends, without having seen {1}: a stream cut off by a proxy, an idle timeout or a server restart looks exactly like a complete answer; track whether the terminal marker arrived and throw an IOException (or report the answer incomplete) after the loop when it did not",
         DiagnosticSeverity.Warning,
         "A hand-rolled stream loop stops at the end of the response body ('ReadLineAsync' returns null, 'EndOfStream', the end of an SseParser enumeration) and carries on as if the answer were complete. A model stream ends with a terminal marker ('[DONE]', 'message_stop', 'done: true', 'response.completed' or a finish reason); when the body ends without one, the answer was cut off.");
+
+    public static readonly DiagnosticDescriptor LLM203_FinishReasonNotObserved = Rule(
+        DiagnosticIds.FinishReasonNotObserved,
+        "Finish reason is never observed",
+        "'{0}' is consumed without ever reading {1}: every SDK ends a stream that lost its end marker or was closed early normally, and an answer cut at the token limit or by the content filter looks complete; capture {1} and, after the stream, handle a missing value (cut off) and Length/ContentFilter",
+        DiagnosticSeverity.Warning,
+        "An enumeration (or aggregation) of an SDK model stream never reads the finish or stop reason. The SDKs end a stream that lost its terminal event normally, so a truncated answer, and an answer stopped by the token limit or the content filter, is indistinguishable from a complete one unless the finish reason is checked.");
 }

@@ -15,10 +15,11 @@ internal static class TerminationSyntax
 {
     /// <summary>
     /// Parses a statement template and replaces each identifier named like a key of <paramref name="types"/> with the
-    /// type's name, annotated so that the cleanup adds the missing <c>using</c> and simplifies it. The statement is
-    /// annotated for formatting.
+    /// type's name, annotated so that the cleanup adds the missing <c>using</c> and simplifies it. In an expression
+    /// (<c>ChatFinishReason.Length</c>) a name that another imported type would make ambiguous stays qualified. The
+    /// statement is annotated for formatting.
     /// </summary>
-    public static StatementSyntax Statement(string text, SyntaxGenerator generator, SyntaxNode context, IReadOnlyDictionary<string, ITypeSymbol>? types = null)
+    public static StatementSyntax Statement(string text, SyntaxGenerator generator, SyntaxNode context, IReadOnlyDictionary<string, ITypeSymbol>? types = null, SemanticModel? model = null)
     {
         var statement = SyntaxFactory.ParseStatement(text);
         if (types is not null && types.Count > 0)
@@ -26,17 +27,40 @@ internal static class TerminationSyntax
             var placeholders = statement.DescendantNodes()
                 .OfType<IdentifierNameSyntax>()
                 .Where(i => types.ContainsKey(i.Identifier.ValueText))
+                .Where(i => !(i.Parent is MemberAccessExpressionSyntax member && member.Name == i))
                 .ToList();
             statement = statement.ReplaceNodes(placeholders, (original, _) =>
-                ((TypeSyntax)generator.TypeExpression(types[original.Identifier.ValueText]))
-                    .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation)
-                    .WithTriviaFrom(original));
+                TypeReference(types[original.Identifier.ValueText], original, generator, context, model).WithTriviaFrom(original));
         }
 
         return statement
             .WithLeadingTrivia(SyntaxFactory.ElasticMarker)
             .WithTrailingTrivia(EndOfLine(context))
             .WithAdditionalAnnotations(Formatter.Annotation);
+    }
+
+    private static ExpressionSyntax TypeReference(ITypeSymbol type, IdentifierNameSyntax placeholder, SyntaxGenerator generator, SyntaxNode context, SemanticModel? model)
+    {
+        var inExpression = placeholder.Parent is MemberAccessExpressionSyntax access && access.Expression == placeholder;
+        if (inExpression && model is not null)
+        {
+            var position = context.SpanStart;
+            var simple = SyntaxFactory.IdentifierName(type.Name);
+            var bound = model.GetSpeculativeSymbolInfo(position, simple, SpeculativeBindingOption.BindAsExpression).Symbol;
+            if (SymbolEqualityComparer.Default.Equals(bound, type))
+            {
+                return simple;
+            }
+
+            if (bound is not null || model.LookupNamespacesAndTypes(position, name: type.Name).Length > 0)
+            {
+                // Another type of that name is in scope: keep the qualified name, parsed as the expression it is.
+                var qualified = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                return SyntaxFactory.ParseExpression(qualified).WithAdditionalAnnotations(Simplifier.Annotation);
+            }
+        }
+
+        return ((TypeSyntax)generator.TypeExpression(type)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
     }
 
     /// <summary>The end of line the document uses (elastic, so that the formatter may adjust around it).</summary>
