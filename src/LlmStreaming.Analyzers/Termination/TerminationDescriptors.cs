@@ -8,6 +8,7 @@ public static partial class DiagnosticIds
     public const string DoneSentinelNotHandled = "LLM201";
     public const string EndOfStreamAccepted = "LLM202";
     public const string FinishReasonNotObserved = "LLM203";
+    public const string HandRolledSseParsing = "LLM204";
 }
 
 /// <summary>Stream termination — LLM2xx.</summary>
@@ -33,4 +34,11 @@ public static partial class Descriptors
         "'{0}' is consumed without ever reading {1}: every SDK ends a stream that lost its end marker or was closed early normally, and an answer cut at the token limit or by the content filter looks complete; capture {1} and, after the stream, handle a missing value (cut off) and Length/ContentFilter",
         DiagnosticSeverity.Warning,
         "An enumeration (or aggregation) of an SDK model stream never reads the finish or stop reason. The SDKs end a stream that lost its terminal event normally, so a truncated answer, and an answer stopped by the token limit or the content filter, is indistinguishable from a complete one unless the finish reason is checked.");
+
+    public static readonly DiagnosticDescriptor LLM204_HandRolledSseParsing = Rule(
+        DiagnosticIds.HandRolledSseParsing,
+        "Hand-rolled SSE parsing",
+        "This loop splits server-sent events by hand ({0}); System.Net.ServerSentEvents.SseParser is available and handles multi-line data, comments, event types and field spacing correctly; enumerate 'SseParser.Create(stream).EnumerateAsync()' instead",
+        DiagnosticSeverity.Info,
+        "A 'ReadLine'/'ReadLineAsync' loop parses server-sent events by hand ('StartsWith(\"data:\")', 'Substring(6)', 'Replace(\"data: \", \"\")'). Hand-rolled parsers break on multi-line data, missing spaces after the colon, comments and event fields. System.Net.ServerSentEvents.SseParser (in .NET 9 and later, or the System.Net.ServerSentEvents package) implements the specification.");
 }
