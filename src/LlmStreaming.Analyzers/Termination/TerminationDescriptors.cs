@@ -9,6 +9,7 @@ public static partial class DiagnosticIds
     public const string EndOfStreamAccepted = "LLM202";
     public const string FinishReasonNotObserved = "LLM203";
     public const string HandRolledSseParsing = "LLM204";
+    public const string InStreamErrorIgnored = "LLM205";
 }
 
 /// <summary>Stream termination — LLM2xx.</summary>
@@ -41,4 +42,11 @@ public static partial class Descriptors
         "This loop splits server-sent events by hand ({0}); System.Net.ServerSentEvents.SseParser is available and handles multi-line data, comments, event types and field spacing correctly; enumerate 'SseParser.Create(stream).EnumerateAsync()' instead",
         DiagnosticSeverity.Info,
         "A 'ReadLine'/'ReadLineAsync' loop parses server-sent events by hand ('StartsWith(\"data:\")', 'Substring(6)', 'Replace(\"data: \", \"\")'). Hand-rolled parsers break on multi-line data, missing spaces after the colon, comments and event fields. System.Net.ServerSentEvents.SseParser (in .NET 9 and later, or the System.Net.ServerSentEvents package) implements the specification.");
+
+    public static readonly DiagnosticDescriptor LLM205_InStreamErrorIgnored = Rule(
+        DiagnosticIds.InStreamErrorIgnored,
+        "In-stream error is ignored",
+        "{0} without checking for an error: {1}, so the failure passes as the end of the answer; check for the error and throw with the provider's message",
+        DiagnosticSeverity.Warning,
+        "Model APIs report failures that happen after the response started (overloaded, server error, rate limit) inside the 200 stream: an 'error' object or an 'event: error'. A loop that parses every event as an update silently drops them. Betalgo.Ranul.OpenAI yields HTTP and stream errors as items with Successful == false instead of throwing.");
 }

@@ -2780,3 +2780,461 @@ public class LLM204Tests
             }
             """);
 }
+
+public class LLM205Tests
+{
+    private const string Usings = """
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.Net.Http;
+        using System.Text;
+        using System.Text.Json;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """;
+
+    [Fact]
+    public Task Reports_HandRolledSseNdjsonAndSseParser()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + """
+            using System.Net.ServerSentEvents;
+
+            class Chunk
+            {
+                public List<Choice>? Choices { get; set; }
+            }
+
+            class Choice
+            {
+                public Delta? Delta { get; set; }
+            }
+
+            class Delta
+            {
+                public string? Content { get; set; }
+            }
+
+            class ChatClient
+            {
+                public async Task<string> OpenAIAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        var chunk = {|LLM205:JsonSerializer.Deserialize<Chunk>(data)|};
+                        text.Append(chunk?.Choices?[0].Delta?.Content);
+                    }
+
+                    return text.ToString();
+                }
+
+                public async Task<string> OllamaAsync(HttpClient http, string body)
+                {
+                    using var response = await http.PostAsync("http://localhost:11434/api/chat", new StringContent(body));
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        using var doc = {|LLM205:JsonDocument.Parse(line)|};
+                        if (doc.RootElement.GetProperty("done").GetBoolean()) break;
+                        text.Append(doc.RootElement.GetProperty("message").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+
+                public async IAsyncEnumerable<string> ClaudeAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.anthropic.com/v1/messages");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
+                    {
+                        if (item.EventType == "message_stop") yield break;
+                        using var doc = {|LLM205:JsonDocument.Parse(item.Data)|};
+                        if (doc.RootElement.TryGetProperty("delta", out var delta) && delta.TryGetProperty("text", out var text))
+                        {
+                            yield return text.GetString() ?? "";
+                        }
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_BetalgoLoopThatNeverReadsSuccessful()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync("""
+            using System.Text;
+            using System.Threading.Tasks;
+            using Betalgo.Ranul.OpenAI.Interfaces;
+            using Betalgo.Ranul.OpenAI.ObjectModels.RequestModels;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IOpenAIService openAi, ChatCompletionCreateRequest request)
+                {
+                    var text = new StringBuilder();
+                    await {|LLM205:foreach|} (var chunk in openAi.ChatCompletion.CreateCompletionAsStream(request))
+                    {
+                        if (chunk.Choices.Count > 0) text.Append(chunk.Choices[0].Delta?.Content);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    [Theory]
+    [InlineData("if (doc.RootElement.TryGetProperty(\"error\", out var error)) throw new IOException(error.ToString());")]
+    [InlineData("if (doc.RootElement.GetProperty(\"type\").GetString() is \"error\") throw new IOException(data);")]
+    [InlineData("ThrowIfError(doc);")]
+    public Task NoDiagnostic_ErrorChecked(string check)
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                private static void ThrowIfError(JsonDocument doc)
+                {
+                    if (doc.RootElement.TryGetProperty("error", out var error)) throw new IOException(error.ToString());
+                }
+
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+            """ + "            " + check + "\n" + """
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_DtoErrorMemberAndEventTypeChecked()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + """
+            using System.Net.ServerSentEvents;
+
+            class Chunk
+            {
+                public List<string>? Choices { get; set; }
+                public ApiError? Error { get; set; }
+            }
+
+            class ApiError
+            {
+                public string? Message { get; set; }
+            }
+
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                        var chunk = JsonSerializer.Deserialize<Chunk>(line.Substring(6));
+                        if (chunk?.Error is { } error) throw new IOException(error.Message);
+                        text.Append(chunk?.Choices?[0]);
+                    }
+
+                    return text.ToString();
+                }
+
+                public async IAsyncEnumerable<string> ClaudeAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.anthropic.com/v1/messages");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync()).EnumerateAsync())
+                    {
+                        if (item.EventType == "error") throw new IOException(item.Data);
+                        if (item.EventType == "message_stop") yield break;
+                        using var doc = JsonDocument.Parse(item.Data);
+                        yield return doc.RootElement.GetProperty("type").GetString() ?? "";
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_BetalgoChecksAndOtherSdks()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync("""
+            using System.IO;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Betalgo.Ranul.OpenAI.Interfaces;
+            using Betalgo.Ranul.OpenAI.ObjectModels.RequestModels;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IOpenAIService openAi, ChatCompletionCreateRequest request)
+                {
+                    var text = new StringBuilder();
+                    await foreach (var chunk in openAi.ChatCompletion.CreateCompletionAsStream(request))
+                    {
+                        if (!chunk.Successful) throw new IOException(chunk.Error?.Message);
+                        text.Append(chunk.Choices[0].Delta?.Content);
+                    }
+
+                    return text.ToString();
+                }
+
+                async Task<string> OpenAIAsync(ChatClient client)
+                {
+                    var text = new StringBuilder();
+                    await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage("hi")))
+                    {
+                        foreach (var part in update.ContentUpdate) text.Append(part.Text);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_GenericSseReader()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + """
+            class Quote
+            {
+                public decimal Price { get; set; }
+            }
+
+            class TickerClient
+            {
+                public async Task<List<Quote>> ReadAsync(HttpClient http)
+                {
+                    using var response = await http.GetAsync("https://quotes.example.com/stream", HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var quotes = new List<Quote>();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.StartsWith("data: ")) quotes.Add(JsonSerializer.Deserialize<Quote>(line.Substring(6))!);
+                    }
+
+                    return quotes;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_BrokenCode_WithoutThrowing()
+        => TerminationTest.BrokenCodeAsync<InStreamErrorAnalyzer>(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http)
+                {
+                    using var response = await http.PostAsync("http://localhost:11434/api/chat", null);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        var doc = {|LLM205:JsonDocument.Parse(line)|}
+                        Undefined(doc.RootElement.
+            """);
+
+    [Fact]
+    public Task Fix_HandRolledThrowsWithTheProviderMessage()
+        => Verify<InStreamErrorAnalyzer, InStreamErrorCodeFix>.FixAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = {|LLM205:JsonDocument.Parse(data)|};
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        if (data.IndexOf("\"error\"", StringComparison.Ordinal) >= 0)
+                        {
+                            using var errorDocument = JsonDocument.Parse(data);
+                            if (errorDocument.RootElement.ValueKind == JsonValueKind.Object && errorDocument.RootElement.TryGetProperty("error", out var error))
+                            {
+                                throw new IOException("The model stream reported an error: " + (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) ? message.ToString() : error.ToString()));
+                            }
+                        }
+
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, InStreamErrorCodeFix.Key);
+
+    [Fact]
+    public Task Fix_Betalgo_ThrowsWhenNotSuccessful()
+        => Verify<InStreamErrorAnalyzer, InStreamErrorCodeFix>.FixAsync("""
+            using System.Text;
+            using System.Threading.Tasks;
+            using Betalgo.Ranul.OpenAI.Interfaces;
+            using Betalgo.Ranul.OpenAI.ObjectModels.RequestModels;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IOpenAIService openAi, ChatCompletionCreateRequest request)
+                {
+                    var text = new StringBuilder();
+                    await {|LLM205:foreach|} (var chunk in openAi.ChatCompletion.CreateCompletionAsStream(request))
+                    {
+                        if (chunk.Choices.Count > 0) text.Append(chunk.Choices[0].Delta?.Content);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, """
+            using System.IO;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Betalgo.Ranul.OpenAI.Interfaces;
+            using Betalgo.Ranul.OpenAI.ObjectModels.RequestModels;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IOpenAIService openAi, ChatCompletionCreateRequest request)
+                {
+                    var text = new StringBuilder();
+                    await foreach (var chunk in openAi.ChatCompletion.CreateCompletionAsStream(request))
+                    {
+                        if (!chunk.Successful)
+                        {
+                            throw new IOException("The model stream reported an error: " + (chunk.Error?.Message ?? chunk.Error?.Code ?? "unknown error"));
+                        }
+
+                        if (chunk.Choices.Count > 0) text.Append(chunk.Choices[0].Delta?.Content);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, InStreamErrorCodeFix.Key);
+
+    [Fact]
+    public Task Fix_All_NdjsonAndNamesTaken()
+        => Verify<InStreamErrorAnalyzer, InStreamErrorCodeFix>.FixAsync(Usings + """
+            class OllamaChat
+            {
+                public async Task<string> AskTwiceAsync(HttpClient http, string body)
+                {
+                    var text = new StringBuilder();
+                    var error = "";
+                    foreach (var path in new[] { "http://localhost:11434/api/chat", "http://localhost:11434/api/generate" })
+                    {
+                        using var response = await http.PostAsync(path, new StringContent(body));
+                        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                        string? line;
+                        while ((line = await reader.ReadLineAsync()) != null)
+                        {
+                            using var doc = {|LLM205:JsonDocument.Parse(line)|};
+                            text.Append(doc.RootElement.GetProperty("message").GetProperty("content").GetString());
+                        }
+
+                        while ((line = await reader.ReadLineAsync()) != null)
+                        {
+                            using var doc = {|LLM205:JsonDocument.Parse(line)|};
+                            text.Append(doc.RootElement.GetProperty("response").GetString());
+                        }
+                    }
+
+                    return text.ToString() + error;
+                }
+            }
+            """, Usings + """
+            class OllamaChat
+            {
+                public async Task<string> AskTwiceAsync(HttpClient http, string body)
+                {
+                    var text = new StringBuilder();
+                    var error = "";
+                    foreach (var path in new[] { "http://localhost:11434/api/chat", "http://localhost:11434/api/generate" })
+                    {
+                        using var response = await http.PostAsync(path, new StringContent(body));
+                        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                        string? line;
+                        while ((line = await reader.ReadLineAsync()) != null)
+                        {
+                            if (line.IndexOf("\"error\"", StringComparison.Ordinal) >= 0)
+                            {
+                                using var errorDocument = JsonDocument.Parse(line);
+                                if (errorDocument.RootElement.ValueKind == JsonValueKind.Object && errorDocument.RootElement.TryGetProperty("error", out var error2))
+                                {
+                                    throw new IOException("The model stream reported an error: " + (error2.ValueKind == JsonValueKind.Object && error2.TryGetProperty("message", out var message) ? message.ToString() : error2.ToString()));
+                                }
+                            }
+
+                            using var doc = JsonDocument.Parse(line);
+                            text.Append(doc.RootElement.GetProperty("message").GetProperty("content").GetString());
+                        }
+
+                        while ((line = await reader.ReadLineAsync()) != null)
+                        {
+                            if (line.IndexOf("\"error\"", StringComparison.Ordinal) >= 0)
+                            {
+                                using var errorDocument2 = JsonDocument.Parse(line);
+                                if (errorDocument2.RootElement.ValueKind == JsonValueKind.Object && errorDocument2.RootElement.TryGetProperty("error", out var error3))
+                                {
+                                    throw new IOException("The model stream reported an error: " + (error3.ValueKind == JsonValueKind.Object && error3.TryGetProperty("message", out var message2) ? message2.ToString() : error3.ToString()));
+                                }
+                            }
+
+                            using var doc = JsonDocument.Parse(line);
+                            text.Append(doc.RootElement.GetProperty("response").GetString());
+                        }
+                    }
+
+                    return text.ToString() + error;
+                }
+            }
+            """, InStreamErrorCodeFix.Key);
+}
