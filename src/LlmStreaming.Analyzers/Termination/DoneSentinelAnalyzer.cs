@@ -43,7 +43,8 @@ public sealed class DoneSentinelAnalyzer : DiagnosticAnalyzer
         }
 
         if (TerminationFacts.ChecksDoneBefore(stream, parse, context.CancellationToken)
-            || TerminationFacts.IsInTryCatchingJsonErrors(parse, loop, jsonException))
+            || TerminationFacts.IsInTryCatchingJsonErrors(parse, loop, jsonException)
+            || TerminationFacts.SpeaksProtocolWithoutDone(loop, context.CancellationToken))
         {
             return;
         }

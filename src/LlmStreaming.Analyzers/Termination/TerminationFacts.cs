@@ -180,6 +180,53 @@ internal static class TerminationFacts
         return false;
     }
 
+    /// <summary>Literals of model protocols whose streams never send <c>[DONE]</c>: Anthropic Messages, OpenAI Responses, Gemini.</summary>
+    private static readonly ImmutableArray<string> NoDoneProtocolLiterals = ImmutableArray.Create(
+        "message_stop", "content_block_delta", "content_block_start", "message_delta", "/v1/messages", "api.anthropic.com",
+        "response.completed", "response.output_text.delta", "/v1/responses",
+        ":streamGenerateContent", "generativelanguage.googleapis.com");
+
+    /// <summary>Literals of the OpenAI-compatible chat completions protocol, which ends with <c>data: [DONE]</c>.</summary>
+    private static readonly ImmutableArray<string> DoneProtocolLiterals = ImmutableArray.Create("[DONE]", "chat/completions", "/v1/completions", "choices");
+
+    /// <summary>
+    /// True when the code around <paramref name="loop"/> speaks a model protocol that never sends <c>[DONE]</c>
+    /// (Anthropic, OpenAI Responses, Gemini) and not the chat completions one: the method decides, else the type.
+    /// </summary>
+    public static bool SpeaksProtocolWithoutDone(ILoopOperation loop, CancellationToken cancellationToken)
+    {
+        SyntaxNode? method = loop.Syntax.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax);
+        if (method is not null)
+        {
+            if (Contains(method, NoDoneProtocolLiterals))
+            {
+                return true;
+            }
+
+            if (Contains(method, DoneProtocolLiterals))
+            {
+                return false;
+            }
+        }
+
+        var type = loop.Syntax.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+        return type is not null && Contains(type, NoDoneProtocolLiterals) && !Contains(type, DoneProtocolLiterals);
+    }
+
+    private static bool Contains(SyntaxNode node, ImmutableArray<string> literals)
+    {
+        foreach (var token in node.DescendantTokens())
+        {
+            if ((token.IsKind(SyntaxKind.StringLiteralToken) || token.IsKind(SyntaxKind.InterpolatedStringTextToken))
+                && literals.Any(l => token.ValueText.IndexOf(l, StringComparison.Ordinal) >= 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>True when <paramref name="operation"/> mentions the <c>[DONE]</c> sentinel (a constant or a source member holding it).</summary>
     public static bool MentionsDone(IOperation operation, CancellationToken cancellationToken)
         => IsConstantContaining(operation, DoneSentinel)
@@ -646,9 +693,19 @@ internal static class TerminationFacts
                 return true;
             }
 
-            if (node.ReferencedSymbol() is { } symbol && flags.Contains(symbol) && !IsWriteTarget(node))
+            if (node.ReferencedSymbol() is { } symbol && !IsWriteTarget(node))
             {
-                return true;
+                if (flags.Contains(symbol))
+                {
+                    return true;
+                }
+
+                // A bool field or property read after the loop: a completion flag that a helper of the type may set.
+                if (symbol is IFieldSymbol { Type.SpecialType: SpecialType.System_Boolean } or IPropertySymbol { Type.SpecialType: SpecialType.System_Boolean }
+                    && IsInSource(symbol))
+                {
+                    return true;
+                }
             }
         }
 

@@ -333,6 +333,50 @@ public class LLM201Tests
             """);
 
     [Fact]
+    public Task NoDiagnostic_ProtocolsThatNeverSendDone()
+        => Verify<DoneSentinelAnalyzer>.AnalyzerAsync(Usings + """
+            class ClaudeClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.anthropic.com/v1/messages");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        if (doc.RootElement.GetProperty("type").GetString() == "content_block_delta")
+                            text.Append(doc.RootElement.GetProperty("delta").GetProperty("text").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+
+            class GeminiClient
+            {
+                private const string Url = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse";
+
+                public async Task<string> AskAsync(HttpClient http)
+                {
+                    using var response = await http.PostAsync(Url, new StringContent("{}"));
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.StartsWith("data: ")) text.Append(JsonDocument.Parse(line[6..]).RootElement.GetProperty("candidates")[0].ToString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    [Fact]
     public Task NoDiagnostic_GenericSseReaderWithoutModelSignal()
         => Verify<DoneSentinelAnalyzer>.AnalyzerAsync(Usings + """
             class Quote
@@ -811,6 +855,39 @@ public class LLM202Tests
                     }
 
                     return text.ToString();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_CompletionFlagSetByAHelper()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                private bool _completed;
+
+                public async Task<(string Text, bool Complete)> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        if (Handle(line.Substring(6), text)) break;
+                    }
+
+                    return (text.ToString(), _completed);
+                }
+
+                private bool Handle(string data, StringBuilder text)
+                {
+                    if (data == "[DONE]") return _completed = true;
+                    using var doc = JsonDocument.Parse(data);
+                    text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    return false;
                 }
             }
             """);
