@@ -273,9 +273,10 @@ internal sealed class HandRolledRecognizer
     private static ILocalSymbol? AssignedLocal(IInvocationOperation read)
     {
         IOperation current = read;
-        while (current.Parent is IAwaitOperation or IConversionOperation)
+        while (current.Parent is IAwaitOperation or IConversionOperation
+            || current.Parent is ICoalesceOperation coalesce && coalesce.Value == current)
         {
-            current = current.Parent;
+            current = current.Parent; // also 'var line = await reader.ReadLineAsync() ?? "";'
         }
 
         return current.Parent switch

@@ -1,0 +1,219 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using LlmStreaming.Analyzers.Recognition;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.Analyzers.Termination;
+
+/// <summary>
+/// LLM203: an SDK model stream is enumerated (or aggregated with <c>ToChatResponseAsync</c>) without ever reading its
+/// finish/stop reason. Every SDK ends a stream that lost its terminal event normally, so a cut-off answer, or one stopped
+/// by the token limit or the content filter, looks complete.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Property handed to the fix: the <see cref="FinishSignalKind"/> of the stream.</summary>
+    internal const string KindProperty = "Kind";
+
+    /// <summary>Property handed to the fix: "Loop" or "Aggregation".</summary>
+    internal const string ShapeProperty = "Shape";
+
+    internal const string ShapeLoop = "Loop";
+    internal const string ShapeAggregation = "Aggregation";
+
+    private static readonly ImmutableHashSet<string> ObservedAggregations = ImmutableHashSet.Create("ToChatResponseAsync", "ToChatCompletionAsync");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM203_FinishReasonNotObserved);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        {
+            if (!llm.HasSdk)
+            {
+                return;
+            }
+
+            var signals = new FinishSignals(start.Compilation, llm.Streams);
+            start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
+            start.RegisterOperationAction(c => AnalyzeAggregation(c, llm), OperationKind.Invocation);
+        });
+    }
+
+    private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, FinishSignals signals)
+    {
+        if (context.Operation is not IForEachLoopOperation loop)
+        {
+            return;
+        }
+
+        var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
+        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken);
+        if (stream is not { Kind: LlmStreamKind.Sdk } || stream.IterationVariable is null)
+        {
+            return;
+        }
+
+        var kind = signals.Classify(stream.ElementType);
+        if (kind == FinishSignalKind.None)
+        {
+            return; // text-only streams (Ollama Chat.SendAsync, InvokeStreamingAsync<string>), Assistants events
+        }
+
+        if (AlwaysLeavesEarly(loop))
+        {
+            return; // 'take the first update and stop': the end of the stream is deliberately not awaited
+        }
+
+        if (signals.Observes(loop.Body, kind) || signals.UpdateEscapes(stream, signals.HelperTokens(kind), context.CancellationToken))
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM203_FinishReasonNotObserved,
+            TerminationFacts.LoopKeywordLocation(loop),
+            additionalLocations: null,
+            properties: ImmutableDictionary<string, string?>.Empty
+                .Add(KindProperty, kind.ToString())
+                .Add(ShapeProperty, ShapeLoop),
+            stream.DisplayName,
+            FinishSignals.Describe(kind)));
+    }
+
+    /// <summary>True when the loop body itself (not a nested branch) ends with <c>break</c>, <c>return</c> or <c>throw</c>.</summary>
+    private static bool AlwaysLeavesEarly(IForEachLoopOperation loop)
+        => loop.Body is IBlockOperation { Operations: { Length: > 0 } operations }
+            && operations[operations.Length - 1] is IBranchOperation { BranchKind: BranchKind.Break } or IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak } or IThrowOperation or IExpressionStatementOperation { Operation: IThrowOperation };
+
+    /// <summary>
+    /// <c>ToChatResponseAsync</c> coalesces the updates' finish reasons into <c>ChatResponse.FinishReason</c> and never
+    /// throws on a missing one: the result's finish reason must be read (or the result handed to the caller). Anthropic's
+    /// <c>Aggregate</c> and Ollama's <c>StreamToEndAsync</c> throw on a stream without its end and are not reported.
+    /// </summary>
+    private static void AnalyzeAggregation(OperationAnalysisContext context, LlmAnalysisContext llm)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        if (!ObservedAggregations.Contains(invocation.TargetMethod.Name))
+        {
+            return;
+        }
+
+        var options = llm.GetOptions(invocation.Syntax.SyntaxTree, context.Options);
+        if (llm.Streams.TryGetAggregation(invocation, options, context.CancellationToken) is null)
+        {
+            return;
+        }
+
+        var resultType = (invocation.Type as INamedTypeSymbol)?.TypeArguments.FirstOrDefault() ?? invocation.Type;
+        if (resultType is null || !resultType.GetMembers("FinishReason").Any())
+        {
+            return;
+        }
+
+        if (IsResultObserved(invocation, context))
+        {
+            return;
+        }
+
+        var location = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member }
+            ? member.Name.GetLocation()
+            : invocation.Syntax.GetLocation();
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM203_FinishReasonNotObserved,
+            location,
+            additionalLocations: null,
+            properties: ImmutableDictionary<string, string?>.Empty
+                .Add(KindProperty, FinishSignalKind.ExtensionsAI.ToString())
+                .Add(ShapeProperty, ShapeAggregation),
+            invocation.TargetMethod.Name,
+            "the response's FinishReason"));
+    }
+
+    /// <summary>True when the aggregated response's FinishReason is read, or the response is handed on (returned, stored, passed).</summary>
+    private static bool IsResultObserved(IInvocationOperation invocation, OperationAnalysisContext context)
+    {
+        IOperation current = invocation;
+        while (current.Parent is IAwaitOperation or IConversionOperation or IParenthesizedOperation)
+        {
+            current = current.Parent;
+        }
+
+        switch (current.Parent)
+        {
+            case IPropertyReferenceOperation property:
+                return property.Property.Name == "FinishReason";
+
+            case IInvocationOperation { Instance: { } instance } when instance == current:
+                return false; // (await …).ToString()
+
+            case IExpressionStatementOperation:
+                return false; // the response is dropped
+
+            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
+                return IsLocalObserved(declarator.Symbol, invocation, context);
+
+            case ISimpleAssignmentOperation assignment when assignment.Value == current:
+                return assignment.Target.WalkDownConversions() is not ILocalReferenceOperation local
+                    || IsLocalObserved(local.Local, invocation, context);
+
+            default:
+                return true; // returned, passed to a method, stored: the caller can read it
+        }
+    }
+
+    private static bool IsLocalObserved(ILocalSymbol local, IOperation near, OperationAnalysisContext context)
+    {
+        var root = near;
+        while (root.Parent is not null && !root.Parent.IsFunctionBoundary())
+        {
+            root = root.Parent;
+        }
+
+        foreach (var node in root.Descendants())
+        {
+            if (node is not ILocalReferenceOperation reference || !SymbolEqualityComparer.Default.Equals(reference.Local, local))
+            {
+                continue;
+            }
+
+            context.CancellationToken.ThrowIfCancellationRequested();
+            IOperation current = reference;
+            while (current.Parent is IConversionOperation or IParenthesizedOperation)
+            {
+                current = current.Parent;
+            }
+
+            switch (current.Parent)
+            {
+                case IPropertyReferenceOperation property when property.Instance == current:
+                    if (property.Property.Name == "FinishReason")
+                    {
+                        return true;
+                    }
+
+                    break;
+
+                case IInvocationOperation { Instance: { } instance } when instance == current:
+                case IInterpolationOperation:
+                case ISimpleAssignmentOperation assignment when assignment.Target == current:
+                    break;
+
+                case IArgumentOperation { Parameter.Type.SpecialType: SpecialType.System_Object or SpecialType.System_String }:
+                    break;
+
+                default:
+                    return true; // returned, passed on, stored
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.Termination;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace LlmStreaming.CodeFixes.Termination;
+
+/// <summary>
+/// LLM205: inserts the check that throws with the provider's message. Hand-rolled loops: before the parse, a payload
+/// that has a top-level <c>"error"</c> property throws an <see cref="System.IO.IOException"/> carrying
+/// <c>error.message</c> (or the error itself). Betalgo: first thing in the loop, <c>if (!update.Successful) throw …</c>
+/// with <c>Error.Message</c>.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InStreamErrorCodeFix)), Shared]
+public sealed class InStreamErrorCodeFix : TerminationCodeFix
+{
+    public const string Key = "LLM205.ThrowOnStreamError";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.InStreamErrorIgnored);
+
+    private protected override string Title => "Throw when the stream reports an error";
+
+    private protected override string EquivalenceKey => Key;
+
+    private protected override async Task<Document?> TryFixAsync(Document document, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        var ioException = model?.Compilation.GetTypeByMetadataName("System.IO.IOException");
+        if (root is null || model is null || ioException is null || nodes.Length < 1)
+        {
+            return null;
+        }
+
+        diagnostic.Properties.TryGetValue(InStreamErrorAnalyzer.ShapeProperty, out var shape);
+        var generator = SyntaxGenerator.GetGenerator(document);
+        var types = new Dictionary<string, ITypeSymbol> { ["IOException"] = ioException };
+
+        if (shape == InStreamErrorAnalyzer.ShapeBetalgo)
+        {
+            if (nodes[0] is not ForEachStatementSyntax loop)
+            {
+                return null;
+            }
+
+            var update = loop.Identifier.ValueText;
+            var check = TerminationSyntax.Statement(
+                "if (!" + update + ".Successful)\n{\n    throw new IOException(\"The model stream reported an error: \" + (" + update + ".Error?.Message ?? " + update + ".Error?.Code ?? \"unknown error\"));\n}",
+                generator,
+                loop,
+                types,
+                model);
+            var body = loop.Statement is BlockSyntax block
+                ? block.WithStatements(block.Statements.Insert(0, check))
+                : SyntaxFactory.Block(check, loop.Statement.WithoutTrivia()).WithTriviaFrom(loop.Statement).WithAdditionalAnnotations(Formatter.Annotation);
+            return document.WithSyntaxRoot(root.ReplaceNode(loop.Statement, body));
+        }
+
+        if (nodes.Length < 3 || nodes[0] is not ExpressionSyntax parse || nodes[1] is not ExpressionSyntax payload || nodes[2] is not StatementSyntax streamLoop)
+        {
+            return null;
+        }
+
+        var jsonDocument = model.Compilation.GetTypeByMetadataName("System.Text.Json.JsonDocument");
+        var jsonValueKind = model.Compilation.GetTypeByMetadataName("System.Text.Json.JsonValueKind");
+        var stringComparison = model.Compilation.GetTypeByMetadataName("System.StringComparison");
+        var statement = parse.FirstAncestorOrSelf<StatementSyntax>();
+        if (jsonDocument is null || jsonValueKind is null || stringComparison is null
+            || statement is null || statement == streamLoop || !streamLoop.Span.Contains(statement.Span))
+        {
+            return null;
+        }
+
+        var text = DoneSentinelCodeFix.PayloadCheck(model, payload, statement, cancellationToken);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var taken = new HashSet<string>();
+        var document2 = TerminationSyntax.UniqueName(model, statement, "errorDocument", taken);
+        var error = TerminationSyntax.UniqueName(model, statement, "error", taken);
+        var message = TerminationSyntax.UniqueName(model, statement, "message", taken);
+        types["JsonDocument"] = jsonDocument;
+        types["JsonValueKind"] = jsonValueKind;
+        types["StringComparison"] = stringComparison;
+        var inserted = TerminationSyntax.Statement(
+            "if (" + text + ".IndexOf(\"\\\"error\\\"\", StringComparison.Ordinal) >= 0)\n"
+                + "{\n"
+                + "    using var " + document2 + " = JsonDocument.Parse(" + text + ");\n"
+                + "    if (" + document2 + ".RootElement.ValueKind == JsonValueKind.Object && " + document2 + ".RootElement.TryGetProperty(\"error\", out var " + error + "))\n"
+                + "    {\n"
+                + "        throw new IOException(\"The model stream reported an error: \" + (" + error + ".ValueKind == JsonValueKind.Object && " + error + ".TryGetProperty(\"message\", out var " + message + ") ? " + message + ".ToString() : " + error + ".ToString()));\n"
+                + "    }\n"
+                + "}",
+            generator,
+            statement,
+            types,
+            model);
+
+        var newRoot = TerminationSyntax.InsertAround(root, statement, new List<StatementSyntax> { inserted });
+        return newRoot is null ? null : document.WithSyntaxRoot(newRoot);
+    }
+}
