@@ -115,7 +115,11 @@ internal sealed class HandRolledRecognizer
             return null;
         }
 
-        var hasModelSignal = sawModelLiteral || signals.HasModelSignal || parses.Any(p => DeserializesModelType(p));
+        // SSE ("data:" lines) with a model signal anywhere in the type; NDJSON, which any JSON-lines download looks like,
+        // only with a signal in the loop, in its own member, or in the DTO it parses.
+        var hasModelSignal = sawModelLiteral
+            || parses.Any(p => DeserializesModelType(p))
+            || (isSse ? signals.HasModelSignal : signals.HasModelSignal && MemberHasModelSignal(loop, model, options, cancellationToken));
         if (!hasModelSignal)
         {
             return null;
@@ -368,58 +372,93 @@ internal sealed class HandRolledRecognizer
 
     private TypeSignals ComputeTypeSignals(INamedTypeSymbol type, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
     {
-        var hasHttp = false;
-        var hasModelSignal = false;
-        var weakNames = new HashSet<string>(StringComparer.Ordinal);
+        var scan = new SignalScan(options);
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
-            var root = reference.GetSyntax(cancellationToken);
+            if (scan.Visit(reference.GetSyntax(cancellationToken), model, cancellationToken, stopWhenComplete: true))
+            {
+                break;
+            }
+        }
+
+        return new TypeSignals(scan.HasHttp, scan.HasModelSignal);
+    }
+
+    /// <summary>True when the member (method, accessor, local function…) that contains <paramref name="loop"/> carries a model signal of its own.</summary>
+    private static bool MemberHasModelSignal(ILoopOperation loop, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
+    {
+        SyntaxNode? member = loop.Syntax.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);
+        if (member is null)
+        {
+            return false;
+        }
+
+        var scan = new SignalScan(options);
+        scan.Visit(member, model, cancellationToken, stopWhenComplete: false, modelOnly: true);
+        return scan.HasModelSignal;
+    }
+
+    /// <summary>One pass over a syntax tree region collecting the HTTP usage and model signals it contains.</summary>
+    private sealed class SignalScan
+    {
+        private readonly LlmOptions _options;
+        private readonly HashSet<string> _weakNames = new(StringComparer.Ordinal);
+
+        public SignalScan(LlmOptions options) => _options = options;
+
+        public bool HasHttp { get; private set; }
+
+        public bool HasModelSignal { get; private set; }
+
+        /// <summary>Scans <paramref name="root"/>; returns true once both signals are found (when asked to stop there).</summary>
+        public bool Visit(SyntaxNode root, SemanticModel model, CancellationToken cancellationToken, bool stopWhenComplete, bool modelOnly = false)
+        {
             foreach (var node in root.DescendantNodes())
             {
                 switch (node)
                 {
-                    case LiteralExpressionSyntax literal when !hasModelSignal && literal.IsKind(SyntaxKind.StringLiteralExpression):
-                        hasModelSignal = ModelSignals.IsModelSignalLiteral(literal.Token.ValueText, options);
-                        if (ModelSignals.WeakModelJsonNames.Contains(literal.Token.ValueText) && weakNames.Add(literal.Token.ValueText))
+                    case LiteralExpressionSyntax literal when !HasModelSignal && literal.IsKind(SyntaxKind.StringLiteralExpression):
+                        HasModelSignal = ModelSignals.IsModelSignalLiteral(literal.Token.ValueText, _options);
+                        if (ModelSignals.WeakModelJsonNames.Contains(literal.Token.ValueText) && _weakNames.Add(literal.Token.ValueText))
                         {
-                            hasModelSignal = weakNames.Count == ModelSignals.WeakModelJsonNames.Count;
+                            HasModelSignal = _weakNames.Count == ModelSignals.WeakModelJsonNames.Count;
                         }
 
                         break;
 
-                    case InterpolatedStringTextSyntax text when !hasModelSignal:
-                        hasModelSignal = ModelSignals.IsModelSignalLiteral(text.TextToken.ValueText, options);
+                    case InterpolatedStringTextSyntax text when !HasModelSignal:
+                        HasModelSignal = ModelSignals.IsModelSignalLiteral(text.TextToken.ValueText, _options);
                         break;
 
-                    case AnonymousObjectMemberDeclaratorSyntax member when !hasModelSignal:
-                        hasModelSignal = IsStreamTrue(member.NameEquals?.Name.Identifier.ValueText, member.Expression);
+                    case AnonymousObjectMemberDeclaratorSyntax member when !HasModelSignal:
+                        HasModelSignal = IsStreamTrue(member.NameEquals?.Name.Identifier.ValueText, member.Expression);
                         break;
 
                     // new Payload { Stream = true }, payload.Stream = true, new JsonObject { ["stream"] = true }, body["stream"] = true
-                    case AssignmentExpressionSyntax assignment when !hasModelSignal && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression):
-                        hasModelSignal = IsStreamTrue(AssignedName(assignment), assignment.Right);
+                    case AssignmentExpressionSyntax assignment when !HasModelSignal && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression):
+                        HasModelSignal = IsStreamTrue(AssignedName(assignment), assignment.Right);
                         break;
 
                     // new Dictionary<string, object> { { "stream", true } }
-                    case InitializerExpressionSyntax { Expressions.Count: 2 } pair when !hasModelSignal && pair.IsKind(SyntaxKind.ComplexElementInitializerExpression):
-                        hasModelSignal = pair.Expressions[0] is LiteralExpressionSyntax key
+                    case InitializerExpressionSyntax { Expressions.Count: 2 } pair when !HasModelSignal && pair.IsKind(SyntaxKind.ComplexElementInitializerExpression):
+                        HasModelSignal = pair.Expressions[0] is LiteralExpressionSyntax key
                             && key.IsKind(SyntaxKind.StringLiteralExpression)
                             && IsStreamTrue(key.Token.ValueText, pair.Expressions[1]);
                         break;
 
-                    case IdentifierNameSyntax identifier when !hasHttp && HttpNames.Contains(identifier.Identifier.ValueText):
-                        hasHttp = IsHttpSymbol(identifier, model, cancellationToken);
+                    case IdentifierNameSyntax identifier when !modelOnly && !HasHttp && HttpNames.Contains(identifier.Identifier.ValueText):
+                        HasHttp = IsHttpSymbol(identifier, model, cancellationToken);
                         break;
                 }
 
-                if (hasHttp && hasModelSignal)
+                if (stopWhenComplete && HasHttp && HasModelSignal)
                 {
-                    return new TypeSignals(hasHttp, hasModelSignal);
+                    return true;
                 }
             }
-        }
 
-        return new TypeSignals(hasHttp, hasModelSignal);
+            return false;
+        }
     }
 
     /// <summary>

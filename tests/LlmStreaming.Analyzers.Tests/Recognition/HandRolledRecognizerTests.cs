@@ -315,6 +315,60 @@ public class HandRolledRecognizerTests
     }
 
     [Fact]
+    public void NotAStream_JsonLinesDownload_InAModelClientClass()
+    {
+        // A batch-results download in a class that also calls /v1/messages: JSON lines, but not a model stream
+        // (seen in real code). NDJSON needs a signal in its own member, its loop or its DTO.
+        AssertNotHandRolled("""
+            using System.Collections.Generic;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text.Json;
+
+            class EndpointBase
+            {
+                protected const string MessagesPath = "/v1/messages";
+
+                protected async IAsyncEnumerable<JsonElement> BatchResults(HttpClient http, string url)
+                {
+                    using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    /*target*/while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        yield return JsonDocument.Parse(line).RootElement.Clone();
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public void Recognizes_Ndjson_SignalInItsOwnMethod()
+    {
+        AssertHandRolled("""
+            using System.Collections.Generic;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text.Json;
+
+            class OllamaClient
+            {
+                public async IAsyncEnumerable<JsonElement> ChatAsync(HttpClient http, HttpContent body)
+                {
+                    using var response = await http.PostAsync("http://localhost:11434/api/chat", body);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    /*target*/while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        yield return JsonDocument.Parse(line).RootElement.Clone();
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public void NotAStream_PlainTextLines_NoDataPrefixNoJson()
     {
         AssertNotHandRolled("""
