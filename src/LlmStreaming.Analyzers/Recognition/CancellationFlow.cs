@@ -95,6 +95,10 @@ internal sealed class CancellationFlow
         }
     }
 
+    /// <summary>The arguments that carry the token value <paramref name="tokenValue"/> (<c>cts.Token</c>, <c>new CancellationTokenSource(…).Token</c>) within <paramref name="scope"/>.</summary>
+    public IEnumerable<IArgumentOperation> TokenArgumentsOfValue(IOperation tokenValue, IOperation scope)
+        => Carriers(tokenValue, scope, depth: 0);
+
     private IEnumerable<IArgumentOperation> Carriers(IOperation tokenValue, IOperation scope, int depth)
     {
         IOperation current = tokenValue;
