@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -194,7 +195,7 @@ internal sealed class CancellationFlow
 
             foreach (var loop in HandRolledLoops(invocation, options, cancellationToken))
             {
-                if (responses.TraceLoopToCall(loop, cancellationToken) == invocation)
+                if (responses.TraceLoopToCall(loop, cancellationToken)?.Syntax == invocation.Syntax)
                 {
                     return true;
                 }
@@ -222,8 +223,8 @@ internal sealed class CancellationFlow
             if (ancestor is ILoopOperation candidate
                 && _context.Streams.TryGetStreamLoop(candidate, options, cancellationToken) is { HandRolled: { } handRolled } streamLoop)
             {
-                if (handRolled.Reads.Contains(read)
-                    || handRolled.UsesSseParser && candidate is IForEachLoopOperation forEach && HttpResponseFlow.SseEnumerateCall(forEach.Collection) == read)
+                if (handRolled.Reads.Any(r => r.Syntax == read.Syntax)
+                    || handRolled.UsesSseParser && candidate is IForEachLoopOperation forEach && HttpResponseFlow.SseEnumerateCall(forEach.Collection)?.Syntax == read.Syntax)
                 {
                     loop = streamLoop;
                     return true;

@@ -91,6 +91,13 @@ internal sealed class HttpResponseFlow
 
     /// <summary>The HTTP call whose body a hand-rolled stream loop reads, or null when it cannot be followed in the function.</summary>
     public IInvocationOperation? TraceLoopToCall(LlmStreamLoop loop, CancellationToken cancellationToken)
+        => LoopBodySource(loop, cancellationToken) is { } source ? TraceStream(source, cancellationToken, 0) : null;
+
+    /// <summary>
+    /// What a hand-rolled loop reads: the argument its <c>StreamReader</c> (any <c>TextReader</c> created with an argument)
+    /// or <c>SseParser.Create</c> is built on, with locals, <c>await</c> and conversions stripped.
+    /// </summary>
+    public IOperation? LoopBodySource(LlmStreamLoop loop, CancellationToken cancellationToken)
     {
         if (loop.HandRolled is not { } handRolled)
         {
@@ -99,14 +106,16 @@ internal sealed class HttpResponseFlow
 
         if (handRolled.UsesSseParser && loop.Loop is IForEachLoopOperation forEach)
         {
-            return SseParserCreateArgument(forEach.Collection, cancellationToken) is { } stream ? TraceStream(stream, cancellationToken, 0) : null;
+            return SseParserCreateArgument(forEach.Collection, cancellationToken) is { } stream ? FollowLocal(stream, cancellationToken) : null;
         }
 
         foreach (var read in handRolled.Reads)
         {
-            if (read.Instance is { } reader && TraceReader(reader, cancellationToken) is { } call)
+            if (read.Instance is { } reader
+                && FollowLocal(reader, cancellationToken) is IObjectCreationOperation { Arguments.Length: > 0 } creation
+                && creation.Type.IsOrInheritsFrom(Types.TextReader))
             {
-                return call;
+                return FollowLocal(creation.Arguments[0].Value, cancellationToken);
             }
         }
 
@@ -142,14 +151,6 @@ internal sealed class HttpResponseFlow
         return value is IInvocationOperation { TargetMethod.Name: "Create", Arguments.Length: > 0 } create
             && create.TargetMethod.ContainingType.Name == "SseParser"
             ? create.Arguments[0].Value
-            : null;
-    }
-
-    private IInvocationOperation? TraceReader(IOperation reader, CancellationToken cancellationToken)
-    {
-        var value = FollowLocal(reader, cancellationToken);
-        return value is IObjectCreationOperation { Arguments.Length: > 0 } creation && creation.Type.IsOrInheritsFrom(Types.TextReader)
-            ? TraceStream(creation.Arguments[0].Value, cancellationToken, 0)
             : null;
     }
 
@@ -204,7 +205,7 @@ internal sealed class HttpResponseFlow
     {
         foreach (var node in HttpClientRegistrations.Root(send).Descendants())
         {
-            if (node is IInvocationOperation read && IsBufferedBodyRead(read, out var response) && TraceResponse(response, cancellationToken) == send)
+            if (node is IInvocationOperation read && IsBufferedBodyRead(read, out var response) && TraceResponse(response, cancellationToken)?.Syntax == send.Syntax)
             {
                 yield return read;
             }
@@ -324,7 +325,7 @@ internal sealed class HttpResponseFlow
     }
 
     /// <summary>Strips await and conversions, and replaces a local by its declaration initializer when it is never reassigned.</summary>
-    private static IOperation FollowLocal(IOperation value, CancellationToken cancellationToken)
+    public static IOperation FollowLocal(IOperation value, CancellationToken cancellationToken)
     {
         var current = Strip(value);
         for (var i = 0; i < 4 && current is ILocalReferenceOperation local; i++)

@@ -165,6 +165,29 @@ internal static class TimeoutSyntax
         }
     }
 
+    /// <summary>The whitespace that indents <paramref name="statement"/>.</summary>
+    public static SyntaxTriviaList Indentation(SyntaxNode statement)
+    {
+        var leading = statement.GetLeadingTrivia();
+        return leading.Count > 0 && leading[leading.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia)
+            ? SyntaxFactory.TriviaList(leading[leading.Count - 1])
+            : SyntaxFactory.TriviaList();
+    }
+
+    /// <summary>The end of line the document uses after <paramref name="statement"/>.</summary>
+    public static SyntaxTrivia EndOfLine(SyntaxNode statement)
+    {
+        foreach (var trivia in statement.GetTrailingTrivia())
+        {
+            if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
+            {
+                return trivia;
+            }
+        }
+
+        return SyntaxFactory.ElasticCarriageReturnLineFeed;
+    }
+
     /// <summary>True when the document's language version has using declarations (C# 8).</summary>
     public static bool SupportsUsingDeclarations(SyntaxTree tree)
         => tree.Options is CSharpParseOptions { LanguageVersion: >= LanguageVersion.CSharp8 };
