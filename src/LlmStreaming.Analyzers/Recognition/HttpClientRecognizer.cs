@@ -36,7 +36,18 @@ internal sealed class HttpClientRecognizer
 
     private readonly LlmAnalysisContext _context;
 
-    public HttpClientRecognizer(LlmAnalysisContext context) => _context = context;
+    public HttpClientRecognizer(LlmAnalysisContext context)
+    {
+        _context = context;
+        Registrations = new HttpClientRegistrations(context);
+        Responses = new HttpResponseFlow(context);
+    }
+
+    /// <summary>Follows hand-rolled response bodies back to their HTTP calls.</summary>
+    public HttpResponseFlow Responses { get; }
+
+    /// <summary><c>IHttpClientFactory</c> registrations (<c>AddHttpClient</c>, <c>ConfigureHttpClientDefaults</c>) and their clients.</summary>
+    public HttpClientRegistrations Registrations { get; }
 
     /// <summary>True for a parameter that takes the HttpClient an SDK will use.</summary>
     public bool IsSdkHttpClientParameter(IParameterSymbol? parameter)
@@ -50,7 +61,7 @@ internal sealed class HttpClientRecognizer
             && property.Type.IsOrInheritsFrom(_context.Types.HttpClient)
             && IsSdkSymbol(property);
 
-    private static bool IsSdkSymbol(ISymbol? symbol)
+    internal static bool IsSdkSymbol(ISymbol? symbol)
     {
         var type = symbol as INamedTypeSymbol ?? symbol?.ContainingType;
         if (type is null)
@@ -74,31 +85,51 @@ internal sealed class HttpClientRecognizer
     /// reference to a local, parameter, field or property holding one.
     /// </summary>
     public LlmHttpClientEvidence Classify(IOperation clientExpression, LlmOptions options, CancellationToken cancellationToken)
+        => Describe(clientExpression, options, cancellationToken).Evidence;
+
+    /// <summary>
+    /// Like <see cref="Classify"/>, and also says where the client is handed to an SDK and which variable holds it.
+    /// The expression may also be a call that returns a client (<c>factory.CreateClient("x")</c>): its position counts.
+    /// </summary>
+    public LlmHttpClientInfo Describe(IOperation clientExpression, LlmOptions options, CancellationToken cancellationToken)
     {
         var evidence = LlmHttpClientEvidence.None;
+        var targets = ImmutableArray.CreateBuilder<ISymbol>();
         var expression = clientExpression.WalkDownConversions();
         ISymbol? symbol = expression.ReferencedSymbol();
 
         if (expression is IObjectCreationOperation creation)
         {
-            evidence |= FromCreation(creation, options, ref symbol);
+            evidence |= FromCreation(creation, options, targets, ref symbol);
+        }
+        else if (symbol is null)
+        {
+            evidence |= FromPosition(expression, targets, ref symbol);
         }
 
-        if (symbol is null)
+        if (symbol is not null)
         {
-            return evidence;
-        }
-
-        foreach (var scope in Scopes(clientExpression, symbol, cancellationToken))
-        {
-            evidence |= FromScope(scope, symbol, options);
-            if (evidence == (LlmHttpClientEvidence.HandedToSdk | LlmHttpClientEvidence.ModelEndpoint))
+            foreach (var scope in Scopes(clientExpression, symbol, cancellationToken))
             {
-                break;
+                evidence |= FromScope(scope, symbol, options, targets);
             }
         }
 
-        return evidence;
+        return new LlmHttpClientInfo(evidence, symbol, expression as IObjectCreationOperation, targets.ToImmutable());
+    }
+
+    /// <summary>
+    /// True when the SDK that receives the client through <paramref name="target"/> applies a timeout of its own, which
+    /// the client's <c>HttpClient.Timeout</c> silently caps: System.ClientModel's <c>NetworkTimeout</c> (OpenAI, Azure
+    /// OpenAI through <c>HttpClientPipelineTransport</c>) and Anthropic's <c>Timeout</c>. Semantic Kernel turns the
+    /// network timeout off when it is given an HttpClient, and OllamaSharp and Betalgo have none: there the
+    /// HttpClient's own timeout is the only one.
+    /// </summary>
+    public bool SdkOwnsTimeout(ISymbol target)
+    {
+        var type = target as INamedTypeSymbol ?? target.ContainingType;
+        return type is not null
+            && (type.IsOrInheritsFrom(_context.Types.HttpClientPipelineTransport) || type.IsInNamespace("Anthropic"));
     }
 
     /// <summary><c>new HttpClient { BaseAddress = new Uri("https://api.openai.com/") }</c>: a creation aimed at a model host.</summary>
@@ -118,12 +149,15 @@ internal sealed class HttpClientRecognizer
         return LlmHttpClientEvidence.None;
     }
 
-    private LlmHttpClientEvidence FromCreation(IObjectCreationOperation creation, LlmOptions options, ref ISymbol? symbol)
-    {
-        var evidence = FromInitializer(creation, options);
+    private LlmHttpClientEvidence FromCreation(IObjectCreationOperation creation, LlmOptions options, ImmutableArray<ISymbol>.Builder targets, ref ISymbol? symbol)
+        => FromInitializer(creation, options) | FromPosition(creation, targets, ref symbol);
 
-        IOperation current = creation;
-        while (current.Parent is IConversionOperation)
+    /// <summary>What the place of a client-valued expression says: an argument to an SDK, an SDK member's value, or the variable that keeps it.</summary>
+    private LlmHttpClientEvidence FromPosition(IOperation value, ImmutableArray<ISymbol>.Builder targets, ref ISymbol? symbol)
+    {
+        var evidence = LlmHttpClientEvidence.None;
+        IOperation current = value;
+        while (current.Parent is IConversionOperation or IAwaitOperation)
         {
             current = current.Parent;
         }
@@ -132,11 +166,13 @@ internal sealed class HttpClientRecognizer
         {
             case IArgumentOperation argument when IsSdkHttpClientParameter(argument.Parameter):
                 evidence |= LlmHttpClientEvidence.HandedToSdk;
+                targets.Add(argument.Parameter!);
                 break;
-            case ISimpleAssignmentOperation assignment when assignment.Value.WalkDownConversions() == creation:
+            case ISimpleAssignmentOperation assignment when assignment.Value.WalkDownConversions() == value:
                 if (assignment.Target is IPropertyReferenceOperation property && IsSdkHttpClientMember(property.Property))
                 {
                     evidence |= LlmHttpClientEvidence.HandedToSdk;
+                    targets.Add(property.Property);
                 }
                 else
                 {
@@ -159,7 +195,7 @@ internal sealed class HttpClientRecognizer
     }
 
     /// <summary>The operation trees in which <paramref name="symbol"/> can be used: its function for a local or parameter, its type for a member.</summary>
-    private static IEnumerable<IOperation> Scopes(IOperation from, ISymbol symbol, CancellationToken cancellationToken)
+    internal static IEnumerable<IOperation> Scopes(IOperation from, ISymbol symbol, CancellationToken cancellationToken)
     {
         if (symbol is ILocalSymbol or IParameterSymbol)
         {
@@ -208,7 +244,7 @@ internal sealed class HttpClientRecognizer
         }
     }
 
-    private LlmHttpClientEvidence FromScope(IOperation scope, ISymbol symbol, LlmOptions options)
+    private LlmHttpClientEvidence FromScope(IOperation scope, ISymbol symbol, LlmOptions options, ImmutableArray<ISymbol>.Builder targets)
     {
         var evidence = LlmHttpClientEvidence.None;
         var sendsRequests = false;
@@ -219,6 +255,7 @@ internal sealed class HttpClientRecognizer
             {
                 case IArgumentOperation argument when IsSdkHttpClientParameter(argument.Parameter) && RefersTo(argument.Value, symbol):
                     evidence |= LlmHttpClientEvidence.HandedToSdk;
+                    targets.Add(argument.Parameter!);
                     break;
 
                 // The symbol's own creation: 'var http = new HttpClient { BaseAddress = … }', a field or property initializer, '_http = new HttpClient { … }'.
@@ -245,6 +282,7 @@ internal sealed class HttpClientRecognizer
                     if (IsSdkHttpClientMember(property.Property) && RefersTo(assignment.Value, symbol))
                     {
                         evidence |= LlmHttpClientEvidence.HandedToSdk;
+                        targets.Add(property.Property);
                     }
                     else if (property.Property.Name == "BaseAddress" && property.Instance is { } instance && RefersTo(instance, symbol) && HasModelLiteral(assignment.Value, options))
                     {
@@ -277,7 +315,7 @@ internal sealed class HttpClientRecognizer
         return evidence;
     }
 
-    private static bool RefersTo(IOperation operation, ISymbol symbol)
+    internal static bool RefersTo(IOperation operation, ISymbol symbol)
         => SymbolEqualityComparer.Default.Equals(operation.WalkDownConversions().ReferencedSymbol(), symbol);
 
     private static bool IsEndpointLiteral(string text, LlmOptions options)
@@ -287,7 +325,7 @@ internal sealed class HttpClientRecognizer
     /// True when <paramref name="value"/> contains a string literal or constant naming a model host or endpoint
     /// (<c>new Uri("https://api.openai.com/v1/")</c>, <c>new Uri(Endpoint)</c> with a <c>const</c>).
     /// </summary>
-    private static bool HasModelLiteral(IOperation value, LlmOptions options)
+    internal static bool HasModelLiteral(IOperation value, LlmOptions options)
     {
         foreach (var node in value.DescendantsAndSelf())
         {
@@ -301,4 +339,27 @@ internal sealed class HttpClientRecognizer
 
         return false;
     }
+}
+
+/// <summary>What <see cref="HttpClientRecognizer.Describe"/> found about one client.</summary>
+internal sealed class LlmHttpClientInfo
+{
+    public LlmHttpClientInfo(LlmHttpClientEvidence evidence, ISymbol? symbol, IObjectCreationOperation? creation, ImmutableArray<ISymbol> sdkTargets)
+    {
+        Evidence = evidence;
+        Symbol = symbol;
+        Creation = creation;
+        SdkTargets = sdkTargets;
+    }
+
+    public LlmHttpClientEvidence Evidence { get; }
+
+    /// <summary>The local, parameter, field or property that holds the client, if any.</summary>
+    public ISymbol? Symbol { get; }
+
+    /// <summary>The <c>new HttpClient(…)</c> the expression is, if it is one.</summary>
+    public IObjectCreationOperation? Creation { get; }
+
+    /// <summary>The SDK parameters and members the client is handed to.</summary>
+    public ImmutableArray<ISymbol> SdkTargets { get; }
 }

@@ -55,6 +55,17 @@ internal sealed class KnownTypes
         AnthropicClientOptions = T("Anthropic.Core.ClientOptions");
         AnthropicClient = T("Anthropic.AnthropicClient");
         BetalgoOpenAIService = T("Betalgo.Ranul.OpenAI.Managers.OpenAIService");
+
+        // Timeouts (LLM4xx)
+        CancellationToken = T("System.Threading.CancellationToken");
+        CancellationTokenSource = T("System.Threading.CancellationTokenSource");
+        HttpCompletionOption = T("System.Net.Http.HttpCompletionOption");
+        ClientPipelineOptions = T("System.ClientModel.Primitives.ClientPipelineOptions");
+        IServiceCollection = T("Microsoft.Extensions.DependencyInjection.IServiceCollection");
+        IHttpClientBuilder = T("Microsoft.Extensions.DependencyInjection.IHttpClientBuilder");
+        IHttpClientFactory = T("System.Net.Http.IHttpClientFactory");
+        HttpStandardResilienceOptions = T("Microsoft.Extensions.Http.Resilience.HttpStandardResilienceOptions");
+        IHttpStandardResiliencePipelineBuilder = T("Microsoft.Extensions.Http.Resilience.IHttpStandardResiliencePipelineBuilder");
     }
 
     public INamedTypeSymbol? IAsyncEnumerableOfT { get; }
@@ -103,4 +114,14 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? AnthropicClientOptions { get; }
     public INamedTypeSymbol? AnthropicClient { get; }
     public INamedTypeSymbol? BetalgoOpenAIService { get; }
+
+    public INamedTypeSymbol? CancellationToken { get; }
+    public INamedTypeSymbol? CancellationTokenSource { get; }
+    public INamedTypeSymbol? HttpCompletionOption { get; }
+    public INamedTypeSymbol? ClientPipelineOptions { get; }
+    public INamedTypeSymbol? IServiceCollection { get; }
+    public INamedTypeSymbol? IHttpClientBuilder { get; }
+    public INamedTypeSymbol? IHttpClientFactory { get; }
+    public INamedTypeSymbol? HttpStandardResilienceOptions { get; }
+    public INamedTypeSymbol? IHttpStandardResiliencePipelineBuilder { get; }
 }

@@ -30,6 +30,7 @@ internal sealed class LlmAnalysisContext
         HandRolled = new HandRolledRecognizer(this);
         Retries = new RetryRecognizer(this);
         HttpClients = new HttpClientRecognizer(this);
+        Cancellation = new CancellationFlow(this);
     }
 
     public Compilation Compilation { get; }
@@ -46,6 +47,9 @@ internal sealed class LlmAnalysisContext
     public RetryRecognizer Retries { get; }
 
     public HttpClientRecognizer HttpClients { get; }
+
+    /// <summary>Cancellation tokens: where a source's token goes, None tokens, token arguments.</summary>
+    public CancellationFlow Cancellation { get; }
 
     /// <summary>How many contexts have been built in this process (tests guard "once per compilation" with it).</summary>
     internal static int CreatedCount => Volatile.Read(ref s_createdCount);

@@ -1,0 +1,110 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.Timeouts;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LlmStreaming.CodeFixes.Timeouts;
+
+/// <summary>
+/// LLM403: gives <c>AddStandardResilienceHandler</c> a configure delegate that raises the attempt timeout (3 min or the
+/// minimum), the total request timeout (10 min or more) and the circuit-breaker sampling duration (twice the attempt),
+/// or writes the missing settings into the delegate it already has.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StandardResilienceDefaultsCodeFix)), Shared]
+public sealed class StandardResilienceDefaultsCodeFix : CodeFixProvider
+{
+    public const string EquivalenceKey = "LLM403.ConfigureTimeouts";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.StandardResilienceDefaults);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (Invocation(root, diagnostic) is null || Values(diagnostic).Count == 0)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create("Raise the resilience handler's timeouts for LLM calls", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    private static InvocationExpressionSyntax? Invocation(SyntaxNode root, Diagnostic diagnostic)
+        => root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax call }
+            ? call
+            : null;
+
+    internal static SyntaxTrivia EndOfLine(SyntaxNode root)
+        => root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is { RawKind: (int)SyntaxKind.EndOfLineTrivia } eol
+            ? eol
+            : SyntaxFactory.CarriageReturnLineFeed;
+
+    private static List<(string Path, int Seconds)> Values(Diagnostic diagnostic)
+    {
+        var values = new List<(string, int)>();
+        void Add(string property, string path)
+        {
+            if (TimeoutSyntax.Seconds(diagnostic, property) is int seconds)
+            {
+                values.Add((path, seconds));
+            }
+        }
+
+        Add(StandardResilienceDefaultsAnalyzer.AttemptSecondsProperty, ResilienceLambdaSyntax.Attempt);
+        Add(StandardResilienceDefaultsAnalyzer.TotalSecondsProperty, ResilienceLambdaSyntax.Total);
+        Add(StandardResilienceDefaultsAnalyzer.SamplingSecondsProperty, ResilienceLambdaSyntax.Sampling);
+        return values;
+    }
+
+    private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || Invocation(root, diagnostic) is not { } call
+            || !diagnostic.Properties.TryGetValue(StandardResilienceDefaultsAnalyzer.ShapeProperty, out var shape))
+        {
+            return document;
+        }
+
+        var values = Values(diagnostic);
+        InvocationExpressionSyntax newCall;
+        if (shape == StandardResilienceDefaultsAnalyzer.ShapeAddDelegate && call.ArgumentList.Arguments.Count == 0)
+        {
+            var parameter = TimeoutSyntax.FreeName(model, call.SpanStart, "options");
+            var lambdaSyntax = ResilienceLambdaSyntax.Create(parameter, values, ResilienceLambdaSyntax.LineIndentation(call.ArgumentList), EndOfLine(root));
+            newCall = call.WithArgumentList(call.ArgumentList.AddArguments(SyntaxFactory.Argument(lambdaSyntax)));
+        }
+        else if (shape == StandardResilienceDefaultsAnalyzer.ShapeEditLambda
+            && call.ArgumentList.Arguments.Select(a => a.Expression).OfType<LambdaExpressionSyntax>().SingleOrDefault() is { } lambda
+            && ResilienceLambdaSyntax.Set(lambda, values, EndOfLine(root)) is { } edited)
+        {
+            newCall = call.ReplaceNode(lambda, edited);
+        }
+        else
+        {
+            return document;
+        }
+
+        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(call, newCall)), cancellationToken).ConfigureAwait(false);
+    }
+}

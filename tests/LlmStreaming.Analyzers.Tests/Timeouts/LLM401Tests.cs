@@ -1,0 +1,567 @@
+using System.Collections.Immutable;
+using LlmStreaming.Analyzers.Tests.Infrastructure;
+using LlmStreaming.Analyzers.Timeouts;
+using LlmStreaming.CodeFixes.Timeouts;
+using Microsoft.CodeAnalysis;
+
+namespace LlmStreaming.Analyzers.Tests.Timeouts;
+
+public class LLM401Tests
+{
+    [Fact]
+    public Task Reports_OpenAI_ShortTimeoutOnTransportClient()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.ClientModel;
+            using System.ClientModel.Primitives;
+            using System.Net.Http;
+            using OpenAI;
+            using OpenAI.Chat;
+
+            class Factory
+            {
+                ChatClient Create(string key)
+                {
+                    var http = new HttpClient { {|LLM401:Timeout = TimeSpan.FromSeconds(30)|} };
+                    var options = new OpenAIClientOptions { Transport = new HttpClientPipelineTransport(http) };
+                    return new ChatClient("gpt-4o", new ApiKeyCredential(key), options);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_OpenAI_DefaultTimeoutOnTransportClient()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System.ClientModel;
+            using System.ClientModel.Primitives;
+            using System.Net.Http;
+            using OpenAI;
+            using OpenAI.Chat;
+
+            class Factory
+            {
+                ChatClient Create(string key, HttpMessageHandler handler)
+                    => new ChatClient("gpt-4o", new ApiKeyCredential(key), new OpenAIClientOptions
+                    {
+                        Transport = new HttpClientPipelineTransport({|LLM401:new HttpClient(handler)|}),
+                    });
+            }
+            """);
+
+    [Fact]
+    public Task Reports_Anthropic_DefaultTimeoutOnHandedClient()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System.Net.Http;
+            using Anthropic;
+
+            class Factory
+            {
+                AnthropicClient Create() => new AnthropicClient { HttpClient = {|LLM401:new HttpClient()|} };
+            }
+            """);
+
+    [Fact]
+    public Task Reports_Ollama_DefaultTimeoutOnHandedClient()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                OllamaApiClient Create()
+                {
+                    var http = {|LLM401:new HttpClient { BaseAddress = new Uri("http://localhost:11434") }|};
+                    return new OllamaApiClient(http);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_Betalgo_ShortTimeoutAssignedOnLocal()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using Betalgo.Ranul.OpenAI;
+            using Betalgo.Ranul.OpenAI.Managers;
+
+            class Factory
+            {
+                OpenAIService Create(string key)
+                {
+                    var http = new HttpClient();
+                    {|LLM401:http.Timeout = TimeSpan.FromSeconds(60)|};
+                    return new OpenAIService(new OpenAIOptions { ApiKey = key }, http);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_SemanticKernel_ShortTimeoutOnFieldHandedAsHttpClientArgument()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using Microsoft.SemanticKernel;
+
+            class Factory
+            {
+                private readonly HttpClient _http = new HttpClient { {|LLM401:Timeout = new TimeSpan(0, 1, 30)|} };
+
+                Kernel Create(string key)
+                    => Kernel.CreateBuilder().AddOpenAIChatCompletion("gpt-4o", key, httpClient: _http).Build();
+            }
+            """);
+
+    [Fact]
+    public Task Reports_HandRolled_ClientAimedAtModelHost()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+
+            class ModelApi
+            {
+                private readonly HttpClient _http = new HttpClient
+                {
+                    BaseAddress = new Uri("https://api.anthropic.com/"),
+                    {|LLM401:Timeout = TimeSpan.FromMilliseconds(45000)|},
+                };
+            }
+            """);
+
+    [Fact]
+    public Task Reports_HandRolled_ClientUsedWithModelEndpointInSameType()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+
+            class ChatApi
+            {
+                private static readonly TimeSpan ShortTimeout = TimeSpan.FromSeconds(20);
+                private readonly HttpClient _http;
+
+                ChatApi(HttpClient http)
+                {
+                    _http = http;
+                    {|LLM401:_http.Timeout = ShortTimeout|};
+                }
+
+                Task<HttpResponseMessage> SendAsync(HttpContent body) => _http.PostAsync("v1/chat/completions", body);
+            }
+            """);
+
+    [Fact]
+    public Task Reports_AddHttpClient_NamedClientWithModelBaseAddress()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using Microsoft.Extensions.DependencyInjection;
+
+            static class Setup
+            {
+                static void Register(IServiceCollection services)
+                    => services.AddHttpClient("openai", c =>
+                    {
+                        c.BaseAddress = new Uri("https://api.openai.com/v1/");
+                        {|LLM401:c.Timeout = TimeSpan.FromSeconds(30)|};
+                    });
+            }
+            """);
+
+    [Fact]
+    public Task Reports_AddHttpClient_TypedClientThatHandsItsClientToAnSdk()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using Microsoft.Extensions.DependencyInjection;
+            using OllamaSharp;
+
+            sealed class LocalChat
+            {
+                private readonly OllamaApiClient _ollama;
+
+                public LocalChat(HttpClient http) => _ollama = new OllamaApiClient(http, "llama3.1");
+            }
+
+            static class Setup
+            {
+                static void Register(IServiceCollection services)
+                    => services.AddHttpClient<LocalChat>()
+                        .ConfigureHttpClient(c => {|LLM401:c.Timeout = TimeSpan.FromSeconds(90)|});
+            }
+            """);
+
+    [Fact]
+    public Task Reports_AddHttpClient_NamedClientCreatedForAnSdk()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using Microsoft.Extensions.DependencyInjection;
+            using OllamaSharp;
+
+            static class Setup
+            {
+                static void Register(IServiceCollection services)
+                {
+                    services.AddHttpClient("ollama", (sp, c) => {|LLM401:c.Timeout = TimeSpan.FromSeconds(30)|});
+                    services.AddSingleton(sp => new OllamaApiClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("ollama")));
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_ConfigureHttpClientDefaults_InMethodThatRegistersLlmClient()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using Microsoft.Extensions.DependencyInjection;
+
+            static class Setup
+            {
+                static void Register(IServiceCollection services)
+                {
+                    services.ConfigureHttpClientDefaults(b => b.ConfigureHttpClient(c => {|LLM401:c.Timeout = TimeSpan.FromSeconds(30)|}));
+                    services.AddHttpClient("chat", c => c.BaseAddress = new Uri("http://localhost:11434/"));
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_InfiniteOrLongEnoughTimeouts()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.ClientModel.Primitives;
+            using System.Net.Http;
+            using System.Threading;
+            using OllamaSharp;
+
+            class Factory
+            {
+                object A() => new HttpClientPipelineTransport(new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
+                object B() => new OllamaApiClient(new HttpClient { Timeout = TimeSpan.FromMinutes(2) });
+                object C() => new OllamaApiClient(new HttpClient { Timeout = TimeSpan.FromSeconds(600) });
+                object D() => new OllamaApiClient(new HttpClient { Timeout = TimeSpan.MaxValue });
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_TimeoutNotKnownAtCompileTime()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                object Create(int seconds, TimeSpan configured)
+                {
+                    var first = new OllamaApiClient(new HttpClient { Timeout = TimeSpan.FromSeconds(seconds) });
+                    var second = new OllamaApiClient(new HttpClient { Timeout = configured });
+                    return (first, second);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_ShortTimeoutOnClientThatIsNotAnLlmClient()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.DependencyInjection;
+
+            class Weather
+            {
+                private readonly HttpClient _http = new HttpClient { BaseAddress = new Uri("https://api.weather.example/"), Timeout = TimeSpan.FromSeconds(5) };
+
+                Task<string> TodayAsync() => _http.GetStringAsync("today");
+
+                static void Register(IServiceCollection services)
+                    => services.AddHttpClient("github", c => { c.BaseAddress = new Uri("https://api.github.com/"); c.Timeout = TimeSpan.FromSeconds(10); });
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_DefaultTimeoutOnClientConfiguredElsewhere()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                OllamaApiClient Create()
+                {
+                    var http = new HttpClient();
+                    Configure(http);
+                    return new OllamaApiClient(http);
+                }
+
+                static void Configure(HttpClient http) { }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_LookAlikeSdkTypeWhenNoSdkIsReferenced()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+
+            namespace MyApp
+            {
+                sealed class OllamaApiClient
+                {
+                    public OllamaApiClient(HttpClient http) { }
+                }
+
+                class Factory
+                {
+                    OllamaApiClient Create() => new OllamaApiClient(new HttpClient { Timeout = TimeSpan.FromSeconds(10) });
+                }
+            }
+            """, ImmutableArray<MetadataReference>.Empty, editorConfig: null);
+
+    [Fact]
+    public Task Options_SharedMinimumLowersTheBar()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                object A() => new OllamaApiClient(new HttpClient { Timeout = TimeSpan.FromSeconds(60) });
+                object B() => new OllamaApiClient(new HttpClient());
+                object C() => new OllamaApiClient(new HttpClient { {|LLM401:Timeout = TimeSpan.FromSeconds(20)|} });
+            }
+            """, References.Sdks, "llm_streaming.min_timeout_seconds = 30\n");
+
+    [Fact]
+    public Task Options_PerRuleMinimumWinsOverSharedOne()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                object A() => new OllamaApiClient(new HttpClient { {|LLM401:Timeout = TimeSpan.FromMinutes(3)|} });
+            }
+            """, References.Sdks, "llm_streaming.min_timeout_seconds = 30\nllm_streaming.LLM401.min_timeout_seconds = 300\n");
+
+    [Fact]
+    public Task Options_InvalidMinimumFallsBackToDefault()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                object A() => new OllamaApiClient(new HttpClient { {|LLM401:Timeout = TimeSpan.FromSeconds(90)|} });
+                object B() => new OllamaApiClient(new HttpClient { Timeout = TimeSpan.FromSeconds(120) });
+            }
+            """, References.Sdks, "llm_streaming.min_timeout_seconds = two minutes\nllm_streaming.LLM401.min_timeout_seconds = -5\n");
+
+    [Fact]
+    public Task Fix_OpenAI_SetsInfiniteTimeout()
+        => Verify<HttpClientTimeoutAnalyzer, HttpClientTimeoutCodeFix>.FixAsync("""
+            using System;
+            using System.ClientModel;
+            using System.ClientModel.Primitives;
+            using System.Net.Http;
+            using OpenAI;
+            using OpenAI.Chat;
+
+            class Factory
+            {
+                ChatClient Create(string key)
+                {
+                    var http = new HttpClient { {|LLM401:Timeout = TimeSpan.FromSeconds(30)|} };
+                    var options = new OpenAIClientOptions { Transport = new HttpClientPipelineTransport(http) };
+                    return new ChatClient("gpt-4o", new ApiKeyCredential(key), options);
+                }
+            }
+            """, """
+            using System;
+            using System.ClientModel;
+            using System.ClientModel.Primitives;
+            using System.Net.Http;
+            using System.Threading;
+            using OpenAI;
+            using OpenAI.Chat;
+
+            class Factory
+            {
+                ChatClient Create(string key)
+                {
+                    var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+                    var options = new OpenAIClientOptions { Transport = new HttpClientPipelineTransport(http) };
+                    return new ChatClient("gpt-4o", new ApiKeyCredential(key), options);
+                }
+            }
+            """, HttpClientTimeoutCodeFix.InfiniteKey);
+
+    [Fact]
+    public Task Fix_Anthropic_DefaultCreationGetsInfiniteTimeout()
+        => Verify<HttpClientTimeoutAnalyzer, HttpClientTimeoutCodeFix>.FixAsync("""
+            using System.Net.Http;
+            using System.Threading;
+            using Anthropic;
+
+            class Factory
+            {
+                AnthropicClient Create() => new AnthropicClient { HttpClient = {|LLM401:new HttpClient()|} };
+            }
+            """, """
+            using System.Net.Http;
+            using System.Threading;
+            using Anthropic;
+
+            class Factory
+            {
+                AnthropicClient Create() => new AnthropicClient { HttpClient = new HttpClient() { Timeout = Timeout.InfiniteTimeSpan } };
+            }
+            """, HttpClientTimeoutCodeFix.InfiniteKey);
+
+    [Fact]
+    public Task Fix_Ollama_DefaultTimeoutRaisedToMinimum()
+        => Verify<HttpClientTimeoutAnalyzer, HttpClientTimeoutCodeFix>.FixAsync("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                OllamaApiClient Create()
+                    => new OllamaApiClient({|LLM401:new HttpClient { BaseAddress = new Uri("http://localhost:11434") }|});
+            }
+            """, """
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                OllamaApiClient Create()
+                    => new OllamaApiClient(new HttpClient { BaseAddress = new Uri("http://localhost:11434"), Timeout = TimeSpan.FromMinutes(2) });
+            }
+            """, HttpClientTimeoutCodeFix.RaiseKey);
+
+    [Fact]
+    public Task Fix_MultiLineInitializerKeepsItsLayout()
+        => Verify<HttpClientTimeoutAnalyzer, HttpClientTimeoutCodeFix>.FixAsync("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                OllamaApiClient Create()
+                {
+                    var http = {|LLM401:new HttpClient
+                    {
+                        BaseAddress = new Uri("http://localhost:11434"),
+                    }|};
+                    return new OllamaApiClient(http);
+                }
+            }
+            """, """
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                OllamaApiClient Create()
+                {
+                    var http = new HttpClient
+                    {
+                        BaseAddress = new Uri("http://localhost:11434"),
+                        Timeout = TimeSpan.FromMinutes(2),
+                    };
+                    return new OllamaApiClient(http);
+                }
+            }
+            """, HttpClientTimeoutCodeFix.RaiseKey);
+
+    [Fact]
+    public Task Fix_PerRuleMinimumIsTheNewValue()
+        => Verify<HttpClientTimeoutAnalyzer, HttpClientTimeoutCodeFix>.FixAsync("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                object A() => new OllamaApiClient(new HttpClient { {|LLM401:Timeout = TimeSpan.FromSeconds(100)|} });
+            }
+            """, """
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                object A() => new OllamaApiClient(new HttpClient { Timeout = TimeSpan.FromSeconds(150) });
+            }
+            """, HttpClientTimeoutCodeFix.RaiseKey, editorConfig: "llm_streaming.LLM401.min_timeout_seconds = 150\n");
+
+    [Fact]
+    public Task Fix_All_RaisesEveryShortTimeout()
+        => Verify<HttpClientTimeoutAnalyzer, HttpClientTimeoutCodeFix>.FixAsync("""
+            using System;
+            using Microsoft.Extensions.DependencyInjection;
+
+            static class Setup
+            {
+                static void Register(IServiceCollection services)
+                {
+                    services.AddHttpClient("openai", c =>
+                    {
+                        c.BaseAddress = new Uri("https://api.openai.com/v1/");
+                        {|LLM401:c.Timeout = TimeSpan.FromSeconds(30)|};
+                    });
+                    services.AddHttpClient("ollama", c =>
+                    {
+                        c.BaseAddress = new Uri("http://localhost:11434/");
+                        {|LLM401:c.Timeout = TimeSpan.FromSeconds(60)|};
+                    });
+                }
+            }
+            """, """
+            using System;
+            using Microsoft.Extensions.DependencyInjection;
+
+            static class Setup
+            {
+                static void Register(IServiceCollection services)
+                {
+                    services.AddHttpClient("openai", c =>
+                    {
+                        c.BaseAddress = new Uri("https://api.openai.com/v1/");
+                        c.Timeout = TimeSpan.FromMinutes(2);
+                    });
+                    services.AddHttpClient("ollama", c =>
+                    {
+                        c.BaseAddress = new Uri("http://localhost:11434/");
+                        c.Timeout = TimeSpan.FromMinutes(2);
+                    });
+                }
+            }
+            """, HttpClientTimeoutCodeFix.RaiseKey);
+
+    [Fact]
+    public Task NoCrash_IncompleteCode()
+        => TimeoutTestHelpers.BrokenCodeAsync<HttpClientTimeoutAnalyzer>("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Factory
+            {
+                object A() => new OllamaApiClient(new HttpClient { Timeout = TimeSpan.FromSeconds( });
+                object B() => new OllamaApiClient(new HttpClient { Timeout = });
+                object C() => new OllamaApiClient(new HttpClient { Timeout = TimeSpan.FromSeconds("ten") });
+                object D() => new OllamaApiClient(new HttpClient { Timeout = 30 });
+                object E() => new OllamaApiClient({|LLM401:new HttpClient { BaseAddress = new Uri("http://localhost:11434") }|}
+            }
+            """);
+}

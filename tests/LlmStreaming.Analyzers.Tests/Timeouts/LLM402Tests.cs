@@ -1,0 +1,413 @@
+using LlmStreaming.Analyzers.Tests.Infrastructure;
+using LlmStreaming.Analyzers.Timeouts;
+using LlmStreaming.CodeFixes.Timeouts;
+
+namespace LlmStreaming.Analyzers.Tests.Timeouts;
+
+public class LLM402Tests
+{
+    [Fact]
+    public Task Reports_HandRolled_PostAsJsonAsyncFeedingAnSseLoop()
+        => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Net.Http.Json;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                private readonly HttpClient _http = new HttpClient();
+
+                async Task StreamAsync(string prompt, CancellationToken ct)
+                {
+                    var payload = new { model = "gpt-4o", stream = true, messages = new[] { new { role = "user", content = prompt } } };
+                    using var response = await _http.{|LLM402:PostAsJsonAsync|}("https://api.openai.com/v1/chat/completions", payload, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    string? line;
+                    while ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        Console.Write(doc.RootElement.GetProperty("choices")[0].GetProperty("delta"));
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_HandRolled_SendAsyncWithoutOptionFeedingSseParser()
+        => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using System.Net.ServerSentEvents;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                async Task StreamAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    var response = await http.{|LLM402:SendAsync|}(request);
+                    var stream = await response.EnsureSuccessStatusCode().Content.ReadAsStreamAsync();
+                    await foreach (var item in SseParser.Create(stream).EnumerateAsync())
+                    {
+                        if (item.Data == "[DONE]") break;
+                        Console.Write(item.Data);
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_HandRolled_GetAsyncFeedingNdjsonLoop()
+        => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text.Json;
+            using System.Threading.Tasks;
+
+            class Pull
+            {
+                async Task ReadAsync(HttpClient http)
+                {
+                    var response = await http.{|LLM402:GetAsync|}("http://localhost:11434/api/generate");
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        using var doc = JsonDocument.Parse(line);
+                        if (doc.RootElement.GetProperty("done").GetBoolean()) break;
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_StreamingRequestWhoseResponseLeavesTheMethod()
+        => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+
+            class Api
+            {
+                Task<HttpResponseMessage> StartAsync(HttpClient http, string model)
+                {
+                    var body = new StringContent("{\"model\": \"" + model + "\", \"stream\": true}", Encoding.UTF8, "application/json");
+                    return http.{|LLM402:PostAsync|}("v1/chat/completions", body);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_StreamingRequestReadWholeAsString()
+        => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""
+            using System.Net.Http;
+            using System.Net.Http.Json;
+            using System.Threading.Tasks;
+
+            class Ollama
+            {
+                async Task<string> AskAsync(HttpClient http, string prompt)
+                {
+                    var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://localhost:11434/api/chat")
+                    {
+                        Content = JsonContent.Create(new { model = "llama3.1", prompt, stream = true }),
+                    }, HttpCompletionOption.ResponseHeadersRead);
+                    return await response.Content.{|LLM402:ReadAsStringAsync|}();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_ResponseHeadersReadOrGetStreamAsync()
+        => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Net.ServerSentEvents;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                async Task A(HttpClient http, HttpRequestMessage request, CancellationToken ct)
+                {
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    string? line;
+                    while ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (line == "data: [DONE]") break;
+                    }
+                }
+
+                async Task B(HttpClient http, CancellationToken ct)
+                {
+                    var stream = await http.GetStreamAsync("https://api.openai.com/v1/responses", ct);
+                    await foreach (var item in SseParser.Create(stream).EnumerateAsync(ct))
+                    {
+                        if (item.Data == "[DONE]") break;
+                    }
+                }
+
+                async Task C(HttpClient http, HttpRequestMessage request, HttpCompletionOption option)
+                {
+                    using var response = await http.SendAsync(request, option);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    while (await reader.ReadLineAsync() is { } line && line != "data: [DONE]")
+                    {
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_NonStreamingModelRequestAndGenericSse()
+        => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Net.Http.Json;
+            using System.Threading.Tasks;
+
+            class Chat
+            {
+                async Task<string> AskAsync(HttpClient http)
+                {
+                    var response = await http.PostAsJsonAsync("https://api.openai.com/v1/chat/completions", new { model = "gpt-4o", stream = false });
+                    return await response.Content.ReadAsStringAsync();
+                }
+            }
+
+            class Quotes
+            {
+
+                async Task TickerAsync(HttpClient http)
+                {
+                    var response = await http.GetAsync("https://quotes.example/stream");
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.StartsWith("data:")) Console.WriteLine(line.Substring(5));
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Options_ConfiguredModelHostMakesTheLoopAModelStream()
+    {
+        const string source = """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+
+            class Gateway
+            {
+                async Task StreamAsync(HttpClient http, HttpContent body)
+                {
+                    var response = await http.[|PostAsync|]("https://llm.internal.example/generate", body);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.StartsWith("data:")) Console.Write(line.Substring(5));
+                    }
+                }
+            }
+            """;
+        return Task.WhenAll(
+            Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync(source.Replace("[|", string.Empty).Replace("|]", string.Empty), References.Sdks, "llm_streaming.min_timeout_seconds = 600\n"),
+            Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync(source.Replace("[|", "{|LLM402:"), References.Sdks, "llm_streaming.model_hosts = llm.internal.example\n"));
+    }
+
+    [Fact]
+    public Task Fix_PostAsJsonAsyncBuildsTheRequest()
+        => Verify<BufferedStreamingResponseAnalyzer, BufferedStreamingResponseCodeFix>.FixAsync("""
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Net.Http.Json;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                private readonly HttpClient _http = new HttpClient();
+
+                async Task StreamAsync(string prompt, CancellationToken ct)
+                {
+                    var payload = new { model = "gpt-4o", stream = true, messages = new[] { new { role = "user", content = prompt } } };
+                    // The response is read as it arrives.
+                    using var response = await _http.{|LLM402:PostAsJsonAsync|}("https://api.openai.com/v1/chat/completions", payload, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    string? line;
+                    while ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        Console.Write(doc.RootElement.GetProperty("choices")[0].GetProperty("delta"));
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Net.Http.Json;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                private readonly HttpClient _http = new HttpClient();
+
+                async Task StreamAsync(string prompt, CancellationToken ct)
+                {
+                    var payload = new { model = "gpt-4o", stream = true, messages = new[] { new { role = "user", content = prompt } } };
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = JsonContent.Create(payload) };
+                    // The response is read as it arrives.
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    string? line;
+                    while ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        Console.Write(doc.RootElement.GetProperty("choices")[0].GetProperty("delta"));
+                    }
+                }
+            }
+            """, BufferedStreamingResponseCodeFix.EquivalenceKey);
+
+    [Fact]
+    public Task Fix_SendAsyncGainsTheOption()
+        => Verify<BufferedStreamingResponseAnalyzer, BufferedStreamingResponseCodeFix>.FixAsync("""
+            using System;
+            using System.Net.Http;
+            using System.Net.ServerSentEvents;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                async Task StreamAsync(HttpClient http, HttpRequestMessage request, CancellationToken ct)
+                {
+                    var response = await http.{|LLM402:SendAsync|}(request, ct).ConfigureAwait(false);
+                    var stream = await response.Content.ReadAsStreamAsync(ct);
+                    await foreach (var item in SseParser.Create(stream).EnumerateAsync(ct))
+                    {
+                        if (item.Data == "[DONE]") break;
+                        Console.Write(item.Data);
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.Net.Http;
+            using System.Net.ServerSentEvents;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                async Task StreamAsync(HttpClient http, HttpRequestMessage request, CancellationToken ct)
+                {
+                    var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+                    var stream = await response.Content.ReadAsStreamAsync(ct);
+                    await foreach (var item in SseParser.Create(stream).EnumerateAsync(ct))
+                    {
+                        if (item.Data == "[DONE]") break;
+                        Console.Write(item.Data);
+                    }
+                }
+            }
+            """, BufferedStreamingResponseCodeFix.EquivalenceKey);
+
+    [Fact]
+    public Task Fix_All_PostAsyncCallsGetDistinctRequests()
+        => Verify<BufferedStreamingResponseAnalyzer, BufferedStreamingResponseCodeFix>.FixAsync("""
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+
+            class Api
+            {
+                async Task<(HttpResponseMessage, HttpResponseMessage)> StartAsync(HttpClient http)
+                {
+                    var first = await http.{|LLM402:PostAsync|}("v1/chat/completions", new StringContent("{\"stream\": true}", Encoding.UTF8, "application/json"));
+                    var second = await http.{|LLM402:PostAsync|}("v1/chat/completions", new StringContent("{\"stream\":true}"));
+                    return (first, second);
+                }
+            }
+            """, """
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+
+            class Api
+            {
+                async Task<(HttpResponseMessage, HttpResponseMessage)> StartAsync(HttpClient http)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent("{\"stream\": true}", Encoding.UTF8, "application/json") };
+                    var first = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var request2 = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent("{\"stream\":true}") };
+                    var second = await http.SendAsync(request2, HttpCompletionOption.ResponseHeadersRead);
+                    return (first, second);
+                }
+            }
+            """, BufferedStreamingResponseCodeFix.EquivalenceKey);
+
+    [Fact]
+    public Task NoFix_BodyReadWholeAsString()
+        => Verify<BufferedStreamingResponseAnalyzer, BufferedStreamingResponseCodeFix>.NoFixAsync("""
+            using System.Net.Http;
+            using System.Net.Http.Json;
+            using System.Threading.Tasks;
+
+            class Ollama
+            {
+                async Task<string> AskAsync(HttpClient http, string prompt)
+                {
+                    var response = await http.PostAsJsonAsync("http://localhost:11434/api/chat", new { model = "llama3.1", prompt, stream = true });
+                    return await response.Content.{|LLM402:ReadAsStringAsync|}();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task NoCrash_IncompleteCode()
+        => TimeoutTestHelpers.BrokenCodeAsync<BufferedStreamingResponseAnalyzer>("""
+            using System.IO;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                async Task StreamAsync(HttpClient http)
+                {
+                    var response = await http.PostAsync("v1/chat/completions", );
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null
+                    {
+                        if (line == "data: [DONE]") break;
+                    }
+                }
+            }
+            """);
+}
