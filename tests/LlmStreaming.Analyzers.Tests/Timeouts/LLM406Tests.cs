@@ -78,6 +78,7 @@ public class LLM406Tests
                     {
                         using var doc = JsonDocument.Parse(line);
                         if (doc.RootElement.GetProperty("done").GetBoolean()) break;
+                        Console.Write(doc.RootElement.GetProperty("done_reason"));
                     }
                 }
 
