@@ -68,6 +68,15 @@ public sealed class UnguardedContentIndexCodeFix : CodeFixProvider
                         EquivalenceKey),
                     diagnostic);
             }
+            else if (SkippableDeclaration(access) is { } declaration)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        $"Guard with '{guard}'",
+                        ct => SkipEmptyAsync(context.Document, declaration, guard, ct),
+                        EquivalenceKey),
+                    diagnostic);
+            }
         }
     }
 
@@ -158,6 +167,48 @@ public sealed class UnguardedContentIndexCodeFix : CodeFixProvider
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A local declaration holding the access, directly in the block of a loop body: the update has nothing to
+    /// declare, so the fix skips to the next update before it (<c>if (coll.Count == 0) continue;</c>).
+    /// </summary>
+    private static LocalDeclarationStatementSyntax? SkippableDeclaration(ExpressionSyntax access)
+    {
+        if (access.FirstAncestorOrSelf<StatementSyntax>() is not LocalDeclarationStatementSyntax declaration
+            || declaration.Parent is not BlockSyntax block
+            || access.Ancestors().TakeWhile(a => a != declaration).Any(a => a is LambdaExpressionSyntax or AnonymousMethodExpressionSyntax))
+        {
+            return null;
+        }
+
+        // 'continue' must reach a loop of the same function.
+        foreach (var ancestor in block.AncestorsAndSelf())
+        {
+            switch (ancestor)
+            {
+                case CommonForEachStatementSyntax or ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax:
+                    return declaration;
+                case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax:
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task<Document> SkipEmptyAsync(Document document, LocalDeclarationStatementSyntax declaration, ExpressionSyntax guard, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        ExpressionSyntax empty = guard is BinaryExpressionSyntax binary
+            ? SyntaxFactory.BinaryExpression(SyntaxKind.EqualsExpression, binary.Left, binary.Right)
+            : SyntaxFactory.PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, SyntaxFactory.ParenthesizedExpression(guard));
+        var skip = SyntaxFactory.IfStatement(empty, SyntaxFactory.Block(SyntaxFactory.ContinueStatement()))
+            .WithLeadingTrivia(declaration.GetLeadingTrivia())
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        var editor = new Microsoft.CodeAnalysis.Editing.SyntaxEditor(root!, document.Project.Solution.Workspace.Services);
+        editor.InsertBefore(declaration, skip);
+        return document.WithSyntaxRoot(editor.GetChangedRoot());
     }
 
     /// <summary>The longest member chain from the access (<c>parts[0].Text</c>) when it is a string.</summary>

@@ -329,6 +329,73 @@ public class LLM303Tests
             """);
 
     [Fact]
+    public Task Fix_SkipsUpdatesWithoutPartsBeforeADeclaration()
+        => Fix("""
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading.Tasks;
+
+            class Client
+            {
+                async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var answer = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var chunk = JsonDocument.Parse(data);
+                        var delta = {|LLM303:chunk.RootElement.GetProperty("choices")[0]|}.GetProperty("delta");
+                        answer.Append(delta.GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading.Tasks;
+
+            class Client
+            {
+                async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var answer = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var chunk = JsonDocument.Parse(data);
+                        if (chunk.RootElement.GetProperty("choices").GetArrayLength() == 0)
+                        {
+                            continue;
+                        }
+
+                        var delta = chunk.RootElement.GetProperty("choices")[0].GetProperty("delta");
+                        answer.Append(delta.GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """);
+
+    [Fact]
     public Task Fix_All_InDocument()
         => Fix("""
             using System;
