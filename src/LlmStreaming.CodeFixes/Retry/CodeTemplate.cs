@@ -74,13 +74,20 @@ internal sealed class CodeTemplate
     public ExpressionSyntax Expression(string text)
         => (ExpressionSyntax)Finish(SyntaxFactory.ParseExpression(text), System.Array.Empty<IReadOnlyList<StatementSyntax>>());
 
-    private SyntaxNode Finish(SyntaxNode node, IReadOnlyList<StatementSyntax>[] regions)
+    /// <summary>Replaces the type placeholders in <paramref name="node"/> with the annotated type names.</summary>
+    public T ReplacePlaceholders<T>(T node)
+        where T : SyntaxNode
     {
-        var placeholders = node.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => _slots.ContainsKey(n.Identifier.ValueText)).ToList();
-        node = node.ReplaceNodes(placeholders, (original, _) =>
+        var placeholders = node.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Where(n => _slots.ContainsKey(n.Identifier.ValueText)).ToList();
+        return node.ReplaceNodes(placeholders, (original, _) =>
             _generator.TypeExpression(_slots[original.Identifier.ValueText], addImport: true)
                 .WithTriviaFrom(original)
                 .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation));
+    }
+
+    private SyntaxNode Finish(SyntaxNode node, IReadOnlyList<StatementSyntax>[] regions)
+    {
+        node = ReplacePlaceholders(node);
 
         var regionIndex = 0;
         node = ReplaceRegions(node, regions, ref regionIndex);

@@ -1,5 +1,6 @@
 using LlmStreaming.Analyzers.Retry;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
+using LlmStreaming.CodeFixes.Retry;
 
 namespace LlmStreaming.Analyzers.Tests.Retry;
 
@@ -363,6 +364,242 @@ public class LLM106Tests
                     }
                     catch ({|CS0246:Unknown|})
                     {
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Fix_TypedClause_AddsIOExceptionClauseWithSameHandling()
+        => RetryVerify.FixAsync<MidStreamCatchAnalyzer, MidStreamCatchCodeFixProvider>("""
+            using System.ClientModel;
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task<string> AskAsync(ChatClient client)
+                {
+                    var text = "";
+                    try
+                    {
+                        await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage("hi")))
+                        {
+                            foreach (var part in update.ContentUpdate)
+                            {
+                                text += part.Text;
+                            }
+                        }
+                    }
+                    {|LLM106:catch|} (ClientResultException ex)
+                    {
+                        return text + " [failed: " + ex.Message + "]";
+                    }
+
+                    return text;
+                }
+            }
+            """, """
+            using System.ClientModel;
+            using System.IO;
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task<string> AskAsync(ChatClient client)
+                {
+                    var text = "";
+                    try
+                    {
+                        await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage("hi")))
+                        {
+                            foreach (var part in update.ContentUpdate)
+                            {
+                                text += part.Text;
+                            }
+                        }
+                    }
+                    catch (ClientResultException ex)
+                    {
+                        return text + " [failed: " + ex.Message + "]";
+                    }
+                    catch (IOException ex)
+                    {
+                        return text + " [failed: " + ex.Message + "]";
+                    }
+
+                    return text;
+                }
+            }
+            """, MidStreamCatchCodeFixProvider.EquivalenceKey);
+
+    [Fact]
+    public Task Fix_RetryLoop_KeepsTheFilterPartsThatFit()
+        => RetryVerify.FixAsync<MidStreamCatchAnalyzer, MidStreamCatchCodeFixProvider>("""
+            using System;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        var answer = new StringBuilder();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            return answer.ToString();
+                        }
+                        {|LLM106:catch|} (HttpRequestException ex) when (attempt < 3 && ex.StatusCode != System.Net.HttpStatusCode.Unauthorized)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt) * Random.Shared.NextDouble()));
+                        }
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        var answer = new StringBuilder();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            return answer.ToString();
+                        }
+                        catch (HttpRequestException ex) when (attempt < 3 && ex.StatusCode != System.Net.HttpStatusCode.Unauthorized)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt) * Random.Shared.NextDouble()));
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt) * Random.Shared.NextDouble()));
+                        }
+                    }
+                }
+            }
+            """, MidStreamCatchCodeFixProvider.EquivalenceKey);
+
+    [Fact]
+    public Task Fix_FilterOnBaseType_WidensTheTypeTest()
+        => RetryVerify.FixAsync<MidStreamCatchAnalyzer, MidStreamCatchCodeFixProvider>("""
+            using System;
+            using System.ClientModel;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> PatternAsync(IChatClient client)
+                {
+                    try
+                    {
+                        var response = await client.GetStreamingResponseAsync("hi").ToChatResponseAsync();
+                        return response.Text;
+                    }
+                    {|LLM106:catch|} (Exception ex) when (ex is HttpRequestException or ClientResultException)
+                    {
+                        return "failed";
+                    }
+                }
+
+                async Task<string> OrAsync(IChatClient client, bool retry)
+                {
+                    try
+                    {
+                        var response = await client.GetStreamingResponseAsync("hi").ToChatResponseAsync();
+                        return response.Text;
+                    }
+                    {|LLM106:catch|} (Exception ex) when (retry && ex is HttpRequestException)
+                    {
+                        return "failed";
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.ClientModel;
+            using System.IO;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> PatternAsync(IChatClient client)
+                {
+                    try
+                    {
+                        var response = await client.GetStreamingResponseAsync("hi").ToChatResponseAsync();
+                        return response.Text;
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or ClientResultException or IOException)
+                    {
+                        return "failed";
+                    }
+                }
+
+                async Task<string> OrAsync(IChatClient client, bool retry)
+                {
+                    try
+                    {
+                        var response = await client.GetStreamingResponseAsync("hi").ToChatResponseAsync();
+                        return response.Text;
+                    }
+                    catch (Exception ex) when (retry && (ex is HttpRequestException || ex is IOException))
+                    {
+                        return "failed";
+                    }
+                }
+            }
+            """, MidStreamCatchCodeFixProvider.EquivalenceKey);
+
+    [Fact]
+    public Task NoFix_HandlerNeedsTheSdkType()
+        => RetryVerify.NoFixAsync<MidStreamCatchAnalyzer, MidStreamCatchCodeFixProvider>("""
+            using System;
+            using System.ClientModel;
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task AskAsync(ChatClient client)
+                {
+                    try
+                    {
+                        await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage("hi")))
+                        {
+                            Console.Write(update.ContentUpdate.Count);
+                        }
+                    }
+                    {|LLM106:catch|} (ClientResultException ex)
+                    {
+                        Console.WriteLine(ex.Status);
                     }
                 }
             }
