@@ -103,6 +103,10 @@ internal static class Backoff
             case IObjectCreationOperation creation when SymbolEqualityComparer.Default.Equals(creation.Type, types.TimeSpan):
                 return creation.Arguments.All(a => IsConstantDelay(a.Value, retryLoop, types, depth + 1, cancellationToken));
 
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
+                return IsConstantDelay(conditional.WhenTrue, retryLoop, types, depth + 1, cancellationToken)
+                    && IsConstantDelay(whenFalse, retryLoop, types, depth + 1, cancellationToken);
+
             case ILocalReferenceOperation local:
                 return !IsReassigned(local.Local, retryLoop)
                     && StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken) is { } init
