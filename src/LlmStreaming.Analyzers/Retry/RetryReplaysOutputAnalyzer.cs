@@ -117,7 +117,7 @@ internal sealed class ReplayFacts
 
         // A guard: the retry reads something the stream loop writes ("emitted", a count, the accumulator's length).
         var written = Emissions.WrittenSymbols(streamLoop, accumulators);
-        if (IsGuarded(retry, attempt, written))
+        if (IsGuarded(retry, attempt, written, accumulators))
         {
             return null;
         }
@@ -131,7 +131,7 @@ internal sealed class ReplayFacts
         return new ReplayFacts(enumeration, retry, attempt, unreset, accumulations.ToImmutableArray()!, writes);
     }
 
-    private static bool IsGuarded(RetryConstruct retry, IOperation attempt, ImmutableHashSet<ISymbol> written)
+    private static bool IsGuarded(RetryConstruct retry, IOperation attempt, ImmutableHashSet<ISymbol> written, ImmutableArray<Accumulator> accumulators)
     {
         if (retry.Kind == RetryKind.Loop)
         {
@@ -139,7 +139,9 @@ internal sealed class ReplayFacts
                 && (@catch.Filter is { } filter && Emissions.ReferencesAny(filter, written) || Emissions.ReferencesAny(@catch.Handler, written));
         }
 
-        // A delegate: the flag is read outside it (a ShouldHandle predicate, a check after the call).
+        // A delegate: a flag or counter (not the accumulated text, which is read after the call anyway) is read outside
+        // it — by a ShouldHandle predicate, for instance.
+        written = written.Except(accumulators.Select(a => a.Symbol));
         var root = retry.Node;
         while (root.Parent is not null)
         {
