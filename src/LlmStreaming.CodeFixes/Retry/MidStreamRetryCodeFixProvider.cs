@@ -127,7 +127,7 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(root.ReplaceNode(member, newMember)), cancellationToken).ConfigureAwait(false);
         }
 
-        replacement[0] = replacement[0].WithLeadingTrivia(leading);
+        replacement[0] = replacement[0].WithLeadingTrivia(leading).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
         var block = region.Block!;
         var first = block.Statements.IndexOf(region.Statements[0]);
         var next = first + region.Statements.Length;
@@ -137,7 +137,8 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
         {
             var last = replacement.Count - 1;
             var newLine = region.Statements.Last().GetTrailingTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-            replacement[last] = replacement[last].WithTrailingTrivia(replacement[last].GetTrailingTrivia().Add(newLine.IsKind(SyntaxKind.EndOfLineTrivia) ? newLine : SyntaxFactory.ElasticCarriageReturnLineFeed));
+            replacement[last] = replacement[last].WithTrailingTrivia(replacement[last].GetTrailingTrivia().Add(newLine.IsKind(SyntaxKind.EndOfLineTrivia) ? newLine : SyntaxFactory.ElasticCarriageReturnLineFeed))
+                .WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
         }
 
         var statements = block.Statements.Take(first)
