@@ -78,6 +78,20 @@ public sealed class MidStreamCatchCodeFixProvider : CodeFixProvider
             var widened = SyntaxFactory.ParseExpression(text);
             newRoot = root.ReplaceNode(narrowing, FinishTypes(widened.WithTriviaFrom(narrowing), template));
         }
+        else if (plan.Widen)
+        {
+            var name = plan.ExceptionName.Length > 0
+                ? plan.ExceptionName
+                : RetryCodeGen.UniqueName(RetryCodeGen.UsedNames(model, clause.Block.SpanStart, new SyntaxNode[] { clause.Block }), "ex");
+            var caught = clause.Declaration!.Type.WithoutTrivia().ToString();
+            var test = RetryCodeGen.SupportsCSharp9(root.SyntaxTree)
+                ? name + " is " + caught + " or " + ioException
+                : name + " is " + caught + " || " + name + " is " + ioException;
+            var widened = clause
+                .WithDeclaration(SyntaxFactory.CatchDeclaration(SyntaxFactory.IdentifierName(template.Type("System.Exception")), SyntaxFactory.Identifier(name)).WithTriviaFrom(clause.Declaration))
+                .WithFilter(SyntaxFactory.CatchFilterClause(SyntaxFactory.ParseExpression(test)));
+            newRoot = root.ReplaceNode(clause, FinishTypes(widened, template));
+        }
         else
         {
             var declaration = SyntaxFactory.CatchDeclaration(SyntaxFactory.IdentifierName(ioException), plan.KeepsVariable ? clause.Declaration!.Identifier : default)
@@ -100,13 +114,17 @@ public sealed class MidStreamCatchCodeFixProvider : CodeFixProvider
 
     private sealed class CatchPlan
     {
-        public CatchPlan(string exceptionName, ExpressionSyntax? narrowing, ExpressionSyntax? filter, bool keepsVariable = true)
+        public CatchPlan(string exceptionName, ExpressionSyntax? narrowing, ExpressionSyntax? filter, bool keepsVariable = true, bool widen = false)
         {
             ExceptionName = exceptionName;
             Narrowing = narrowing;
             Filter = filter;
             KeepsVariable = keepsVariable;
+            Widen = widen;
         }
+
+        /// <summary>The typed clause becomes <c>catch (Exception ex) when (ex is T or IOException)</c>: one handler, not a copy.</summary>
+        public bool Widen { get; }
 
         /// <summary>The added clause still uses the exception variable (else it declares none: no CS0168).</summary>
         public bool KeepsVariable { get; }
@@ -151,6 +169,12 @@ public sealed class MidStreamCatchCodeFixProvider : CodeFixProvider
         if (local is not null && !AllUsesFitIOException(@catch.Handler, local, types))
         {
             return null;
+        }
+
+        if (@catch.Filter is null && types.Exception is not null)
+        {
+            // No filter and nothing that needs the SDK type: widen the clause itself (the handler is not duplicated).
+            return new CatchPlan(local?.Name ?? string.Empty, null, null, keepsVariable: true, widen: true);
         }
 
         ExpressionSyntax? filter = null;

@@ -370,7 +370,7 @@ public class LLM106Tests
             """);
 
     [Fact]
-    public Task Fix_TypedClause_AddsIOExceptionClauseWithSameHandling()
+    public Task Fix_TypedClause_WidensToIOException()
         => RetryVerify.FixAsync<MidStreamCatchAnalyzer, MidStreamCatchCodeFixProvider>("""
             using System.ClientModel;
             using System.Threading.Tasks;
@@ -400,6 +400,7 @@ public class LLM106Tests
                 }
             }
             """, """
+            using System;
             using System.ClientModel;
             using System.IO;
             using System.Threading.Tasks;
@@ -420,11 +421,7 @@ public class LLM106Tests
                             }
                         }
                     }
-                    catch (ClientResultException ex)
-                    {
-                        return text + " [failed: " + ex.Message + "]";
-                    }
-                    catch (IOException ex)
+                    catch (Exception ex) when (ex is ClientResultException or IOException)
                     {
                         return text + " [failed: " + ex.Message + "]";
                     }
@@ -604,4 +601,57 @@ public class LLM106Tests
                 }
             }
             """);
+
+    [Fact]
+    public Task Fix_TypedClauseWithoutVariable_CSharp8()
+        => RetryVerify.FixAsync<MidStreamCatchAnalyzer, MidStreamCatchCodeFixProvider>("""
+            using System;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+            using OllamaSharp;
+            using OllamaSharp.Models.Chat;
+
+            class Chat
+            {
+                async Task AskAsync(IOllamaApiClient ollama, ChatRequest request)
+                {
+                    try
+                    {
+                        await foreach (var chunk in ollama.ChatAsync(request))
+                        {
+                            Console.Write(chunk?.Message.Content);
+                        }
+                    }
+                    {|LLM106:catch|} (HttpRequestException)
+                    {
+                        Console.WriteLine("Ollama is not reachable.");
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+            using OllamaSharp;
+            using OllamaSharp.Models.Chat;
+
+            class Chat
+            {
+                async Task AskAsync(IOllamaApiClient ollama, ChatRequest request)
+                {
+                    try
+                    {
+                        await foreach (var chunk in ollama.ChatAsync(request))
+                        {
+                            Console.Write(chunk?.Message.Content);
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException || ex is IOException)
+                    {
+                        Console.WriteLine("Ollama is not reachable.");
+                    }
+                }
+            }
+            """, MidStreamCatchCodeFixProvider.EquivalenceKey, Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp8);
 }
