@@ -39,7 +39,7 @@ public sealed class MidStreamRetryAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (llm.Retries.FindEnclosingRetry(operation, options, context.CancellationToken) is not null)
+        if (RetryLoops.FindRetry(llm, operation, options, context.CancellationToken) is not null)
         {
             return;
         }

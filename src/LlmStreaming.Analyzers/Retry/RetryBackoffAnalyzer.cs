@@ -74,7 +74,7 @@ public sealed class RetryBackoffAnalyzer : DiagnosticAnalyzer
                 continue;
             }
 
-            if (llm.Retries.FindEnclosingRetry(node, options, cancellationToken) is { Kind: RetryKind.Loop } retry && retry.Node == loop)
+            if (RetryLoops.FindRetry(llm, node, options, cancellationToken) is { Kind: RetryKind.Loop } retry && retry.Node == loop)
             {
                 builder.Add(enumeration);
             }

@@ -29,7 +29,7 @@ internal sealed class RetryProtection
 
     /// <summary>True when a retry construct, or a catch that handles the failure, is around <paramref name="operation"/> in its function.</summary>
     public bool IsLocallyProtected(IOperation operation, LlmOptions options, CancellationToken cancellationToken)
-        => _llm.Retries.FindEnclosingRetry(operation, options, cancellationToken) is not null
+        => RetryLoops.FindRetry(_llm, operation, options, cancellationToken) is not null
             || CatchCoverage.Analyze(operation, _types).Handled;
 
     /// <summary>

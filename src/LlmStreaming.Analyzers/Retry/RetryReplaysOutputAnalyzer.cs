@@ -97,7 +97,7 @@ internal sealed class ReplayFacts
             return null;
         }
 
-        var retry = llm.Retries.FindEnclosingRetry(loop, options, cancellationToken);
+        var retry = RetryLoops.FindRetry(llm, loop, options, cancellationToken);
         if (retry is null || UnstartedStreamRetryAnalyzer.AttemptBody(loop, retry) is not { } attempt)
         {
             return null;

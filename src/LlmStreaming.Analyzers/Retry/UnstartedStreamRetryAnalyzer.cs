@@ -54,7 +54,7 @@ public sealed class UnstartedStreamRetryAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var retry = llm.Retries.FindEnclosingRetry(context.Operation, options, context.CancellationToken);
+        var retry = RetryLoops.FindRetry(llm, context.Operation, options, context.CancellationToken);
         if (retry is null)
         {
             return;

@@ -95,7 +95,7 @@ public sealed class RetryBackoffCodeFixProvider : CodeFixProvider
         }
 
         var retried = RetryBackoffAnalyzer.RetriedEnumerations(loop, llm, options, cancellationToken);
-        if (retried.IsEmpty || llm.Retries.FindEnclosingRetry(retried[0].Operation, options, cancellationToken) is not { RetryingCatch: { } @catch })
+        if (retried.IsEmpty || RetryLoops.FindRetry(llm, retried[0].Operation, options, cancellationToken) is not { RetryingCatch: { } @catch })
         {
             return null;
         }

@@ -309,6 +309,53 @@ public class LLM102Tests
             """);
 
     [Fact]
+    public Task NoDiagnostic_LoopOverWorkItemsIsNotARetry()
+        => Verify<RetryBackoffAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.IO;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task QuestionsAsync(IChatClient client, IEnumerable<string> questions)
+                {
+                    foreach (var question in questions)
+                    {
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync(question))
+                            {
+                                Console.Write(update.Text);
+                            }
+                        }
+                        catch (IOException ex)
+                        {
+                            Console.Error.WriteLine(ex.Message);
+                        }
+                    }
+                }
+
+                async Task LinesAsync(IChatClient client, TextReader input)
+                {
+                    string? line;
+                    while ((line = await input.ReadLineAsync()) != null)
+                    {
+                        try
+                        {
+                            var response = await client.GetStreamingResponseAsync(line).ToChatResponseAsync();
+                            Console.WriteLine(response.Text);
+                        }
+                        catch (IOException)
+                        {
+                        }
+                    }
+                }
+            }
+            """);
+
+    [Fact]
     public Task NoDiagnostic_BrokenCode()
         => Verify<RetryBackoffAnalyzer>.AnalyzerAsync("""
             using System.IO;

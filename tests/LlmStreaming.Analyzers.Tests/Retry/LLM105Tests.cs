@@ -295,6 +295,42 @@ public class LLM105Tests
             """);
 
     [Fact]
+    public Task NoDiagnostic_LoopOverWorkItemsIsNotARetry()
+        => Verify<RetryReplaysOutputAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.IO;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AllAnswersAsync(IChatClient client, IReadOnlyList<string> questions)
+                {
+                    var all = new StringBuilder();
+                    for (var i = 0; i < questions.Count; i++)
+                    {
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync(questions[i]))
+                            {
+                                all.Append(update.Text);
+                                Console.Write(update.Text);
+                            }
+                        }
+                        catch (IOException)
+                        {
+                            Console.WriteLine(" [interrupted]");
+                        }
+                    }
+
+                    return all.ToString();
+                }
+            }
+            """);
+
+    [Fact]
     public Task NoDiagnostic_BrokenCode()
         => Verify<RetryReplaysOutputAnalyzer>.AnalyzerAsync("""
             using System;
