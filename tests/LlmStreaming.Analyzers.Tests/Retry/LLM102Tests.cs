@@ -356,6 +356,92 @@ public class LLM102Tests
             """);
 
     [Fact]
+    public Task Reports_Ollama_Betalgo_HandRolled()
+        => Verify<RetryBackoffAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Betalgo.Ranul.OpenAI.ObjectModels.RequestModels;
+            using OllamaSharp;
+            using OllamaSharp.Models.Chat;
+
+            class Chat
+            {
+                private readonly HttpClient _http = new();
+
+                async Task<string> OllamaAsync(IOllamaApiClient ollama, ChatRequest request)
+                {
+                    {|LLM102:for|} (var attempt = 0; ; attempt++)
+                    {
+                        var text = new StringBuilder();
+                        try
+                        {
+                            await foreach (var chunk in ollama.ChatAsync(request))
+                            {
+                                text.Append(chunk?.Message.Content);
+                            }
+
+                            return text.ToString();
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(1));
+                        }
+                    }
+                }
+
+                async Task<string> BetalgoAsync(Betalgo.Ranul.OpenAI.Interfaces.IChatCompletionService chat, ChatCompletionCreateRequest request)
+                {
+                    {|LLM102:for|} (var attempt = 0; ; attempt++)
+                    {
+                        var text = new StringBuilder();
+                        try
+                        {
+                            await foreach (var chunk in chat.CreateCompletionAsStream(request))
+                            {
+                                text.Append(chunk.Choices.Count > 0 ? chunk.Choices[0].Message.Content : null);
+                            }
+
+                            return text.ToString();
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                        }
+                    }
+                }
+
+                async Task<int> HandRolledAsync()
+                {
+                    {|LLM102:for|} (var attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            using var response = await _http.PostAsync("https://api.anthropic.com/v1/messages", new StringContent("{}"));
+                            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                            var events = 0;
+                            while (await reader.ReadLineAsync() is { } line)
+                            {
+                                if (line.StartsWith("data:"))
+                                {
+                                    events++;
+                                }
+                            }
+
+                            return events;
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            Thread.Sleep(500);
+                        }
+                    }
+                }
+            }
+            """);
+
+    [Fact]
     public Task NoDiagnostic_BrokenCode()
         => Verify<RetryBackoffAnalyzer>.AnalyzerAsync("""
             using System.IO;

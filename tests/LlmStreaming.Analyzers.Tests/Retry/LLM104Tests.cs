@@ -186,6 +186,37 @@ public class LLM104Tests
             """);
 
     [Fact]
+    public Task Reports_Ollama_Betalgo()
+        => Verify<UnstartedStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System.Threading.Tasks;
+            using Betalgo.Ranul.OpenAI.ObjectModels.RequestModels;
+            using OllamaSharp;
+            using OllamaSharp.Models.Chat;
+            using Polly;
+
+            class Chat
+            {
+                async Task OllamaAsync(ResiliencePipeline pipeline, IOllamaApiClient ollama, ChatRequest request)
+                {
+                    var chunks = await pipeline.ExecuteAsync(async token => ollama.{|LLM104:ChatAsync|}(request, token));
+                    await foreach (var chunk in chunks)
+                    {
+                        System.Console.Write(chunk?.Message.Content);
+                    }
+                }
+
+                async Task BetalgoAsync(ResiliencePipeline pipeline, Betalgo.Ranul.OpenAI.Interfaces.IChatCompletionService chat, ChatCompletionCreateRequest request)
+                {
+                    var chunks = await pipeline.ExecuteAsync(token => new ValueTask<System.Collections.Generic.IAsyncEnumerable<Betalgo.Ranul.OpenAI.ObjectModels.ResponseModels.ChatCompletionCreateResponse>>(chat.{|LLM104:CreateCompletionAsStream|}(request, cancellationToken: token)));
+                    await foreach (var chunk in chunks)
+                    {
+                        System.Console.Write(chunk.Choices.Count);
+                    }
+                }
+            }
+            """);
+
+    [Fact]
     public Task NoDiagnostic_BrokenCode()
         => Verify<UnstartedStreamRetryAnalyzer>.AnalyzerAsync("""
             using System.Threading.Tasks;

@@ -295,6 +295,91 @@ public class LLM105Tests
             """);
 
     [Fact]
+    public Task Reports_OpenAI_Anthropic_Betalgo()
+        => Verify<RetryReplaysOutputAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.IO;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Anthropic;
+            using Anthropic.Models.Messages;
+            using Betalgo.Ranul.OpenAI.ObjectModels.RequestModels;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                string OpenAI(ChatClient client)
+                {
+                    var text = "";
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            foreach (var update in client.CompleteChatStreaming(new UserChatMessage("hi")))
+                            {
+                                foreach (var part in update.ContentUpdate)
+                                {
+                                    {|LLM105:text += part.Text|};
+                                }
+                            }
+
+                            return text;
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            Thread.Sleep(Random.Shared.Next(100, 300) << attempt);
+                        }
+                    }
+                }
+
+                async Task AnthropicAsync(AnthropicClient client, MessageCreateParams request, IProgress<string> progress)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            await foreach (var streamEvent in client.Messages.CreateStreaming(request))
+                            {
+                                if (streamEvent.TryPickContentBlockDelta(out var delta) && delta.Delta.TryPickText(out var text))
+                                {
+                                    {|LLM105:progress.Report(text.Text)|};
+                                }
+                            }
+
+                            return;
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(Random.Shared.Next(100, 300) << attempt);
+                        }
+                    }
+                }
+
+                async Task<string> BetalgoAsync(Betalgo.Ranul.OpenAI.Interfaces.IChatCompletionService chat, ChatCompletionCreateRequest request)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            await foreach (var chunk in chat.CreateCompletionAsStream(request))
+                            {
+                                {|LLM105:answer.Append(chunk.Choices.Count > 0 ? chunk.Choices[0].Message.Content : null)|};
+                            }
+
+                            return answer.ToString();
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(Random.Shared.Next(100, 300) << attempt);
+                        }
+                    }
+                }
+            }
+            """);
+
+    [Fact]
     public Task NoDiagnostic_LoopOverWorkItemsIsNotARetry()
         => Verify<RetryReplaysOutputAnalyzer>.AnalyzerAsync("""
             using System;

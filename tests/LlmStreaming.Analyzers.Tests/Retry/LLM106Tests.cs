@@ -345,6 +345,33 @@ public class LLM106Tests
             """);
 
     [Fact]
+    public Task Reports_Betalgo()
+        => Verify<MidStreamCatchAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+            using Betalgo.Ranul.OpenAI.ObjectModels.RequestModels;
+
+            class Chat
+            {
+                async Task AskAsync(Betalgo.Ranul.OpenAI.Interfaces.IChatCompletionService chat, ChatCompletionCreateRequest request)
+                {
+                    try
+                    {
+                        await foreach (var chunk in chat.CreateCompletionAsStream(request))
+                        {
+                            Console.Write(chunk.Choices.Count);
+                        }
+                    }
+                    {|LLM106:catch|} (HttpRequestException ex)
+                    {
+                        Console.WriteLine(ex.StatusCode);
+                    }
+                }
+            }
+            """);
+
+    [Fact]
     public Task NoDiagnostic_BrokenCode()
         => Verify<MidStreamCatchAnalyzer>.AnalyzerAsync("""
             using System.Net.Http;
