@@ -1,0 +1,150 @@
+using System.Collections.Immutable;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using LlmStreaming.Analyzers.Recognition;
+using Microsoft.CodeAnalysis;
+
+namespace LlmStreaming.Analyzers.Retry;
+
+/// <summary>
+/// The types the retry rules (and their fixes) need beyond <see cref="KnownTypes"/>: the exception types of the SDKs and
+/// of HTTP, the output sinks, the SDK retry options and Polly's builder. Resolved once per compilation; any may be null.
+/// </summary>
+internal sealed class RetryTypes
+{
+    private static readonly ConditionalWeakTable<Compilation, RetryTypes> Instances = new();
+
+    private RetryTypes(Compilation compilation)
+    {
+        INamedTypeSymbol? T(string metadataName) => compilation.GetTypeByMetadataName(metadataName);
+
+        Exception = T("System.Exception");
+        SystemException = T("System.SystemException");
+        IOException = T("System.IO.IOException");
+        HttpIOException = T("System.Net.Http.HttpIOException");
+        HttpRequestException = T("System.Net.Http.HttpRequestException");
+        WebException = T("System.Net.WebException");
+        OperationCanceledException = T("System.OperationCanceledException");
+        HttpStatusCode = T("System.Net.HttpStatusCode");
+
+        ClientResultException = T("System.ClientModel.ClientResultException");
+        HttpOperationException = T("Microsoft.SemanticKernel.HttpOperationException");
+        KernelException = T("Microsoft.SemanticKernel.KernelException");
+        AnthropicException = T("Anthropic.Exceptions.AnthropicException");
+        AnthropicIOException = T("Anthropic.Exceptions.AnthropicIOException");
+        Anthropic5xxException = T("Anthropic.Exceptions.Anthropic5xxException");
+        AnthropicRateLimitException = T("Anthropic.Exceptions.AnthropicRateLimitException");
+        AnthropicSseException = T("Anthropic.Exceptions.AnthropicSseException");
+        OllamaException = T("OllamaSharp.Models.Exceptions.OllamaException");
+        AzureRequestFailedException = T("Azure.RequestFailedException");
+
+        CancellationToken = T("System.Threading.CancellationToken");
+        Task = T("System.Threading.Tasks.Task");
+        Thread = T("System.Threading.Thread");
+        Random = T("System.Random");
+        RandomNumberGenerator = T("System.Security.Cryptography.RandomNumberGenerator");
+        TimeSpan = T("System.TimeSpan");
+        Math = T("System.Math");
+        Console = T("System.Console");
+        TextWriter = T("System.IO.TextWriter");
+        Stream = T("System.IO.Stream");
+        PipeWriter = T("System.IO.Pipelines.PipeWriter");
+        ChannelWriterOfT = T("System.Threading.Channels.ChannelWriter`1");
+        IProgressOfT = T("System.IProgress`1");
+        IObserverOfT = T("System.IObserver`1");
+
+        ClientRetryPolicy = T("System.ClientModel.Primitives.ClientRetryPolicy");
+        ClientPipelineOptions = T("System.ClientModel.Primitives.ClientPipelineOptions");
+        OpenAIClientOptions = T("OpenAI.OpenAIClientOptions");
+
+        PollyResiliencePipelineBuilder = T("Polly.ResiliencePipelineBuilder");
+        PollyRetryStrategyOptions = T("Polly.Retry.RetryStrategyOptions");
+        PollyPredicateBuilder = T("Polly.PredicateBuilder");
+
+        HasRandomShared = Random is not null && !Random.GetMembers("Shared").IsEmpty;
+        HasTooManyRequests = HttpStatusCode is not null && !HttpStatusCode.GetMembers("TooManyRequests").IsEmpty;
+
+        TransportExceptions = ImmutableArray.CreateRange(new[]
+        {
+            HttpRequestException, WebException, ClientResultException, HttpOperationException, KernelException,
+            AnthropicException, OllamaException, AzureRequestFailedException,
+        }.Where(t => t is not null)!.Cast<INamedTypeSymbol>());
+    }
+
+    public static RetryTypes Get(Compilation compilation) => Instances.GetValue(compilation, static c => new RetryTypes(c));
+
+    public INamedTypeSymbol? Exception { get; }
+    public INamedTypeSymbol? SystemException { get; }
+    public INamedTypeSymbol? IOException { get; }
+    public INamedTypeSymbol? HttpIOException { get; }
+    public INamedTypeSymbol? HttpRequestException { get; }
+    public INamedTypeSymbol? WebException { get; }
+    public INamedTypeSymbol? OperationCanceledException { get; }
+    public INamedTypeSymbol? HttpStatusCode { get; }
+
+    public INamedTypeSymbol? ClientResultException { get; }
+    public INamedTypeSymbol? HttpOperationException { get; }
+    public INamedTypeSymbol? KernelException { get; }
+    public INamedTypeSymbol? AnthropicException { get; }
+    public INamedTypeSymbol? AnthropicIOException { get; }
+    public INamedTypeSymbol? Anthropic5xxException { get; }
+    public INamedTypeSymbol? AnthropicRateLimitException { get; }
+    public INamedTypeSymbol? AnthropicSseException { get; }
+    public INamedTypeSymbol? OllamaException { get; }
+    public INamedTypeSymbol? AzureRequestFailedException { get; }
+
+    public INamedTypeSymbol? CancellationToken { get; }
+    public INamedTypeSymbol? Task { get; }
+    public INamedTypeSymbol? Thread { get; }
+    public INamedTypeSymbol? Random { get; }
+    public INamedTypeSymbol? RandomNumberGenerator { get; }
+    public INamedTypeSymbol? TimeSpan { get; }
+    public INamedTypeSymbol? Math { get; }
+    public INamedTypeSymbol? Console { get; }
+    public INamedTypeSymbol? TextWriter { get; }
+    public INamedTypeSymbol? Stream { get; }
+    public INamedTypeSymbol? PipeWriter { get; }
+    public INamedTypeSymbol? ChannelWriterOfT { get; }
+    public INamedTypeSymbol? IProgressOfT { get; }
+    public INamedTypeSymbol? IObserverOfT { get; }
+
+    public INamedTypeSymbol? ClientRetryPolicy { get; }
+    public INamedTypeSymbol? ClientPipelineOptions { get; }
+    public INamedTypeSymbol? OpenAIClientOptions { get; }
+
+    public INamedTypeSymbol? PollyResiliencePipelineBuilder { get; }
+    public INamedTypeSymbol? PollyRetryStrategyOptions { get; }
+    public INamedTypeSymbol? PollyPredicateBuilder { get; }
+
+    /// <summary><c>Random.Shared</c> exists (.NET 6+).</summary>
+    public bool HasRandomShared { get; }
+
+    /// <summary><c>HttpStatusCode.TooManyRequests</c> exists (not on .NET Framework).</summary>
+    public bool HasTooManyRequests { get; }
+
+    /// <summary>Polly v8's retry strategy can be built (the Polly variant of the LLM101 fix is offered).</summary>
+    public bool HasPollyRetry => PollyResiliencePipelineBuilder is not null && PollyRetryStrategyOptions is not null && PollyPredicateBuilder is not null;
+
+    /// <summary>The SDK and HTTP exception types: a catch of only these misses a mid-stream <c>IOException</c>.</summary>
+    public ImmutableArray<INamedTypeSymbol> TransportExceptions { get; }
+
+    /// <summary>True when a clause of type <paramref name="caught"/> catches a mid-stream transport failure.</summary>
+    public bool CatchesMidStream(ITypeSymbol caught)
+        => caught.SpecialType == SpecialType.System_Object
+            || IOException is not null && IOException.IsOrInheritsFrom(caught as INamedTypeSymbol)
+            || HttpIOException is not null && caught.IsOrInheritsFrom(HttpIOException);
+
+    /// <summary>True when <paramref name="caught"/> is an SDK or HTTP exception type.</summary>
+    public bool IsTransportException(ITypeSymbol caught)
+    {
+        foreach (var transport in TransportExceptions)
+        {
+            if (caught.IsOrInheritsFrom(transport))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Linq;
+using System.Threading;
+using LlmStreaming.Analyzers.Recognition;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.CodeFixes.Retry;
+
+/// <summary>The statement that empties an accumulator at the start of an attempt: <c>sb.Clear();</c>, <c>list.Clear();</c>, <c>text = "";</c>.</summary>
+internal static class AccumulatorResets
+{
+    public static string? TryGetReset(Accumulator accumulator, LlmStreamLoop loop, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var target = FindTarget(accumulator, loop);
+        if (target is null || !IsStable(target.Syntax, loop, model, cancellationToken))
+        {
+            return null;
+        }
+
+        var text = target.Syntax.ToString();
+        switch (accumulator.Kind)
+        {
+            case AccumulatorKind.StringBuilder:
+                return text + ".Clear();";
+
+            case AccumulatorKind.Collection:
+                return HasClear(accumulator.Type) ? text + ".Clear();" : null;
+
+            case AccumulatorKind.String:
+                return text + " = " + InitialValue(accumulator, model, cancellationToken) + ";";
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The expression the loop accumulates into (the receiver of Append/Add, the target of +=).</summary>
+    private static IOperation? FindTarget(Accumulator accumulator, LlmStreamLoop loop)
+    {
+        foreach (var node in loop.Body.DescendantsWithinFunction())
+        {
+            var target = node switch
+            {
+                IInvocationOperation { Instance: { } receiver } => receiver,
+                ICompoundAssignmentOperation compound => compound.Target,
+                ISimpleAssignmentOperation simple => simple.Target,
+                _ => null,
+            };
+
+            if (target is not null && SymbolEqualityComparer.Default.Equals(target.WalkDownConversions().ReferencedSymbol(), accumulator.Symbol))
+            {
+                return target.WalkDownConversions();
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A name, <c>this.x</c>, or a member of a name declared outside the loop: the same object at the start of the attempt.</summary>
+    private static bool IsStable(SyntaxNode syntax, LlmStreamLoop loop, SemanticModel model, CancellationToken cancellationToken)
+    {
+        switch (syntax)
+        {
+            case IdentifierNameSyntax:
+            case ThisExpressionSyntax:
+                return !(model.GetSymbolInfo(syntax, cancellationToken).Symbol is ILocalSymbol local && Accumulators.IsDeclaredInside(local, loop.Loop));
+            case MemberAccessExpressionSyntax member:
+                return IsStable(member.Expression, loop, model, cancellationToken);
+            default:
+                return false;
+        }
+    }
+
+    private static bool HasClear(ITypeSymbol type)
+        => type.GetMembers("Clear").Concat(type.AllInterfaces.SelectMany(i => i.GetMembers("Clear")))
+            .OfType<IMethodSymbol>()
+            .Any(m => m.Parameters.IsEmpty && m.DeclaredAccessibility == Accessibility.Public);
+
+    private static string InitialValue(Accumulator accumulator, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (accumulator.Symbol is ILocalSymbol local
+            && StreamRecognizer.LocalInitializer(local, model, cancellationToken) is { } initializer)
+        {
+            var value = initializer.WalkDownConversions();
+            if (value.ConstantValue.HasValue
+                || value is IFieldReferenceOperation { Field: { Name: "Empty", ContainingType.SpecialType: SpecialType.System_String } })
+            {
+                return initializer.Syntax.ToString();
+            }
+        }
+
+        return "\"\"";
+    }
+}

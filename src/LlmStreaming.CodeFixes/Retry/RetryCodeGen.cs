@@ -1,0 +1,262 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Retry;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.CodeFixes.Retry;
+
+/// <summary>The pieces of the retry code the fixes insert: names, the token in scope, the transient-failure test, the backoff.</summary>
+internal static class RetryCodeGen
+{
+    /// <summary>Retries after the first attempt (so at most four attempts).</summary>
+    public const int MaxRetries = 3;
+
+    /// <summary>
+    /// Names a new local at <paramref name="position"/> must not take: everything visible there, every name declared in
+    /// the code that goes inside the new construct (<paramref name="moved"/>), and the locals declared directly in the
+    /// enclosing blocks (a local may not clash with one declared later in an enclosing block). The variables of sibling
+    /// loops and of nested blocks are in other scopes and do not count.
+    /// </summary>
+    public static HashSet<string> UsedNames(SemanticModel model, int position, IEnumerable<SyntaxNode> moved)
+    {
+        var names = new HashSet<string>(model.LookupSymbols(position).Select(s => s.Name));
+        var movedList = moved.ToList();
+        foreach (var node in movedList)
+        {
+            foreach (var descendant in node.DescendantNodesAndSelf())
+            {
+                AddDeclaredName(descendant, names);
+            }
+        }
+
+        var anchor = movedList.FirstOrDefault();
+        for (var ancestor = anchor?.Parent; ancestor is not null && ancestor is not MemberDeclarationSyntax; ancestor = ancestor.Parent)
+        {
+            if (ancestor is not (BlockSyntax or SwitchSectionSyntax))
+            {
+                continue;
+            }
+
+            var statements = ancestor is BlockSyntax block ? block.Statements : ((SwitchSectionSyntax)ancestor).Statements;
+            foreach (var statement in statements)
+            {
+                if (OpensScope(statement))
+                {
+                    continue; // for/foreach/using/… variables are scoped to their statement
+                }
+
+                foreach (var descendant in statement.DescendantNodesAndSelf(n => !OpensScope(n)))
+                {
+                    AddDeclaredName(descendant, names);
+                }
+            }
+        }
+
+        return names;
+    }
+
+    private static bool OpensScope(SyntaxNode node)
+        => node is BlockSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax
+            or ForStatementSyntax or CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax
+            or UsingStatementSyntax or FixedStatementSyntax or LockStatementSyntax or CatchClauseSyntax or SwitchSectionSyntax;
+
+    private static void AddDeclaredName(SyntaxNode node, HashSet<string> names)
+    {
+        switch (node)
+        {
+            case VariableDeclaratorSyntax declarator:
+                names.Add(declarator.Identifier.ValueText);
+                break;
+            case SingleVariableDesignationSyntax designation:
+                names.Add(designation.Identifier.ValueText);
+                break;
+            case ForEachStatementSyntax forEach:
+                names.Add(forEach.Identifier.ValueText);
+                break;
+            case CatchDeclarationSyntax { Identifier.ValueText: { Length: > 0 } name }:
+                names.Add(name);
+                break;
+            case ParameterSyntax parameter:
+                names.Add(parameter.Identifier.ValueText);
+                break;
+            case LocalFunctionStatementSyntax localFunction:
+                names.Add(localFunction.Identifier.ValueText);
+                break;
+        }
+    }
+
+    /// <summary><paramref name="baseName"/>, or with a number appended, that is not in <paramref name="used"/> (then added to it).</summary>
+    public static string UniqueName(HashSet<string> used, string baseName)
+    {
+        var name = baseName;
+        for (var i = 2; used.Contains(name); i++)
+        {
+            name = baseName + i;
+        }
+
+        used.Add(name);
+        return name;
+    }
+
+    /// <summary>
+    /// The cancellation token to honour: the one handed to the stream (an argument of the call or of
+    /// <c>WithCancellation</c>, or of a hand-rolled loop's reads), else the only <c>CancellationToken</c> parameter of the
+    /// containing function. Only simple, side-effect-free expressions are reused.
+    /// </summary>
+    public static string? TokenInScope(IOperation enumeration, IEnumerable<IOperation> candidates, RetryTypes types, SemanticModel model, CancellationToken cancellationToken)
+    {
+        foreach (var candidate in candidates)
+        {
+            foreach (var node in candidate.DescendantsAndSelf())
+            {
+                if (node is IArgumentOperation { Value: { } value }
+                    && SymbolEqualityComparer.Default.Equals(value.Type, types.CancellationToken)
+                    && value.WalkDownConversions() is { } token
+                    && token is ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
+                    && IsSimple(token.Syntax))
+                {
+                    return token.Syntax.ToString();
+                }
+            }
+        }
+
+        var function = ContainingFunction(enumeration, model, cancellationToken);
+        var tokens = function?.Parameters.Where(p => SymbolEqualityComparer.Default.Equals(p.Type, types.CancellationToken)).ToList();
+        return tokens is { Count: 1 } ? tokens[0].Name : null;
+    }
+
+    private static bool IsSimple(SyntaxNode syntax)
+        => syntax is IdentifierNameSyntax
+            || syntax is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax or ThisExpressionSyntax or MemberAccessExpressionSyntax } member && IsSimple(member.Expression) || syntax is ThisExpressionSyntax;
+
+    /// <summary>True when the function around <paramref name="operation"/> is async (a method, local function or lambda).</summary>
+    public static bool IsInAsyncFunction(IOperation operation, SemanticModel model, CancellationToken cancellationToken)
+        => ContainingFunction(operation, model, cancellationToken) is { IsAsync: true };
+
+    /// <summary>The method, local function or lambda whose body contains <paramref name="operation"/>.</summary>
+    public static IMethodSymbol? ContainingFunction(IOperation operation, SemanticModel model, CancellationToken cancellationToken)
+        => model.GetEnclosingSymbol(operation.Syntax.SpanStart, cancellationToken) as IMethodSymbol;
+
+    public static bool SupportsCSharp9(SyntaxTree tree)
+        => tree.Options is CSharpParseOptions options && options.LanguageVersion >= LanguageVersion.CSharp9;
+
+    /// <summary>
+    /// The transient failures of the stream's family, as a test of <paramref name="exception"/>: always
+    /// <c>IOException</c> (the mid-stream failure), plus the SDK's exceptions for a failed (re)connection —
+    /// <c>HttpRequestException</c>, <c>ClientResultException</c>/<c>HttpOperationException</c> with a 408/429/5xx (or no)
+    /// status, Anthropic's I/O, 5xx, rate-limit and SSE error exceptions. Status filters need C# 9 patterns; on older
+    /// language versions those types are left out.
+    /// </summary>
+    public static string TransientTest(string exception, LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9)
+    {
+        var alternatives = TransientAlternatives(family, types, template, csharp9, forPolly: false);
+        if (csharp9)
+        {
+            return exception + " is " + string.Join(" or ", alternatives);
+        }
+
+        return alternatives.Count == 1
+            ? exception + " is " + alternatives[0]
+            : "(" + string.Join(" || ", alternatives.Select(a => exception + " is " + a)) + ")";
+    }
+
+    /// <summary>The same failures as Polly <c>PredicateBuilder</c> calls: <c>.Handle&lt;IOException&gt;()…</c>.</summary>
+    public static string PollyPredicate(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9)
+    {
+        var calls = new List<string> { ".Handle<" + template.Type("System.IO.IOException") + ">()" };
+        foreach (var (type, status) in TransientTypes(family, types, template, csharp9))
+        {
+            calls.Add(status is null
+                ? ".Handle<" + template.Type(type) + ">()"
+                : ".Handle<" + template.Type(type) + ">(e => e." + status + ")");
+        }
+
+        return "new " + template.Type("Polly.PredicateBuilder") + "()" + string.Concat(calls);
+    }
+
+    private static List<string> TransientAlternatives(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, bool forPolly)
+    {
+        var alternatives = new List<string> { template.Type("System.IO.IOException") };
+        foreach (var (type, status) in TransientTypes(family, types, template, csharp9))
+        {
+            alternatives.Add(status is null ? template.Type(type) : template.Type(type) + " { " + status.Replace(" is ", ": ") + " }");
+        }
+
+        return alternatives;
+    }
+
+    /// <summary>(type, "Property is pattern") pairs; the status pattern is null for a plain type test.</summary>
+    private static List<(ITypeSymbol Type, string? Status)> TransientTypes(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9)
+    {
+        var list = new List<(ITypeSymbol, string?)>();
+        void Add(INamedTypeSymbol? type, string? status = null)
+        {
+            if (type is not null && (status is null || csharp9))
+            {
+                list.Add((type, status));
+            }
+        }
+
+        var httpStatus = types.HttpStatusCode is { } code ? template.Type(code) : null;
+        switch (family)
+        {
+            case LlmFamily.OpenAI:
+                Add(types.ClientResultException, "Status is 0 or 408 or 429 or >= 500");
+                break;
+
+            case LlmFamily.ExtensionsAI:
+                Add(types.HttpRequestException);
+                Add(types.ClientResultException, "Status is 0 or 408 or 429 or >= 500");
+                break;
+
+            case LlmFamily.SemanticKernel:
+                Add(types.HttpRequestException);
+                if (httpStatus is not null && types.HasTooManyRequests)
+                {
+                    Add(types.HttpOperationException, "StatusCode is null or " + httpStatus + ".RequestTimeout or " + httpStatus + ".TooManyRequests or >= " + httpStatus + ".InternalServerError");
+                }
+
+                break;
+
+            case LlmFamily.Anthropic:
+                Add(types.AnthropicIOException);
+                Add(types.Anthropic5xxException);
+                Add(types.AnthropicRateLimitException);
+                Add(types.AnthropicSseException);
+                break;
+
+            default:
+                Add(types.HttpRequestException);
+                break;
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// The jittered exponential backoff for attempt <paramref name="attempt"/> ("full jitter": a random wait between zero
+    /// and 0.5 s × 2^attempt, capped at 30 s).
+    /// </summary>
+    public static string BackoffExpression(string attempt, RetryTypes types, CodeTemplate template)
+    {
+        var random = types.HasRandomShared ? template.Type("System.Random") + ".Shared" : "new " + template.Type("System.Random") + "()";
+        var math = template.Type("System.Math");
+        return template.Type("System.TimeSpan") + ".FromMilliseconds(" + random + ".NextDouble() * " + math + ".Min(30_000, 500 * " + math + ".Pow(2, " + attempt + ")))";
+    }
+
+    /// <summary>The statement that waits the backoff: <c>await Task.Delay(…, ct);</c>, or <c>Thread.Sleep(…);</c> in a synchronous function.</summary>
+    public static string DelayStatement(string attempt, bool isAsync, string? token, RetryTypes types, CodeTemplate template)
+    {
+        var backoff = BackoffExpression(attempt, types, template);
+        return isAsync
+            ? "await " + template.Type("System.Threading.Tasks.Task") + ".Delay(" + backoff + (token is null ? string.Empty : ", " + token) + ");"
+            : template.Type("System.Threading.Thread") + ".Sleep(" + backoff + ");";
+    }
+
+    public const string BackoffComment = "// Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).";
+}
