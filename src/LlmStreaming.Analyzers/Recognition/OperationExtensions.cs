@@ -115,13 +115,9 @@ internal static class OperationExtensions
                 case ILocalFunctionOperation localFunction:
                     return localFunction.Symbol;
             }
-
-            if (current.Parent is null)
-            {
-                return model.GetEnclosingSymbol(current.Syntax.SpanStart, cancellationToken) as IMethodSymbol;
-            }
         }
 
-        return null;
+        // Asked at the operation itself: at the start of the member's declaration the enclosing symbol is the type.
+        return model.GetEnclosingSymbol(operation.Syntax.SpanStart, cancellationToken) as IMethodSymbol;
     }
 }
