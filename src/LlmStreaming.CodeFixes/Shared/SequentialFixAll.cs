@@ -26,6 +26,10 @@ internal static class SequentialFixAll
     public static FixAllProvider Create(Func<Document, Diagnostic, CancellationToken, Task<Document?>> apply)
         => FixAllProvider.Create((context, document, diagnostics) => FixDocumentAsync(document, diagnostics, apply, context.CancellationToken));
 
+    /// <summary>As <see cref="Create(Func{Document, Diagnostic, CancellationToken, Task{Document}})"/>, for a fix whose variant depends on the Fix All's equivalence key.</summary>
+    public static FixAllProvider Create(Func<FixAllContext, Document, Diagnostic, CancellationToken, Task<Document?>> apply)
+        => FixAllProvider.Create((context, document, diagnostics) => FixDocumentAsync(document, diagnostics, (d, g, c) => apply(context, d, g, c), context.CancellationToken));
+
     private static async Task<Document?> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, Func<Document, Diagnostic, CancellationToken, Task<Document?>> apply, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
