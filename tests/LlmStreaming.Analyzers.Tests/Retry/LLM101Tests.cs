@@ -1002,6 +1002,86 @@ public class LLM101Tests
             """, MidStreamRetryCodeFixProvider.RetryLoopKey);
 
     [Fact]
+    public Task Fix_HandRolled_AccumulatorDeclaredAfterTheRequest_StaysBeforeTheRetry()
+        => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Chat
+            {
+                async Task<string> AskAsync(HttpClient http, string body, CancellationToken ct)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions")
+                    {
+                        Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                    };
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+
+                    var answer = new StringBuilder();
+                    string? line;
+                    {|LLM101:while|} ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        answer.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Chat
+            {
+                async Task<string> AskAsync(HttpClient http, string body, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        answer.Clear();
+                        try
+                        {
+                            using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions")
+                            {
+                                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                            };
+                            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                            string? line;
+                            while ((line = await reader.ReadLineAsync(ct)) != null)
+                            {
+                                if (!line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                                using var doc = JsonDocument.Parse(line.Substring(6));
+                                answer.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                            }
+
+                            break;
+                        }
+                        catch (Exception ex) when (attempt < 3 && ex is IOException or HttpRequestException)
+                        {
+                            // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, MidStreamRetryCodeFixProvider.RetryLoopKey);
+
+    [Fact]
     public Task Fix_Polly_Statement()
         => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""
             using System.Text;

@@ -527,6 +527,65 @@ public class LLM201Tests
             """, DoneSentinelCodeFix.Key);
 
     [Fact]
+    public Task Fix_ParseInsideAConditionalBlock_CheckGoesBeforeTheBlock()
+        => Verify<DoneSentinelAnalyzer, DoneSentinelCodeFix>.FixAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data.Contains("\"error\""))
+                        {
+                            using var error = {|LLM201:JsonDocument.Parse(data)|};
+                            throw new IOException(error.RootElement.GetProperty("error").ToString());
+                        }
+
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        if (data.Contains("\"error\""))
+                        {
+                            using var error = JsonDocument.Parse(data);
+                            throw new IOException(error.RootElement.GetProperty("error").ToString());
+                        }
+
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, DoneSentinelCodeFix.Key);
+
+    [Fact]
     public Task Fix_RepeatsAnInlineSlice()
         => Verify<DoneSentinelAnalyzer, DoneSentinelCodeFix>.FixAsync(Usings + """
             class Chunk
