@@ -416,6 +416,33 @@ public class LLM101Tests
             }
             """);
 
+    // Real code (OllamaSharp's OllamaApiClient, Betalgo's chat service): the pass-through loop has no block around its yield.
+    [Fact]
+    public Task NoDiagnostic_PassThroughIteratorWithoutBraces()
+        => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            using OllamaSharp;
+            using OllamaSharp.Models.Chat;
+
+            class Chat
+            {
+                async IAsyncEnumerable<ChatResponseStream?> ChatAsync(IOllamaApiClient client, ChatRequest request, [EnumeratorCancellation] CancellationToken ct = default)
+                {
+                    await foreach (var result in client.ChatAsync(request, ct).ConfigureAwait(false))
+                        yield return result;
+                }
+
+                async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IChatClient client)
+                {
+                    await foreach (var update in client.GetStreamingResponseAsync("hi")) yield return update;
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_PrivateHelperCalledOnlyFromRetry()
         => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
