@@ -83,6 +83,10 @@ internal sealed class StreamRecognizer
     {
         var method = invocation.TargetMethod;
         var elementType = StreamElementType(method.ReturnType);
+        if (IsNonStreamingOllamaRequest(invocation, elementType))
+        {
+            return null;
+        }
 
         // A catalogued name counts only on a method that returns a stream: an overload a user type adds beside the
         // SDK's (an implementation of IChatClient with its own GetStreamingResponseAsync(int) returning Task<string>) does not.
@@ -122,6 +126,108 @@ internal sealed class StreamRecognizer
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// An OllamaSharp call (<c>ChatAsync</c>, <c>GenerateAsync</c>) whose request visibly asks for no stream: Ollama then
+    /// answers with one JSON object, which the SDK yields as a single item — an ordinary request, not a model stream.
+    /// Visible means: <c>new ChatRequest { Stream = false }</c>, a factory call given <c>stream: false</c> (through a
+    /// local), or the call sits where <c>request.Stream</c> is false (<c>if (request.Stream) … else …</c>).
+    /// </summary>
+    private bool IsNonStreamingOllamaRequest(IInvocationOperation invocation, ITypeSymbol? elementType)
+    {
+        if (elementType is null || UpdateFamily(elementType) != LlmFamily.Ollama)
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Type is not INamedTypeSymbol { Name: "ChatRequest" or "GenerateRequest" } requestType
+                || !requestType.IsInNamespace("OllamaSharp"))
+            {
+                continue;
+            }
+
+            var value = argument.Value.WalkDownConversions();
+            if (value is ILocalReferenceOperation local
+                && LocalInitializer(local.Local, value.SemanticModel, CancellationToken.None)?.WalkDownConversions() is { } initializer
+                && SetsStreamFalse(initializer))
+            {
+                return true;
+            }
+
+            return SetsStreamFalse(value) || IsWhereStreamIsFalse(invocation, value.ReferencedSymbol());
+        }
+
+        return false;
+    }
+
+    /// <summary><c>new ChatRequest { Stream = false }</c>, or a call given <c>stream: false</c>.</summary>
+    private static bool SetsStreamFalse(IOperation request)
+    {
+        switch (request)
+        {
+            case IObjectCreationOperation { Initializer: { } initializer }:
+                foreach (var member in initializer.Initializers)
+                {
+                    if (member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Stream" } } assignment
+                        && assignment.Value.ConstantValue is { HasValue: true, Value: false })
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+
+            case IInvocationOperation call:
+                foreach (var argument in call.Arguments)
+                {
+                    if (argument.Parameter is { Name: "stream", Type.SpecialType: SpecialType.System_Boolean }
+                        && argument.Value.ConstantValue is { HasValue: true, Value: false })
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="operation"/> runs only where <c>request.Stream</c> is false: the <c>else</c> of
+    /// <c>if (request.Stream)</c>, or inside <c>if (!request.Stream)</c> (also from a lambda written there).
+    /// </summary>
+    private static bool IsWhereStreamIsFalse(IOperation operation, ISymbol? request)
+    {
+        if (request is null)
+        {
+            return false;
+        }
+
+        IOperation current = operation;
+        for (var ancestor = operation.Parent; ancestor is not null; ancestor = ancestor.Parent)
+        {
+            if (ancestor is IConditionalOperation conditional && current != conditional.Condition)
+            {
+                var inElse = current == conditional.WhenFalse;
+                switch (conditional.Condition.WalkDownConversions())
+                {
+                    case IPropertyReferenceOperation { Property.Name: "Stream", Instance: { } instance }
+                        when inElse && SymbolEqualityComparer.Default.Equals(instance.ReferencedSymbol(), request):
+                    case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, Operand: IPropertyReferenceOperation { Property.Name: "Stream", Instance: { } negated } }
+                        when !inElse && SymbolEqualityComparer.Default.Equals(negated.ReferencedSymbol(), request):
+                        return true;
+                }
+            }
+
+            current = ancestor;
+        }
+
+        return false;
     }
 
     private static bool IsPassThroughWrapper(IMethodSymbol method)
@@ -177,6 +283,12 @@ internal sealed class StreamRecognizer
 
             case ILocalReferenceOperation local:
                 var initializer = LocalInitializer(local.Local, current.SemanticModel, cancellationToken);
+                if (initializer?.WalkDownConversions() is IInvocationOperation initializerCall
+                    && IsNonStreamingOllamaRequest(initializerCall, StreamElementType(initializerCall.TargetMethod.ReturnType)))
+                {
+                    return null;
+                }
+
                 if (initializer is not null)
                 {
                     var fromInitializer = TryGetStreamValue(initializer, options, cancellationToken, depth + 1);
@@ -241,6 +353,12 @@ internal sealed class StreamRecognizer
         {
             if (argument.Parameter is { } parameter && StreamElementType(parameter.Type) is not null)
             {
+                if (argument.Value.WalkDownConversions() is IInvocationOperation source
+                    && IsNonStreamingOllamaRequest(source, StreamElementType(source.TargetMethod.ReturnType)))
+                {
+                    return null; // client.ChatAsync(new ChatRequest { Stream = false }).StreamToEndAsync(): one response
+                }
+
                 return TryGetStreamValue(argument.Value, options, cancellationToken)
                     ?? ByElementType(argument.Value.WalkDownConversions().Type, StreamOrigin.Received);
             }

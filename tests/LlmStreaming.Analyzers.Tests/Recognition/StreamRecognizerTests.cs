@@ -630,6 +630,49 @@ public class StreamRecognizerTests
         Assert.Null(harness.StreamCall(harness.Invocation("ListLocalModelsAsync")));
     }
 
+    // Real code (OllamaSharp's own IChatClient.GetResponseAsync, its model-unload helper, AIShell's Ollama agent): the
+    // streaming API used for a request that asks for no stream answers with one JSON object.
+    [Fact]
+    public void NoStream_Ollama_RequestWithStreamFalse()
+    {
+        var harness = RecognitionHarness.Compile("""
+            using System.Threading.Tasks;
+            using OllamaSharp;
+            using OllamaSharp.Models;
+            using OllamaSharp.Models.Chat;
+
+            class C
+            {
+                GenerateRequest _request = new();
+
+                static ChatRequest Build(string model, bool stream) => new() { Model = model, Stream = stream };
+
+                async Task M(IOllamaApiClient client)
+                {
+                    await foreach (var _ in client.GenerateAsync(new GenerateRequest { Model = "m", Stream = false, KeepAlive = "0s" })) { break; }
+                    var chat = Build("m", stream: false);
+                    var one = await client.ChatAsync(chat).StreamToEndAsync();
+                    if (_request.Stream)
+                    {
+                        await foreach (var update in client.GenerateAsync(_request)) { }
+                    }
+                    else
+                    {
+                        var whole = await client.GenerateAsync(_request).StreamToEndAsync();
+                    }
+
+                    var streaming = Build("m", stream: true);
+                    await foreach (var update in client.ChatAsync(streaming)) { }
+                }
+            }
+            """);
+        Assert.Null(harness.StreamLoop(harness.Loop(0)));
+        Assert.Null(harness.Aggregation(harness.Invocation("StreamToEndAsync", 0)));
+        Assert.NotNull(harness.StreamLoop(harness.Loop(1)));
+        Assert.Null(harness.Aggregation(harness.Invocation("StreamToEndAsync", 1)));
+        Assert.NotNull(harness.StreamLoop(harness.Loop(2)));
+    }
+
     // ---- Betalgo.Ranul.OpenAI -----------------------------------------------------------------------------------
 
     [Theory]

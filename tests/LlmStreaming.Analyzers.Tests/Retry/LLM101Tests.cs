@@ -443,6 +443,47 @@ public class LLM101Tests
             }
             """);
 
+    // Real code (OllamaSharp, AIShell): Ollama's streaming API used for a request with Stream = false is one response.
+    [Fact]
+    public Task NoDiagnostic_OllamaRequestThatAsksForNoStream()
+        => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System.Threading.Tasks;
+            using OllamaSharp;
+            using OllamaSharp.Models;
+
+            class Agent
+            {
+                private readonly GenerateRequest _request = new() { Model = "llama3.1" };
+
+                async Task<string?> AskAsync(IOllamaApiClient client)
+                {
+                    if (_request.Stream)
+                    {
+                        var text = "";
+                        await foreach (var update in client.{|LLM101:GenerateAsync|}(_request))
+                        {
+                            text += update?.Response;
+                        }
+
+                        return text;
+                    }
+                    else
+                    {
+                        var whole = await client.GenerateAsync(_request).StreamToEndAsync();
+                        return whole?.Response;
+                    }
+                }
+
+                async Task UnloadAsync(IOllamaApiClient client, string model)
+                {
+                    await foreach (var _ in client.GenerateAsync(new GenerateRequest { Model = model, Stream = false, KeepAlive = "0s" }))
+                    {
+                        break;
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_PrivateHelperCalledOnlyFromRetry()
         => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
