@@ -860,6 +860,71 @@ public class LLM202Tests
             }
             """);
 
+    // Real code (the Anthropic SDK's own SSE reader): every event, message_stop included, is yielded to the caller,
+    // whose aggregator throws when message_stop never came.
+    [Fact]
+    public Task NoDiagnostic_ParserThatYieldsTheTerminalEventItself()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            using System.Net.ServerSentEvents;
+            using System.Runtime.CompilerServices;
+
+            static class Sse
+            {
+                internal static async IAsyncEnumerable<T> Enumerate<T>(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken ct = default)
+                {
+                    using var stream = await response.Content.ReadAsStreamAsync(ct);
+                    await foreach (var item in SseParser.Create(stream).EnumerateAsync(ct))
+                    {
+                        switch (item.EventType)
+                        {
+                            case "message_start":
+                            case "content_block_delta":
+                            case "message_delta":
+                            case "message_stop":
+                                yield return JsonSerializer.Deserialize<T>(item.Data) ?? throw new InvalidDataException("empty event");
+                                break;
+                            case "ping":
+                                continue;
+                            case "error":
+                                throw new IOException(item.Data);
+                        }
+                    }
+                }
+            }
+            """);
+
+    // The same iterator that swallows the marker ('yield break' on [DONE]) leaves the caller no way to tell a cut-off body.
+    [Fact]
+    public Task Reports_IteratorThatSwallowsTheTerminalMarker()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class Chunk
+            {
+                public string? Text { get; set; }
+            }
+
+            class ChatClient
+            {
+                public async IAsyncEnumerable<Chunk> StreamAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    {|LLM202:while|} ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data:")) continue;
+                        var data = line.Substring(5).TrimStart();
+                        if (data == "[DONE]")
+                        {
+                            yield break;
+                        }
+
+                        yield return JsonSerializer.Deserialize<Chunk>(data)!;
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_FlagTrackedAndChecked()
         => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
