@@ -1812,6 +1812,46 @@ public class LLM203Tests
             }
             """);
 
+    // Real code (the Anthropic SDK's own examples): CollectAsync feeds an aggregator while handing the events on, and throws
+    // when the stream ends without message_stop, like Aggregate().
+    [Fact]
+    public Task NoDiagnostic_Anthropic_CollectAsyncIntoAnAggregator()
+        => Verify<FinishReasonAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using Anthropic;
+            using Anthropic.Helpers;
+            using Anthropic.Models.Messages;
+
+            class Chat
+            {
+                async Task<Message> AskAsync(AnthropicClient client, MessageCreateParams parameters)
+                {
+                    IAsyncEnumerable<RawMessageStreamEvent> updates = client.Messages.CreateStreaming(parameters);
+                    var aggregator = new MessageContentAggregator();
+                    await foreach (var rawEvent in updates.CollectAsync(aggregator))
+                    {
+                        if (rawEvent.TryPickContentBlockDelta(out var delta) && delta.Delta.TryPickText(out var text))
+                        {
+                            Console.Write(text.Text);
+                        }
+                    }
+
+                    return aggregator.Message();
+                }
+
+                async Task PrintAsync(AnthropicClient client, MessageCreateParams parameters)
+                {
+                    var aggregator = new MessageContentAggregator();
+                    await foreach (var rawEvent in aggregator.CollectAsync(client.Messages.CreateStreaming(parameters)))
+                    {
+                        Console.Write(rawEvent);
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_Ollama_DoneReadAndTextStreams()
         => Verify<FinishReasonAnalyzer>.AnalyzerAsync("""
