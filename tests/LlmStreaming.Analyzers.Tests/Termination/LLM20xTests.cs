@@ -1852,6 +1852,37 @@ public class LLM203Tests
             }
             """);
 
+    // Real code (OllamaSharp's image generation demo): the image arrives only with the final (done) response.
+    [Fact]
+    public Task NoDiagnostic_Ollama_ImageReadFromTheFinalResponse()
+        => Verify<FinishReasonAnalyzer>.AnalyzerAsync("""
+            using System.Threading.Tasks;
+            using OllamaSharp;
+            using OllamaSharp.Models;
+
+            class Images
+            {
+                async Task<string?> GenerateAsync(IOllamaApiClient ollama, GenerateRequest request)
+                {
+                    string? lastImage = null;
+                    await foreach (var response in ollama.GenerateAsync(request))
+                    {
+                        if (response is null)
+                        {
+                            continue;
+                        }
+
+                        if (!string.IsNullOrEmpty(response.Image))
+                        {
+                            lastImage = response.Image;
+                        }
+                    }
+
+                    return lastImage;
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_Ollama_DoneReadAndTextStreams()
         => Verify<FinishReasonAnalyzer>.AnalyzerAsync("""
