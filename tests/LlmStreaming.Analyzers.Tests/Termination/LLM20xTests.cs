@@ -3222,6 +3222,95 @@ public class LLM205Tests
             }
             """);
 
+    // Real code (Betalgo's own SSE reader): the update type carries an Error member, and each parsed update is yielded to
+    // the caller; an error event parses into Error and reaches it (Betalgo's callers are then LLM205's Betalgo case).
+    [Fact]
+    public Task NoDiagnostic_UpdateWithAnErrorMemberYieldedToTheCaller()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + """
+            using System.Runtime.CompilerServices;
+
+            class ApiError
+            {
+                public string? Message { get; set; }
+            }
+
+            class BaseResponse
+            {
+                public ApiError? Error { get; set; }
+            }
+
+            class ChunkResponse : BaseResponse
+            {
+                public List<string>? Choices { get; set; }
+            }
+
+            static class StreamReading
+            {
+                public static async IAsyncEnumerable<TResponse> AsStream<TResponse>(this HttpResponseMessage response, [EnumeratorCancellation] CancellationToken ct = default)
+                    where TResponse : BaseResponse
+                {
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    while (true)
+                    {
+                        var line = await reader.ReadLineAsync(ct);
+                        if (line == null) break;
+                        if (!line.StartsWith("data: ")) continue;
+                        line = line.Substring(6);
+                        if (line.StartsWith("[DONE]")) break;
+                        var block = JsonSerializer.Deserialize(line, typeof(TResponse)) as TResponse;
+                        if (block != null) yield return block;
+                    }
+                }
+
+                public static async IAsyncEnumerable<ChunkResponse> Chunks(HttpResponseMessage response)
+                {
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    while (!reader.EndOfStream)
+                    {
+                        var line = await reader.ReadLineAsync();
+                        if (line is null || !line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                        ChunkResponse? chunk = JsonSerializer.Deserialize<ChunkResponse>(line.Substring(6));
+                        if (chunk != null) yield return chunk;
+                    }
+                }
+            }
+            """);
+
+    // An update with an Error member that the loop only reads text from (never yields nor checks) still ignores the error.
+    [Fact]
+    public Task Reports_UpdateWithAnErrorMemberThatStaysInTheLoop()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + """
+            class ApiError
+            {
+                public string? Message { get; set; }
+            }
+
+            class ChunkResponse
+            {
+                public List<string>? Choices { get; set; }
+                public ApiError? Error { get; set; }
+            }
+
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                        var chunk = {|LLM205:JsonSerializer.Deserialize<ChunkResponse>(line.Substring(6))|};
+                        text.Append(chunk?.Choices?[0]);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_BetalgoChecksAndOtherSdks()
         => Verify<InStreamErrorAnalyzer>.AnalyzerAsync("""
