@@ -83,7 +83,7 @@ internal sealed class StreamRecognizer
     {
         var method = invocation.TargetMethod;
         var elementType = StreamElementType(method.ReturnType);
-        if (IsNonStreamingOllamaRequest(invocation, elementType))
+        if (IsVisiblyNotAModelStream(invocation, elementType))
         {
             return null;
         }
@@ -126,6 +126,79 @@ internal sealed class StreamRecognizer
         }
 
         return null;
+    }
+
+    /// <summary>A call of a streaming method that visibly does not stream from a model (see the two cases below).</summary>
+    private bool IsVisiblyNotAModelStream(IInvocationOperation invocation, ITypeSymbol? elementType)
+        => IsNonStreamingOllamaRequest(invocation, elementType) || IsCannedChatClientCall(invocation, elementType);
+
+    private static readonly ImmutableHashSet<string> ChatClientBuilderSteps = ImmutableHashSet.Create("AsBuilder", "Build");
+
+    /// <summary>
+    /// A Microsoft.Extensions.AI streaming call on a client that is visibly a canned one: the receiver is (through a local
+    /// and the builder chain <c>new SampleChatClient(…).AsBuilder().Use…().Build()</c>) an instance of a class of this
+    /// compilation whose <c>GetStreamingResponseAsync</c> calls nothing but <c>Task.Delay</c>/<c>Task.Yield</c> — the
+    /// fake client of a sample or a test. Its stream cannot break, be cut off or carry an error.
+    /// </summary>
+    private bool IsCannedChatClientCall(IInvocationOperation invocation, ITypeSymbol? elementType)
+    {
+        if (elementType is null || UpdateFamily(elementType) != LlmFamily.ExtensionsAI || invocation.TargetMethod.Name != "GetStreamingResponseAsync")
+        {
+            return false;
+        }
+
+        var receiver = Receiver(invocation);
+        for (var depth = 0; receiver is not null && depth < 12; depth++)
+        {
+            var value = receiver.WalkDownConversions();
+            if (value.Type is INamedTypeSymbol { TypeKind: TypeKind.Class } type && type.Locations.Any(l => l.IsInSource))
+            {
+                return IsCannedImplementation(type);
+            }
+
+            switch (value)
+            {
+                case ILocalReferenceOperation local:
+                    receiver = LocalInitializer(local.Local, value.SemanticModel, CancellationToken.None);
+                    break;
+
+                // new Sample(…).AsBuilder().UseFunctionInvocation().Build(): the pipeline wraps the inner client.
+                case IInvocationOperation step when step.TargetMethod.ContainingType.IsInNamespace("Microsoft.Extensions.AI")
+                    && (ChatClientBuilderSteps.Contains(step.TargetMethod.Name) || step.TargetMethod.Name.StartsWith("Use", System.StringComparison.Ordinal)):
+                    receiver = Receiver(step);
+                    break;
+
+                default:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when the class's <c>GetStreamingResponseAsync</c> is in source and calls nothing but <c>Task.Delay</c>/<c>Task.Yield</c>.</summary>
+    private static bool IsCannedImplementation(INamedTypeSymbol type)
+    {
+        var method = type.GetMembers("GetStreamingResponseAsync").OfType<IMethodSymbol>().FirstOrDefault(m => !m.IsStatic && m.DeclaringSyntaxReferences.Length == 1);
+        if (method?.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax { Body: { } body })
+        {
+            return false;
+        }
+
+        foreach (var node in body.DescendantNodes())
+        {
+            switch (node)
+            {
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "Task" }, Name.Identifier.ValueText: "Delay" or "Yield" } }:
+                    continue;
+                case InvocationExpressionSyntax:
+                case ForEachStatementSyntax:
+                case ForEachVariableStatementSyntax:
+                    return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -284,7 +357,7 @@ internal sealed class StreamRecognizer
             case ILocalReferenceOperation local:
                 var initializer = LocalInitializer(local.Local, current.SemanticModel, cancellationToken);
                 if (initializer?.WalkDownConversions() is IInvocationOperation initializerCall
-                    && IsNonStreamingOllamaRequest(initializerCall, StreamElementType(initializerCall.TargetMethod.ReturnType)))
+                    && IsVisiblyNotAModelStream(initializerCall, StreamElementType(initializerCall.TargetMethod.ReturnType)))
                 {
                     return null;
                 }
@@ -354,7 +427,7 @@ internal sealed class StreamRecognizer
             if (argument.Parameter is { } parameter && StreamElementType(parameter.Type) is not null)
             {
                 if (argument.Value.WalkDownConversions() is IInvocationOperation source
-                    && IsNonStreamingOllamaRequest(source, StreamElementType(source.TargetMethod.ReturnType)))
+                    && IsVisiblyNotAModelStream(source, StreamElementType(source.TargetMethod.ReturnType)))
                 {
                     return null; // client.ChatAsync(new ChatRequest { Stream = false }).StreamToEndAsync(): one response
                 }

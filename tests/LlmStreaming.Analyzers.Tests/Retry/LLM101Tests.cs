@@ -484,6 +484,61 @@ public class LLM101Tests
             }
             """);
 
+    // Real code (dotnet/ai-samples): a sample's canned IChatClient, alone or behind the builder pipeline, is no model.
+    [Fact]
+    public Task NoDiagnostic_CannedChatClientOfASample()
+        => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            public class SampleChatClient : IChatClient
+            {
+                public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+                {
+                    await Task.Delay(300, cancellationToken);
+                    return new(new ChatMessage(ChatRole.Assistant, "This is a sample response."));
+                }
+
+                public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+                {
+                    yield return new(ChatRole.Assistant, "This is the first part of the stream.");
+                    await Task.Delay(300, cancellationToken);
+                    yield return new(ChatRole.Assistant, "This is the second part of the stream.");
+                }
+
+                public object? GetService(Type serviceType, object? key = null) => null;
+
+                public void Dispose()
+                {
+                }
+            }
+
+            public class Samples
+            {
+                public static async Task Streaming()
+                {
+                    IChatClient client = new SampleChatClient();
+                    await foreach (var update in client.GetStreamingResponseAsync("What is AI?"))
+                    {
+                        Console.Write(update);
+                    }
+                }
+
+                public static async Task ToolCalling()
+                {
+                    IChatClient client = new SampleChatClient().AsBuilder().UseFunctionInvocation().Build();
+                    await foreach (var update in client.GetStreamingResponseAsync("What is AI?"))
+                    {
+                        Console.Write(update);
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_PrivateHelperCalledOnlyFromRetry()
         => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
