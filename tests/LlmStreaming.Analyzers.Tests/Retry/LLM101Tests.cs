@@ -416,6 +416,129 @@ public class LLM101Tests
             }
             """);
 
+    // Real code (OllamaSharp's OllamaApiClient, Betalgo's chat service): the pass-through loop has no block around its yield.
+    [Fact]
+    public Task NoDiagnostic_PassThroughIteratorWithoutBraces()
+        => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            using OllamaSharp;
+            using OllamaSharp.Models.Chat;
+
+            class Chat
+            {
+                async IAsyncEnumerable<ChatResponseStream?> ChatAsync(IOllamaApiClient client, ChatRequest request, [EnumeratorCancellation] CancellationToken ct = default)
+                {
+                    await foreach (var result in client.ChatAsync(request, ct).ConfigureAwait(false))
+                        yield return result;
+                }
+
+                async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IChatClient client)
+                {
+                    await foreach (var update in client.GetStreamingResponseAsync("hi")) yield return update;
+                }
+            }
+            """);
+
+    // Real code (OllamaSharp, AIShell): Ollama's streaming API used for a request with Stream = false is one response.
+    [Fact]
+    public Task NoDiagnostic_OllamaRequestThatAsksForNoStream()
+        => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System.Threading.Tasks;
+            using OllamaSharp;
+            using OllamaSharp.Models;
+
+            class Agent
+            {
+                private readonly GenerateRequest _request = new() { Model = "llama3.1" };
+
+                async Task<string?> AskAsync(IOllamaApiClient client)
+                {
+                    if (_request.Stream)
+                    {
+                        var text = "";
+                        await foreach (var update in client.{|LLM101:GenerateAsync|}(_request))
+                        {
+                            text += update?.Response;
+                        }
+
+                        return text;
+                    }
+                    else
+                    {
+                        var whole = await client.GenerateAsync(_request).StreamToEndAsync();
+                        return whole?.Response;
+                    }
+                }
+
+                async Task UnloadAsync(IOllamaApiClient client, string model)
+                {
+                    await foreach (var _ in client.GenerateAsync(new GenerateRequest { Model = model, Stream = false, KeepAlive = "0s" }))
+                    {
+                        break;
+                    }
+                }
+            }
+            """);
+
+    // Real code (dotnet/ai-samples): a sample's canned IChatClient, alone or behind the builder pipeline, is no model.
+    [Fact]
+    public Task NoDiagnostic_CannedChatClientOfASample()
+        => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            public class SampleChatClient : IChatClient
+            {
+                public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+                {
+                    await Task.Delay(300, cancellationToken);
+                    return new(new ChatMessage(ChatRole.Assistant, "This is a sample response."));
+                }
+
+                public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+                {
+                    yield return new(ChatRole.Assistant, "This is the first part of the stream.");
+                    await Task.Delay(300, cancellationToken);
+                    yield return new(ChatRole.Assistant, "This is the second part of the stream.");
+                }
+
+                public object? GetService(Type serviceType, object? key = null) => null;
+
+                public void Dispose()
+                {
+                }
+            }
+
+            public class Samples
+            {
+                public static async Task Streaming()
+                {
+                    IChatClient client = new SampleChatClient();
+                    await foreach (var update in client.GetStreamingResponseAsync("What is AI?"))
+                    {
+                        Console.Write(update);
+                    }
+                }
+
+                public static async Task ToolCalling()
+                {
+                    IChatClient client = new SampleChatClient().AsBuilder().UseFunctionInvocation().Build();
+                    await foreach (var update in client.GetStreamingResponseAsync("What is AI?"))
+                    {
+                        Console.Write(update);
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_PrivateHelperCalledOnlyFromRetry()
         => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
