@@ -129,12 +129,22 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         var current = document.WithSyntaxRoot(root.ReplaceNode(region, region.WithAdditionalAnnotations(regionMark)));
         var skipped = new HashSet<(string, int)>();
 
+        // Each rule's fix is applied once: a finding that survives its own fix (code that does not compile, say) must
+        // not wrap the region again and again.
+        var applied = new HashSet<string>();
+
         // The finish-reason check waits for the retry, so that it lands inside the attempt and a cut-off stream is retried.
-        current = await ApplyStepsAsync(current, regionMark, usePolly, skipped, beforeRetry: true, cancellationToken).ConfigureAwait(false);
+        current = await ApplyStepsAsync(current, regionMark, usePolly, skipped, applied, beforeRetry: true, cancellationToken).ConfigureAwait(false);
 
         // A catch that already handles the mid-stream failure silences LLM101, but the pattern still retries first.
-        current = await EnsureRetryAsync(current, regionMark, usePolly, cancellationToken).ConfigureAwait(false) ?? current;
-        current = await ApplyStepsAsync(current, regionMark, usePolly, skipped, beforeRetry: false, cancellationToken).ConfigureAwait(false);
+        if (!applied.Contains(DiagnosticIds.MidStreamFailureNotRetried)
+            && await EnsureRetryAsync(current, regionMark, usePolly, cancellationToken).ConfigureAwait(false) is { } retried)
+        {
+            current = retried;
+            applied.Add(DiagnosticIds.MidStreamFailureNotRetried);
+        }
+
+        current = await ApplyStepsAsync(current, regionMark, usePolly, skipped, applied, beforeRetry: false, cancellationToken).ConfigureAwait(false);
 
         current = await KeepPartialOnFinalFailureAsync(current, regionMark, cancellationToken).ConfigureAwait(false) ?? current;
 
@@ -148,12 +158,12 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         return current.WithSyntaxRoot(finalRoot.ReplaceNodes(marked, (_, rewritten) => rewritten.WithoutAnnotations(RegionAnnotationKind)));
     }
 
-    private static async Task<Document> ApplyStepsAsync(Document current, SyntaxAnnotation regionMark, bool usePolly, HashSet<(string, int)> skipped, bool beforeRetry, CancellationToken cancellationToken)
+    private static async Task<Document> ApplyStepsAsync(Document current, SyntaxAnnotation regionMark, bool usePolly, HashSet<(string, int)> skipped, HashSet<string> applied, bool beforeRetry, CancellationToken cancellationToken)
     {
         for (var step = 0; step < MaxSteps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var next = await ApplyNextStepAsync(current, regionMark, usePolly, skipped, beforeRetry, cancellationToken).ConfigureAwait(false);
+            var next = await ApplyNextStepAsync(current, regionMark, usePolly, skipped, applied, beforeRetry, cancellationToken).ConfigureAwait(false);
             if (next is null)
             {
                 break;
@@ -228,7 +238,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
     }
 
     /// <summary>Finds the first finding of the region, in step order, that its fixer can fix, and applies the fix.</summary>
-    private static async Task<Document?> ApplyNextStepAsync(Document document, SyntaxAnnotation regionMark, bool usePolly, HashSet<(string, int)> skipped, bool beforeRetry, CancellationToken cancellationToken)
+    private static async Task<Document?> ApplyNextStepAsync(Document document, SyntaxAnnotation regionMark, bool usePolly, HashSet<(string, int)> skipped, HashSet<string> applied, bool beforeRetry, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -243,7 +253,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
         foreach (var step in Steps)
         {
-            if (beforeRetry && step.Id == DiagnosticIds.FinishReasonNotObserved)
+            if ((beforeRetry && step.Id == DiagnosticIds.FinishReasonNotObserved) || applied.Contains(step.Id))
             {
                 continue;
             }
@@ -271,6 +281,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
                 {
                     if (operation is ApplyChangesOperation apply && apply.ChangedSolution.GetDocument(document.Id) is { } changed)
                     {
+                        applied.Add(step.Id);
                         return changed;
                     }
                 }

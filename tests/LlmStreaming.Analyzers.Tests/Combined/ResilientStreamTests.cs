@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.RegularExpressions;
 using LlmStreaming.Analyzers.PartialOutput;
 using LlmStreaming.Analyzers.Retry;
 using LlmStreaming.Analyzers.Termination;
@@ -447,4 +448,47 @@ public class ResilientStreamTests
                 }
             }
             """, ResilientStreamCodeFix.PlainKey);
+
+    /// <summary>
+    /// Code that does not compile can keep a finding after its own fix (the Polly delegate does not bind, so the retry is
+    /// not seen): one application must still wrap the loop once, not again on every step (nested Polly lambdas made
+    /// the compiler's binding exponential; found by the fuzz suite).
+    /// </summary>
+    [Fact]
+    public async Task Fix_BrokenCode_WrapsOnceInPolly()
+    {
+        const string source = """
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task<string> AskAsync(ChatClient client, string question)
+                {
+                    var answer = new StringBuilder();
+                    try
+                    {
+                        await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage(question)))
+                        {
+                            foreach (var part in update.ContentUpdate)
+                            {
+                                answer.Append(partText);
+                            }
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return "Sorry, something went wrong.";
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """;
+        var fixedText = await CodeActions.ApplyOnceAsync(source, new FinishReasonAnalyzer(), new ResilientStreamCodeFix(), ResilientStreamCodeFix.PollyKey);
+        Assert.Single(Regex.Matches(fixedText, @"\.ExecuteAsync\("));
+        Assert.Single(Regex.Matches(fixedText, "finishReason is null"));
+    }
 }
