@@ -37,12 +37,14 @@ internal static class FuzzEngine
 
         public int Diagnostics { get; set; }
 
+        public int FixedDiagnostics { get; set; }
+
         public int CodeActions { get; set; }
 
         public List<string> Failures { get; } = new();
     }
 
-    public static async Task<BatchResult> RunBatchAsync(IReadOnlyList<(string Name, string Text)> sources, ImmutableArray<MetadataReference> references, int maxFixedDiagnostics, CancellationToken cancellationToken)
+    public static async Task<BatchResult> RunBatchAsync(IReadOnlyList<(string Name, string Text)> sources, ImmutableArray<MetadataReference> references, int maxFixedDiagnostics, Random random, CancellationToken cancellationToken)
     {
         var result = new BatchResult { Sources = sources.Count };
         using var workspace = new AdhocWorkspace();
@@ -77,7 +79,17 @@ internal static class FuzzEngine
             exceptions.Enqueue(crash.GetMessage());
         }
 
-        foreach (var diagnostic in diagnostics.Where(d => FixersById.ContainsKey(d.Id) && d.Location.IsInSource).Take(maxFixedDiagnostics))
+        // The fixes are the slow part (the combined fix runs analyzers at every step): each batch computes the fixes of
+        // one finding per rule, picked by the seeded random, so that every fixer runs on many different mutants.
+        var toFix = diagnostics
+            .Where(d => FixersById.ContainsKey(d.Id) && d.Location.IsInSource)
+            .GroupBy(d => d.Id)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(d => d.Location.SourceTree!.FilePath, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start).ElementAt(random.Next(g.Count())))
+            .Take(maxFixedDiagnostics)
+            .ToList();
+        result.FixedDiagnostics = toFix.Count;
+        foreach (var diagnostic in toFix)
         {
             var document = project.GetDocument(diagnostic.Location.SourceTree);
             if (document is null)
