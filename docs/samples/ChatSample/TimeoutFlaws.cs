@@ -92,12 +92,18 @@ internal static class TimeoutFlaws
         string? line;
         while ((line = await reader.ReadLineAsync()) != null)
         {
-            if (line == "data: [DONE]")
+            if (!line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var data = line.Substring("data: ".Length);
+            if (data == "[DONE]")
             {
                 break;
             }
 
-            Console.Write(line);
+            Console.Write(data);
         }
     }
 }

@@ -123,6 +123,20 @@ public sealed class UnguardedContentIndexAnalyzer : DiagnosticAnalyzer
     /// A guard is any count/emptiness test of the same collection in the loop body before the access or around it:
     /// <c>Count &gt; 0</c>, <c>Count == 0</c> then continue, <c>Any()</c>, <c>is { Count: &gt; 0 }</c>, a list pattern…
     /// </summary>
+    /// <summary>The same expression, parentheses aside: <c>(chunk.Choices).Count</c> guards <c>chunk.Choices[0]</c>.</summary>
+    private static bool Same(SyntaxNode left, SyntaxNode right)
+        => SyntaxFactory.AreEquivalent(WithoutParentheses(left), WithoutParentheses(right));
+
+    private static SyntaxNode WithoutParentheses(SyntaxNode node)
+    {
+        while (node is ParenthesizedExpressionSyntax parenthesized)
+        {
+            node = parenthesized.Expression;
+        }
+
+        return node;
+    }
+
     private static bool IsGuarded(IOperation collection, IOperation access, LlmStreamLoop loop)
     {
         var collectionSyntax = collection.Syntax;
@@ -136,15 +150,15 @@ public sealed class UnguardedContentIndexAnalyzer : DiagnosticAnalyzer
             switch (node)
             {
                 case MemberAccessExpressionSyntax member when GuardMembers.Contains(member.Name.Identifier.ValueText)
-                    && SyntaxFactory.AreEquivalent(member.Expression, collectionSyntax):
+                    && Same(member.Expression, collectionSyntax):
                     return true;
 
-                case IsPatternExpressionSyntax pattern when SyntaxFactory.AreEquivalent(pattern.Expression, collectionSyntax)
+                case IsPatternExpressionSyntax pattern when Same(pattern.Expression, collectionSyntax)
                     && (pattern.Pattern is ListPatternSyntax || pattern.Pattern.DescendantNodes().OfType<IdentifierNameSyntax>().Any(i => GuardMembers.Contains(i.Identifier.ValueText))):
                     return true;
 
                 case InvocationExpressionSyntax { Expression: IdentifierNameSyntax or MemberAccessExpressionSyntax } call
-                    when call.ArgumentList.Arguments.Any(a => SyntaxFactory.AreEquivalent(a.Expression, collectionSyntax))
+                    when call.ArgumentList.Arguments.Any(a => Same(a.Expression, collectionSyntax))
                     && call.Expression.ToString() is var name && (name.EndsWith("Any", System.StringComparison.Ordinal) || name.EndsWith("Count", System.StringComparison.Ordinal)):
                     return true;
             }

@@ -106,6 +106,12 @@ internal sealed class RetryRecognizer
             case IArgumentOperation { Parent: IInvocationOperation invocation }:
                 return RetryForInvocation(invocation, options);
 
+            // A Polly execute whose delegate does not bind (code being edited): overload resolution fails and leaves an
+            // invalid operation, but the call is still a retry; without this, LLM101's fix would wrap it again.
+            case IInvalidOperation { Syntax: InvocationExpressionSyntax call } invalid
+                when invalid.SemanticModel?.GetSymbolInfo(call, cancellationToken).CandidateSymbols.OfType<IMethodSymbol>().Any(IsPollyExecute) == true:
+                return new RetryConstruct(RetryKind.Polly, invalid, null, null);
+
             // Func<CancellationToken, ValueTask> once = async token => { … }; then once is passed to Polly or called in a retry loop.
             case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator }:
                 return RetryForUses(

@@ -680,6 +680,14 @@ internal static class TerminationFacts
                     return builder.ToImmutable();
 
                 case CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax:
+                    // A retry loop that the attempt leaves with 'break' once the stream ended: what follows it runs next.
+                    if (builder.Any(s => s is BreakStatementSyntax && BreakTarget(s) == parent))
+                    {
+                        break;
+                    }
+
+                    return builder.ToImmutable();
+
                 case MemberDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax:
                     return builder.ToImmutable();
 
@@ -692,6 +700,12 @@ internal static class TerminationFacts
 
         return builder.ToImmutable();
     }
+
+    /// <summary>The loop or switch a <c>break</c> leaves.</summary>
+    private static SyntaxNode? BreakTarget(StatementSyntax @break)
+        => @break.Ancestors().FirstOrDefault(a => a is CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or SwitchStatementSyntax
+            or MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) is { } target
+            && target is not (MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ? target : null;
 
     private static bool AddFollowing(SyntaxList<StatementSyntax> statements, SyntaxNode current, ImmutableArray<StatementSyntax>.Builder builder)
     {

@@ -1,9 +1,11 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace LlmStreaming.CodeFixes.Retry;
 
@@ -76,6 +78,26 @@ internal static class AccumulatorResets
         => type.GetMembers("Clear").Concat(type.AllInterfaces.SelectMany(i => i.GetMembers("Clear")))
             .OfType<IMethodSymbol>()
             .Any(m => m.Parameters.IsEmpty && m.DeclaredAccessibility == Accessibility.Public);
+
+    /// <summary>
+    /// The resets of string locals that the loop overwrites with each text delta (<c>text = update.Text</c>, LLM302):
+    /// harmless while the loop overwrites, and what keeps the retry correct once LLM302's fix makes it append.
+    /// </summary>
+    public static IEnumerable<string> OverwrittenTextResets(LlmStreamLoop loop, StreamRecognizer streams, TextSpan region, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        foreach (var node in loop.Body.DescendantsWithinFunction())
+        {
+            if (node is ISimpleAssignmentOperation { Target: ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_String } local } } assignment
+                && !local.DeclaringSyntaxReferences.Any(r => region.Contains(r.Span))
+                && TextDeltas.IsTextDelta(assignment.Value, loop, streams)
+                && seen.Add(local))
+            {
+                var initializer = StreamRecognizer.LocalInitializer(local, model, cancellationToken)?.WalkDownConversions();
+                yield return local.Name + " = " + (initializer is { ConstantValue.HasValue: true } ? initializer.Syntax.ToString() : "\"\"") + ";";
+            }
+        }
+    }
 
     private static string InitialValue(Accumulator accumulator, SemanticModel model, CancellationToken cancellationToken)
     {

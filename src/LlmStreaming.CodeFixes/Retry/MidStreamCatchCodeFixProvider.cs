@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -30,7 +31,7 @@ public sealed class MidStreamCatchCodeFixProvider : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.CatchMissesMidStreamFailure);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

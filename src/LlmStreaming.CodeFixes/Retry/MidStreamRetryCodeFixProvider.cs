@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -32,7 +33,7 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.MidStreamFailureNotRetried);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

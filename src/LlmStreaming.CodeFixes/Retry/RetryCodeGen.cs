@@ -4,6 +4,7 @@ using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -108,7 +109,7 @@ internal static class RetryCodeGen
     /// <c>WithCancellation</c>, or of a hand-rolled loop's reads), else the only <c>CancellationToken</c> parameter of the
     /// containing function. Only simple, side-effect-free expressions are reused.
     /// </summary>
-    public static string? TokenInScope(IOperation enumeration, IEnumerable<IOperation> candidates, RetryTypes types, SemanticModel model, CancellationToken cancellationToken)
+    public static string? TokenInScope(IOperation enumeration, IEnumerable<IOperation> candidates, RetryTypes types, SemanticModel model, CancellationToken cancellationToken, TextSpan? region = null)
     {
         foreach (var candidate in candidates)
         {
@@ -118,7 +119,8 @@ internal static class RetryCodeGen
                     && SymbolEqualityComparer.Default.Equals(value.Type, types.CancellationToken)
                     && value.WalkDownConversions() is { } token
                     && token is ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation
-                    && IsSimple(token.Syntax))
+                    && IsSimple(token.Syntax)
+                    && !(region is { } span && UsesLocalDeclaredIn(token.Syntax, span, model, cancellationToken)))
                 {
                     return token.Syntax.ToString();
                 }
@@ -129,6 +131,15 @@ internal static class RetryCodeGen
         var tokens = function?.Parameters.Where(p => SymbolEqualityComparer.Default.Equals(p.Type, types.CancellationToken)).ToList();
         return tokens is { Count: 1 } ? tokens[0].Name : null;
     }
+
+    /// <summary>
+    /// True when <paramref name="syntax"/> names a local declared in <paramref name="span"/> (a token source created
+    /// inside the attempt, say): it is out of scope in the retry's catch and backoff.
+    /// </summary>
+    private static bool UsesLocalDeclaredIn(SyntaxNode syntax, TextSpan span, SemanticModel model, CancellationToken cancellationToken)
+        => syntax.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(identifier =>
+            model.GetSymbolInfo(identifier, cancellationToken).Symbol is ILocalSymbol local
+            && local.DeclaringSyntaxReferences.Any(r => span.Contains(r.Span)));
 
     private static bool IsSimple(SyntaxNode syntax)
         => syntax is IdentifierNameSyntax

@@ -5,6 +5,7 @@ using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -222,6 +223,14 @@ internal sealed class RetryRegion
                 resets.Add(reset);
             }
 
+            foreach (var reset in AccumulatorResets.OverwrittenTextResets(loop, llm.Streams, regionSpan, model, cancellationToken))
+            {
+                if (!resets.Contains(reset))
+                {
+                    resets.Add(reset);
+                }
+            }
+
             var writes = Emissions.FindWrites(loop, types);
             if (!writes.IsEmpty)
             {
@@ -248,7 +257,7 @@ internal sealed class RetryRegion
             candidates.AddRange(statements.Select(s => model.GetOperation(s, cancellationToken)).Where(o => o is not null)!);
         }
 
-        var token = RetryCodeGen.TokenInScope(operation, candidates, types, model, cancellationToken);
+        var token = RetryCodeGen.TokenInScope(operation, candidates, types, model, cancellationToken, arrow?.Span ?? TextSpanOf(statements));
         var region = new RetryRegion(enumeration, block, arrow, statements, kind, declared, resets.ToImmutable(), firstWrite, isAsync, endReachable, token, hoisted);
         region.CanUseDelegate = firstWrite is null && CanMoveIntoDelegate(region, model, cancellationToken);
         return region;

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Text;
 
@@ -29,6 +30,34 @@ internal static class SequentialFixAll
     /// <summary>As <see cref="Create(Func{Document, Diagnostic, CancellationToken, Task{Document}})"/>, for a fix whose variant depends on the Fix All's equivalence key.</summary>
     public static FixAllProvider Create(Func<FixAllContext, Document, Diagnostic, CancellationToken, Task<Document?>> apply)
         => FixAllProvider.Create((context, document, diagnostics) => FixDocumentAsync(document, diagnostics, (d, g, c) => apply(context, d, g, c), context.CancellationToken));
+
+    /// <summary>
+    /// Fix All for a fixer whose fixes of one document can touch the same text (a using added, a catch list rewritten):
+    /// the batch fixer merges independent changes and drops the ones that overlap, so a second Fix All would find
+    /// more to do. This applies the fixer's own code action (the one of the Fix All's equivalence key) one finding at
+    /// a time, each on the document the previous one left.
+    /// </summary>
+    public static FixAllProvider ForFixer(CodeFixProvider fixer)
+        => Create(async (context, document, diagnostic, cancellationToken) =>
+        {
+            var actions = new List<CodeAction>();
+            await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), cancellationToken)).ConfigureAwait(false);
+            var chosen = actions.FirstOrDefault(a => a.EquivalenceKey == context.CodeActionEquivalenceKey);
+            if (chosen is null)
+            {
+                return null;
+            }
+
+            foreach (var operation in await chosen.GetOperationsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (operation is ApplyChangesOperation apply && apply.ChangedSolution.GetDocument(document.Id) is { } changed)
+                {
+                    return changed;
+                }
+            }
+
+            return null;
+        });
 
     private static async Task<Document?> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, Func<Document, Diagnostic, CancellationToken, Task<Document?>> apply, CancellationToken cancellationToken)
     {

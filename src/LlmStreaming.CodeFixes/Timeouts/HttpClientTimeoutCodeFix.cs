@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Timeouts;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -23,7 +24,7 @@ public sealed class HttpClientTimeoutCodeFix : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.HttpClientTimeoutTooShort);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {

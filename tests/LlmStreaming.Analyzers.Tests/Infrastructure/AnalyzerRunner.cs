@@ -78,12 +78,23 @@ internal static class SourceCorpus
             }
 
             var root = CSharpSyntaxTree.ParseText(File.ReadAllText(file)).GetRoot();
+
+            // A test often writes 'Usings + (a raw string)': the constant's text goes in front of the source.
+            var constants = root.DescendantNodes().OfType<VariableDeclaratorSyntax>()
+                .Where(v => v.Initializer?.Value is LiteralExpressionSyntax literal && literal.Token.IsKind(SyntaxKind.MultiLineRawStringLiteralToken))
+                .GroupBy(v => v.Identifier.ValueText)
+                .ToDictionary(g => g.Key, g => ((LiteralExpressionSyntax)g.First().Initializer!.Value).Token.ValueText);
             var index = 0;
             foreach (var token in root.DescendantTokens())
             {
                 if (token.IsKind(SyntaxKind.MultiLineRawStringLiteralToken) && token.ValueText.Contains("class ", StringComparison.Ordinal))
                 {
-                    builder.Add((Path.GetFileNameWithoutExtension(file) + "#" + index++, StripMarkup(token.ValueText)));
+                    var prefix = token.Parent?.Parent is BinaryExpressionSyntax { Left: IdentifierNameSyntax name } add
+                        && add.IsKind(SyntaxKind.AddExpression) && add.Right == token.Parent
+                        && constants.TryGetValue(name.Identifier.ValueText, out var constant)
+                        ? constant + "\n"
+                        : string.Empty;
+                    builder.Add((Path.GetFileNameWithoutExtension(file) + "#" + index++, StripMarkup(prefix + token.ValueText)));
                 }
             }
         }

@@ -140,6 +140,29 @@ public class LLM303Tests
             }
             """);
 
+    /// <summary>Parentheses do not hide a guard (a second Fix All added a guard inside the first one).</summary>
+    [Fact]
+    public Task NoDiagnostic_GuardedWithParentheses()
+        => Analyze("""
+            using System;
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task PrintAsync(ChatClient client)
+                {
+                    await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage("hi")))
+                    {
+                        if ((update.ContentUpdate).Count > 0)
+                        {
+                            Console.Write((update.ContentUpdate)[0].Text);
+                        }
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_Guarded()
         => Analyze("""

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Retry;
 using Microsoft.CodeAnalysis;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
+using LlmStreaming.Analyzers.Tests.Termination;
 using LlmStreaming.CodeFixes.Retry;
 
 namespace LlmStreaming.Analyzers.Tests.Retry;
@@ -1470,4 +1471,30 @@ public class LLM101Tests
                 }
             }
             """, MidStreamRetryCodeFixProvider.PollyKey);
+
+    /// <summary>
+    /// A Polly execute whose delegate does not bind (code being edited) is still the retry: LLM101 stays silent, so
+    /// its fix does not wrap the loop in a second pipeline (seen in the Fix All idempotence test).
+    /// </summary>
+    [Fact]
+    public Task NoDiagnostic_PollyDelegateThatDoesNotBind()
+        => TerminationTest.BrokenCodeAsync<MidStreamRetryAnalyzer>("""
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+            using Polly;
+
+            class Chat
+            {
+                async Task PrintAsync(ChatClient client, ResiliencePipeline pipeline)
+                {
+                    await pipeline.ExecuteAsync(async token =>
+                    {
+                        await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage("hi")))
+                        {
+                            System.Console.Write(update.ContentUpdate[0].Text + missing);
+                        }
+                    });
+                }
+            }
+            """);
 }

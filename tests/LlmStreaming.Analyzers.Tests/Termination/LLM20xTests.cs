@@ -835,6 +835,97 @@ public class LLM202Tests
             }
             """);
 
+    /// <summary>
+    /// The flag is checked after the retry loop that the attempt leaves with 'break' once the stream ended (the shape
+    /// LLM101's fix and LLM202's fix make together): what follows the retry loop runs after the stream loop.
+    /// </summary>
+    [Fact]
+    public Task NoDiagnostic_FlagCheckedAfterTheRetryLoop()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, CancellationToken ct)
+                {
+                    var text = new StringBuilder();
+                    var sawTerminal = false;
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        text.Clear();
+                        try
+                        {
+                            using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions");
+                            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                            string? line;
+                            while ((line = await reader.ReadLineAsync(ct)) != null)
+                            {
+                                if (!line.StartsWith("data: ")) continue;
+                                var data = line.Substring(6);
+                                if (data == "[DONE]")
+                                {
+                                    sawTerminal = true;
+                                    break;
+                                }
+
+                                text.Append(data);
+                            }
+
+                            break;
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * 500 * Math.Pow(2, attempt)), ct);
+                        }
+                    }
+
+                    if (!sawTerminal)
+                    {
+                        throw new IOException("The model stream ended before its terminal marker.");
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    /// <summary>Without the 'break' after the stream loop the retry loop goes round again: a check after it does not count.</summary>
+    [Fact]
+    public Task Reports_FlagCheckedAfterALoopThatDoesNotLeave()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                public async Task AskAsync(HttpClient http, Queue<string> questions, CancellationToken ct)
+                {
+                    var sawTerminal = false;
+                    while (questions.Count > 0)
+                    {
+                        questions.Dequeue();
+                        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions");
+                        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                        string? line;
+                        {|LLM202:while|} ((line = await reader.ReadLineAsync(ct)) != null)
+                        {
+                            if (!line.StartsWith("data: ")) continue;
+                            var data = line.Substring(6);
+                            if (data == "[DONE]")
+                            {
+                                sawTerminal = true;
+                                break;
+                            }
+
+                            Console.Write(data);
+                        }
+                    }
+
+                    if (!sawTerminal)
+                    {
+                        throw new IOException("The model stream ended before its terminal marker.");
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task Reports_OllamaNdjsonThatBreaksOnDone()
         => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
