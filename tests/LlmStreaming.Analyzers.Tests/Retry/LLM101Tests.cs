@@ -1125,6 +1125,91 @@ public class LLM101Tests
             }
             """, MidStreamRetryCodeFixProvider.RetryLoopKey);
 
+    /// <summary>
+    /// The reads take the token of a source created inside the attempt (an idle timeout): it is out of scope in the
+    /// catch, so the backoff waits on the method's own token.
+    /// </summary>
+    [Fact]
+    public Task Fix_HandRolled_TokenOfALocalMadeInTheAttempt_BackoffUsesTheMethodsToken()
+        => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Chat
+            {
+                private readonly HttpClient _http = new();
+
+                async Task AskAsync(CancellationToken ct)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions");
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    idle.CancelAfter(TimeSpan.FromMinutes(2));
+                    string? line;
+                    {|LLM101:while|} ((line = await reader.ReadLineAsync(idle.Token)) != null)
+                    {
+                        idle.CancelAfter(TimeSpan.FromMinutes(2));
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]")
+                        {
+                            continue;
+                        }
+
+                        Console.Write(line.Substring(6));
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Chat
+            {
+                private readonly HttpClient _http = new();
+
+                async Task AskAsync(CancellationToken ct)
+                {
+                    var emitted = false;
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions");
+                            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                            using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                            idle.CancelAfter(TimeSpan.FromMinutes(2));
+                            string? line;
+                            while ((line = await reader.ReadLineAsync(idle.Token)) != null)
+                            {
+                                idle.CancelAfter(TimeSpan.FromMinutes(2));
+                                if (!line.StartsWith("data: ") || line == "data: [DONE]")
+                                {
+                                    continue;
+                                }
+                                emitted = true;
+
+                                Console.Write(line.Substring(6));
+                            }
+
+                            break;
+                        }
+                        catch (Exception ex) when (!emitted && attempt < 3 && ex is IOException or HttpRequestException)
+                        {
+                            // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                    }
+                }
+            }
+            """, MidStreamRetryCodeFixProvider.RetryLoopKey);
+
     [Fact]
     public Task Fix_HandRolled_AccumulatorDeclaredAfterTheRequest_StaysBeforeTheRetry()
         => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""
