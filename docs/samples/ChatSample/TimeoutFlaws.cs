@@ -81,8 +81,12 @@ internal static class TimeoutFlaws
     }
 
     // LLM406: after the headers nothing bounds these reads: a stalled connection hangs forever.
-    public static async Task StreamWithoutIdleTimeoutAsync(HttpClient http, HttpRequestMessage request, CancellationToken cancellationToken)
+    public static async Task StreamWithoutIdleTimeoutAsync(HttpClient http, string question, CancellationToken cancellationToken)
     {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new { model = "gpt-4o-mini", stream = true, messages = new[] { new { role = "user", content = question } } }),
+        };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         string? line;

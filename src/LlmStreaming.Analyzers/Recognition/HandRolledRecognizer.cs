@@ -117,8 +117,11 @@ internal sealed class HandRolledRecognizer
 
         // SSE ("data:" lines) with a model signal anywhere in the type; NDJSON, which any JSON-lines download looks like,
         // only with a signal in the loop, in its own member, or in the DTO it parses.
+        // A model DTO: SSE chunks and NDJSON lines carry their model names at the top or one level down (choices[0].finish_reason,
+        // done_reason); a JSON-lines download that nests a whole model response deeper (a batch result line:
+        // custom_id → result → message → stop_reason) is not a model stream.
         var hasModelSignal = sawModelLiteral
-            || parses.Any(p => DeserializesModelType(p))
+            || parses.Any(p => DeserializesModelType(p, maxDepth: isSse ? 2 : 1))
             || (isSse ? signals.HasModelSignal : signals.HasModelSignal && MemberHasModelSignal(loop, model, options, cancellationToken));
         if (!hasModelSignal)
         {
@@ -292,7 +295,7 @@ internal sealed class HandRolledRecognizer
     }
 
     /// <summary>True when the parse deserializes into a DTO with model member names (<c>Choices</c>, <c>finish_reason</c>…).</summary>
-    private static bool DeserializesModelType(IInvocationOperation parse)
+    private static bool DeserializesModelType(IInvocationOperation parse, int maxDepth)
     {
         var method = parse.TargetMethod;
         if (method.TypeArguments.Length != 1)
@@ -300,12 +303,12 @@ internal sealed class HandRolledRecognizer
             return false;
         }
 
-        return HasModelMembers(method.TypeArguments[0], depth: 0);
+        return HasModelMembers(method.TypeArguments[0], depth: 0, maxDepth);
     }
 
-    private static bool HasModelMembers(ITypeSymbol type, int depth)
+    private static bool HasModelMembers(ITypeSymbol type, int depth, int maxDepth)
     {
-        if (depth > 2 || type.SpecialType != SpecialType.None || type is not INamedTypeSymbol named)
+        if (depth > maxDepth || type.SpecialType != SpecialType.None || type is not INamedTypeSymbol named)
         {
             return false;
         }
@@ -314,7 +317,7 @@ internal sealed class HandRolledRecognizer
         {
             foreach (var argument in named.TypeArguments)
             {
-                if (HasModelMembers(argument, depth + 1))
+                if (HasModelMembers(argument, depth + 1, maxDepth))
                 {
                     return true;
                 }
@@ -349,7 +352,7 @@ internal sealed class HandRolledRecognizer
             }
 
             var memberType = member is IPropertySymbol p ? p.Type : ((IFieldSymbol)member).Type;
-            if (!SymbolEqualityComparer.Default.Equals(memberType, named) && HasModelMembers(memberType, depth + 1))
+            if (!SymbolEqualityComparer.Default.Equals(memberType, named) && HasModelMembers(memberType, depth + 1, maxDepth))
             {
                 return true;
             }

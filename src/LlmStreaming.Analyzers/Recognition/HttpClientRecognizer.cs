@@ -49,11 +49,21 @@ internal sealed class HttpClientRecognizer
     /// <summary><c>IHttpClientFactory</c> registrations (<c>AddHttpClient</c>, <c>ConfigureHttpClientDefaults</c>) and their clients.</summary>
     public HttpClientRegistrations Registrations { get; }
 
-    /// <summary>True for a parameter that takes the HttpClient an SDK will use.</summary>
+    /// <summary>
+    /// True for a parameter that takes the HttpClient an SDK will use for model calls. An embedding API
+    /// (<c>AddOpenAITextEmbeddingGeneration(…, httpClient:)</c>, an <c>…EmbeddingGenerator</c>'s constructor) does not
+    /// count: an embedding request is short and not streamed, so the timeout rules have nothing to say about its client.
+    /// </summary>
     public bool IsSdkHttpClientParameter(IParameterSymbol? parameter)
         => parameter is not null
             && parameter.Type.IsOrInheritsFrom(_context.Types.HttpClient)
-            && IsSdkSymbol(parameter.ContainingSymbol);
+            && IsSdkSymbol(parameter.ContainingSymbol)
+            && !IsEmbeddingApi(parameter.ContainingSymbol);
+
+    private static bool IsEmbeddingApi(ISymbol? method)
+        => method is IMethodSymbol m
+            && (m.Name.IndexOf("Embedding", StringComparison.Ordinal) >= 0
+                || m.MethodKind == MethodKind.Constructor && m.ContainingType.Name.IndexOf("Embedding", StringComparison.Ordinal) >= 0);
 
     /// <summary>True for a settable member of an SDK type that takes the HttpClient the SDK will use (Anthropic <c>ClientOptions.HttpClient</c>).</summary>
     public bool IsSdkHttpClientMember(ISymbol? member)

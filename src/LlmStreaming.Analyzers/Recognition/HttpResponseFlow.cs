@@ -234,6 +234,89 @@ internal sealed class HttpResponseFlow
     }
 
     /// <summary>
+    /// True when <paramref name="read"/> runs only when <paramref name="response"/> failed: inside
+    /// <c>if (!response.IsSuccessStatusCode)</c> (or <c>StatusCode != HttpStatusCode.OK</c>), or in the <c>else</c> of the
+    /// success test. Reading a failed response's error body whole is right: it is not the stream.
+    /// </summary>
+    public static bool IsOnFailurePath(IOperation read, IOperation response)
+    {
+        var responseSymbol = response.WalkDownConversions().ReferencedSymbol();
+        if (responseSymbol is null)
+        {
+            return false;
+        }
+
+        IOperation current = read;
+        foreach (var ancestor in read.AncestorsWithinFunction())
+        {
+            if (ancestor is IConditionalOperation conditional && current != conditional.Condition)
+            {
+                var success = TestsSuccess(conditional.Condition, responseSymbol);
+                if (success is bool succeeded && (current == conditional.WhenTrue ? !succeeded : succeeded))
+                {
+                    return true;
+                }
+            }
+
+            current = ancestor;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="condition"/> holds when the response succeeded (true: <c>r.IsSuccessStatusCode</c>,
+    /// <c>r.StatusCode == HttpStatusCode.OK</c>) or when it failed (false: their negations); null when it tests something else.
+    /// </summary>
+    private static bool? TestsSuccess(IOperation condition, ISymbol response)
+    {
+        switch (condition.WalkDownConversions())
+        {
+            case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not:
+                return TestsSuccess(not.Operand, response) is bool inner ? !inner : null;
+
+            case IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode", Instance: { } instance }
+                when SymbolEqualityComparer.Default.Equals(instance.WalkDownConversions().ReferencedSymbol(), response):
+                return true;
+
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } binary:
+                var equals = binary.OperatorKind == BinaryOperatorKind.Equals;
+                if (IsSuccessFlag(binary.LeftOperand, response) && binary.RightOperand.ConstantValue is { HasValue: true, Value: bool right })
+                {
+                    return equals == right;
+                }
+
+                if (IsSuccessFlag(binary.RightOperand, response) && binary.LeftOperand.ConstantValue is { HasValue: true, Value: bool left })
+                {
+                    return equals == left;
+                }
+
+                if (IsStatusCode(binary.LeftOperand, response) && IsOk(binary.RightOperand)
+                    || IsStatusCode(binary.RightOperand, response) && IsOk(binary.LeftOperand))
+                {
+                    return equals;
+                }
+
+                return null;
+
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsSuccessFlag(IOperation operand, ISymbol response)
+        => operand.WalkDownConversions() is IPropertyReferenceOperation { Property.Name: "IsSuccessStatusCode", Instance: { } instance }
+            && SymbolEqualityComparer.Default.Equals(instance.WalkDownConversions().ReferencedSymbol(), response);
+
+    private static bool IsStatusCode(IOperation operand, ISymbol response)
+        => operand.WalkDownConversions() is IPropertyReferenceOperation { Property.Name: "StatusCode", Instance: { } instance }
+            && SymbolEqualityComparer.Default.Equals(instance.WalkDownConversions().ReferencedSymbol(), response);
+
+    /// <summary><c>HttpStatusCode.OK</c> or the constant 200.</summary>
+    private static bool IsOk(IOperation operand)
+        => operand.WalkDownConversions().ConstantValue is { HasValue: true, Value: 200 };
+
+    /// <summary>
     /// True when the request <paramref name="send"/> sends asks the model to stream: an anonymous member or initializer
     /// <c>stream = true</c>, a dictionary entry <c>["stream"] = true</c>, or JSON text with <c>"stream": true</c> — in the
     /// payload argument or the locals it is built from.

@@ -318,9 +318,15 @@ internal sealed class RetryRecognizer
 
     /// <summary>
     /// True when <paramref name="loop"/> hands each update on with <c>yield return</c>: the iterator's caller owns recovery.
+    /// The body itself counts: <c>await foreach (var u in stream) yield return u;</c> has no block around its yield.
     /// </summary>
     public static bool IsPassThroughIterator(ILoopOperation loop)
     {
+        if (loop.Body is IReturnOperation { Kind: OperationKind.YieldReturn })
+        {
+            return true;
+        }
+
         foreach (var node in loop.Body.DescendantsWithinFunction())
         {
             if (node is IReturnOperation { Kind: OperationKind.YieldReturn })

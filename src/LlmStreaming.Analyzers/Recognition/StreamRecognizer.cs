@@ -83,6 +83,10 @@ internal sealed class StreamRecognizer
     {
         var method = invocation.TargetMethod;
         var elementType = StreamElementType(method.ReturnType);
+        if (IsVisiblyNotAModelStream(invocation, elementType))
+        {
+            return null;
+        }
 
         // A catalogued name counts only on a method that returns a stream: an overload a user type adds beside the
         // SDK's (an implementation of IChatClient with its own GetStreamingResponseAsync(int) returning Task<string>) does not.
@@ -122,6 +126,181 @@ internal sealed class StreamRecognizer
         }
 
         return null;
+    }
+
+    /// <summary>A call of a streaming method that visibly does not stream from a model (see the two cases below).</summary>
+    private bool IsVisiblyNotAModelStream(IInvocationOperation invocation, ITypeSymbol? elementType)
+        => IsNonStreamingOllamaRequest(invocation, elementType) || IsCannedChatClientCall(invocation, elementType);
+
+    private static readonly ImmutableHashSet<string> ChatClientBuilderSteps = ImmutableHashSet.Create("AsBuilder", "Build");
+
+    /// <summary>
+    /// A Microsoft.Extensions.AI streaming call on a client that is visibly a canned one: the receiver is (through a local
+    /// and the builder chain <c>new SampleChatClient(…).AsBuilder().Use…().Build()</c>) an instance of a class of this
+    /// compilation whose <c>GetStreamingResponseAsync</c> calls nothing but <c>Task.Delay</c>/<c>Task.Yield</c> — the
+    /// fake client of a sample or a test. Its stream cannot break, be cut off or carry an error.
+    /// </summary>
+    private bool IsCannedChatClientCall(IInvocationOperation invocation, ITypeSymbol? elementType)
+    {
+        if (elementType is null || UpdateFamily(elementType) != LlmFamily.ExtensionsAI || invocation.TargetMethod.Name != "GetStreamingResponseAsync")
+        {
+            return false;
+        }
+
+        var receiver = Receiver(invocation);
+        for (var depth = 0; receiver is not null && depth < 12; depth++)
+        {
+            var value = receiver.WalkDownConversions();
+            if (value.Type is INamedTypeSymbol { TypeKind: TypeKind.Class } type && type.Locations.Any(l => l.IsInSource))
+            {
+                return IsCannedImplementation(type);
+            }
+
+            switch (value)
+            {
+                case ILocalReferenceOperation local:
+                    receiver = LocalInitializer(local.Local, value.SemanticModel, CancellationToken.None);
+                    break;
+
+                // new Sample(…).AsBuilder().UseFunctionInvocation().Build(): the pipeline wraps the inner client.
+                case IInvocationOperation step when step.TargetMethod.ContainingType.IsInNamespace("Microsoft.Extensions.AI")
+                    && (ChatClientBuilderSteps.Contains(step.TargetMethod.Name) || step.TargetMethod.Name.StartsWith("Use", System.StringComparison.Ordinal)):
+                    receiver = Receiver(step);
+                    break;
+
+                default:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when the class's <c>GetStreamingResponseAsync</c> is in source and calls nothing but <c>Task.Delay</c>/<c>Task.Yield</c>.</summary>
+    private static bool IsCannedImplementation(INamedTypeSymbol type)
+    {
+        var method = type.GetMembers("GetStreamingResponseAsync").OfType<IMethodSymbol>().FirstOrDefault(m => !m.IsStatic && m.DeclaringSyntaxReferences.Length == 1);
+        if (method?.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax { Body: { } body })
+        {
+            return false;
+        }
+
+        foreach (var node in body.DescendantNodes())
+        {
+            switch (node)
+            {
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.ValueText: "Task" }, Name.Identifier.ValueText: "Delay" or "Yield" } }:
+                    continue;
+                case InvocationExpressionSyntax:
+                case ForEachStatementSyntax:
+                case ForEachVariableStatementSyntax:
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// An OllamaSharp call (<c>ChatAsync</c>, <c>GenerateAsync</c>) whose request visibly asks for no stream: Ollama then
+    /// answers with one JSON object, which the SDK yields as a single item — an ordinary request, not a model stream.
+    /// Visible means: <c>new ChatRequest { Stream = false }</c>, a factory call given <c>stream: false</c> (through a
+    /// local), or the call sits where <c>request.Stream</c> is false (<c>if (request.Stream) … else …</c>).
+    /// </summary>
+    private bool IsNonStreamingOllamaRequest(IInvocationOperation invocation, ITypeSymbol? elementType)
+    {
+        if (elementType is null || UpdateFamily(elementType) != LlmFamily.Ollama)
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Type is not INamedTypeSymbol { Name: "ChatRequest" or "GenerateRequest" } requestType
+                || !requestType.IsInNamespace("OllamaSharp"))
+            {
+                continue;
+            }
+
+            var value = argument.Value.WalkDownConversions();
+            if (value is ILocalReferenceOperation local
+                && LocalInitializer(local.Local, value.SemanticModel, CancellationToken.None)?.WalkDownConversions() is { } initializer
+                && SetsStreamFalse(initializer))
+            {
+                return true;
+            }
+
+            return SetsStreamFalse(value) || IsWhereStreamIsFalse(invocation, value.ReferencedSymbol());
+        }
+
+        return false;
+    }
+
+    /// <summary><c>new ChatRequest { Stream = false }</c>, or a call given <c>stream: false</c>.</summary>
+    private static bool SetsStreamFalse(IOperation request)
+    {
+        switch (request)
+        {
+            case IObjectCreationOperation { Initializer: { } initializer }:
+                foreach (var member in initializer.Initializers)
+                {
+                    if (member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Stream" } } assignment
+                        && assignment.Value.ConstantValue is { HasValue: true, Value: false })
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+
+            case IInvocationOperation call:
+                foreach (var argument in call.Arguments)
+                {
+                    if (argument.Parameter is { Name: "stream", Type.SpecialType: SpecialType.System_Boolean }
+                        && argument.Value.ConstantValue is { HasValue: true, Value: false })
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="operation"/> runs only where <c>request.Stream</c> is false: the <c>else</c> of
+    /// <c>if (request.Stream)</c>, or inside <c>if (!request.Stream)</c> (also from a lambda written there).
+    /// </summary>
+    private static bool IsWhereStreamIsFalse(IOperation operation, ISymbol? request)
+    {
+        if (request is null)
+        {
+            return false;
+        }
+
+        IOperation current = operation;
+        for (var ancestor = operation.Parent; ancestor is not null; ancestor = ancestor.Parent)
+        {
+            if (ancestor is IConditionalOperation conditional && current != conditional.Condition)
+            {
+                var inElse = current == conditional.WhenFalse;
+                switch (conditional.Condition.WalkDownConversions())
+                {
+                    case IPropertyReferenceOperation { Property.Name: "Stream", Instance: { } instance }
+                        when inElse && SymbolEqualityComparer.Default.Equals(instance.ReferencedSymbol(), request):
+                    case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, Operand: IPropertyReferenceOperation { Property.Name: "Stream", Instance: { } negated } }
+                        when !inElse && SymbolEqualityComparer.Default.Equals(negated.ReferencedSymbol(), request):
+                        return true;
+                }
+            }
+
+            current = ancestor;
+        }
+
+        return false;
     }
 
     private static bool IsPassThroughWrapper(IMethodSymbol method)
@@ -177,6 +356,12 @@ internal sealed class StreamRecognizer
 
             case ILocalReferenceOperation local:
                 var initializer = LocalInitializer(local.Local, current.SemanticModel, cancellationToken);
+                if (initializer?.WalkDownConversions() is IInvocationOperation initializerCall
+                    && IsVisiblyNotAModelStream(initializerCall, StreamElementType(initializerCall.TargetMethod.ReturnType)))
+                {
+                    return null;
+                }
+
                 if (initializer is not null)
                 {
                     var fromInitializer = TryGetStreamValue(initializer, options, cancellationToken, depth + 1);
@@ -241,6 +426,12 @@ internal sealed class StreamRecognizer
         {
             if (argument.Parameter is { } parameter && StreamElementType(parameter.Type) is not null)
             {
+                if (argument.Value.WalkDownConversions() is IInvocationOperation source
+                    && IsVisiblyNotAModelStream(source, StreamElementType(source.TargetMethod.ReturnType)))
+                {
+                    return null; // client.ChatAsync(new ChatRequest { Stream = false }).StreamToEndAsync(): one response
+                }
+
                 return TryGetStreamValue(argument.Value, options, cancellationToken)
                     ?? ByElementType(argument.Value.WalkDownConversions().Type, StreamOrigin.Received);
             }

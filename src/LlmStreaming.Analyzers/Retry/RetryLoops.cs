@@ -60,6 +60,17 @@ internal static class RetryLoops
             }
         }
 
+        // A value fetched anew each turn outside the attempt (message = ReadInput(); var input = Console.ReadLine();) that
+        // decides whether the loop goes on (the loop's condition, or an 'if' that leaves the loop): a read-eval loop
+        // over user input, not a retry of the same request.
+        foreach (var fetched in FetchedEachTurn(loop, @try))
+        {
+            if (condition is not null && condition.References(fetched) || DecidesExit(loop, @try, fetched))
+            {
+                advancing.Add(fetched);
+            }
+        }
+
         if (advancing.Count == 0)
         {
             return false;
@@ -70,6 +81,62 @@ internal static class RetryLoops
             if (node is ILocalReferenceOperation reference && advancing.Contains(reference.Local))
             {
                 return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The locals the loop body sets from a call's result outside the attempt: <c>message = ReadInput();</c>, <c>var line = Console.ReadLine();</c>.</summary>
+    private static IEnumerable<ILocalSymbol> FetchedEachTurn(ILoopOperation loop, ITryOperation @try)
+    {
+        foreach (var node in loop.Body.DescendantsWithinFunction())
+        {
+            if (node.IsWithin(@try))
+            {
+                continue;
+            }
+
+            switch (node)
+            {
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when IsCallResult(assignment.Value):
+                    yield return target.Local;
+                    break;
+                case IVariableDeclaratorOperation declarator when declarator.GetVariableInitializer() is { } initializer && IsCallResult(initializer.Value):
+                    yield return declarator.Symbol;
+                    break;
+            }
+        }
+    }
+
+    private static bool IsCallResult(IOperation value)
+    {
+        var current = value.WalkDownConversions();
+        while (current is IAwaitOperation awaited)
+        {
+            current = awaited.Operation.WalkDownConversions();
+        }
+
+        return current is IInvocationOperation;
+    }
+
+    /// <summary>True when an <c>if</c> of the loop body, outside the attempt, tests <paramref name="local"/> and leaves the loop (<c>break</c>, <c>return</c>).</summary>
+    private static bool DecidesExit(ILoopOperation loop, ITryOperation @try, ILocalSymbol local)
+    {
+        foreach (var node in loop.Body.DescendantsWithinFunction())
+        {
+            if (node is not IConditionalOperation { WhenTrue: { } whenTrue } conditional || node.IsWithin(@try) || !conditional.Condition.References(local))
+            {
+                continue;
+            }
+
+            foreach (var jump in whenTrue.DescendantsAndSelf())
+            {
+                if (jump is IBranchOperation { BranchKind: BranchKind.Break } branch && SymbolEqualityComparer.Default.Equals(branch.Target, loop.ExitLabel)
+                    || jump is IReturnOperation { Kind: OperationKind.Return or OperationKind.YieldBreak })
+                {
+                    return true;
+                }
             }
         }
 

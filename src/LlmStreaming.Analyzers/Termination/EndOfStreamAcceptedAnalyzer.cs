@@ -43,6 +43,11 @@ public sealed class EndOfStreamAcceptedAnalyzer : DiagnosticAnalyzer
             return; // the loop cannot end at the end of the body (or throws there)
         }
 
+        if (TerminationFacts.HandsTerminalEventOn(loop))
+        {
+            return; // the terminal event itself is yielded to the caller, who can see whether it came
+        }
+
         var flags = TerminationFacts.WrittenFlags(stream, llm.Types);
         bool? checkedAfterLoop = null;
         var accepted = false;

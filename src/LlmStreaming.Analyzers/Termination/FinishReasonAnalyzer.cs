@@ -72,6 +72,11 @@ public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
             return; // 'take the first update and stop': the end of the stream is deliberately not awaited
         }
 
+        if (IsEndCheckingCollector(stream.Source?.Call))
+        {
+            return; // Anthropic's CollectAsync(aggregator) throws when the stream ends without message_stop, like Aggregate()
+        }
+
         if (signals.Observes(loop.Body, kind) || signals.UpdateEscapes(stream, signals.HelperTokens(kind), context.CancellationToken))
         {
             return;
@@ -86,6 +91,22 @@ public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
                 .Add(ShapeProperty, ShapeLoop),
             stream.DisplayName,
             FinishSignals.Describe(kind)));
+    }
+
+    /// <summary>
+    /// Anthropic's <c>stream.CollectAsync(aggregator)</c> / <c>aggregator.CollectAsync(stream)</c>: it hands the events on
+    /// while feeding the aggregator, and throws when the stream ends without its stop event (the same check as
+    /// <c>Aggregate()</c>, which this rule does not report either).
+    /// </summary>
+    private static bool IsEndCheckingCollector(IInvocationOperation? call)
+    {
+        if (call is not { TargetMethod.Name: "CollectAsync" })
+        {
+            return false;
+        }
+
+        var containing = (call.TargetMethod.ReducedFrom ?? call.TargetMethod).ContainingType.OriginalDefinition;
+        return containing.Name is "SseAggregatorExtensions" or "SseAggregator" && containing.IsInNamespace("Anthropic");
     }
 
     /// <summary>True when the loop body itself (not a nested branch) ends with <c>break</c>, <c>return</c> or <c>throw</c>.</summary>

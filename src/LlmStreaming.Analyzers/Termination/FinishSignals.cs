@@ -196,6 +196,11 @@ internal sealed class FinishSignals
                 case IFieldReferenceOperation field when members.Contains(field.Field.Name):
                     return true;
 
+                // An Ollama image model's picture arrives only with the final (done) response: reading it observes the end.
+                case IPropertyReferenceOperation { Property.Name: "Image" } image
+                    when kind == FinishSignalKind.Ollama && OllamaUpdates.Any(t => image.Property.ContainingType.IsOrInheritsFrom(t)):
+                    return true;
+
                 case IInvocationOperation invocation when methods.Contains(invocation.TargetMethod.Name)
                     && AnthropicEvents.Any(t => invocation.TargetMethod.ContainingType.IsOrInheritsFrom(t)):
                     return true;

@@ -71,6 +71,11 @@ public sealed class InStreamErrorAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        if (HandsOnAnErrorCarryingUpdate(stream.Loop, parse))
+        {
+            return; // the update type has an Error member and goes to the caller, who can read it (Betalgo's own reader)
+        }
+
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM205_InStreamErrorIgnored,
             parse.Syntax.GetLocation(),
@@ -135,6 +140,72 @@ public sealed class InStreamErrorAnalyzer : DiagnosticAnalyzer
                     }
 
                     break;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when <paramref name="parse"/> produces an update type with an error member (<c>Error</c>, <c>Errors</c>, also
+    /// on a base type or the constraint of a type parameter) and the loop yields or returns the parsed update: an error
+    /// event then parses into that member and reaches the caller, instead of parsing as an empty update.
+    /// </summary>
+    private static bool HandsOnAnErrorCarryingUpdate(ILoopOperation loop, IInvocationOperation parse)
+    {
+        IOperation result = parse;
+        while (result.Parent is IConversionOperation or IAwaitOperation or IParenthesizedOperation)
+        {
+            result = result.Parent;
+        }
+
+        if (!HasErrorMember(result.Type) && !(parse.TargetMethod.TypeArguments.Length == 1 && HasErrorMember(parse.TargetMethod.TypeArguments[0])))
+        {
+            return false;
+        }
+
+        var target = result.Parent switch
+        {
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == result => local.Local,
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            _ => null,
+        };
+
+        foreach (var node in loop.DescendantsAndSelf())
+        {
+            if (node is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.Return, ReturnedValue: { } value }
+                && (value.WalkDownConversions() == result || target is not null && value.References(target)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasErrorMember(ITypeSymbol? type)
+    {
+        if (type is ITypeParameterSymbol parameter)
+        {
+            foreach (var constraint in parameter.ConstraintTypes)
+            {
+                if (HasErrorMember(constraint))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member is IPropertySymbol or IFieldSymbol && !member.IsStatic && member.Name is "Error" or "Errors")
+                {
+                    return true;
+                }
             }
         }
 

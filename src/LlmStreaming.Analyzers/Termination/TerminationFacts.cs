@@ -404,6 +404,42 @@ internal static class TerminationFacts
         return builder.ToImmutable();
     }
 
+    /// <summary>
+    /// True when the branch the loop takes on a terminal event yields to its caller: a switch section with a
+    /// <c>case "message_stop":</c> label, or an <c>if</c> testing a terminal literal, that contains a <c>yield return</c>.
+    /// The end marker then reaches the caller (a generic SSE parser that yields every event, <c>message_stop</c> included),
+    /// and checking that it came is the caller's business.
+    /// </summary>
+    public static bool HandsTerminalEventOn(ILoopOperation loop)
+    {
+        foreach (var node in OwnOperations(loop))
+        {
+            switch (node)
+            {
+                case ISwitchCaseOperation section when section.Clauses.Any(IsTerminalClause) && ContainsYieldReturn(section):
+                case IConditionalOperation { WhenTrue: { } whenTrue } conditional
+                    when conditional.Syntax is IfStatementSyntax && IsTerminalTest(conditional.Condition) && ContainsYieldReturn(whenTrue):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsTerminalClause(ICaseClauseOperation clause)
+        => clause switch
+        {
+            ISingleValueCaseClauseOperation single => IsTerminalTest(single.Value),
+            IPatternCaseClauseOperation pattern => IsTerminalTest(pattern.Pattern),
+            _ => false,
+        };
+
+    private static bool IsTerminalTest(IOperation test)
+        => test.DescendantsAndSelf().Any(n => TerminalLiterals.Any(t => IsConstantContaining(n, t)));
+
+    private static bool ContainsYieldReturn(IOperation region)
+        => region.DescendantsAndSelf().Any(n => n is IReturnOperation { Kind: OperationKind.YieldReturn });
+
     /// <summary>The statement a branch ends with: itself, or the last statement of its block.</summary>
     public static IOperation? LastStatement(IOperation branch)
         => branch is IBlockOperation block ? (block.Operations.Length > 0 ? block.Operations[block.Operations.Length - 1] : null) : branch;

@@ -64,7 +64,7 @@ public sealed class BufferedStreamingResponseAnalyzer : DiagnosticAnalyzer
         if (!feedsLoop)
         {
             // A request that asks for a stream, whose body is not read whole here (that read is reported instead).
-            if (!flow.IsStreamingRequest(send, cancellationToken) || flow.BufferedBodyReads(send, cancellationToken).Any())
+            if (!flow.IsStreamingRequest(send, cancellationToken) || flow.BufferedBodyReads(send, cancellationToken).Any(read => !IsErrorBodyRead(flow, read)))
             {
                 return;
             }
@@ -82,6 +82,11 @@ public sealed class BufferedStreamingResponseAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeBufferedRead(OperationAnalysisContext context, LlmAnalysisContext llm, IInvocationOperation read, IOperation response, LlmOptions options, CancellationToken cancellationToken)
     {
         var flow = llm.HttpClients.Responses;
+        if (HttpResponseFlow.IsOnFailurePath(read, response))
+        {
+            return; // the error body of a failed request ('if (!response.IsSuccessStatusCode) { … ReadAsStringAsync() … }')
+        }
+
         var send = flow.TraceResponse(response, cancellationToken);
         if (send is null)
         {
@@ -104,6 +109,9 @@ public sealed class BufferedStreamingResponseAnalyzer : DiagnosticAnalyzer
             read.TargetMethod.Name,
             "it reads the whole streamed body before returning"));
     }
+
+    private static bool IsErrorBodyRead(HttpResponseFlow flow, IInvocationOperation read)
+        => flow.IsBufferedBodyRead(read, out var response) && HttpResponseFlow.IsOnFailurePath(read, response);
 
     /// <summary>The method name of a call (<c>PostAsync</c> in <c>http.PostAsync(…)</c>).</summary>
     internal static Location NameLocation(IInvocationOperation invocation)

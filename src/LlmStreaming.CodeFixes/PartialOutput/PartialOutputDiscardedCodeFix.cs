@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.PartialOutput;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -178,23 +179,7 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
     }
 
     /// <summary>The accumulated text: <c>sb.ToString()</c>, <c>text</c>, or <c>string.Concat(list)</c> for a list of strings.</summary>
-    private static ExpressionSyntax? Text(Plan plan)
-    {
-        var name = SyntaxFactory.IdentifierName(plan.Accumulator);
-        switch (plan.Kind)
-        {
-            case "StringBuilder":
-                return SyntaxFactory.InvocationExpression(SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, name, SyntaxFactory.IdentifierName("ToString")));
-            case "String":
-                return name;
-            case "Collection" when ElementIsString(plan.AccumulatorType):
-                return SyntaxFactory.InvocationExpression(
-                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.StringKeyword)), SyntaxFactory.IdentifierName("Concat")),
-                    SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(name))));
-            default:
-                return null;
-        }
-    }
+    private static ExpressionSyntax? Text(Plan plan) => PartialText.Of(plan.Accumulator, plan.Kind, plan.AccumulatorType);
 
     /// <summary>The test "something was accumulated": <c>sb.Length &gt; 0</c>, <c>!string.IsNullOrEmpty(text)</c>, <c>list.Count &gt; 0</c>.</summary>
     private static ExpressionSyntax? HasText(Plan plan)
@@ -213,14 +198,10 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
                 SyntaxFactory.InvocationExpression(
                     SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.StringKeyword)), SyntaxFactory.IdentifierName("IsNullOrEmpty")),
                     SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(name))))),
-            "Collection" when ElementIsString(plan.AccumulatorType) => Positive("Count"),
+            "Collection" when PartialText.ElementIsString(plan.AccumulatorType) => Positive("Count"),
             _ => null,
         };
     }
-
-    private static bool ElementIsString(ITypeSymbol type)
-        => type.AllInterfaces.Concat(type is INamedTypeSymbol { TypeKind: TypeKind.Interface } self ? new[] { self } : Enumerable.Empty<INamedTypeSymbol>())
-            .Any(i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T && i.TypeArguments[0].SpecialType == SpecialType.System_String);
 
     private static async Task<Document> ReturnPartialAsync(Document document, Plan plan, CancellationToken cancellationToken)
     {

@@ -127,6 +127,8 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(root.ReplaceNode(member, newMember)), cancellationToken).ConfigureAwait(false);
         }
 
+        // Declarations used after the region stay before the retry, in their order.
+        replacement.InsertRange(0, region.Hoisted.Select(h => h.WithoutLeadingTrivia().WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)));
         replacement[0] = replacement[0].WithLeadingTrivia(leading).WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
         var block = region.Block!;
         var first = block.Statements.IndexOf(region.Statements[0]);
@@ -167,6 +169,11 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
         var statements = new List<StatementSyntax>();
         foreach (var statement in region.Statements)
         {
+            if (region.Hoisted.Contains(statement))
+            {
+                continue; // stays before the retry
+            }
+
             var current = statement;
             if (emitted is not null && region.FirstWrite is { } write && statement.Span.Contains(write.Span))
             {

@@ -44,8 +44,10 @@ internal sealed class RetryRegion
         SyntaxNode? firstWrite,
         bool isAsync,
         bool endReachable,
-        string? token)
+        string? token,
+        ImmutableArray<StatementSyntax> hoisted)
     {
+        Hoisted = hoisted;
         Enumeration = enumeration;
         Block = block;
         Arrow = arrow;
@@ -68,6 +70,13 @@ internal sealed class RetryRegion
     public ArrowExpressionClauseSyntax? Arrow { get; }
 
     public ImmutableArray<StatementSyntax> Statements { get; }
+
+    /// <summary>
+    /// Declarations among <see cref="Statements"/> that stay before the retry instead of moving into the attempt: the
+    /// locals they declare are used after the region and their initializers depend on nothing in it
+    /// (<c>var answer = new StringBuilder();</c> between the request and a hand-rolled read loop).
+    /// </summary>
+    public ImmutableArray<StatementSyntax> Hoisted { get; }
 
     public RegionKind Kind { get; }
 
@@ -179,7 +188,8 @@ internal sealed class RetryRegion
             return null;
         }
 
-        if (arrow is null && !IsMovable(statements, block!, kind, model, cancellationToken))
+        var hoisted = arrow is null ? Hoistable(statements, anchor!, block!, model, cancellationToken) : ImmutableArray<StatementSyntax>.Empty;
+        if (arrow is null && !IsMovable(statements, hoisted, block!, kind, model, cancellationToken))
         {
             return null;
         }
@@ -197,7 +207,7 @@ internal sealed class RetryRegion
             var regionSpan = arrow?.Span ?? TextSpanOf(statements);
             foreach (var accumulator in Accumulators.Find(loop, llm.Types))
             {
-                if (accumulator.Symbol is ILocalSymbol local && local.DeclaringSyntaxReferences.Any(r => regionSpan.Contains(r.Span)))
+                if (accumulator.Symbol is ILocalSymbol local && local.DeclaringSyntaxReferences.Any(r => regionSpan.Contains(r.Span) && !hoisted.Any(h => h.Span.Contains(r.Span))))
                 {
                     continue; // declared inside the attempt: fresh each time
                 }
@@ -239,7 +249,7 @@ internal sealed class RetryRegion
         }
 
         var token = RetryCodeGen.TokenInScope(operation, candidates, types, model, cancellationToken);
-        var region = new RetryRegion(enumeration, block, arrow, statements, kind, declared, resets.ToImmutable(), firstWrite, isAsync, endReachable, token);
+        var region = new RetryRegion(enumeration, block, arrow, statements, kind, declared, resets.ToImmutable(), firstWrite, isAsync, endReachable, token, hoisted);
         region.CanUseDelegate = firstWrite is null && CanMoveIntoDelegate(region, model, cancellationToken);
         return region;
     }
@@ -341,7 +351,52 @@ internal sealed class RetryRegion
     /// The statements can move into a loop body: no local they declare is used after them, no break/continue/goto leaves
     /// them for an enclosing loop, no labels, no yield.
     /// </summary>
-    private static bool IsMovable(ImmutableArray<StatementSyntax> statements, BlockSyntax block, RegionKind kind, SemanticModel model, CancellationToken cancellationToken)
+    /// <summary>
+    /// The region's plain local declarations (no <c>using</c>, not the enumeration itself) whose locals are used after
+    /// the region and whose initializer is side-effect free and independent of the region: an empty or
+    /// argument-less <c>new T()</c>, a literal, <c>default</c>, or none. They can stay before the retry.
+    /// </summary>
+    private static ImmutableArray<StatementSyntax> Hoistable(ImmutableArray<StatementSyntax> statements, StatementSyntax anchor, BlockSyntax block, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var span = TextSpanOf(statements);
+        var builder = ImmutableArray.CreateBuilder<StatementSyntax>();
+        foreach (var statement in statements)
+        {
+            if (statement == anchor
+                || statement is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, AwaitKeyword.RawKind: 0 } declaration
+                || !declaration.Declaration.Variables.All(v => v.Initializer is null || IsSimpleInitializer(v.Initializer.Value)))
+            {
+                continue;
+            }
+
+            var symbols = declaration.Declaration.Variables
+                .Select(v => model.GetDeclaredSymbol(v, cancellationToken))
+                .Where(symbol => symbol is not null)
+                .ToList();
+            var usedAfter = block.Statements
+                .Where(later => later.SpanStart >= span.End)
+                .SelectMany(later => later.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+                .Any(identifier => model.GetSymbolInfo(identifier, cancellationToken).Symbol is { } used && symbols.Contains(used, SymbolEqualityComparer.Default));
+            if (usedAfter)
+            {
+                builder.Add(statement);
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private static bool IsSimpleInitializer(ExpressionSyntax value)
+        => value switch
+        {
+            LiteralExpressionSyntax => true,
+            DefaultExpressionSyntax => true,
+            ObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 }, Initializer: null } => true,
+            ImplicitObjectCreationExpressionSyntax { ArgumentList.Arguments.Count: 0, Initializer: null } => true,
+            _ => false,
+        };
+
+    private static bool IsMovable(ImmutableArray<StatementSyntax> statements, ImmutableArray<StatementSyntax> hoisted, BlockSyntax block, RegionKind kind, SemanticModel model, CancellationToken cancellationToken)
     {
         var span = TextSpanOf(statements);
         foreach (var statement in statements)
@@ -371,7 +426,7 @@ internal sealed class RetryRegion
         var declared = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
         foreach (var statement in statements)
         {
-            if (kind == RegionKind.Declaration && statement == statements.Last())
+            if (kind == RegionKind.Declaration && statement == statements.Last() || hoisted.Contains(statement))
             {
                 continue;
             }

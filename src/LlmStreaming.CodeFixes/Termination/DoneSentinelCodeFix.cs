@@ -53,6 +53,10 @@ public sealed class DoneSentinelCodeFix : TerminationCodeFix
             return null;
         }
 
+        // Before the outermost statement of the loop body that holds the parse, where the payload is still in scope:
+        // a parse inside a conditional block (an error check, a filter) must not hide the sentinel check in it.
+        statement = OutermostWithPayload(statement, loop, model, payload, cancellationToken);
+
         var leave = TerminationSyntax.LeaveLoop(model, statement, loop, cancellationToken);
         if (leave is null)
         {
@@ -63,6 +67,31 @@ public sealed class DoneSentinelCodeFix : TerminationCodeFix
         var inserted = TerminationSyntax.Statement("if (" + check + " == \"[DONE]\") " + leave, generator, statement);
         var newRoot = TerminationSyntax.InsertAround(root, statement, new List<StatementSyntax> { inserted });
         return newRoot is null ? null : document.WithSyntaxRoot(newRoot);
+    }
+
+    private static StatementSyntax OutermostWithPayload(StatementSyntax statement, StatementSyntax loop, SemanticModel model, ExpressionSyntax payload, CancellationToken cancellationToken)
+    {
+        // Only a local can be read outside the condition that guarded the parse: a slice such as
+        // line.Substring(5) may throw on the lines the condition kept out.
+        if (payload is not IdentifierNameSyntax)
+        {
+            return statement;
+        }
+
+        var current = statement;
+        while (true)
+        {
+            var parent = current.Parent is BlockSyntax block ? block.Parent as StatementSyntax : current.Parent as StatementSyntax;
+            if (parent is null || parent == loop || !loop.Span.Contains(parent.Span) || parent is BlockSyntax
+                || parent is CommonForEachStatementSyntax or ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax
+                || parent.Parent is not BlockSyntax
+                || PayloadCheck(model, payload, parent, cancellationToken) is null)
+            {
+                return current;
+            }
+
+            current = parent;
+        }
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -17,8 +18,6 @@ namespace LlmStreaming.CodeFixes.Termination;
 /// </summary>
 public abstract class TerminationCodeFix : CodeFixProvider
 {
-    private const string AnnotationKind = "LlmStreaming.Termination.Target";
-
     private protected abstract string Title { get; }
 
     private protected abstract string EquivalenceKey { get; }
@@ -29,7 +28,7 @@ public abstract class TerminationCodeFix : CodeFixProvider
     /// </summary>
     private protected abstract Task<Document?> TryFixAsync(Document document, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken);
 
-    public sealed override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(FixAllInDocumentAsync);
+    public sealed override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(FixOneAsync);
 
     public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -75,86 +74,11 @@ public abstract class TerminationCodeFix : CodeFixProvider
         return builder.ToImmutable();
     }
 
-    private async Task<Document?> FixAllInDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
+    /// <summary>One fix of a Fix All, on the document as the earlier fixes left it.</summary>
+    private async Task<Document?> FixOneAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        var cancellationToken = context.CancellationToken;
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null)
-        {
-            return null;
-        }
-
-        // Mark every node each diagnostic points at, so that it can be found again after the earlier fixes.
-        var marks = new List<(Diagnostic Diagnostic, ImmutableArray<SyntaxAnnotation> Annotations)>();
-        var annotationsByNode = new Dictionary<SyntaxNode, List<SyntaxAnnotation>>();
-        foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
-        {
-            var nodes = Locate(root, diagnostic);
-            if (nodes.IsDefault)
-            {
-                continue;
-            }
-
-            var annotations = ImmutableArray.CreateBuilder<SyntaxAnnotation>();
-            foreach (var node in nodes)
-            {
-                var annotation = new SyntaxAnnotation(AnnotationKind);
-                annotations.Add(annotation);
-                if (!annotationsByNode.TryGetValue(node, out var list))
-                {
-                    annotationsByNode[node] = list = new List<SyntaxAnnotation>();
-                }
-
-                list.Add(annotation);
-            }
-
-            marks.Add((diagnostic, annotations.ToImmutable()));
-        }
-
-        root = root.ReplaceNodes(annotationsByNode.Keys, (original, rewritten) => rewritten.WithAdditionalAnnotations(annotationsByNode[original]));
-        var current = document.WithSyntaxRoot(root);
-
-        foreach (var (diagnostic, annotations) in marks)
-        {
-            var currentRoot = await current.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (currentRoot is null)
-            {
-                break;
-            }
-
-            var nodes = ImmutableArray.CreateBuilder<SyntaxNode>();
-            foreach (var annotation in annotations)
-            {
-                var node = currentRoot.GetAnnotatedNodes(annotation).FirstOrDefault();
-                if (node is null)
-                {
-                    break;
-                }
-
-                nodes.Add(node);
-            }
-
-            if (nodes.Count != annotations.Length)
-            {
-                continue;
-            }
-
-            var fixedDocument = await TryFixAsync(current, nodes.ToImmutable(), diagnostic, cancellationToken).ConfigureAwait(false);
-            if (fixedDocument is not null)
-            {
-                current = fixedDocument;
-            }
-        }
-
-        // Leave no trace of the marks.
-        var finalRoot = await current.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (finalRoot is null)
-        {
-            return current;
-        }
-
-        var marked = finalRoot.GetAnnotatedNodes(AnnotationKind).ToList();
-        finalRoot = finalRoot.ReplaceNodes(marked, (original, rewritten) => rewritten.WithoutAnnotations(AnnotationKind));
-        return current.WithSyntaxRoot(finalRoot);
+        var nodes = root is null ? default : Locate(root, diagnostic);
+        return nodes.IsDefault ? null : await TryFixAsync(document, nodes, diagnostic, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -37,9 +37,14 @@ public class CodeFixTests
     }
 
     [Fact]
-    public void EveryFixableId_HasOneFixer()
+    public void EveryFixableId_HasOneRuleFixer_AndTheCombinedFixCoversTheStreamFindings()
     {
-        var ids = PackageCatalog.CodeFixes.SelectMany(f => f.FixableDiagnosticIds).ToList();
+        var ruleFixers = PackageCatalog.CodeFixes.Where(f => f is not LlmStreaming.CodeFixes.Combined.ResilientStreamCodeFix).ToList();
+        var ids = ruleFixers.SelectMany(f => f.FixableDiagnosticIds).ToList();
         Assert.Equal(ids.Count, ids.Distinct().Count());
+
+        var combined = Assert.Single(PackageCatalog.CodeFixes.OfType<LlmStreaming.CodeFixes.Combined.ResilientStreamCodeFix>());
+        Assert.Equal(new[] { "LLM101", "LLM203", "LLM301" }, combined.FixableDiagnosticIds.OrderBy(id => id));
+        Assert.All(combined.FixableDiagnosticIds, id => Assert.Contains(id, ids));
     }
 }

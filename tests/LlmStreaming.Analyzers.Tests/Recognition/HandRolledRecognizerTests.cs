@@ -344,6 +344,90 @@ public class HandRolledRecognizerTests
     }
 
     [Fact]
+    public void NotAStream_JsonLinesDownload_DeserializedIntoABatchLineThatNestsAModelResponse()
+    {
+        // Real code (Anthropic.SDK's batch results): each line is custom_id → result → message → stop_reason. A model
+        // response nested two levels down is a batch result, not a stream chunk.
+        AssertNotHandRolled("""
+            using System.Collections.Generic;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text.Json;
+            using System.Text.Json.Serialization;
+
+            class MessageResponse
+            {
+                [JsonPropertyName("stop_reason")]
+                public string? StopReason { get; set; }
+            }
+
+            class BatchResult
+            {
+                public MessageResponse? Message { get; set; }
+            }
+
+            class BatchLine
+            {
+                [JsonPropertyName("custom_id")]
+                public string? CustomId { get; set; }
+
+                public BatchResult? Result { get; set; }
+            }
+
+            class EndpointBase
+            {
+                protected const string MessagesPath = "/v1/messages";
+
+                protected async IAsyncEnumerable<BatchLine?> BatchResults(HttpClient http, string url)
+                {
+                    using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    /*target*/while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        yield return JsonSerializer.Deserialize<BatchLine>(line);
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public void Recognizes_Ndjson_ChunkDtoWithTheFinishReasonOneLevelDown()
+    {
+        AssertHandRolled("""
+            using System.Collections.Generic;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text.Json;
+
+            class Choice
+            {
+                public string? FinishReason { get; set; }
+            }
+
+            class Chunk
+            {
+                public Choice? Result { get; set; }
+            }
+
+            class Gateway
+            {
+                public async IAsyncEnumerable<Chunk?> StreamAsync(HttpClient http, string url)
+                {
+                    using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    /*target*/while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        yield return JsonSerializer.Deserialize<Chunk>(line);
+                    }
+                }
+            }
+            """);
+    }
+
+    [Fact]
     public void Recognizes_Ndjson_SignalInItsOwnMethod()
     {
         AssertHandRolled("""

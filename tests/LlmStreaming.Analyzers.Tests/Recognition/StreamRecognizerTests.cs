@@ -294,6 +294,83 @@ public class StreamRecognizerTests
             """, LlmFamily.ExtensionsAI, "GetStreamingResponseAsync");
     }
 
+    // Real code (dotnet/ai-samples, the abstraction-implementation samples): a canned IChatClient whose streaming method
+    // only yields fixed updates (and waits) is no model, also behind the builder pipeline.
+    [Fact]
+    public void NoStream_ExtensionsAI_CannedChatClientOfThisCompilation()
+    {
+        var harness = RecognitionHarness.Compile("""
+            using System;
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            sealed class SampleChatClient : IChatClient
+            {
+                public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+                    => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "canned")));
+
+                public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+                {
+                    yield return new(ChatRole.Assistant, "first part");
+                    await Task.Delay(300, cancellationToken);
+                    yield return new(ChatRole.Assistant, "second part");
+                }
+
+                public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+                public void Dispose()
+                {
+                }
+            }
+
+            sealed class ForwardingChatClient : IChatClient
+            {
+                private readonly IChatClient _inner;
+
+                public ForwardingChatClient(IChatClient inner) => _inner = inner;
+
+                public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+                    => _inner.GetResponseAsync(messages, options, cancellationToken);
+
+                public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+                {
+                    await foreach (var update in _inner.GetStreamingResponseAsync(messages, options, cancellationToken))
+                    {
+                        yield return update;
+                    }
+                }
+
+                public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+                public void Dispose()
+                {
+                }
+            }
+
+            class C
+            {
+                async Task M(IChatClient real)
+                {
+                    IChatClient plain = new SampleChatClient();
+                    await foreach (var update in plain.GetStreamingResponseAsync("hi")) { }
+
+                    IChatClient built = new SampleChatClient().AsBuilder().UseFunctionInvocation().Build();
+                    await foreach (var update in built.GetStreamingResponseAsync("hi")) { }
+
+                    var forwarding = new ForwardingChatClient(real);
+                    await foreach (var update in forwarding.GetStreamingResponseAsync("hi")) { }
+                }
+            }
+            """);
+        var loops = harness.All<ILoopOperation>();
+        Assert.Null(harness.StreamLoop(loops[^3]));
+        Assert.Null(harness.StreamLoop(loops[^2]));
+        Assert.NotNull(harness.StreamLoop(loops[^1]));
+    }
+
     [Fact]
     public void Recognizes_ExtensionsAI_ToChatResponseAsync_AsAggregation()
     {
@@ -628,6 +705,49 @@ public class StreamRecognizerTests
             """);
         Assert.Null(harness.StreamLoop(harness.At<ILoopOperation>()));
         Assert.Null(harness.StreamCall(harness.Invocation("ListLocalModelsAsync")));
+    }
+
+    // Real code (OllamaSharp's own IChatClient.GetResponseAsync, its model-unload helper, AIShell's Ollama agent): the
+    // streaming API used for a request that asks for no stream answers with one JSON object.
+    [Fact]
+    public void NoStream_Ollama_RequestWithStreamFalse()
+    {
+        var harness = RecognitionHarness.Compile("""
+            using System.Threading.Tasks;
+            using OllamaSharp;
+            using OllamaSharp.Models;
+            using OllamaSharp.Models.Chat;
+
+            class C
+            {
+                GenerateRequest _request = new();
+
+                static ChatRequest Build(string model, bool stream) => new() { Model = model, Stream = stream };
+
+                async Task M(IOllamaApiClient client)
+                {
+                    await foreach (var _ in client.GenerateAsync(new GenerateRequest { Model = "m", Stream = false, KeepAlive = "0s" })) { break; }
+                    var chat = Build("m", stream: false);
+                    var one = await client.ChatAsync(chat).StreamToEndAsync();
+                    if (_request.Stream)
+                    {
+                        await foreach (var update in client.GenerateAsync(_request)) { }
+                    }
+                    else
+                    {
+                        var whole = await client.GenerateAsync(_request).StreamToEndAsync();
+                    }
+
+                    var streaming = Build("m", stream: true);
+                    await foreach (var update in client.ChatAsync(streaming)) { }
+                }
+            }
+            """);
+        Assert.Null(harness.StreamLoop(harness.Loop(0)));
+        Assert.Null(harness.Aggregation(harness.Invocation("StreamToEndAsync", 0)));
+        Assert.NotNull(harness.StreamLoop(harness.Loop(1)));
+        Assert.Null(harness.Aggregation(harness.Invocation("StreamToEndAsync", 1)));
+        Assert.NotNull(harness.StreamLoop(harness.Loop(2)));
     }
 
     // ---- Betalgo.Ranul.OpenAI -----------------------------------------------------------------------------------

@@ -416,6 +416,129 @@ public class LLM101Tests
             }
             """);
 
+    // Real code (OllamaSharp's OllamaApiClient, Betalgo's chat service): the pass-through loop has no block around its yield.
+    [Fact]
+    public Task NoDiagnostic_PassThroughIteratorWithoutBraces()
+        => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            using OllamaSharp;
+            using OllamaSharp.Models.Chat;
+
+            class Chat
+            {
+                async IAsyncEnumerable<ChatResponseStream?> ChatAsync(IOllamaApiClient client, ChatRequest request, [EnumeratorCancellation] CancellationToken ct = default)
+                {
+                    await foreach (var result in client.ChatAsync(request, ct).ConfigureAwait(false))
+                        yield return result;
+                }
+
+                async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IChatClient client)
+                {
+                    await foreach (var update in client.GetStreamingResponseAsync("hi")) yield return update;
+                }
+            }
+            """);
+
+    // Real code (OllamaSharp, AIShell): Ollama's streaming API used for a request with Stream = false is one response.
+    [Fact]
+    public Task NoDiagnostic_OllamaRequestThatAsksForNoStream()
+        => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System.Threading.Tasks;
+            using OllamaSharp;
+            using OllamaSharp.Models;
+
+            class Agent
+            {
+                private readonly GenerateRequest _request = new() { Model = "llama3.1" };
+
+                async Task<string?> AskAsync(IOllamaApiClient client)
+                {
+                    if (_request.Stream)
+                    {
+                        var text = "";
+                        await foreach (var update in client.{|LLM101:GenerateAsync|}(_request))
+                        {
+                            text += update?.Response;
+                        }
+
+                        return text;
+                    }
+                    else
+                    {
+                        var whole = await client.GenerateAsync(_request).StreamToEndAsync();
+                        return whole?.Response;
+                    }
+                }
+
+                async Task UnloadAsync(IOllamaApiClient client, string model)
+                {
+                    await foreach (var _ in client.GenerateAsync(new GenerateRequest { Model = model, Stream = false, KeepAlive = "0s" }))
+                    {
+                        break;
+                    }
+                }
+            }
+            """);
+
+    // Real code (dotnet/ai-samples): a sample's canned IChatClient, alone or behind the builder pipeline, is no model.
+    [Fact]
+    public Task NoDiagnostic_CannedChatClientOfASample()
+        => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            public class SampleChatClient : IChatClient
+            {
+                public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+                {
+                    await Task.Delay(300, cancellationToken);
+                    return new(new ChatMessage(ChatRole.Assistant, "This is a sample response."));
+                }
+
+                public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+                {
+                    yield return new(ChatRole.Assistant, "This is the first part of the stream.");
+                    await Task.Delay(300, cancellationToken);
+                    yield return new(ChatRole.Assistant, "This is the second part of the stream.");
+                }
+
+                public object? GetService(Type serviceType, object? key = null) => null;
+
+                public void Dispose()
+                {
+                }
+            }
+
+            public class Samples
+            {
+                public static async Task Streaming()
+                {
+                    IChatClient client = new SampleChatClient();
+                    await foreach (var update in client.GetStreamingResponseAsync("What is AI?"))
+                    {
+                        Console.Write(update);
+                    }
+                }
+
+                public static async Task ToolCalling()
+                {
+                    IChatClient client = new SampleChatClient().AsBuilder().UseFunctionInvocation().Build();
+                    await foreach (var update in client.GetStreamingResponseAsync("What is AI?"))
+                    {
+                        Console.Write(update);
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_PrivateHelperCalledOnlyFromRetry()
         => Verify<MidStreamRetryAnalyzer>.AnalyzerAsync("""
@@ -997,6 +1120,86 @@ public class LLM101Tests
                     }
 
                     return sb.ToString();
+                }
+            }
+            """, MidStreamRetryCodeFixProvider.RetryLoopKey);
+
+    [Fact]
+    public Task Fix_HandRolled_AccumulatorDeclaredAfterTheRequest_StaysBeforeTheRetry()
+        => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Chat
+            {
+                async Task<string> AskAsync(HttpClient http, string body, CancellationToken ct)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions")
+                    {
+                        Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                    };
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+
+                    var answer = new StringBuilder();
+                    string? line;
+                    {|LLM101:while|} ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        answer.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Chat
+            {
+                async Task<string> AskAsync(HttpClient http, string body, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        answer.Clear();
+                        try
+                        {
+                            using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions")
+                            {
+                                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                            };
+                            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                            string? line;
+                            while ((line = await reader.ReadLineAsync(ct)) != null)
+                            {
+                                if (!line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                                using var doc = JsonDocument.Parse(line.Substring(6));
+                                answer.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                            }
+
+                            break;
+                        }
+                        catch (Exception ex) when (attempt < 3 && ex is IOException or HttpRequestException)
+                        {
+                            // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                    }
+
+                    return answer.ToString();
                 }
             }
             """, MidStreamRetryCodeFixProvider.RetryLoopKey);

@@ -355,6 +355,101 @@ public class LLM102Tests
             }
             """);
 
+    // Real code (OllamaSharp's demo consoles): a chat loop reads the next user message each turn, and its catch prints
+    // the error and asks for the next message. It never sends the same request again.
+    [Fact]
+    public Task NoDiagnostic_ReadEvalLoopOverUserInputIsNotARetry()
+        => Verify<RetryBackoffAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Console2
+            {
+                static string ReadInput() => Console.ReadLine() ?? "";
+
+                async Task ChatAsync(IChatClient client)
+                {
+                    string message;
+                    do
+                    {
+                        message = ReadInput();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync(message))
+                            {
+                                Console.Write(update.Text);
+                            }
+                        }
+                        catch (Exception ex)
+                        {
+                            Console.WriteLine(ex.Message);
+                        }
+                    }
+                    while (!string.IsNullOrEmpty(message));
+                }
+
+                async Task ReplAsync(IChatClient client)
+                {
+                    while (true)
+                    {
+                        var input = Console.ReadLine();
+                        if (input is null or "exit")
+                        {
+                            break;
+                        }
+
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync(input))
+                            {
+                                Console.Write(update.Text);
+                            }
+                        }
+                        catch (Exception ex)
+                        {
+                            Console.WriteLine(ex.Message);
+                        }
+                    }
+                }
+            }
+            """);
+
+    // A request rebuilt by a call on each attempt is still the same request: the loop is a retry.
+    [Fact]
+    public Task Reports_RetryLoopThatRebuildsTheRequestEachAttempt()
+        => Verify<RetryBackoffAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.IO;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                static string BuildPrompt(string question) => "Q: " + question;
+
+                async Task<string> AskAsync(IChatClient client, string question)
+                {
+                    var attempt = 0;
+                    {|LLM102:while|} (attempt < 3)
+                    {
+                        var prompt = BuildPrompt(question);
+                        try
+                        {
+                            var response = await client.GetStreamingResponseAsync(prompt).ToChatResponseAsync();
+                            return response.Text;
+                        }
+                        catch (IOException)
+                        {
+                            attempt++;
+                        }
+                    }
+
+                    return "";
+                }
+            }
+            """);
+
     [Fact]
     public Task Reports_Ollama_Betalgo_HandRolled()
         => Verify<RetryBackoffAnalyzer>.AnalyzerAsync("""

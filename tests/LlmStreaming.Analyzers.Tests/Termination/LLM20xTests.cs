@@ -527,6 +527,65 @@ public class LLM201Tests
             """, DoneSentinelCodeFix.Key);
 
     [Fact]
+    public Task Fix_ParseInsideAConditionalBlock_CheckGoesBeforeTheBlock()
+        => Verify<DoneSentinelAnalyzer, DoneSentinelCodeFix>.FixAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data.Contains("\"error\""))
+                        {
+                            using var error = {|LLM201:JsonDocument.Parse(data)|};
+                            throw new IOException(error.RootElement.GetProperty("error").ToString());
+                        }
+
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        if (data.Contains("\"error\""))
+                        {
+                            using var error = JsonDocument.Parse(data);
+                            throw new IOException(error.RootElement.GetProperty("error").ToString());
+                        }
+
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, DoneSentinelCodeFix.Key);
+
+    [Fact]
     public Task Fix_RepeatsAnInlineSlice()
         => Verify<DoneSentinelAnalyzer, DoneSentinelCodeFix>.FixAsync(Usings + """
             class Chunk
@@ -855,6 +914,71 @@ public class LLM202Tests
                         if (!line.StartsWith("data: ") || line == "data: [DONE]") continue;
                         using var doc = JsonDocument.Parse(line.Substring(6));
                         text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+                }
+            }
+            """);
+
+    // Real code (the Anthropic SDK's own SSE reader): every event, message_stop included, is yielded to the caller,
+    // whose aggregator throws when message_stop never came.
+    [Fact]
+    public Task NoDiagnostic_ParserThatYieldsTheTerminalEventItself()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            using System.Net.ServerSentEvents;
+            using System.Runtime.CompilerServices;
+
+            static class Sse
+            {
+                internal static async IAsyncEnumerable<T> Enumerate<T>(HttpResponseMessage response, [EnumeratorCancellation] CancellationToken ct = default)
+                {
+                    using var stream = await response.Content.ReadAsStreamAsync(ct);
+                    await foreach (var item in SseParser.Create(stream).EnumerateAsync(ct))
+                    {
+                        switch (item.EventType)
+                        {
+                            case "message_start":
+                            case "content_block_delta":
+                            case "message_delta":
+                            case "message_stop":
+                                yield return JsonSerializer.Deserialize<T>(item.Data) ?? throw new InvalidDataException("empty event");
+                                break;
+                            case "ping":
+                                continue;
+                            case "error":
+                                throw new IOException(item.Data);
+                        }
+                    }
+                }
+            }
+            """);
+
+    // The same iterator that swallows the marker ('yield break' on [DONE]) leaves the caller no way to tell a cut-off body.
+    [Fact]
+    public Task Reports_IteratorThatSwallowsTheTerminalMarker()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class Chunk
+            {
+                public string? Text { get; set; }
+            }
+
+            class ChatClient
+            {
+                public async IAsyncEnumerable<Chunk> StreamAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    {|LLM202:while|} ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data:")) continue;
+                        var data = line.Substring(5).TrimStart();
+                        if (data == "[DONE]")
+                        {
+                            yield break;
+                        }
+
+                        yield return JsonSerializer.Deserialize<Chunk>(data)!;
                     }
                 }
             }
@@ -1744,6 +1868,77 @@ public class LLM203Tests
 
                 async Task<Message> AggregateAsync(AnthropicClient client, MessageCreateParams parameters)
                     => await client.Messages.CreateStreaming(parameters).Aggregate();
+            }
+            """);
+
+    // Real code (the Anthropic SDK's own examples): CollectAsync feeds an aggregator while handing the events on, and throws
+    // when the stream ends without message_stop, like Aggregate().
+    [Fact]
+    public Task NoDiagnostic_Anthropic_CollectAsyncIntoAnAggregator()
+        => Verify<FinishReasonAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using Anthropic;
+            using Anthropic.Helpers;
+            using Anthropic.Models.Messages;
+
+            class Chat
+            {
+                async Task<Message> AskAsync(AnthropicClient client, MessageCreateParams parameters)
+                {
+                    IAsyncEnumerable<RawMessageStreamEvent> updates = client.Messages.CreateStreaming(parameters);
+                    var aggregator = new MessageContentAggregator();
+                    await foreach (var rawEvent in updates.CollectAsync(aggregator))
+                    {
+                        if (rawEvent.TryPickContentBlockDelta(out var delta) && delta.Delta.TryPickText(out var text))
+                        {
+                            Console.Write(text.Text);
+                        }
+                    }
+
+                    return aggregator.Message();
+                }
+
+                async Task PrintAsync(AnthropicClient client, MessageCreateParams parameters)
+                {
+                    var aggregator = new MessageContentAggregator();
+                    await foreach (var rawEvent in aggregator.CollectAsync(client.Messages.CreateStreaming(parameters)))
+                    {
+                        Console.Write(rawEvent);
+                    }
+                }
+            }
+            """);
+
+    // Real code (OllamaSharp's image generation demo): the image arrives only with the final (done) response.
+    [Fact]
+    public Task NoDiagnostic_Ollama_ImageReadFromTheFinalResponse()
+        => Verify<FinishReasonAnalyzer>.AnalyzerAsync("""
+            using System.Threading.Tasks;
+            using OllamaSharp;
+            using OllamaSharp.Models;
+
+            class Images
+            {
+                async Task<string?> GenerateAsync(IOllamaApiClient ollama, GenerateRequest request)
+                {
+                    string? lastImage = null;
+                    await foreach (var response in ollama.GenerateAsync(request))
+                    {
+                        if (response is null)
+                        {
+                            continue;
+                        }
+
+                        if (!string.IsNullOrEmpty(response.Image))
+                        {
+                            lastImage = response.Image;
+                        }
+                    }
+
+                    return lastImage;
+                }
             }
             """);
 
@@ -3082,6 +3277,95 @@ public class LLM205Tests
                         using var doc = JsonDocument.Parse(item.Data);
                         yield return doc.RootElement.GetProperty("type").GetString() ?? "";
                     }
+                }
+            }
+            """);
+
+    // Real code (Betalgo's own SSE reader): the update type carries an Error member, and each parsed update is yielded to
+    // the caller; an error event parses into Error and reaches it (Betalgo's callers are then LLM205's Betalgo case).
+    [Fact]
+    public Task NoDiagnostic_UpdateWithAnErrorMemberYieldedToTheCaller()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + """
+            using System.Runtime.CompilerServices;
+
+            class ApiError
+            {
+                public string? Message { get; set; }
+            }
+
+            class BaseResponse
+            {
+                public ApiError? Error { get; set; }
+            }
+
+            class ChunkResponse : BaseResponse
+            {
+                public List<string>? Choices { get; set; }
+            }
+
+            static class StreamReading
+            {
+                public static async IAsyncEnumerable<TResponse> AsStream<TResponse>(this HttpResponseMessage response, [EnumeratorCancellation] CancellationToken ct = default)
+                    where TResponse : BaseResponse
+                {
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    while (true)
+                    {
+                        var line = await reader.ReadLineAsync(ct);
+                        if (line == null) break;
+                        if (!line.StartsWith("data: ")) continue;
+                        line = line.Substring(6);
+                        if (line.StartsWith("[DONE]")) break;
+                        var block = JsonSerializer.Deserialize(line, typeof(TResponse)) as TResponse;
+                        if (block != null) yield return block;
+                    }
+                }
+
+                public static async IAsyncEnumerable<ChunkResponse> Chunks(HttpResponseMessage response)
+                {
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    while (!reader.EndOfStream)
+                    {
+                        var line = await reader.ReadLineAsync();
+                        if (line is null || !line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                        ChunkResponse? chunk = JsonSerializer.Deserialize<ChunkResponse>(line.Substring(6));
+                        if (chunk != null) yield return chunk;
+                    }
+                }
+            }
+            """);
+
+    // An update with an Error member that the loop only reads text from (never yields nor checks) still ignores the error.
+    [Fact]
+    public Task Reports_UpdateWithAnErrorMemberThatStaysInTheLoop()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + """
+            class ApiError
+            {
+                public string? Message { get; set; }
+            }
+
+            class ChunkResponse
+            {
+                public List<string>? Choices { get; set; }
+                public ApiError? Error { get; set; }
+            }
+
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                {
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]") continue;
+                        var chunk = {|LLM205:JsonSerializer.Deserialize<ChunkResponse>(line.Substring(6))|};
+                        text.Append(chunk?.Choices?[0]);
+                    }
+
+                    return text.ToString();
                 }
             }
             """);

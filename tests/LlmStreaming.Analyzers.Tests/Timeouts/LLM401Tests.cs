@@ -279,6 +279,30 @@ public class LLM401Tests
             }
             """);
 
+    // Real code (SemanticKernelWithOllama): a default-timeout client handed to an embedding API is not an LLM HttpClient;
+    // the same client shape handed to a chat completion still is.
+    [Fact]
+    public Task NoDiagnostic_DefaultTimeoutOnClientHandedToAnEmbeddingApi()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System.Net.Http;
+            using Microsoft.SemanticKernel;
+
+            #pragma warning disable SKEXP0010, CS0618
+
+            static class Builders
+            {
+                public static IKernelBuilder AddOllamaEmbeddings(this IKernelBuilder builder, string model)
+                {
+                    builder.AddOpenAITextEmbeddingGeneration(model, "unused", httpClient: new HttpClient());
+                    builder.AddOpenAIEmbeddingGenerator(model, "unused", httpClient: new HttpClient());
+                    return builder;
+                }
+
+                public static IKernelBuilder AddOllamaChat(this IKernelBuilder builder, string model)
+                    => builder.AddOpenAIChatCompletion(model, "unused", httpClient: {|LLM401:new HttpClient()|});
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_DefaultTimeoutOnClientConfiguredElsewhere()
         => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""

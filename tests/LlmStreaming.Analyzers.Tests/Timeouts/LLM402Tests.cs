@@ -124,6 +124,96 @@ public class LLM402Tests
             }
             """);
 
+    // Real code (m1Chat, five providers): the error body of a failed streaming request is read whole before throwing.
+    [Fact]
+    public Task NoDiagnostic_ErrorBodyOfAFailedStreamingRequest()
+        => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.IO;
+            using System.Net;
+            using System.Net.Http;
+            using System.Net.Http.Json;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                async IAsyncEnumerable<string> StreamAsync(HttpClient http, string model)
+                {
+                    using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "https://openrouter.ai/api/v1/chat/completions")
+                    {
+                        Content = JsonContent.Create(new { model, stream = true }),
+                    }, HttpCompletionOption.ResponseHeadersRead);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        var error = await response.Content.ReadAsStringAsync();
+                        throw new Exception($"API error: {response.StatusCode} - {error}");
+                    }
+
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    while (await reader.ReadLineAsync() is { } line)
+                    {
+                        if (line == "data: [DONE]") yield break;
+                        if (line.StartsWith("data: ")) yield return line.Substring(6);
+                    }
+                }
+
+                async Task<HttpResponseMessage> StartAsync(HttpClient http, string model)
+                {
+                    var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "http://localhost:11434/api/chat")
+                    {
+                        Content = JsonContent.Create(new { model, stream = true }),
+                    }, HttpCompletionOption.ResponseHeadersRead);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        throw new HttpRequestException(await response.Content.ReadAsStringAsync());
+                    }
+
+                    return response;
+                }
+
+                async Task<HttpResponseMessage> CheckAsync(HttpClient http, string model)
+                {
+                    var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions")
+                    {
+                        Content = JsonContent.Create(new { model, stream = true }),
+                    }, HttpCompletionOption.ResponseHeadersRead);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return response;
+                    }
+                    else
+                    {
+                        throw new HttpRequestException(await response.Content.ReadAsStringAsync());
+                    }
+                }
+            }
+            """);
+
+    // The error-path read does not hide a buffered send of a streaming request: the send itself is still reported.
+    [Fact]
+    public Task Reports_BufferedStreamingSendWhoseOnlyWholeReadIsTheErrorBody()
+        => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+
+            class ChatStream
+            {
+                async Task<HttpResponseMessage> StartAsync(HttpClient http, string model)
+                {
+                    var body = new StringContent("{\"model\": \"" + model + "\", \"stream\": true}", Encoding.UTF8, "application/json");
+                    var response = await http.{|LLM402:PostAsync|}("https://api.openai.com/v1/chat/completions", body);
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        throw new HttpRequestException(await response.Content.ReadAsStringAsync());
+                    }
+
+                    return response;
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_ResponseHeadersReadOrGetStreamAsync()
         => Verify<BufferedStreamingResponseAnalyzer>.AnalyzerAsync("""

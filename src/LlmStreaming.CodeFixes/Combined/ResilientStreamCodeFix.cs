@@ -1,0 +1,435 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.PartialOutput;
+using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.Analyzers.Termination;
+using LlmStreaming.CodeFixes.PartialOutput;
+using LlmStreaming.CodeFixes.Retry;
+using LlmStreaming.CodeFixes.Shared;
+using LlmStreaming.CodeFixes.Termination;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+using Microsoft.CodeAnalysis.Text;
+
+namespace LlmStreaming.CodeFixes.Combined;
+
+/// <summary>
+/// "Make this stream resilient": one action, offered on a stream with an LLM101, LLM203 or LLM301 finding, that
+/// rewrites it into the complete pattern by applying the rules' own fixes in order, re-analysing after each:
+/// the partial text kept where a catch dropped it (LLM301), the mid-stream IOException handled (LLM106), a bounded
+/// retry with exponential backoff and jitter honouring the token in scope (LLM101: plain C#, or a Polly pipeline when
+/// Polly is referenced), the finish reason captured and checked inside the attempt, so that a cut-off stream is
+/// retried too (LLM203), and replays of emitted output guarded (LLM105). Only findings of this stream are fixed; the result must leave none of LLM101, LLM203, LLM301 on it.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ResilientStreamCodeFix)), Shared]
+public sealed class ResilientStreamCodeFix : CodeFixProvider
+{
+    public const string PlainKey = "LLM.MakeStreamResilient";
+    public const string PollyKey = "LLM.MakeStreamResilient.Polly";
+
+    private const string RegionAnnotationKind = "LlmStreaming.ResilientStream.Region";
+    private const int MaxSteps = 8;
+
+    /// <summary>The steps in the order they are applied: a finding's ID, its fixer and the equivalence keys it prefers.</summary>
+    private static readonly ImmutableArray<Step> Steps = ImmutableArray.Create(
+        new Step(DiagnosticIds.PartialOutputDiscarded, new PartialOutputDiscardedCodeFix(), PartialOutputDiscardedCodeFix.ReturnPartialKey, PartialOutputDiscardedCodeFix.AttachPartialKey),
+        new Step(DiagnosticIds.CatchMissesMidStreamFailure, new MidStreamCatchCodeFixProvider(), MidStreamCatchCodeFixProvider.EquivalenceKey),
+        new Step(DiagnosticIds.MidStreamFailureNotRetried, new MidStreamRetryCodeFixProvider(), MidStreamRetryCodeFixProvider.RetryLoopKey),
+        new Step(DiagnosticIds.FinishReasonNotObserved, new FinishReasonCodeFix(), FinishReasonCodeFix.Key),
+        new Step(DiagnosticIds.RetryReplaysEmittedOutput, new RetryReplaysOutputCodeFixProvider(), RetryReplaysOutputCodeFixProvider.EquivalenceKey));
+
+    private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(
+        new FinishReasonAnalyzer(),
+        new PartialOutputDiscardedAnalyzer(),
+        new MidStreamCatchAnalyzer(),
+        new MidStreamRetryAnalyzer(),
+        new RetryReplaysOutputAnalyzer());
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
+        DiagnosticIds.MidStreamFailureNotRetried,
+        DiagnosticIds.FinishReasonNotObserved,
+        DiagnosticIds.PartialOutputDiscarded);
+
+    public override FixAllProvider GetFixAllProvider()
+        => SequentialFixAll.Create((context, document, diagnostic, cancellationToken) =>
+            MakeResilientAsync(document, diagnostic, context.CodeActionEquivalenceKey == PollyKey, cancellationToken));
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        var hasPolly = model.Compilation.GetTypeByMetadataName("Polly.ResiliencePipeline") is not null;
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (Region(root, diagnostic) is null)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create("Make this stream resilient", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: false, ct).ConfigureAwait(false) ?? context.Document, PlainKey),
+                diagnostic);
+            if (hasPolly)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Make this stream resilient (Polly)", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: true, ct).ConfigureAwait(false) ?? context.Document, PollyKey),
+                    diagnostic);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The statement the finding is about: the stream loop (or the statement of an aggregation call) for LLM101 and
+    /// LLM203, the try statement whose catch drops the text for LLM301.
+    /// </summary>
+    private static StatementSyntax? Region(SyntaxNode root, Diagnostic diagnostic)
+    {
+        if (!diagnostic.Location.IsInSource || diagnostic.Location.SourceTree != root.SyntaxTree)
+        {
+            return null;
+        }
+
+        var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+        if (diagnostic.Id == DiagnosticIds.PartialOutputDiscarded)
+        {
+            return node.FirstAncestorOrSelf<TryStatementSyntax>();
+        }
+
+        var loop = node.AncestorsAndSelf().OfType<StatementSyntax>().FirstOrDefault(s => s is CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax);
+        return loop ?? node.FirstAncestorOrSelf<StatementSyntax>();
+    }
+
+    private static async Task<Document?> MakeResilientAsync(Document document, Diagnostic diagnostic, bool usePolly, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || Region(root, diagnostic) is not { } region)
+        {
+            return null;
+        }
+
+        var regionMark = new SyntaxAnnotation(RegionAnnotationKind);
+        var current = document.WithSyntaxRoot(root.ReplaceNode(region, region.WithAdditionalAnnotations(regionMark)));
+        var skipped = new HashSet<(string, int)>();
+
+        // Each rule's fix is applied once: a finding that survives its own fix (code that does not compile, say) must
+        // not wrap the region again and again.
+        var applied = new HashSet<string>();
+
+        // The finish-reason check waits for the retry, so that it lands inside the attempt and a cut-off stream is retried.
+        current = await ApplyStepsAsync(current, regionMark, usePolly, skipped, applied, beforeRetry: true, cancellationToken).ConfigureAwait(false);
+
+        // A catch that already handles the mid-stream failure silences LLM101, but the pattern still retries first.
+        if (!applied.Contains(DiagnosticIds.MidStreamFailureNotRetried)
+            && await EnsureRetryAsync(current, regionMark, usePolly, cancellationToken).ConfigureAwait(false) is { } retried)
+        {
+            current = retried;
+            applied.Add(DiagnosticIds.MidStreamFailureNotRetried);
+        }
+
+        current = await ApplyStepsAsync(current, regionMark, usePolly, skipped, applied, beforeRetry: false, cancellationToken).ConfigureAwait(false);
+
+        current = await KeepPartialOnFinalFailureAsync(current, regionMark, cancellationToken).ConfigureAwait(false) ?? current;
+
+        var finalRoot = await current.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        if (finalRoot is null)
+        {
+            return current;
+        }
+
+        var marked = finalRoot.GetAnnotatedNodes(RegionAnnotationKind).ToList();
+        return current.WithSyntaxRoot(finalRoot.ReplaceNodes(marked, (_, rewritten) => rewritten.WithoutAnnotations(RegionAnnotationKind)));
+    }
+
+    private static async Task<Document> ApplyStepsAsync(Document current, SyntaxAnnotation regionMark, bool usePolly, HashSet<(string, int)> skipped, HashSet<string> applied, bool beforeRetry, CancellationToken cancellationToken)
+    {
+        for (var step = 0; step < MaxSteps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var next = await ApplyNextStepAsync(current, regionMark, usePolly, skipped, applied, beforeRetry, cancellationToken).ConfigureAwait(false);
+            if (next is null)
+            {
+                break;
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
+
+    /// <summary>
+    /// The region's stream, when the stream is started here (not received), is not handed on by an iterator, and is
+    /// not yet inside a retry construct: LLM101's fix is applied to it as if LLM101 had reported it.
+    /// </summary>
+    private static async Task<Document?> EnsureRetryAsync(Document document, SyntaxAnnotation regionMark, bool usePolly, CancellationToken cancellationToken)
+    {
+        if (await FindStreamAsync(document, regionMark, cancellationToken).ConfigureAwait(false) is not { } found)
+        {
+            return null;
+        }
+
+        var (llm, options, streamLoop) = found;
+        if (streamLoop.Source?.Origin != StreamOrigin.Call
+            || RetryRecognizer.IsPassThroughIterator(streamLoop.Loop)
+            || llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not null)
+        {
+            return null;
+        }
+
+        var location = streamLoop.Loop.Syntax.GetLocation();
+        var diagnostic = Diagnostic.Create(Descriptors.LLM101_MidStreamFailureNotRetried, location, additionalLocations: new[] { location }, streamLoop.DisplayName);
+        var actions = new List<CodeAction>();
+        await new MidStreamRetryCodeFixProvider().RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), cancellationToken)).ConfigureAwait(false);
+        var action = actions.FirstOrDefault(a => a.EquivalenceKey == (usePolly ? MidStreamRetryCodeFixProvider.PollyKey : MidStreamRetryCodeFixProvider.RetryLoopKey))
+            ?? actions.FirstOrDefault(a => a.EquivalenceKey == MidStreamRetryCodeFixProvider.RetryLoopKey);
+        if (action is null)
+        {
+            return null;
+        }
+
+        foreach (var operation in await action.GetOperationsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (operation is ApplyChangesOperation apply && apply.ChangedSolution.GetDocument(document.Id) is { } changed)
+            {
+                return changed;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The recognised stream loop of the region, with the context and options to judge it.</summary>
+    private static async Task<(LlmAnalysisContext Llm, LlmOptions Options, LlmStreamLoop Loop)?> FindStreamAsync(Document document, SyntaxAnnotation regionMark, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || root.GetAnnotatedNodes(regionMark).FirstOrDefault() is not { } region
+            || LlmAnalysisContext.Get(model.Compilation) is not { } llm)
+        {
+            return null;
+        }
+
+        var options = llm.GetOptions(root.SyntaxTree, document.Project.AnalyzerOptions);
+        var streamLoop = region.DescendantNodesAndSelf()
+            .OfType<StatementSyntax>()
+            .Select(s => model.GetOperation(s, cancellationToken) as ILoopOperation)
+            .Where(l => l is not null)
+            .Select(l => llm.Streams.TryGetStreamLoop(l!, options, cancellationToken))
+            .FirstOrDefault(l => l is not null);
+        return streamLoop is null ? null : (llm, options, streamLoop);
+    }
+
+    /// <summary>Finds the first finding of the region, in step order, that its fixer can fix, and applies the fix.</summary>
+    private static async Task<Document?> ApplyNextStepAsync(Document document, SyntaxAnnotation regionMark, bool usePolly, HashSet<(string, int)> skipped, HashSet<string> applied, bool beforeRetry, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || root.GetAnnotatedNodes(regionMark).FirstOrDefault() is not { } region)
+        {
+            return null;
+        }
+
+        var scope = Scope(region);
+        var compilation = model.Compilation.WithAnalyzers(Analyzers, new CompilationWithAnalyzersOptions(document.Project.AnalyzerOptions, onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false));
+        var diagnostics = await compilation.GetAnalyzerSemanticDiagnosticsAsync(model, scope.Span, cancellationToken).ConfigureAwait(false);
+
+        foreach (var step in Steps)
+        {
+            if ((beforeRetry && step.Id == DiagnosticIds.FinishReasonNotObserved) || applied.Contains(step.Id))
+            {
+                continue;
+            }
+
+            foreach (var diagnostic in diagnostics.Where(d => d.Id == step.Id && scope.Span.Contains(d.Location.SourceSpan)).OrderBy(d => d.Location.SourceSpan.Start))
+            {
+                if (skipped.Contains((diagnostic.Id, diagnostic.Location.SourceSpan.Start)))
+                {
+                    continue;
+                }
+
+                var actions = new List<CodeAction>();
+                await step.Fixer.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), cancellationToken)).ConfigureAwait(false);
+                var keys = step.Id == DiagnosticIds.MidStreamFailureNotRetried && usePolly
+                    ? new[] { MidStreamRetryCodeFixProvider.PollyKey, MidStreamRetryCodeFixProvider.RetryLoopKey }
+                    : step.Keys;
+                var action = keys.Select(k => actions.FirstOrDefault(a => a.EquivalenceKey == k)).FirstOrDefault(a => a is not null);
+                if (action is null)
+                {
+                    skipped.Add((diagnostic.Id, diagnostic.Location.SourceSpan.Start));
+                    continue;
+                }
+
+                foreach (var operation in await action.GetOperationsAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (operation is ApplyChangesOperation apply && apply.ChangedSolution.GetDocument(document.Id) is { } changed)
+                    {
+                        applied.Add(step.Id);
+                        return changed;
+                    }
+                }
+
+                skipped.Add((diagnostic.Id, diagnostic.Location.SourceSpan.Start));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// When every attempt has failed, the exception leaves with the text generated so far attached
+    /// (<c>ex.Data["PartialOutput"]</c>): a last catch of the retry loop's try, or a try around the Polly call, that
+    /// attaches and rethrows. Nothing is added when no text is accumulated, when a catch already reads the
+    /// accumulator, or when a catch-all already ends the try.
+    /// </summary>
+    private static async Task<Document?> KeepPartialOnFinalFailureAsync(Document document, SyntaxAnnotation regionMark, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || await FindStreamAsync(document, regionMark, cancellationToken).ConfigureAwait(false) is not var (llm, options, streamLoop))
+        {
+            return null;
+        }
+
+        if (Accumulators.Find(streamLoop, llm.Types).FirstOrDefault(a => a.Kind != AccumulatorKind.Collection || PartialText.ElementIsString(a.Type)) is not { } accumulator
+            || PartialText.Of(accumulator.Name, accumulator.Kind.ToString(), accumulator.Type) is not { } text
+            || llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not { } retry)
+        {
+            return null;
+        }
+
+        var exceptionType = SyntaxFactory.ParseTypeName("System.Exception").WithAdditionalAnnotations(Simplifier.Annotation);
+        switch (retry.Kind)
+        {
+            case RetryKind.Loop when retry.Try?.Syntax is TryStatementSyntax @try && !EndsWithCatchAll(@try, model, cancellationToken) && !ReadsAccumulator(@try.Catches, accumulator.Name):
+                var name = UniqueName(model, @try.SpanStart, "exception");
+                var catchClause = SyntaxFactory.CatchClause(
+                    SyntaxFactory.CatchDeclaration(exceptionType, SyntaxFactory.Identifier(name)),
+                    filter: null,
+                    SyntaxFactory.Block(AttachAndRethrow(name, text)));
+                return document.WithSyntaxRoot(root.ReplaceNode(@try, @try.AddCatches(catchClause.WithAdditionalAnnotations(Formatter.Annotation))));
+
+            case RetryKind.Polly when retry.Node.Syntax.FirstAncestorOrSelf<StatementSyntax>() is ExpressionStatementSyntax { Parent: BlockSyntax } statement:
+                var exceptionName = UniqueName(model, statement.SpanStart, "exception");
+                var wrapped = SyntaxFactory.TryStatement(
+                        SyntaxFactory.Block(Indented(statement)),
+                        SyntaxFactory.SingletonList(SyntaxFactory.CatchClause(
+                            SyntaxFactory.CatchDeclaration(exceptionType, SyntaxFactory.Identifier(exceptionName)),
+                            filter: null,
+                            SyntaxFactory.Block(AttachAndRethrow(exceptionName, text)))),
+                        @finally: null)
+                    .WithLeadingTrivia(statement.GetLeadingTrivia())
+                    .WithAdditionalAnnotations(Formatter.Annotation);
+                return document.WithSyntaxRoot(root.ReplaceNode(statement, wrapped));
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// The statement one level deeper: the formatter places its first line, but keeps the relative indentation of a
+    /// multi-line lambda argument, so its other lines are shifted here.
+    /// </summary>
+    private static StatementSyntax Indented(StatementSyntax statement)
+    {
+        var lines = statement.WithoutLeadingTrivia().ToFullString().Split('\n');
+        for (var i = 1; i < lines.Length; i++)
+        {
+            if (lines[i].Trim().Length > 0)
+            {
+                lines[i] = "    " + lines[i];
+            }
+        }
+
+        return SyntaxFactory.ParseStatement(string.Join("\n", lines));
+    }
+
+    private static StatementSyntax[] AttachAndRethrow(string exception, ExpressionSyntax text)
+        => new StatementSyntax[]
+        {
+            SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(
+                SyntaxKind.SimpleAssignmentExpression,
+                SyntaxFactory.ElementAccessExpression(
+                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(exception), SyntaxFactory.IdentifierName("Data")),
+                    SyntaxFactory.BracketedArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(
+                        SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(PartialOutputDiscardedCodeFix.DataKey)))))),
+                text)),
+            SyntaxFactory.ThrowStatement(),
+        };
+
+    /// <summary>A catch with no filter for <c>Exception</c> (or no type): a clause after it would be unreachable (CS0160).</summary>
+    private static bool EndsWithCatchAll(TryStatementSyntax @try, SemanticModel model, CancellationToken cancellationToken)
+        => @try.Catches.Any(c => c.Filter is null
+            && (c.Declaration is null || model.GetTypeInfo(c.Declaration.Type, cancellationToken).Type?.ToDisplayString() == "System.Exception"));
+
+    private static bool ReadsAccumulator(SyntaxList<CatchClauseSyntax> catches, string accumulator)
+        => catches.Any(c => c.DescendantNodes().OfType<IdentifierNameSyntax>().Any(i => i.Identifier.ValueText == accumulator));
+
+    private static string UniqueName(SemanticModel model, int position, string baseName)
+    {
+        var name = baseName;
+        for (var i = 1; model.LookupSymbols(position, name: name).Any(); i++)
+        {
+            name = baseName + i;
+        }
+
+        return name;
+    }
+
+    /// <summary>
+    /// Where the region's findings can be: the outermost try statement of the same function around the region (its
+    /// catches belong to the stream), else the region itself.
+    /// </summary>
+    private static SyntaxNode Scope(SyntaxNode region)
+    {
+        SyntaxNode scope = region;
+        foreach (var ancestor in region.Ancestors())
+        {
+            if (ancestor is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax)
+            {
+                break;
+            }
+
+            if (ancestor is TryStatementSyntax or ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax)
+            {
+                scope = ancestor;
+            }
+        }
+
+        return scope;
+    }
+
+    private sealed class Step
+    {
+        public Step(string id, CodeFixProvider fixer, params string[] keys)
+        {
+            Id = id;
+            Fixer = fixer;
+            Keys = keys;
+        }
+
+        public string Id { get; }
+
+        public CodeFixProvider Fixer { get; }
+
+        public string[] Keys { get; }
+    }
+}

@@ -1,0 +1,494 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using LlmStreaming.Analyzers.PartialOutput;
+using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.Analyzers.Termination;
+using LlmStreaming.Analyzers.Tests.Infrastructure;
+using LlmStreaming.CodeFixes.Combined;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace LlmStreaming.Analyzers.Tests.Combined;
+
+/// <summary>
+/// "Make this stream resilient": the whole pattern in one step, from any of LLM101, LLM203, LLM301. The fixed code
+/// must compile and leave none of the three (all three analyzers run on the source and on the fixed code).
+/// </summary>
+public class ResilientStreamTests
+{
+    private sealed class CombinedTest : CSharpCodeFixTest<MidStreamRetryAnalyzer, ResilientStreamCodeFix, DefaultVerifier>
+    {
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers()
+            => new DiagnosticAnalyzer[] { new MidStreamRetryAnalyzer(), new FinishReasonAnalyzer(), new PartialOutputDiscardedAnalyzer() };
+    }
+
+    private static Task FixAsync(string source, string fixedSource, string key, int iterations = 1)
+    {
+        var test = new CombinedTest
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            CodeActionEquivalenceKey = key,
+            NumberOfIncrementalIterations = iterations,
+            NumberOfFixAllIterations = 1,
+        };
+        TestSettings.Apply(test, References.Sdks, editorConfig: null);
+        return test.RunAsync();
+    }
+
+    private const string ExtensionsAISource = """
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.AI;
+
+        class Chat
+        {
+            async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+            {
+                var answer = new StringBuilder();
+                await {|LLM203:foreach|} (var update in client.{|LLM101:GetStreamingResponseAsync|}(question, cancellationToken: ct))
+                {
+                    answer.Append(update.Text);
+                }
+
+                return answer.ToString();
+            }
+        }
+        """;
+
+    [Fact]
+    public Task Fix_ExtensionsAI_PlainRetryLoop()
+        => FixAsync(ExtensionsAISource, """
+            using System;
+            using System.ClientModel;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        answer.Clear();
+                        try
+                        {
+                            ChatFinishReason? finishReason = null;
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                finishReason ??= update.FinishReason;
+                                answer.Append(update.Text);
+                            }
+
+                            if (finishReason is null)
+                            {
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                            }
+
+                            if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
+                            {
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                            }
+
+                            break;
+                        }
+                        catch (Exception ex) when (attempt < 3 && ex is IOException or HttpRequestException or ClientResultException { Status: 0 or 408 or 429 or >= 500 })
+                        {
+                            // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = answer.ToString();
+                            throw;
+                        }
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, ResilientStreamCodeFix.PlainKey);
+
+    [Fact]
+    public Task Fix_ExtensionsAI_PollyPipeline()
+        => FixAsync(ExtensionsAISource, """
+            using System;
+            using System.ClientModel;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            using Polly;
+            using Polly.Retry;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    var retryOptions = new RetryStrategyOptions
+                    {
+                        ShouldHandle = new PredicateBuilder().Handle<IOException>().Handle<HttpRequestException>().Handle<ClientResultException>(e => e.Status is 0 or 408 or 429 or >= 500),
+                        MaxRetryAttempts = 3,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        Delay = TimeSpan.FromMilliseconds(500),
+                        MaxDelay = TimeSpan.FromSeconds(30),
+                    };
+                    var pipeline = new ResiliencePipelineBuilder().AddRetry(retryOptions).Build();
+                    try
+                    {
+                        await pipeline.ExecuteAsync(async token =>
+                        {
+                            answer.Clear();
+                            ChatFinishReason? finishReason = null;
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                finishReason ??= update.FinishReason;
+                                answer.Append(update.Text);
+                            }
+
+                            if (finishReason is null)
+                            {
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                            }
+
+                            if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
+                            {
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                            }
+                        }, ct);
+                    }
+                    catch (Exception exception)
+                    {
+                        exception.Data["PartialOutput"] = answer.ToString();
+                        throw;
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, ResilientStreamCodeFix.PollyKey);
+
+    [Fact]
+    public Task Fix_OpenAI_FromTheCatchThatDropsThePartialText()
+        => FixAsync("""
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task<string> AskAsync(ChatClient client, string question)
+                {
+                    var answer = new StringBuilder();
+                    try
+                    {
+                        await {|LLM203:foreach|} (var update in client.CompleteChatStreamingAsync(new UserChatMessage(question)))
+                        {
+                            foreach (var part in update.ContentUpdate)
+                            {
+                                answer.Append(part.Text);
+                            }
+                        }
+                    }
+                    {|LLM301:catch|} (HttpRequestException)
+                    {
+                        return "Sorry, something went wrong.";
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.ClientModel;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task<string> AskAsync(ChatClient client, string question)
+                {
+                    var answer = new StringBuilder();
+                    try
+                    {
+                        for (var attempt = 0; ; attempt++)
+                        {
+                            answer.Clear();
+                            try
+                            {
+                                ChatFinishReason? finishReason = null;
+                                await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage(question)))
+                                {
+                                    finishReason ??= update.FinishReason;
+                                    foreach (var part in update.ContentUpdate)
+                                    {
+                                        answer.Append(part.Text);
+                                    }
+                                }
+
+                                if (finishReason is null)
+                                {
+                                    throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                                }
+
+                                if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
+                                {
+                                    throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                                }
+
+                                break;
+                            }
+                            catch (Exception ex) when (attempt < 3 && ex is IOException or ClientResultException { Status: 0 or 408 or 429 or >= 500 })
+                            {
+                                // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
+                            }
+                            catch (Exception exception)
+                            {
+                                exception.Data["PartialOutput"] = answer.ToString();
+                                throw;
+                            }
+                        }
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or IOException)
+                    {
+                        return answer.Length > 0 ? answer.ToString() : "Sorry, something went wrong.";
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, ResilientStreamCodeFix.PlainKey);
+
+    [Fact]
+    public Task Fix_Anthropic_AddsRetryAndChecksTheStopReasonInsideTheAttempt()
+        => FixAsync("""
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Anthropic;
+            using Anthropic.Models.Messages;
+
+            class Chat
+            {
+                async Task<string> AskAsync(AnthropicClient client, MessageCreateParams request, CancellationToken ct)
+                {
+                    var text = new StringBuilder();
+                    await {|LLM203:foreach|} (var evt in client.Messages.{|LLM101:CreateStreaming|}(request, ct))
+                    {
+                        if (evt.TryPickContentBlockDelta(out var block) && block.Delta.TryPickText(out var delta))
+                        {
+                            text.Append(delta.Text);
+                        }
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Anthropic;
+            using Anthropic.Core;
+            using Anthropic.Exceptions;
+            using Anthropic.Models.Messages;
+
+            class Chat
+            {
+                async Task<string> AskAsync(AnthropicClient client, MessageCreateParams request, CancellationToken ct)
+                {
+                    var text = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        text.Clear();
+                        try
+                        {
+                            ApiEnum<string, StopReason>? stopReason = null;
+                            await foreach (var evt in client.Messages.CreateStreaming(request, ct))
+                            {
+                                if (evt.TryPickDelta(out var messageDelta) && messageDelta.Delta.StopReason is { } reason)
+                                {
+                                    stopReason = reason;
+                                }
+
+                                if (evt.TryPickContentBlockDelta(out var block) && block.Delta.TryPickText(out var delta))
+                                {
+                                    text.Append(delta.Text);
+                                }
+                            }
+
+                            if (stopReason is null)
+                            {
+                                throw new IOException("The model stream ended without a stop reason: the answer was cut off.");
+                            }
+
+                            if (stopReason == StopReason.MaxTokens || stopReason == StopReason.ModelContextWindowExceeded || stopReason == StopReason.Refusal)
+                            {
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (stop reason: {stopReason}).");
+                            }
+
+                            break;
+                        }
+                        catch (Exception ex) when (attempt < 3 && ex is IOException or AnthropicIOException or Anthropic5xxException or AnthropicRateLimitException or AnthropicSseException)
+                        {
+                            // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = text.ToString();
+                            throw;
+                        }
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, ResilientStreamCodeFix.PlainKey);
+
+    [Fact]
+    public Task Fix_ExistingRetryLoop_OnlyAddsWhatIsMissing()
+        => FixAsync("""
+            using System;
+            using System.IO;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        answer.Clear();
+                        try
+                        {
+                            await {|LLM203:foreach|} (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            return answer.ToString();
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 500 << attempt)), ct);
+                        }
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        answer.Clear();
+                        try
+                        {
+                            ChatFinishReason? finishReason = null;
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                finishReason ??= update.FinishReason;
+                                answer.Append(update.Text);
+                            }
+
+                            if (finishReason is null)
+                            {
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                            }
+
+                            if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
+                            {
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                            }
+
+                            return answer.ToString();
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 500 << attempt)), ct);
+                        }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = answer.ToString();
+                            throw;
+                        }
+                    }
+                }
+            }
+            """, ResilientStreamCodeFix.PlainKey);
+
+    /// <summary>
+    /// Code that does not compile can keep a finding after its own fix (the Polly delegate does not bind, so the retry is
+    /// not seen): one application must still wrap the loop once, not again on every step (nested Polly lambdas made
+    /// the compiler's binding exponential; found by the fuzz suite).
+    /// </summary>
+    [Fact]
+    public async Task Fix_BrokenCode_WrapsOnceInPolly()
+    {
+        const string source = """
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task<string> AskAsync(ChatClient client, string question)
+                {
+                    var answer = new StringBuilder();
+                    try
+                    {
+                        await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage(question)))
+                        {
+                            foreach (var part in update.ContentUpdate)
+                            {
+                                answer.Append(partText);
+                            }
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return "Sorry, something went wrong.";
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """;
+        var fixedText = await CodeActions.ApplyOnceAsync(source, new FinishReasonAnalyzer(), new ResilientStreamCodeFix(), ResilientStreamCodeFix.PollyKey);
+        Assert.Single(Regex.Matches(fixedText, @"\.ExecuteAsync\("));
+        Assert.Single(Regex.Matches(fixedText, "finishReason is null"));
+    }
+}
