@@ -2,7 +2,7 @@
 # The build benchmark of LlmStreaming.Analyzers (docs/performance.md). Needs only the .NET SDK. Slow (minutes per
 # project): it is not part of `dotnet test Analyzers.sln` or CI.
 #
-#   bash tests/LlmStreaming.Benchmarks/build-benchmark.sh [--sizes "500 1000 2000"] [--runs 3] [--variants "sdk nosdk"] [--out DIR]
+#   bash tests/LlmStreaming.Benchmarks/build-benchmark.sh [--sizes "500 1000 2000"] [--runs 3] [--variants "sdk nosdk"] [--without] [--out DIR]
 #
 # For each size and variant it generates a project (tests/LlmStreaming.Benchmarks `generate`): ordinary code, plus 3%
 # LLM streaming code of every family and rule shape when the variant is `sdk` (the LLM SDK packages referenced);
@@ -12,20 +12,24 @@
 # time, the package's time and the CA analyzers' time (Microsoft.CodeAnalysis.NetAnalyzers and
 # Microsoft.CodeAnalysis.CSharp.NetAnalyzers). One warm-up build first (discarded), then --runs builds per project;
 # the table shows the medians. Analyzer times are summed over analyzers (they may run concurrently); the package's
-# share is its analyzer time over the Csc task's wall time.
+# share is its analyzer time over the Csc task's wall time. With --without each project is also built without the
+# package (same runs): the difference of the Csc times is the package's marginal cost, which ReportAnalyzer overstates
+# (an analyzer that binds a member body first is charged for binding the driver would do anyway).
 set -euo pipefail
 
 sizes="500 1000 2000"
 runs=3
 variants="sdk nosdk"
+without=0
 out=""
 while [[ $# -gt 0 ]]; do
     case $1 in
         --sizes) sizes=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --variants) variants=$2; shift 2 ;;
+        --without) without=1; shift ;;
         --out) out=$2; shift 2 ;;
-        *) echo "usage: $0 [--sizes \"500 1000 2000\"] [--runs 3] [--variants \"sdk nosdk\"] [--out DIR]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--sizes \"500 1000 2000\"] [--runs 3] [--variants \"sdk nosdk\"] [--without] [--out DIR]" >&2; exit 2 ;;
     esac
 done
 
@@ -53,9 +57,9 @@ for variant in $variants; do
     done
 done
 
-build() { # build DIR LOG
+build() { # build DIR LOG [ANALYZER]
     dotnet build "$1/Generated.csproj" --no-restore --no-incremental -nologo -p:ReportAnalyzer=true \
-        -p:LlmStreamingAnalyzer="$analyzer" -v:d -clp:PerformanceSummary >"$2" 2>&1 ||
+        -p:LlmStreamingAnalyzer="${3-$analyzer}" -v:d -clp:PerformanceSummary >"$2" 2>&1 ||
         { echo "error: the build of $1 failed; see $2" >&2; exit 1; }
 }
 
@@ -87,6 +91,11 @@ for dir in "${projects[@]}"; do
         log="$out/logs/$name-$run.log"
         build "$dir" "$log"
         echo "$name $run $(parse "$log")" | tee -a "$results"
+        if [[ $without == 1 ]]; then
+            log="$out/logs/$name-without-$run.log"
+            build "$dir" "$log" ""
+            echo "$name-without $run $(parse "$log")" | tee -a "$results"
+        fi
     done
 done
 
@@ -106,3 +115,17 @@ for dir in "${projects[@]}"; do
     share=$(awk -v p="$package" -v c="$csc" 'BEGIN { printf "%.2f%%", (c > 0 ? 100 * p / c : 0) }')
     printf "| %-7s | %6s | %9s | %11.2f | %13.2f | %8.3f | %11s | %16.2f |\n" "$variant" "$files" "$llm_files" "$csc" "$total" "$package" "$share" "$ca"
 done
+if [[ $without == 1 ]]; then
+    echo
+    echo "Marginal cost: the Csc task without the package (medians; a difference within the run-to-run noise means none measurable)"
+    printf "| %-7s | %6s | %12s | %15s | %12s | %14s |\n" variant files "Csc with (s)" "Csc without (s)" "difference" "CA analyzers without (s)"
+    printf "|%s|%s|%s|%s|%s|%s|\n" "---------" "--------:" "--------------:" "-----------------:" "--------------:" "----------------:"
+    for dir in "${projects[@]}"; do
+        name=$(basename "$dir")
+        with=$(awk -v n="$name" '$1 == n { print $3 }' "$results" | median)
+        alone=$(awk -v n="$name-without" '$1 == n { print $3 }' "$results" | median)
+        ca=$(awk -v n="$name-without" '$1 == n { print $6 }' "$results" | median)
+        diff=$(awk -v a="$with" -v b="$alone" 'BEGIN { printf "%+.2f s (%+.1f%%)", a - b, (b > 0 ? 100 * (a - b) / b : 0) }')
+        printf "| %-7s | %6s | %12.2f | %15.2f | %12s | %14.2f |\n" "${name%-*}" "${name##*-}" "$with" "$alone" "$diff" "$ca"
+    done
+fi

@@ -25,8 +25,12 @@ public class RuleFamilyBenchmarks
 {
     private CSharpCompilation _compilation = null!;
 
-    [Params(500)]
+    /// <summary>The project size: 500 files, or <c>LLM_BENCH_FILES</c> (a quicker run on a busy machine).</summary>
+    [ParamsSource(nameof(FileCounts))]
     public int Files { get; set; }
+
+    public static IEnumerable<int> FileCounts
+        => new[] { int.TryParse(Environment.GetEnvironmentVariable("LLM_BENCH_FILES"), out var files) && files > 0 ? files : 500 };
 
     [Params(false, true)]
     public bool WithSdk { get; set; }
