@@ -8,7 +8,8 @@ namespace LlmStreaming.Analyzers;
 internal static class LlmAnalyzerSetup
 {
     /// <summary>
-    /// Registers <paramref name="register"/> for each compilation in which a model SDK or System.Net.Http is in play;
+    /// Registers <paramref name="register"/> for each compilation in which a model SDK is referenced, or System.Net.Http
+    /// with some sign of model traffic in the sources or options (<see cref="LlmAnalysisContext.MayHaveModelTraffic"/>);
     /// registers nothing otherwise. (Each analyzer enables concurrent execution and excludes generated code itself.)
     /// </summary>
     public static void RegisterCompilationStart(AnalysisContext context, Action<CompilationStartAnalysisContext, LlmAnalysisContext> register)
@@ -16,7 +17,7 @@ internal static class LlmAnalyzerSetup
         context.RegisterCompilationStartAction(start =>
         {
             var llm = LlmAnalysisContext.Get(start.Compilation);
-            if (llm is not null)
+            if (llm is not null && llm.MayHaveModelTraffic(start.Options, start.CancellationToken))
             {
                 register(start, llm);
             }

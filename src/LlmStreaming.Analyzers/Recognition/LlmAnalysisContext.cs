@@ -21,6 +21,9 @@ internal sealed class LlmAnalysisContext
 
     private readonly ConcurrentDictionary<SyntaxTree, LlmOptions> _optionsByTree = new();
 
+    // 0: not scanned yet; 1: may carry model traffic; 2: cannot (see ModelTrafficScan).
+    private int _modelTraffic;
+
     private LlmAnalysisContext(Compilation compilation, KnownTypes types, bool hasSdk)
     {
         Compilation = compilation;
@@ -81,6 +84,27 @@ internal sealed class LlmAnalysisContext
 
         Interlocked.Increment(ref s_createdCount);
         return new LlmAnalysisContext(compilation, types, hasSdk);
+    }
+
+    /// <summary>
+    /// False when no SDK is referenced and nothing in the sources or the options can make a model stream or an LLM
+    /// HttpClient (<see cref="ModelTrafficScan"/>): the rules then register nothing. Computed once per compilation.
+    /// </summary>
+    public bool MayHaveModelTraffic(AnalyzerOptions options, CancellationToken cancellationToken)
+    {
+        if (HasSdk)
+        {
+            return true;
+        }
+
+        var state = Volatile.Read(ref _modelTraffic);
+        if (state == 0)
+        {
+            state = ModelTrafficScan.MayHaveModelTraffic(this, options, cancellationToken) ? 1 : 2;
+            Volatile.Write(ref _modelTraffic, state);
+        }
+
+        return state == 1;
     }
 
     /// <summary>The options for <paramref name="tree"/>, parsed once.</summary>

@@ -180,11 +180,92 @@ public class LlmAnalysisContextTests
             .GetAnalyzerDiagnosticsAsync();
         Assert.Empty(diagnostics);
 
-        // The same source with System.Net.Http in play: the probe runs.
+        // System.Net.Http in play but no sign of model traffic: still nothing.
         var withHttp = RecognitionHarness.CreateCompilation(Plain, References.Framework);
-        var reported = await withHttp.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new OptionsProbeAnalyzer()), new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty))
+        var silent = await withHttp.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new OptionsProbeAnalyzer()), new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty))
+            .GetAnalyzerDiagnosticsAsync();
+        Assert.Empty(silent);
+
+        // The same source naming a model endpoint: the probe runs.
+        var withSignal = RecognitionHarness.CreateCompilation(Plain.Replace("static void Probe()", "const string Endpoint = \"https://api.openai.com/v1/chat/completions\";\n\n    static void Probe()"), References.Framework);
+        var reported = await withSignal.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new OptionsProbeAnalyzer()), new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty))
             .GetAnalyzerDiagnosticsAsync();
         Assert.Single(reported);
+    }
+
+    /// <summary>An SSE client of an ordinary feed: HttpClient, a short timeout, a read loop, 'data:' lines, no model signal.</summary>
+    private const string OrdinaryFeed = """
+        using System;
+        using System.IO;
+        using System.Net.Http;
+        using System.Threading.Tasks;
+
+        class Feed
+        {
+            private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+            async Task ReadAsync()
+            {
+                using var response = await _http.GetAsync("https://example.com/prices", HttpCompletionOption.ResponseHeadersRead);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                string? line;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if (line.StartsWith("data: ")) Console.WriteLine(line.Substring(6));
+                }
+            }
+        }
+        """;
+
+    /// <summary>
+    /// With no SDK, the rules run only when something in the sources or the options can make model traffic: an ordinary
+    /// project pays a text scan and nothing else (the performance target for projects without an LLM SDK).
+    /// </summary>
+    [Theory]
+    [InlineData("https://example.com/prices", false)]
+    [InlineData("https://api.openai.com/v1/chat/completions", true)]
+    [InlineData("http://localhost:11434/api/chat", true)]
+    [InlineData("https://example.com/v1/messages", true)]
+    [InlineData("https://my-gateway.example.com/openai/deployments/gpt/chat/completions", true)]
+    public void MayHaveModelTraffic_NoSdk_FollowsTheSources(string url, bool expected)
+    {
+        var llm = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed.Replace("https://example.com/prices", url), References.Framework))!;
+        Assert.False(llm.HasSdk);
+        Assert.Equal(expected, llm.MayHaveModelTraffic(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("if (line == \"data: [DONE]\") break;")]
+    [InlineData("var finish = \"finish_reason\";")]
+    [InlineData("var body = \"{\\\"stream\\\": true}\";")]
+    [InlineData("var request = new Request { Stream = true };")]
+    public void MayHaveModelTraffic_NoSdk_AnySignalWordOpensTheGate(string statement)
+    {
+        var source = OrdinaryFeed.Replace("string? line;", "string? line;\n        " + statement) + "\nclass Request { public bool Stream { get; set; } }\n";
+        var llm = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(source, References.Framework))!;
+        Assert.True(llm.MayHaveModelTraffic(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), CancellationToken.None));
+    }
+
+    [Fact]
+    public void MayHaveModelTraffic_NoSdk_ConfiguredHostsAndStreamingMethods()
+    {
+        var feed = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Framework))!;
+        var hostAdded = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed.Replace("https://example.com/prices", "https://llm.internal.example/generate"), References.Framework))!;
+        var host = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new TestAnalyzerConfigOptionsProvider(new Dictionary<string, string> { ["llm_streaming.model_hosts"] = "llm.internal.example" }));
+        var methods = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new TestAnalyzerConfigOptionsProvider(new Dictionary<string, string> { ["llm_streaming.streaming_methods"] = "Feed.ReadAsync" }));
+
+        Assert.False(feed.MayHaveModelTraffic(host, CancellationToken.None)); // the host is configured, but nothing names it
+        Assert.True(hostAdded.MayHaveModelTraffic(host, CancellationToken.None));
+        var configured = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Framework))!;
+        Assert.True(configured.MayHaveModelTraffic(methods, CancellationToken.None));
+    }
+
+    [Fact]
+    public void MayHaveModelTraffic_WithAnSdk_AlwaysTrue()
+    {
+        var llm = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Sdks))!;
+        Assert.True(llm.HasSdk);
+        Assert.True(llm.MayHaveModelTraffic(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), CancellationToken.None));
     }
 
     [Fact]

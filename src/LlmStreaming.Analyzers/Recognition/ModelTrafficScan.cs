@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+
+namespace LlmStreaming.Analyzers.Recognition;
+
+/// <summary>
+/// Whether a compilation with no model SDK can contain model traffic at all: some source text names a model host, an
+/// endpoint path, the <c>[DONE]</c> sentinel, a JSON or member name only model streams use, or asks for a stream
+/// (<c>"stream": true</c>, <c>Stream = true</c>), or the project configures model hosts or streaming methods. Every
+/// signal the recognition core accepts in hand-rolled code is one of these words in the source, so a compilation without
+/// any of them has nothing for the rules: they register nothing, and an ordinary project pays only this scan.
+/// The words are searched in the lower-cased text of each tree once (the answer is cached per tree, so an edit rescans
+/// one file).
+/// </summary>
+internal static class ModelTrafficScan
+{
+    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> TextSignals = new();
+
+    /// <summary>Lower-case words whose presence in the text may give a model signal (a superset of the signals).</summary>
+    internal static readonly ImmutableArray<string> Words = ModelSignals.DefaultModelHosts.Select(h => h.TrimStart('.'))
+        .Concat(ModelSignals.EndpointPaths.Select(p => p.TrimStart('/', ':')))
+        .Concat(ModelSignals.ModelJsonNames)
+        .Concat(new[] { ModelSignals.DoneSentinel, "choices", "finishreason", "donereason", "stopreason", "finish_reason", "done_reason", "stop_reason" })
+        .Select(w => w.ToLowerInvariant())
+        .Distinct(StringComparer.Ordinal)
+        .ToImmutableArray();
+
+    /// <summary>A request for a stream in any spelling: <c>"stream": true</c>, <c>Stream = true</c>, <c>["stream"] = true</c>, <c>Add("stream", true)</c>.</summary>
+    private static readonly Regex StreamTrue = new(@"stream\W{0,8}true", RegexOptions.CultureInvariant);
+
+    public static bool MayHaveModelTraffic(LlmAnalysisContext llm, Microsoft.CodeAnalysis.Diagnostics.AnalyzerOptions options, CancellationToken cancellationToken)
+    {
+        foreach (var tree in llm.Compilation.SyntaxTrees)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var configured = llm.GetOptions(tree, options);
+            if (!configured.StreamingMethods.IsEmpty)
+            {
+                return true;
+            }
+
+            if (TextSignals.GetValue(tree, t => new StrongBox<bool>(HasSignalWord(Lower(t, cancellationToken)))).Value)
+            {
+                return true;
+            }
+
+            if (!configured.ModelHosts.IsEmpty)
+            {
+                var text = Lower(tree, cancellationToken);
+                if (configured.ModelHosts.Any(host => text.IndexOf(host.TrimStart('.').ToLowerInvariant(), StringComparison.Ordinal) >= 0))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    internal static bool HasSignalWord(string lowerText)
+    {
+        foreach (var word in Words)
+        {
+            if (lowerText.IndexOf(word, StringComparison.Ordinal) >= 0)
+            {
+                return true;
+            }
+        }
+
+        return StreamTrue.IsMatch(lowerText);
+    }
+
+    private static string Lower(SyntaxTree tree, CancellationToken cancellationToken)
+        => tree.GetText(cancellationToken).ToString().ToLowerInvariant();
+}
