@@ -23,6 +23,7 @@ internal sealed class LlmAnalysisContext
 
     // 0: not scanned yet; 1: may carry model traffic; 2: cannot (see ModelTrafficScan).
     private int _modelTraffic;
+    private readonly object _modelTrafficLock = new();
 
     private LlmAnalysisContext(Compilation compilation, KnownTypes types, bool hasSdk)
     {
@@ -100,8 +101,16 @@ internal sealed class LlmAnalysisContext
         var state = Volatile.Read(ref _modelTraffic);
         if (state == 0)
         {
-            state = ModelTrafficScan.MayHaveModelTraffic(this, options, cancellationToken) ? 1 : 2;
-            Volatile.Write(ref _modelTraffic, state);
+            // The analyzers start concurrently: one scans, the others wait for its answer.
+            lock (_modelTrafficLock)
+            {
+                state = _modelTraffic;
+                if (state == 0)
+                {
+                    state = ModelTrafficScan.MayHaveModelTraffic(this, options, cancellationToken) ? 1 : 2;
+                    Volatile.Write(ref _modelTraffic, state);
+                }
+            }
         }
 
         return state == 1;

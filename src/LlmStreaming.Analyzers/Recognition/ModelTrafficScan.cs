@@ -44,15 +44,15 @@ internal static class ModelTrafficScan
                 return true;
             }
 
-            if (TextSignals.GetValue(tree, t => new StrongBox<bool>(HasSignalWord(Lower(t, cancellationToken)))).Value)
+            if (TextSignals.GetValue(tree, t => new StrongBox<bool>(HasSignalWord(t.GetText(cancellationToken).ToString().ToLowerInvariant()))).Value)
             {
                 return true;
             }
 
             if (!configured.ModelHosts.IsEmpty)
             {
-                var text = Lower(tree, cancellationToken);
-                if (configured.ModelHosts.Any(host => text.IndexOf(host.TrimStart('.').ToLowerInvariant(), StringComparison.Ordinal) >= 0))
+                var text = tree.GetText(cancellationToken).ToString();
+                if (configured.ModelHosts.Any(host => text.IndexOf(host.TrimStart('.'), StringComparison.OrdinalIgnoreCase) >= 0))
                 {
                     return true;
                 }
@@ -62,6 +62,7 @@ internal static class ModelTrafficScan
         return false;
     }
 
+    /// <summary>True when the lower-cased <paramref name="lowerText"/> contains a word (one ordinal, vectorized search per word).</summary>
     internal static bool HasSignalWord(string lowerText)
     {
         foreach (var word in Words)
@@ -74,7 +75,4 @@ internal static class ModelTrafficScan
 
         return StreamTrue.IsMatch(lowerText);
     }
-
-    private static string Lower(SyntaxTree tree, CancellationToken cancellationToken)
-        => tree.GetText(cancellationToken).ToString().ToLowerInvariant();
 }
