@@ -16,8 +16,14 @@ internal static class LlmAnalyzerSetup
     {
         context.RegisterCompilationStartAction(start =>
         {
+            // The gate first: an ordinary project (no SDK, no sign of model traffic) builds no context at all.
+            if (!ModelTrafficScan.MayHaveModelTraffic(start.Compilation, start.Options, start.CancellationToken))
+            {
+                return;
+            }
+
             var llm = LlmAnalysisContext.Get(start.Compilation);
-            if (llm is not null && llm.MayHaveModelTraffic(start.Options, start.CancellationToken))
+            if (llm is not null)
             {
                 register(start, llm);
             }

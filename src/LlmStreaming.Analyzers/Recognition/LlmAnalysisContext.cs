@@ -21,10 +21,6 @@ internal sealed class LlmAnalysisContext
 
     private readonly ConcurrentDictionary<SyntaxTree, LlmOptions> _optionsByTree = new();
 
-    // 0: not scanned yet; 1: may carry model traffic; 2: cannot (see ModelTrafficScan).
-    private int _modelTraffic;
-    private readonly object _modelTrafficLock = new();
-
     private LlmAnalysisContext(Compilation compilation, KnownTypes types, bool hasSdk)
     {
         Compilation = compilation;
@@ -68,15 +64,7 @@ internal sealed class LlmAnalysisContext
     private static LlmAnalysisContext? Create(Compilation compilation)
     {
         var types = new KnownTypes(compilation);
-        var hasSdk = false;
-        foreach (var method in SdkCatalog.StreamingMethods)
-        {
-            if (compilation.GetTypeByMetadataName(method.TypeMetadataName) is not null)
-            {
-                hasSdk = true;
-                break;
-            }
-        }
+        var hasSdk = ReferencesAnSdk(compilation);
 
         if (!hasSdk && types.HttpClient is null)
         {
@@ -92,28 +80,20 @@ internal sealed class LlmAnalysisContext
     /// HttpClient (<see cref="ModelTrafficScan"/>): the rules then register nothing. Computed once per compilation.
     /// </summary>
     public bool MayHaveModelTraffic(AnalyzerOptions options, CancellationToken cancellationToken)
-    {
-        if (HasSdk)
-        {
-            return true;
-        }
+        => HasSdk || ModelTrafficScan.MayHaveModelTraffic(Compilation, options, cancellationToken);
 
-        var state = Volatile.Read(ref _modelTraffic);
-        if (state == 0)
+    /// <summary>True when a streaming type of one of the SDKs of the catalogue resolves in <paramref name="compilation"/>.</summary>
+    internal static bool ReferencesAnSdk(Compilation compilation)
+    {
+        foreach (var method in SdkCatalog.StreamingMethods)
         {
-            // The analyzers start concurrently: one scans, the others wait for its answer.
-            lock (_modelTrafficLock)
+            if (compilation.GetTypeByMetadataName(method.TypeMetadataName) is not null)
             {
-                state = _modelTraffic;
-                if (state == 0)
-                {
-                    state = ModelTrafficScan.MayHaveModelTraffic(this, options, cancellationToken) ? 1 : 2;
-                    Volatile.Write(ref _modelTraffic, state);
-                }
+                return true;
             }
         }
 
-        return state == 1;
+        return false;
     }
 
     /// <summary>The options for <paramref name="tree"/>, parsed once.</summary>

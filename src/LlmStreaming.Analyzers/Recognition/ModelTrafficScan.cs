@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace LlmStreaming.Analyzers.Recognition;
 
@@ -33,13 +34,26 @@ internal static class ModelTrafficScan
     /// <summary>A request for a stream in any spelling: <c>"stream": true</c>, <c>Stream = true</c>, <c>["stream"] = true</c>, <c>Add("stream", true)</c>.</summary>
     private static readonly Regex StreamTrue = new(@"stream\W{0,8}true", RegexOptions.CultureInvariant);
 
-    public static bool MayHaveModelTraffic(LlmAnalysisContext llm, Microsoft.CodeAnalysis.Diagnostics.AnalyzerOptions options, CancellationToken cancellationToken)
+    private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> Compilations = new();
+
+    /// <summary>
+    /// True when <paramref name="compilation"/> references a model SDK, or its sources or options show model traffic.
+    /// Computed once per compilation, before the per-compilation context is built (resolving the known types costs more
+    /// than this scan), so an ordinary project builds no context at all.
+    /// </summary>
+    public static bool MayHaveModelTraffic(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
+        => Compilations.GetValue(compilation, c => new StrongBox<bool>(LlmAnalysisContext.ReferencesAnSdk(c) || Scan(c, options, cancellationToken))).Value;
+
+    private static bool Scan(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
     {
-        foreach (var tree in llm.Compilation.SyntaxTrees)
+        foreach (var tree in compilation.SyntaxTrees)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var configured = llm.GetOptions(tree, options);
-            if (!configured.StreamingMethods.IsEmpty)
+            var config = options.AnalyzerConfigOptionsProvider.GetOptions(tree);
+            var configured = config.TryGetValue(LlmOptions.Prefix + LlmOptions.StreamingMethodsKey, out _) || config.TryGetValue(LlmOptions.Prefix + LlmOptions.ModelHostsKey, out _)
+                ? LlmOptions.Parse(config)
+                : null;
+            if (configured is { StreamingMethods.IsEmpty: false })
             {
                 return true;
             }
@@ -49,7 +63,7 @@ internal static class ModelTrafficScan
                 return true;
             }
 
-            if (!configured.ModelHosts.IsEmpty)
+            if (configured is { ModelHosts.IsEmpty: false })
             {
                 var text = tree.GetText(cancellationToken).ToString();
                 if (configured.ModelHosts.Any(host => text.IndexOf(host.TrimStart('.'), StringComparison.OrdinalIgnoreCase) >= 0))

@@ -260,6 +260,26 @@ public class LlmAnalysisContextTests
         Assert.True(configured.MayHaveModelTraffic(methods, CancellationToken.None));
     }
 
+    /// <summary>
+    /// Through the analyzer driver, an ordinary project (System.Net.Http but no SDK and no sign of model traffic) builds
+    /// no context at all: the gate runs before the known types are resolved. The same project naming a model endpoint
+    /// builds exactly one.
+    /// </summary>
+    [Fact]
+    public async Task CreatedCount_NoContextForAnOrdinaryProject_ThroughTheAnalyzerDriver()
+    {
+        var none = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
+        var ordinary = RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Framework);
+        var before = LlmAnalysisContext.CreatedCount;
+        Assert.Empty(await ordinary.WithAnalyzers(PackageCatalog.Analyzers, none).GetAnalyzerDiagnosticsAsync());
+        Assert.Equal(before, LlmAnalysisContext.CreatedCount);
+
+        var model = RecognitionHarness.CreateCompilation(OrdinaryFeed.Replace("https://example.com/prices", "https://api.openai.com/v1/chat/completions"), References.Framework);
+        var diagnostics = await model.WithAnalyzers(PackageCatalog.Analyzers, none).GetAnalyzerDiagnosticsAsync();
+        Assert.Equal(before + 1, LlmAnalysisContext.CreatedCount);
+        Assert.Contains(diagnostics, d => d.Id == "LLM401");
+    }
+
     [Fact]
     public void MayHaveModelTraffic_WithAnSdk_AlwaysTrue()
     {
