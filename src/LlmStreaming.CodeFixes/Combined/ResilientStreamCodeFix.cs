@@ -196,24 +196,8 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
         var location = streamLoop.Loop.Syntax.GetLocation();
         var diagnostic = Diagnostic.Create(Descriptors.LLM101_MidStreamFailureNotRetried, location, additionalLocations: new[] { location }, streamLoop.DisplayName);
-        var actions = new List<CodeAction>();
-        await new MidStreamRetryCodeFixProvider().RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), cancellationToken)).ConfigureAwait(false);
-        var action = actions.FirstOrDefault(a => a.EquivalenceKey == (usePolly ? MidStreamRetryCodeFixProvider.PollyKey : MidStreamRetryCodeFixProvider.RetryLoopKey))
-            ?? actions.FirstOrDefault(a => a.EquivalenceKey == MidStreamRetryCodeFixProvider.RetryLoopKey);
-        if (action is null)
-        {
-            return null;
-        }
-
-        foreach (var operation in await action.GetOperationsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (operation is ApplyChangesOperation apply && apply.ChangedSolution.GetDocument(document.Id) is { } changed)
-            {
-                return changed;
-            }
-        }
-
-        return null;
+        var keys = new[] { usePolly ? MidStreamRetryCodeFixProvider.PollyKey : MidStreamRetryCodeFixProvider.RetryLoopKey, MidStreamRetryCodeFixProvider.RetryLoopKey };
+        return await FixerActions.ApplyAsync(new MidStreamRetryCodeFixProvider(), document, diagnostic, keys, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The recognised stream loop of the region, with the context and options to judge it.</summary>
@@ -265,25 +249,13 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
                     continue;
                 }
 
-                var actions = new List<CodeAction>();
-                await step.Fixer.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), cancellationToken)).ConfigureAwait(false);
                 var keys = step.Id == DiagnosticIds.MidStreamFailureNotRetried && usePolly
                     ? new[] { MidStreamRetryCodeFixProvider.PollyKey, MidStreamRetryCodeFixProvider.RetryLoopKey }
                     : step.Keys;
-                var action = keys.Select(k => actions.FirstOrDefault(a => a.EquivalenceKey == k)).FirstOrDefault(a => a is not null);
-                if (action is null)
+                if (await FixerActions.ApplyAsync(step.Fixer, document, diagnostic, keys, cancellationToken).ConfigureAwait(false) is { } changed)
                 {
-                    skipped.Add((diagnostic.Id, diagnostic.Location.SourceSpan.Start));
-                    continue;
-                }
-
-                foreach (var operation in await action.GetOperationsAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (operation is ApplyChangesOperation apply && apply.ChangedSolution.GetDocument(document.Id) is { } changed)
-                    {
-                        applied.Add(step.Id);
-                        return changed;
-                    }
+                    applied.Add(step.Id);
+                    return changed;
                 }
 
                 skipped.Add((diagnostic.Id, diagnostic.Location.SourceSpan.Start));

@@ -5,7 +5,6 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Text;
 
@@ -38,26 +37,7 @@ internal static class SequentialFixAll
     /// a time, each on the document the previous one left.
     /// </summary>
     public static FixAllProvider ForFixer(CodeFixProvider fixer)
-        => Create(async (context, document, diagnostic, cancellationToken) =>
-        {
-            var actions = new List<CodeAction>();
-            await fixer.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), cancellationToken)).ConfigureAwait(false);
-            var chosen = actions.FirstOrDefault(a => a.EquivalenceKey == context.CodeActionEquivalenceKey);
-            if (chosen is null)
-            {
-                return null;
-            }
-
-            foreach (var operation in await chosen.GetOperationsAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (operation is ApplyChangesOperation apply && apply.ChangedSolution.GetDocument(document.Id) is { } changed)
-                {
-                    return changed;
-                }
-            }
-
-            return null;
-        });
+        => Create((context, document, diagnostic, cancellationToken) => FixerActions.ApplyAsync(fixer, document, diagnostic, new[] { context.CodeActionEquivalenceKey }, cancellationToken));
 
     private static async Task<Document?> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, Func<Document, Diagnostic, CancellationToken, Task<Document?>> apply, CancellationToken cancellationToken)
     {
