@@ -9,7 +9,7 @@ internal static class LlmAnalyzerSetup
 {
     /// <summary>
     /// Registers <paramref name="register"/> for each compilation in which a model SDK is referenced, or System.Net.Http
-    /// with some sign of model traffic in the sources or options (<see cref="LlmAnalysisContext.MayHaveModelTraffic"/>);
+    /// with some sign of model traffic in the sources or options (<see cref="ModelTrafficScan.MayHaveModelTraffic"/>);
     /// registers nothing otherwise. (Each analyzer enables concurrent execution and excludes generated code itself.)
     /// </summary>
     public static void RegisterCompilationStart(AnalysisContext context, Action<CompilationStartAnalysisContext, LlmAnalysisContext> register)

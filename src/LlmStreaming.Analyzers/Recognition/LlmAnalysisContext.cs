@@ -75,13 +75,6 @@ internal sealed class LlmAnalysisContext
         return new LlmAnalysisContext(compilation, types, hasSdk);
     }
 
-    /// <summary>
-    /// False when no SDK is referenced and nothing in the sources or the options can make a model stream or an LLM
-    /// HttpClient (<see cref="ModelTrafficScan"/>): the rules then register nothing. Computed once per compilation.
-    /// </summary>
-    public bool MayHaveModelTraffic(AnalyzerOptions options, CancellationToken cancellationToken)
-        => HasSdk || ModelTrafficScan.MayHaveModelTraffic(Compilation, options, cancellationToken);
-
     /// <summary>True when a streaming type of one of the SDKs of the catalogue resolves in <paramref name="compilation"/>.</summary>
     internal static bool ReferencesAnSdk(Compilation compilation)
     {

@@ -21,10 +21,7 @@ internal static class FuzzEngine
 {
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    private static readonly CSharpCompilationOptions CompilationOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
-        .WithNullableContextOptions(NullableContextOptions.Enable)
-        .WithConcurrentBuild(false)
-        .WithSpecificDiagnosticOptions(new[] { "OPENAI001", "OPENAI002", "SKEXP0001", "SKEXP0010", "MEAI001" }.ToDictionary(id => id, _ => ReportDiagnostic.Suppress));
+    private static readonly CSharpCompilationOptions CompilationOptions = AnalyzerRunner.CompilationOptions.WithConcurrentBuild(false);
 
     private static readonly ImmutableDictionary<string, ImmutableArray<CodeFixProvider>> FixersById = PackageCatalog.CodeFixes
         .SelectMany(f => f.FixableDiagnosticIds.Select(id => (id, f)))

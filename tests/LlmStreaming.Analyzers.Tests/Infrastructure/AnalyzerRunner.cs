@@ -14,7 +14,8 @@ internal static class AnalyzerRunner
 {
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    private static readonly CSharpCompilationOptions CompilationOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
+    /// <summary>A library, nullable on, the SDKs' experimental-API diagnostics off: the options every in-memory compilation of the tests starts from.</summary>
+    public static readonly CSharpCompilationOptions CompilationOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
         .WithNullableContextOptions(NullableContextOptions.Enable)
         .WithSpecificDiagnosticOptions(new[] { "OPENAI001", "OPENAI002", "SKEXP0001", "SKEXP0010", "MEAI001" }.ToDictionary(id => id, _ => ReportDiagnostic.Suppress));
 

@@ -27,7 +27,7 @@ internal static class CodeActions
                 "Test",
                 "Test",
                 LanguageNames.CSharp,
-                compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
+                compilationOptions: AnalyzerRunner.CompilationOptions,
                 parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
                 metadataReferences: References.Framework.AddRange(References.Sdks.Except(References.Framework))))
             .AddDocument(documentId, "Test.cs", SourceText.From(source), filePath: "/test/Test.cs");

@@ -18,10 +18,9 @@ namespace LlmStreaming.Analyzers.Tests.Meta;
 /// </summary>
 public class FixAllIdempotenceTests
 {
-    private static readonly CSharpCompilationOptions CompilationOptions = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary)
-        .WithNullableContextOptions(NullableContextOptions.Enable)
-        .WithSpecificDiagnosticOptions(new[] { "OPENAI001", "OPENAI002", "SKEXP0001", "SKEXP0010", "MEAI001" }.ToDictionary(id => id, _ => ReportDiagnostic.Suppress)
-            .Concat(PackageCatalog.Descriptors.ToDictionary(d => d.Id, _ => ReportDiagnostic.Warn)));
+    // Every rule on, whatever its default severity.
+    private static readonly CSharpCompilationOptions CompilationOptions = AnalyzerRunner.CompilationOptions
+        .WithSpecificDiagnosticOptions(AnalyzerRunner.CompilationOptions.SpecificDiagnosticOptions.SetItems(PackageCatalog.Descriptors.ToDictionary(d => d.Id, _ => ReportDiagnostic.Warn)));
 
     /// <summary>The whole corpus analysed once: each source's findings, by source index.</summary>
     private static readonly Lazy<Task<ImmutableArray<(string Name, string Text, ImmutableArray<string> Ids)>>> Corpus = new(AnalyzeCorpusAsync);

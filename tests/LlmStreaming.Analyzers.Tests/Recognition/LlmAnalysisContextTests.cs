@@ -193,6 +193,11 @@ public class LlmAnalysisContextTests
         Assert.Single(reported);
     }
 
+    private static readonly AnalyzerOptions NoOptions = new(ImmutableArray<AdditionalText>.Empty);
+
+    /// <summary>The gate the analyzers pass before they build a context or register anything.</summary>
+    private static bool Gate(Compilation compilation, AnalyzerOptions options) => ModelTrafficScan.MayHaveModelTraffic(compilation, options, CancellationToken.None);
+
     /// <summary>An SSE client of an ordinary feed: HttpClient, a short timeout, a read loop, 'data:' lines, no model signal.</summary>
     private const string OrdinaryFeed = """
         using System;
@@ -229,9 +234,9 @@ public class LlmAnalysisContextTests
     [InlineData("https://my-gateway.example.com/openai/deployments/gpt/chat/completions", true)]
     public void MayHaveModelTraffic_NoSdk_FollowsTheSources(string url, bool expected)
     {
-        var llm = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed.Replace("https://example.com/prices", url), References.Framework))!;
-        Assert.False(llm.HasSdk);
-        Assert.Equal(expected, llm.MayHaveModelTraffic(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), CancellationToken.None));
+        var compilation = RecognitionHarness.CreateCompilation(OrdinaryFeed.Replace("https://example.com/prices", url), References.Framework);
+        Assert.False(LlmAnalysisContext.ReferencesAnSdk(compilation));
+        Assert.Equal(expected, Gate(compilation, NoOptions));
     }
 
     [Theory]
@@ -242,22 +247,20 @@ public class LlmAnalysisContextTests
     public void MayHaveModelTraffic_NoSdk_AnySignalWordOpensTheGate(string statement)
     {
         var source = OrdinaryFeed.Replace("string? line;", "string? line;\n        " + statement) + "\nclass Request { public bool Stream { get; set; } }\n";
-        var llm = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(source, References.Framework))!;
-        Assert.True(llm.MayHaveModelTraffic(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), CancellationToken.None));
+        Assert.True(Gate(RecognitionHarness.CreateCompilation(source, References.Framework), NoOptions));
     }
 
     [Fact]
     public void MayHaveModelTraffic_NoSdk_ConfiguredHostsAndStreamingMethods()
     {
-        var feed = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Framework))!;
-        var hostAdded = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed.Replace("https://example.com/prices", "https://llm.internal.example/generate"), References.Framework))!;
+        var feed = RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Framework);
+        var hostAdded = RecognitionHarness.CreateCompilation(OrdinaryFeed.Replace("https://example.com/prices", "https://llm.internal.example/generate"), References.Framework);
         var host = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new TestAnalyzerConfigOptionsProvider(new Dictionary<string, string> { ["llm_streaming.model_hosts"] = "llm.internal.example" }));
         var methods = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new TestAnalyzerConfigOptionsProvider(new Dictionary<string, string> { ["llm_streaming.streaming_methods"] = "Feed.ReadAsync" }));
 
-        Assert.False(feed.MayHaveModelTraffic(host, CancellationToken.None)); // the host is configured, but nothing names it
-        Assert.True(hostAdded.MayHaveModelTraffic(host, CancellationToken.None));
-        var configured = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Framework))!;
-        Assert.True(configured.MayHaveModelTraffic(methods, CancellationToken.None));
+        Assert.False(Gate(feed, host)); // the host is configured, but nothing names it
+        Assert.True(Gate(hostAdded, host));
+        Assert.True(Gate(RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Framework), methods));
     }
 
     /// <summary>
@@ -283,9 +286,9 @@ public class LlmAnalysisContextTests
     [Fact]
     public void MayHaveModelTraffic_WithAnSdk_AlwaysTrue()
     {
-        var llm = LlmAnalysisContext.Get(RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Sdks))!;
-        Assert.True(llm.HasSdk);
-        Assert.True(llm.MayHaveModelTraffic(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), CancellationToken.None));
+        var compilation = RecognitionHarness.CreateCompilation(OrdinaryFeed, References.Sdks);
+        Assert.True(LlmAnalysisContext.ReferencesAnSdk(compilation));
+        Assert.True(Gate(compilation, NoOptions));
     }
 
     [Fact]
