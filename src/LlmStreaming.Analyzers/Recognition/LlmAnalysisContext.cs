@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -75,12 +76,72 @@ internal sealed class LlmAnalysisContext
         return new LlmAnalysisContext(compilation, types, hasSdk);
     }
 
-    /// <summary>True when a streaming type of one of the SDKs of the catalogue resolves in <paramref name="compilation"/>.</summary>
+    /// <summary>
+    /// True when a streaming type of one of the SDKs of the catalogue resolves in <paramref name="compilation"/>. The
+    /// types are looked up only when the compilation references (or is) an assembly of an SDK by name
+    /// (<see cref="SdkCatalog.AssemblyNamePrefixes"/>): an ordinary project answers from the reference names alone.
+    /// </summary>
     internal static bool ReferencesAnSdk(Compilation compilation)
     {
+        if (!NamesAnSdkAssembly(compilation))
+        {
+            return false;
+        }
+
         foreach (var method in SdkCatalog.StreamingMethods)
         {
             if (compilation.GetTypeByMetadataName(method.TypeMetadataName) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when the compilation is, or references, an assembly named like an SDK's. The names come from the references
+    /// themselves (a file's name, a project's assembly name), so an ordinary project binds nothing here: asking the
+    /// compilation for its referenced assembly identities would bind every reference, work the compiler does anyway but
+    /// that is charged to whoever asks first (most of the gate's cost in a build before it went by file names). Only a
+    /// reference with no name to read (an in-memory image) falls back to the identities. (<c>ExternalReferences</c>, not
+    /// <c>References</c>: the latter adds a script's <c>#r</c> references, and finding those binds the references too.)
+    /// </summary>
+    private static bool NamesAnSdkAssembly(Compilation compilation)
+    {
+        if (SdkCatalog.IsSdkAssemblyName(compilation.AssemblyName))
+        {
+            return true;
+        }
+
+        foreach (var reference in compilation.ExternalReferences)
+        {
+            var name = reference switch
+            {
+                PortableExecutableReference { FilePath: { } path } => Path.GetFileNameWithoutExtension(path),
+                CompilationReference project => project.Compilation.AssemblyName,
+                _ => null,
+            };
+
+            if (name is null)
+            {
+                return ReferencesAnSdkAssemblyByIdentity(compilation);
+            }
+
+            if (SdkCatalog.IsSdkAssemblyName(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ReferencesAnSdkAssemblyByIdentity(Compilation compilation)
+    {
+        foreach (var identity in compilation.ReferencedAssemblyNames)
+        {
+            if (SdkCatalog.IsSdkAssemblyName(identity.Name))
             {
                 return true;
             }

@@ -70,6 +70,40 @@ internal static class SdkCatalog
         M("Betalgo.Ranul.OpenAI.Interfaces.IChatCompletionService", "CreateCompletionAsStream", LlmFamily.Betalgo),
         M("Betalgo.Ranul.OpenAI.Interfaces.ICompletionService", "CreateCompletionAsStream", LlmFamily.Betalgo));
 
+    /// <summary>
+    /// The names of the assemblies that hold the catalogue's types, as prefixes (a name matches when it is one of these or
+    /// starts with one and a dot: "Microsoft.Extensions.AI.Abstractions"). A compilation that references none of them,
+    /// and is none of them, has none of the SDKs: the check needs no type lookup
+    /// (<see cref="LlmAnalysisContext.ReferencesAnSdk"/>).
+    /// </summary>
+    public static readonly ImmutableArray<string> AssemblyNamePrefixes = ImmutableArray.Create(
+        "OpenAI",
+        "Microsoft.Extensions.AI",
+        "Microsoft.SemanticKernel",
+        "Anthropic",
+        "OllamaSharp",
+        "Betalgo.Ranul.OpenAI");
+
+    /// <summary>True when <paramref name="assemblyName"/> is the name of an assembly that may hold the catalogue's types.</summary>
+    public static bool IsSdkAssemblyName(string? assemblyName)
+    {
+        if (assemblyName is null)
+        {
+            return false;
+        }
+
+        foreach (var prefix in AssemblyNamePrefixes)
+        {
+            if (assemblyName.StartsWith(prefix, System.StringComparison.OrdinalIgnoreCase)
+                && (assemblyName.Length == prefix.Length || assemblyName[prefix.Length] == '.'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     internal readonly struct UpdateType
     {
         public UpdateType(string metadataName, LlmFamily family)
