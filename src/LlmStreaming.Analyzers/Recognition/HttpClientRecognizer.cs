@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -101,7 +102,11 @@ internal sealed class HttpClientRecognizer
     /// Like <see cref="Classify"/>, and also says where the client is handed to an SDK and which variable holds it.
     /// The expression may also be a call that returns a client (<c>factory.CreateClient("x")</c>): its position counts.
     /// </summary>
-    public LlmHttpClientInfo Describe(IOperation clientExpression, LlmOptions options, CancellationToken cancellationToken)
+    /// <param name="bodies">
+    /// The operation blocks of the type being analysed, as the analyzer driver handed them over (a symbol-start
+    /// analyzer): a member client is then looked for in them, and no body is bound for the question.
+    /// </param>
+    public LlmHttpClientInfo Describe(IOperation clientExpression, LlmOptions options, CancellationToken cancellationToken, TypeBodies? bodies = null)
     {
         var evidence = LlmHttpClientEvidence.None;
         var targets = ImmutableArray.CreateBuilder<ISymbol>();
@@ -119,7 +124,7 @@ internal sealed class HttpClientRecognizer
 
         if (symbol is not null)
         {
-            foreach (var scope in Scopes(clientExpression, symbol, cancellationToken))
+            foreach (var scope in Scopes(clientExpression, symbol, cancellationToken, bodies))
             {
                 evidence |= FromScope(scope, symbol, options, targets);
             }
@@ -204,8 +209,14 @@ internal sealed class HttpClientRecognizer
         return evidence;
     }
 
-    /// <summary>The operation trees in which <paramref name="symbol"/> can be used: its function for a local or parameter, its type for a member.</summary>
-    internal static IEnumerable<IOperation> Scopes(IOperation from, ISymbol symbol, CancellationToken cancellationToken)
+    /// <summary>
+    /// The operation trees in which <paramref name="symbol"/> can be used: its function for a local or parameter; for a
+    /// member, the bodies of its type (in this tree) that name it, and its own initializer. A body that does not name
+    /// the member cannot use it, so it is never bound for this question: binding every body of a large type, for a
+    /// field initializer that sets a timeout, was most of what the timeout rules cost a build. With
+    /// <paramref name="bodies"/> of the member's type, the bodies are those the analyzer driver bound already.
+    /// </summary>
+    internal static IEnumerable<IOperation> Scopes(IOperation from, ISymbol symbol, CancellationToken cancellationToken, TypeBodies? bodies = null)
     {
         if (symbol is ILocalSymbol or IParameterSymbol)
         {
@@ -223,6 +234,21 @@ internal sealed class HttpClientRecognizer
         var type = symbol.ContainingType;
         if (model is null || type is null)
         {
+            yield break;
+        }
+
+        // An indexer or an explicit interface implementation is not used by its symbol's name: every body is a scope.
+        var name = symbol is IFieldSymbol or IPropertySymbol { IsIndexer: false, ExplicitInterfaceImplementations.IsEmpty: true } ? symbol.Name : null;
+        if (bodies is not null && SymbolEqualityComparer.Default.Equals(bodies.Type, type.OriginalDefinition))
+        {
+            foreach (var block in bodies.Blocks)
+            {
+                if (block.Syntax.SyntaxTree == model.SyntaxTree && (name is null || Names(block.Syntax, name)))
+                {
+                    yield return block;
+                }
+            }
+
             yield break;
         }
 
@@ -246,12 +272,36 @@ internal sealed class HttpClientRecognizer
                     _ => false,
                 };
 
-                if (isBody && model.GetOperation(node, cancellationToken) is { } operation)
+                if (isBody && (name is null || Names(node, name)) && model.GetOperation(node, cancellationToken) is { } operation)
                 {
                     yield return operation;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// True when the body <paramref name="node"/> names <paramref name="name"/>: an identifier in it, or the name of the
+    /// field or property it initializes.
+    /// </summary>
+    private static bool Names(SyntaxNode node, string name)
+    {
+        switch (node)
+        {
+            case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } when declarator.Identifier.ValueText == name:
+            case EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax property } when property.Identifier.ValueText == name:
+                return true;
+        }
+
+        foreach (var token in node.DescendantTokens())
+        {
+            if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private LlmHttpClientEvidence FromScope(IOperation scope, ISymbol symbol, LlmOptions options, ImmutableArray<ISymbol>.Builder targets)
@@ -372,4 +422,29 @@ internal sealed class LlmHttpClientInfo
 
     /// <summary>The SDK parameters and members the client is handed to.</summary>
     public ImmutableArray<ISymbol> SdkTargets { get; }
+}
+
+/// <summary>
+/// The operation blocks of one type's members, collected by a symbol-start analyzer as the analyzer driver hands them
+/// over, so that a question about a member client reads trees that are bound already instead of binding every body of
+/// the type itself (binding that a build pays once anyway, but that would be charged to the rule that asked first).
+/// </summary>
+internal sealed class TypeBodies
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<IOperation> _blocks = new();
+
+    public TypeBodies(INamedTypeSymbol type) => Type = type;
+
+    public INamedTypeSymbol Type { get; }
+
+    /// <summary>The blocks collected so far: complete in the type's symbol-end action.</summary>
+    public IEnumerable<IOperation> Blocks => _blocks;
+
+    public void Add(ImmutableArray<IOperation> blocks)
+    {
+        foreach (var block in blocks)
+        {
+            _blocks.Enqueue(block);
+        }
+    }
 }

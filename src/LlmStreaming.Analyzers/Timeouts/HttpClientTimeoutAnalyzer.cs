@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -48,68 +50,119 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
-            start.RegisterOperationAction(c => AnalyzeAssignment(c, llm), OperationKind.SimpleAssignment);
-            start.RegisterOperationAction(c => AnalyzeCreation(c, llm), OperationKind.ObjectCreation);
+            start.RegisterSymbolStartAction(type => AnalyzeType(type, llm), SymbolKind.NamedType);
         });
     }
 
-    private static void AnalyzeAssignment(OperationAnalysisContext context, LlmAnalysisContext llm)
+    /// <summary>
+    /// One type at a time: whether a client is a model client can depend on every body of its type (a field set in one
+    /// member, handed to an SDK in another), so the candidates found in the type's operations are judged at the end of
+    /// the type, over the operation blocks the driver handed over (<see cref="TypeBodies"/>). Judging them on the spot
+    /// bound every body of the type from the first candidate: most of what the rule cost a build.
+    /// </summary>
+    private static void AnalyzeType(SymbolStartAnalysisContext context, LlmAnalysisContext llm)
     {
-        var assignment = (ISimpleAssignmentOperation)context.Operation;
-        if (assignment.Target is not IPropertyReferenceOperation { Property.Name: "Timeout" } property
-            || !SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, llm.Types.HttpClient))
-        {
-            return;
-        }
+        var type = (INamedTypeSymbol)context.Symbol;
+        var bodies = new TypeBodies(type);
+        var candidates = new ConcurrentQueue<(IOperation Operation, AnalyzerOptions Options)>();
 
-        var value = TimeoutValues.TryEvaluate(assignment.Value, context.CancellationToken);
-        var options = llm.GetOptions(assignment.Syntax.SyntaxTree, context.Options);
+        // Each operation once, in its innermost type (a containing type's start may see a nested type's members too).
+        bool Own(ISymbol member) => SymbolEqualityComparer.Default.Equals(member.ContainingType, type);
+
+        context.RegisterOperationBlockAction(block =>
+        {
+            if (Own(block.OwningSymbol))
+            {
+                bodies.Add(block.OperationBlocks);
+            }
+        });
+        context.RegisterOperationAction(
+            c =>
+            {
+                if (Own(c.ContainingSymbol) && IsCandidateAssignment((ISimpleAssignmentOperation)c.Operation, llm))
+                {
+                    candidates.Enqueue((c.Operation, c.Options));
+                }
+            },
+            OperationKind.SimpleAssignment);
+        context.RegisterOperationAction(
+            c =>
+            {
+                if (Own(c.ContainingSymbol) && IsCandidateCreation((IObjectCreationOperation)c.Operation, llm))
+                {
+                    candidates.Enqueue((c.Operation, c.Options));
+                }
+            },
+            OperationKind.ObjectCreation);
+        context.RegisterSymbolEndAction(end =>
+        {
+            foreach (var (operation, options) in candidates)
+            {
+                var diagnostic = operation is ISimpleAssignmentOperation assignment
+                    ? AnalyzeAssignment(assignment, options, llm, bodies, end.CancellationToken)
+                    : AnalyzeCreation((IObjectCreationOperation)operation, options, llm, bodies, end.CancellationToken);
+                if (diagnostic is not null)
+                {
+                    end.ReportDiagnostic(diagnostic);
+                }
+            }
+        });
+    }
+
+    /// <summary><c>HttpClient.Timeout = …</c>: judged at the end of the type.</summary>
+    private static bool IsCandidateAssignment(ISimpleAssignmentOperation assignment, LlmAnalysisContext llm)
+        => assignment.Target is IPropertyReferenceOperation { Property.Name: "Timeout" } property
+            && SymbolEqualityComparer.Default.Equals(property.Property.ContainingType, llm.Types.HttpClient);
+
+    /// <summary><c>new HttpClient(…)</c> with no <c>Timeout</c> in its initializer: judged at the end of the type.</summary>
+    private static bool IsCandidateCreation(IObjectCreationOperation creation, LlmAnalysisContext llm)
+        => SymbolEqualityComparer.Default.Equals(creation.Type, llm.Types.HttpClient)
+            && creation.Initializer?.Initializers.Any(i => i is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Timeout" } }) != true;
+
+    private static Diagnostic? AnalyzeAssignment(ISimpleAssignmentOperation assignment, AnalyzerOptions analyzerOptions, LlmAnalysisContext llm, TypeBodies bodies, CancellationToken cancellationToken)
+    {
+        var property = (IPropertyReferenceOperation)assignment.Target;
+        var value = TimeoutValues.TryEvaluate(assignment.Value, cancellationToken);
+        var options = llm.GetOptions(assignment.Syntax.SyntaxTree, analyzerOptions);
         var minimum = options.MinTimeoutSeconds(DiagnosticIds.HttpClientTimeoutTooShort);
         if (value is not { } timeout || !timeout.IsBelow(minimum))
         {
-            return;
+            return null;
         }
 
-        if (Client(assignment, property, llm, options, context.CancellationToken) is not { } client)
+        if (Client(assignment, property, llm, options, bodies, cancellationToken) is not { } client)
         {
-            return;
+            return null;
         }
 
-        Report(context, assignment.Syntax.GetLocation(), ShapeAssignment, "HttpClient.Timeout", timeout.Display, client, minimum, llm);
+        return Create(assignment.Syntax.GetLocation(), ShapeAssignment, "HttpClient.Timeout", timeout.Display, client, minimum);
     }
 
-    private static void AnalyzeCreation(OperationAnalysisContext context, LlmAnalysisContext llm)
+    private static Diagnostic? AnalyzeCreation(IObjectCreationOperation creation, AnalyzerOptions analyzerOptions, LlmAnalysisContext llm, TypeBodies bodies, CancellationToken cancellationToken)
     {
-        var creation = (IObjectCreationOperation)context.Operation;
-        if (!SymbolEqualityComparer.Default.Equals(creation.Type, llm.Types.HttpClient)
-            || creation.Initializer?.Initializers.Any(i => i is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Timeout" } }) == true)
-        {
-            return;
-        }
-
-        var options = llm.GetOptions(creation.Syntax.SyntaxTree, context.Options);
+        var options = llm.GetOptions(creation.Syntax.SyntaxTree, analyzerOptions);
         var minimum = options.MinTimeoutSeconds(DiagnosticIds.HttpClientTimeoutTooShort);
         if (DefaultHttpClientTimeoutSeconds >= minimum)
         {
-            return;
+            return null;
         }
 
-        var info = llm.HttpClients.Describe(creation, options, context.CancellationToken);
+        var info = llm.HttpClients.Describe(creation, options, cancellationToken, bodies);
         if ((info.Evidence & LlmHttpClientEvidence.HandedToSdk) == 0 || info.SdkTargets.IsEmpty)
         {
-            return;
+            return null;
         }
 
-        if (info.Symbol is not null && !TimeoutStaysDefault(creation, info.Symbol, llm, context.CancellationToken))
+        if (info.Symbol is not null && !TimeoutStaysDefault(creation, info.Symbol, llm, bodies, cancellationToken))
         {
-            return;
+            return null;
         }
 
         var client = new ClientFacts(info.SdkTargets.Any(llm.HttpClients.SdkOwnsTimeout), "handed to '" + TargetName(info.SdkTargets[0]) + "'");
-        Report(context, creation.Syntax.GetLocation(), ShapeDefaultCreation, "The default HttpClient.Timeout", TimeoutValue.DisplaySeconds(DefaultHttpClientTimeoutSeconds), client, minimum, llm);
+        return Create(creation.Syntax.GetLocation(), ShapeDefaultCreation, "The default HttpClient.Timeout", TimeoutValue.DisplaySeconds(DefaultHttpClientTimeoutSeconds), client, minimum);
     }
 
-    private static void Report(OperationAnalysisContext context, Location location, string shape, string what, string value, ClientFacts client, int minimum, LlmAnalysisContext llm)
+    private static Diagnostic Create(Location location, string shape, string what, string value, ClientFacts client, int minimum)
     {
         var effect = client.SdkOwnsTimeout
             ? "it caps the SDK's own timeout, so a long generation is cut at this value whatever the SDK is configured with"
@@ -123,7 +176,7 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
             .Add(MinimumSecondsProperty, minimum.ToString(CultureInfo.InvariantCulture))
             .Add(ShapeProperty, shape);
 
-        context.ReportDiagnostic(Diagnostic.Create(Descriptors.LLM401_HttpClientTimeoutTooShort, location, properties, what, value, client.Description, effect, fix));
+        return Diagnostic.Create(Descriptors.LLM401_HttpClientTimeoutTooShort, location, properties, what, value, client.Description, effect, fix);
     }
 
     private readonly struct ClientFacts
@@ -140,7 +193,7 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>The LLM client whose timeout is assigned, or null when it is not an LLM client.</summary>
-    private static ClientFacts? Client(ISimpleAssignmentOperation assignment, IPropertyReferenceOperation property, LlmAnalysisContext llm, LlmOptions options, System.Threading.CancellationToken cancellationToken)
+    private static ClientFacts? Client(ISimpleAssignmentOperation assignment, IPropertyReferenceOperation property, LlmAnalysisContext llm, LlmOptions options, TypeBodies bodies, CancellationToken cancellationToken)
     {
         var instance = property.Instance?.WalkDownConversions();
         IOperation? clientExpression = instance;
@@ -157,7 +210,7 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
             return null;
         }
 
-        var info = llm.HttpClients.Describe(clientExpression, options, cancellationToken);
+        var info = llm.HttpClients.Describe(clientExpression, options, cancellationToken, bodies);
         var evidence = info.Evidence;
         string? description = null;
 
@@ -200,7 +253,7 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
     /// field/property of a type declared in one place, whose every use is a call on it, a member read, or a hand-off
     /// to an SDK — and never a <c>Timeout</c> write, another variable, or a call that could configure it.
     /// </summary>
-    private static bool TimeoutStaysDefault(IObjectCreationOperation creation, ISymbol symbol, LlmAnalysisContext llm, System.Threading.CancellationToken cancellationToken)
+    private static bool TimeoutStaysDefault(IObjectCreationOperation creation, ISymbol symbol, LlmAnalysisContext llm, TypeBodies bodies, CancellationToken cancellationToken)
     {
         switch (symbol)
         {
@@ -212,7 +265,7 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
                 return false;
         }
 
-        foreach (var scope in HttpClientRecognizer.Scopes(creation, symbol, cancellationToken))
+        foreach (var scope in HttpClientRecognizer.Scopes(creation, symbol, cancellationToken, bodies))
         {
             foreach (var node in scope.DescendantsAndSelf())
             {

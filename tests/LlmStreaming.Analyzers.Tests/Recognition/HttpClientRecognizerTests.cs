@@ -373,4 +373,50 @@ public class HttpClientRecognizerTests
             }
             """));
     }
+
+    // ---- Where a member client is looked for ----------------------------------------------------------------------
+
+    /// <summary>
+    /// A member's scopes are the bodies of its type that name it, and its own initializer: the other bodies are never
+    /// bound for the question (a deterministic guard of what made LLM401 costly on large types).
+    /// </summary>
+    [Fact]
+    public void Scopes_OfAMember_OnlyTheBodiesThatNameIt()
+    {
+        var harness = RecognitionHarness.Compile("""
+            using System;
+            using System.Net.Http;
+            using System.Threading.Tasks;
+            using OllamaSharp;
+
+            class Repository
+            {
+                private readonly HttpClient _http = new() { /*target*/Timeout = TimeSpan.FromSeconds(20) };
+                private readonly HttpClient _other = new();
+                private int _count;
+
+                public Repository() => _count = 1;
+
+                public OllamaApiClient Create() => new OllamaApiClient(_http);
+
+                public Task<string> ReadAsync() => this._http.GetStringAsync("/items");
+
+                public Task<string> OtherAsync() => _other.GetStringAsync("/other");
+
+                public int Count { get => _count; set => _count = value; }
+
+                public string Describe(int n) => $"{n} items of {nameof(Repository)}";
+            }
+            """);
+        var assignment = harness.At<ISimpleAssignmentOperation>();
+        var field = harness.Compilation.GetTypeByMetadataName("Repository")!.GetMembers("_http").Single();
+
+        var scopes = HttpClientRecognizer.Scopes(assignment, field, System.Threading.CancellationToken.None).Select(s => s.Syntax.ToString()).ToList();
+
+        Assert.Equal(3, scopes.Count);
+        Assert.StartsWith("= new() {", scopes[0]);
+        Assert.Contains("new OllamaApiClient(_http)", scopes[1]);
+        Assert.Contains("this._http.GetStringAsync", scopes[2]);
+        Assert.Equal(LlmHttpClientEvidence.HandedToSdk, harness.Classify(assignment.Parent!.Parent!));
+    }
 }

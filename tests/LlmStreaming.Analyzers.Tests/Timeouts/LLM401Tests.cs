@@ -29,6 +29,50 @@ public class LLM401Tests
             }
             """);
 
+    /// <summary>The rule judges clients at the end of their type; the statements of a top-level program are in one too.</summary>
+    [Fact]
+    public Task Reports_TopLevelStatements()
+    {
+        var test = new Microsoft.CodeAnalysis.CSharp.Testing.CSharpAnalyzerTest<HttpClientTimeoutAnalyzer, Microsoft.CodeAnalysis.Testing.DefaultVerifier>
+        {
+            TestCode = """
+                using System;
+                using System.Net.Http;
+                using OllamaSharp;
+
+                var http = new HttpClient { {|LLM401:Timeout = TimeSpan.FromSeconds(30)|} };
+                var ollama = new OllamaApiClient(http);
+                Console.WriteLine(ollama.Uri);
+                """,
+        };
+        TestSettings.Apply(test, References.Sdks, editorConfig: null);
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        return test.RunAsync();
+    }
+
+    /// <summary>A member client of a nested type is judged once, in its own type.</summary>
+    [Fact]
+    public Task Reports_MemberClientOfANestedType_Once()
+        => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Net.Http;
+            using OllamaSharp;
+
+            class Outer
+            {
+                private readonly HttpClient _http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+
+                public string Name => _http.BaseAddress?.Host ?? "";
+
+                class Inner
+                {
+                    private readonly HttpClient _http = new HttpClient { {|LLM401:Timeout = TimeSpan.FromSeconds(20)|} };
+
+                    public OllamaApiClient Create() => new OllamaApiClient(_http);
+                }
+            }
+            """);
+
     [Fact]
     public Task Reports_OpenAI_DefaultTimeoutOnTransportClient()
         => Verify<HttpClientTimeoutAnalyzer>.AnalyzerAsync("""
