@@ -32,6 +32,11 @@ internal sealed class HandRolledRecognizer
 
     public HandRolledRecognizer(LlmAnalysisContext context) => _context = context;
 
+    private int _walkedLoops;
+
+    /// <summary>How many loops this compilation's recognition has walked (the text pre-filter's guard in the tests).</summary>
+    internal int WalkedLoops => Volatile.Read(ref _walkedLoops);
+
     public LlmStreamLoop? TryRecognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
     {
         var model = loop.SemanticModel;
@@ -40,7 +45,6 @@ internal sealed class HandRolledRecognizer
             return null;
         }
 
-        var reads = ImmutableArray.CreateBuilder<IInvocationOperation>();
         var usesSseParser = false;
         ILocalSymbol? lineVariable = null;
 
@@ -49,6 +53,13 @@ internal sealed class HandRolledRecognizer
             usesSseParser = true;
             lineVariable = forEach.Locals.Length == 1 ? forEach.Locals[0] : null;
         }
+        else if (!SourceWords.ContainsText(loop.Syntax, "ReadLine", cancellationToken))
+        {
+            return null; // no read in the loop (the names of ReadMethodNames): most loops are not walked
+        }
+
+        Interlocked.Increment(ref _walkedLoops);
+        var reads = ImmutableArray.CreateBuilder<IInvocationOperation>();
 
         var parses = ImmutableArray.CreateBuilder<IInvocationOperation>();
         var sawDataPrefix = false;
@@ -135,7 +146,7 @@ internal sealed class HandRolledRecognizer
     /// <summary>The operations of the loop (condition and body) that belong to it and not to a nested loop or function.</summary>
     private static IEnumerable<IOperation> OwnOperations(ILoopOperation loop)
     {
-        var stack = new Stack<IOperation>();
+        var stack = new Stack<IOperation>(16);
         foreach (var child in loop.ChildOperations)
         {
             stack.Push(child);

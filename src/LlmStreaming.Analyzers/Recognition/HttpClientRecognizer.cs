@@ -4,7 +4,6 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -243,7 +242,7 @@ internal sealed class HttpClientRecognizer
         {
             foreach (var block in bodies.Blocks)
             {
-                if (block.Syntax.SyntaxTree == model.SyntaxTree && (name is null || Names(block.Syntax, name)))
+                if (block.Syntax.SyntaxTree == model.SyntaxTree && (name is null || Names(block.Syntax, name, cancellationToken)))
                 {
                     yield return block;
                 }
@@ -272,7 +271,7 @@ internal sealed class HttpClientRecognizer
                     _ => false,
                 };
 
-                if (isBody && (name is null || Names(node, name)) && model.GetOperation(node, cancellationToken) is { } operation)
+                if (isBody && (name is null || Names(node, name, cancellationToken)) && model.GetOperation(node, cancellationToken) is { } operation)
                 {
                     yield return operation;
                 }
@@ -284,25 +283,13 @@ internal sealed class HttpClientRecognizer
     /// True when the body <paramref name="node"/> names <paramref name="name"/>: an identifier in it, or the name of the
     /// field or property it initializes.
     /// </summary>
-    private static bool Names(SyntaxNode node, string name)
-    {
-        switch (node)
+    private static bool Names(SyntaxNode node, string name, CancellationToken cancellationToken)
+        => node switch
         {
-            case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } when declarator.Identifier.ValueText == name:
-            case EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax property } when property.Identifier.ValueText == name:
-                return true;
-        }
-
-        foreach (var token in node.DescendantTokens())
-        {
-            if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText == name)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+            EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } when declarator.Identifier.ValueText == name => true,
+            EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax property } when property.Identifier.ValueText == name => true,
+            _ => SourceWords.ContainsWord(node, name, cancellationToken),
+        };
 
     private LlmHttpClientEvidence FromScope(IOperation scope, ISymbol symbol, LlmOptions options, ImmutableArray<ISymbol>.Builder targets)
     {

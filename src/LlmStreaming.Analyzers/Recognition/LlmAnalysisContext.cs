@@ -152,7 +152,9 @@ internal sealed class LlmAnalysisContext
 
     /// <summary>The options for <paramref name="tree"/>, parsed once.</summary>
     public LlmOptions GetOptions(SyntaxTree tree, AnalyzerOptions options)
-        => _optionsByTree.GetOrAdd(tree, t => LlmOptions.Parse(options.AnalyzerConfigOptionsProvider.GetOptions(t)));
+        => _optionsByTree.TryGetValue(tree, out var parsed)
+            ? parsed // every rule asks at every operation it looks at: no allocation on this path
+            : _optionsByTree.GetOrAdd(tree, LlmOptions.Parse(options.AnalyzerConfigOptionsProvider.GetOptions(tree)));
 
     /// <summary>Resolves type metadata names that exist in this compilation.</summary>
     internal ImmutableArray<(INamedTypeSymbol Type, T Value)> Resolve<T>(IEnumerable<(string MetadataName, T Value)> names)

@@ -47,7 +47,7 @@ internal static class OperationExtensions
     /// <summary>The descendants of <paramref name="operation"/>, not entering lambdas, anonymous methods or local functions.</summary>
     public static IEnumerable<IOperation> DescendantsWithinFunction(this IOperation operation)
     {
-        var stack = new Stack<IOperation>();
+        var stack = new Stack<IOperation>(16);
         foreach (var child in operation.ChildOperations)
         {
             stack.Push(child);

@@ -21,6 +21,7 @@ internal sealed class StreamRecognizer
     private readonly ImmutableArray<(INamedTypeSymbol Type, LlmFamily Family)> _updateTypes;
     private readonly ImmutableDictionary<string, ImmutableArray<INamedTypeSymbol>> _aggregatorsByName;
     private readonly ConcurrentDictionary<SyntaxNode, LlmStreamLoop?> _loops = new();
+    private readonly ConcurrentDictionary<ITypeSymbol, ITypeSymbol?> _elementTypes = new(SymbolEqualityComparer.Default);
 
     public StreamRecognizer(LlmAnalysisContext context)
     {
@@ -62,11 +63,23 @@ internal sealed class StreamRecognizer
     /// </summary>
     public ITypeSymbol? StreamElementType(ITypeSymbol? type)
     {
-        var types = _context.Types;
-        if (type is null)
+        if (type is null || type.SpecialType != SpecialType.None || type.TypeKind is not (TypeKind.Class or TypeKind.Interface or TypeKind.Struct or TypeKind.TypeParameter))
         {
-            return null;
+            return null; // void, string, int…, enums, arrays, delegates, errors: never a stream
         }
+
+        // Asked for the type of nearly every value a rule looks at, and the same few types come back: answered once per type.
+        if (_elementTypes.TryGetValue(type, out var known))
+        {
+            return known;
+        }
+
+        return _elementTypes.GetOrAdd(type, ComputeStreamElementType(type));
+    }
+
+    private ITypeSymbol? ComputeStreamElementType(ITypeSymbol type)
+    {
+        var types = _context.Types;
 
         if ((type.IsConstructedFrom(types.TaskOfT) || type.IsConstructedFrom(types.ValueTaskOfT)) && type is INamedTypeSymbol task)
         {
@@ -442,11 +455,23 @@ internal sealed class StreamRecognizer
 
     /// <summary>Recognises a loop that enumerates a model stream (SDK or hand-rolled). Cached per loop.</summary>
     public LlmStreamLoop? TryGetStreamLoop(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
-        => _loops.GetOrAdd(loop.Syntax, _ => Recognize(loop, options, cancellationToken));
+    {
+        // Ten rules ask about every loop: the answer is read without allocating; computed at most once or twice.
+        if (_loops.TryGetValue(loop.Syntax, out var known))
+        {
+            return known;
+        }
+
+        return _loops.GetOrAdd(loop.Syntax, Recognize(loop, options, cancellationToken));
+    }
 
     private LlmStreamLoop? Recognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
     {
-        if (loop is IForEachLoopOperation forEach && loop.Syntax is CommonForEachStatementSyntax forEachSyntax && forEach.SemanticModel is { } model)
+        // An await foreach over a model stream enumerates a stream type (async LINQ operators keep it one), or, from a
+        // configured streaming method, anything: other await foreach loops are not followed. (A sync foreach may go
+        // through LINQ to objects: CompleteChatStreaming(…).Skip(1) is an IEnumerable<T> of any T.)
+        if (loop is IForEachLoopOperation forEach && loop.Syntax is CommonForEachStatementSyntax forEachSyntax && forEach.SemanticModel is { } model
+            && (!forEach.IsAsynchronous || !options.StreamingMethods.IsEmpty || StreamElementType(forEach.Collection.WalkDownConversions().Type) is not null))
         {
             var source = TryGetStreamValue(forEach.Collection, options, cancellationToken);
             if (source is not null)

@@ -24,7 +24,13 @@ internal static class LazyStreams
             return null;
         }
 
+        // Every shape below has a stream type, or a task of one: other values (most returns and assignments) stop here.
         var current = value.WalkDownConversions();
+        if (llm.Streams.StreamElementType(current.Type) is null)
+        {
+            return null;
+        }
+
         switch (current)
         {
             case IInvocationOperation { TargetMethod.Name: "FromResult", Arguments.Length: 1 } fromResult when IsTaskType(fromResult.TargetMethod.ContainingType, llm):

@@ -34,7 +34,10 @@ public sealed class RetryBackoffAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, RetryTypes types)
     {
         var loop = (ILoopOperation)context.Operation;
-        if (!loop.Body.DescendantsWithinFunction().Any(o => o is ITryOperation))
+
+        // A retry loop has a try in its body: most loops have not even the keyword, and are not walked.
+        if (!SourceWords.ContainsWord(loop.Body.Syntax, "try", context.CancellationToken)
+            || !loop.Body.DescendantsWithinFunction().Any(o => o is ITryOperation))
         {
             return;
         }
