@@ -63,19 +63,25 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeType(SymbolStartAnalysisContext context, LlmAnalysisContext llm)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        var bodies = new TypeBodies(type);
         var candidates = new ConcurrentQueue<(IOperation Operation, AnalyzerOptions Options)>();
 
         // Each operation once, in its innermost type (a containing type's start may see a nested type's members too).
         bool Own(ISymbol member) => SymbolEqualityComparer.Default.Equals(member.ContainingType, type);
 
-        context.RegisterOperationBlockAction(block =>
+        // The bodies are kept only where a client can be a member of this type (a field or property of it holds one).
+        TypeBodies? bodies = null;
+        if (HasClientMember(type, llm))
         {
-            if (Own(block.OwningSymbol))
+            var collected = bodies = new TypeBodies(type);
+            context.RegisterOperationBlockAction(block =>
             {
-                bodies.Add(block.OperationBlocks);
-            }
-        });
+                if (Own(block.OwningSymbol))
+                {
+                    collected.Add(block.OperationBlocks);
+                }
+            });
+        }
+
         context.RegisterOperationAction(
             c =>
             {
@@ -109,6 +115,26 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
         });
     }
 
+    private static bool HasClientMember(INamedTypeSymbol type, LlmAnalysisContext llm)
+    {
+        foreach (var member in type.GetMembers())
+        {
+            var memberType = member switch
+            {
+                IFieldSymbol field => field.Type,
+                IPropertySymbol property => property.Type,
+                _ => null,
+            };
+
+            if (memberType.IsOrInheritsFrom(llm.Types.HttpClient))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary><c>HttpClient.Timeout = …</c>: judged at the end of the type.</summary>
     private static bool IsCandidateAssignment(ISimpleAssignmentOperation assignment, LlmAnalysisContext llm)
         => assignment.Target is IPropertyReferenceOperation { Property.Name: "Timeout" } property
@@ -119,7 +145,7 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
         => SymbolEqualityComparer.Default.Equals(creation.Type, llm.Types.HttpClient)
             && creation.Initializer?.Initializers.Any(i => i is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Timeout" } }) != true;
 
-    private static Diagnostic? AnalyzeAssignment(ISimpleAssignmentOperation assignment, AnalyzerOptions analyzerOptions, LlmAnalysisContext llm, TypeBodies bodies, CancellationToken cancellationToken)
+    private static Diagnostic? AnalyzeAssignment(ISimpleAssignmentOperation assignment, AnalyzerOptions analyzerOptions, LlmAnalysisContext llm, TypeBodies? bodies, CancellationToken cancellationToken)
     {
         var property = (IPropertyReferenceOperation)assignment.Target;
         var value = TimeoutValues.TryEvaluate(assignment.Value, cancellationToken);
@@ -138,7 +164,7 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
         return Create(assignment.Syntax.GetLocation(), ShapeAssignment, "HttpClient.Timeout", timeout.Display, client, minimum);
     }
 
-    private static Diagnostic? AnalyzeCreation(IObjectCreationOperation creation, AnalyzerOptions analyzerOptions, LlmAnalysisContext llm, TypeBodies bodies, CancellationToken cancellationToken)
+    private static Diagnostic? AnalyzeCreation(IObjectCreationOperation creation, AnalyzerOptions analyzerOptions, LlmAnalysisContext llm, TypeBodies? bodies, CancellationToken cancellationToken)
     {
         var options = llm.GetOptions(creation.Syntax.SyntaxTree, analyzerOptions);
         var minimum = options.MinTimeoutSeconds(DiagnosticIds.HttpClientTimeoutTooShort);
@@ -193,7 +219,7 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>The LLM client whose timeout is assigned, or null when it is not an LLM client.</summary>
-    private static ClientFacts? Client(ISimpleAssignmentOperation assignment, IPropertyReferenceOperation property, LlmAnalysisContext llm, LlmOptions options, TypeBodies bodies, CancellationToken cancellationToken)
+    private static ClientFacts? Client(ISimpleAssignmentOperation assignment, IPropertyReferenceOperation property, LlmAnalysisContext llm, LlmOptions options, TypeBodies? bodies, CancellationToken cancellationToken)
     {
         var instance = property.Instance?.WalkDownConversions();
         IOperation? clientExpression = instance;
@@ -253,7 +279,7 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
     /// field/property of a type declared in one place, whose every use is a call on it, a member read, or a hand-off
     /// to an SDK — and never a <c>Timeout</c> write, another variable, or a call that could configure it.
     /// </summary>
-    private static bool TimeoutStaysDefault(IObjectCreationOperation creation, ISymbol symbol, LlmAnalysisContext llm, TypeBodies bodies, CancellationToken cancellationToken)
+    private static bool TimeoutStaysDefault(IObjectCreationOperation creation, ISymbol symbol, LlmAnalysisContext llm, TypeBodies? bodies, CancellationToken cancellationToken)
     {
         switch (symbol)
         {
