@@ -119,10 +119,6 @@ public sealed class UnguardedContentIndexAnalyzer : DiagnosticAnalyzer
             loop.DisplayName));
     }
 
-    /// <summary>
-    /// A guard is any count/emptiness test of the same collection in the loop body before the access or around it:
-    /// <c>Count &gt; 0</c>, <c>Count == 0</c> then continue, <c>Any()</c>, <c>is { Count: &gt; 0 }</c>, a list pattern…
-    /// </summary>
     /// <summary>The same expression, parentheses aside: <c>(chunk.Choices).Count</c> guards <c>chunk.Choices[0]</c>.</summary>
     private static bool Same(SyntaxNode left, SyntaxNode right)
         => SyntaxFactory.AreEquivalent(WithoutParentheses(left), WithoutParentheses(right));
@@ -137,6 +133,10 @@ public sealed class UnguardedContentIndexAnalyzer : DiagnosticAnalyzer
         return node;
     }
 
+    /// <summary>
+    /// A guard is any count/emptiness test of the same collection in the loop body before the access or around it:
+    /// <c>Count &gt; 0</c>, <c>Count == 0</c> then continue, <c>Any()</c>, <c>is { Count: &gt; 0 }</c>, a list pattern…
+    /// </summary>
     private static bool IsGuarded(IOperation collection, IOperation access, LlmStreamLoop loop)
     {
         var collectionSyntax = collection.Syntax;
