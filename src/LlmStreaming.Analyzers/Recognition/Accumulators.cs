@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace LlmStreaming.Analyzers.Recognition;
 
@@ -103,10 +104,14 @@ internal static class Accumulators
 
     /// <summary>True when <paramref name="local"/> is declared inside <paramref name="operation"/>'s syntax.</summary>
     public static bool IsDeclaredInside(ILocalSymbol local, IOperation operation)
+        => IsDeclaredInside(local, operation.Syntax.SyntaxTree, operation.Syntax.Span);
+
+    /// <summary>True when <paramref name="local"/> is declared inside <paramref name="span"/> of <paramref name="tree"/> (a code fix's region of statements).</summary>
+    public static bool IsDeclaredInside(ILocalSymbol local, SyntaxTree tree, TextSpan span)
     {
         foreach (var reference in local.DeclaringSyntaxReferences)
         {
-            if (reference.SyntaxTree == operation.Syntax.SyntaxTree && operation.Syntax.Span.Contains(reference.Span))
+            if (reference.SyntaxTree == tree && span.Contains(reference.Span))
             {
                 return true;
             }

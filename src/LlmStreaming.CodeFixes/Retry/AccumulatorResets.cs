@@ -89,7 +89,7 @@ internal static class AccumulatorResets
         foreach (var node in loop.Body.DescendantsWithinFunction())
         {
             if (node is ISimpleAssignmentOperation { Target: ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_String } local } } assignment
-                && !local.DeclaringSyntaxReferences.Any(r => region.Contains(r.Span))
+                && !Accumulators.IsDeclaredInside(local, loop.Loop.Syntax.SyntaxTree, region)
                 && TextDeltas.IsTextDelta(assignment.Value, loop, streams)
                 && seen.Add(local))
             {

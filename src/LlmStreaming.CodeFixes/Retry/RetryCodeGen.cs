@@ -139,7 +139,7 @@ internal static class RetryCodeGen
     private static bool UsesLocalDeclaredIn(SyntaxNode syntax, TextSpan span, SemanticModel model, CancellationToken cancellationToken)
         => syntax.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(identifier =>
             model.GetSymbolInfo(identifier, cancellationToken).Symbol is ILocalSymbol local
-            && local.DeclaringSyntaxReferences.Any(r => span.Contains(r.Span)));
+            && Accumulators.IsDeclaredInside(local, syntax.SyntaxTree, span));
 
     private static bool IsSimple(SyntaxNode syntax)
         => syntax is IdentifierNameSyntax
