@@ -26,7 +26,8 @@ internal static class ModelTrafficScan
     internal static readonly ImmutableArray<string> Words = ModelSignals.DefaultModelHosts.Select(h => h.TrimStart('.'))
         .Concat(ModelSignals.EndpointPaths.Select(p => p.TrimStart('/', ':')))
         .Concat(ModelSignals.ModelJsonNames)
-        .Concat(new[] { ModelSignals.DoneSentinel, "choices", "finishreason", "donereason", "stopreason", "finish_reason", "done_reason", "stop_reason" })
+        .Concat(ModelSignals.ModelMemberNames)
+        .Concat(new[] { ModelSignals.DoneSentinel, "stop_reason" }) // a member named after the JSON (finish_reason and done_reason are JSON names too)
         .Select(w => w.ToLowerInvariant())
         .Distinct(StringComparer.Ordinal)
         .ToImmutableArray();
@@ -194,7 +195,7 @@ internal static class ModelTrafficScan
             // "stream", then up to MaxStreamTrueGap non-word characters, then "true".
             var i = index + StreamWord.Length;
             var gapEnd = Math.Min(text.Length, i + MaxStreamTrueGap);
-            while (i < gapEnd && !IsWordCharacter(text[i]))
+            while (i < gapEnd && !SourceWords.IsIdentifierPart(text[i]))
             {
                 i++;
             }
@@ -226,8 +227,6 @@ internal static class ModelTrafficScan
 
         return true;
     }
-
-    private static bool IsWordCharacter(char c) => char.IsLetterOrDigit(c) || c == '_';
 
     private static int Fold(int c) => (uint)(c - 'A') <= 'Z' - 'A' ? c | 0x20 : c;
 

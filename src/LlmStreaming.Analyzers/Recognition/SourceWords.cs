@@ -52,5 +52,6 @@ internal static class SourceWords
         return -1;
     }
 
-    private static bool IsIdentifierPart(char c) => char.IsLetterOrDigit(c) || c == '_';
+    /// <summary>A letter, digit or underscore: a character of an identifier (and of the regular expression class <c>\w</c>, near enough).</summary>
+    internal static bool IsIdentifierPart(char c) => char.IsLetterOrDigit(c) || c == '_';
 }
