@@ -290,7 +290,9 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         var exceptionType = SyntaxFactory.ParseTypeName("System.Exception").WithAdditionalAnnotations(Simplifier.Annotation);
         switch (retry.Kind)
         {
-            case RetryKind.Loop when retry.Try?.Syntax is TryStatementSyntax @try && !EndsWithCatchAll(@try, model, cancellationToken) && !ReadsAccumulator(@try.Catches, accumulator.Name):
+            case RetryKind.Loop when retry.Try?.Syntax is TryStatementSyntax @try && !EndsWithCatchAll(@try, model, cancellationToken) && !ReadsAccumulator(@try.Catches, accumulator.Name)
+                && !(accumulator.Symbol is ILocalSymbol local && Accumulators.IsDeclaredInside(local, @try.SyntaxTree, @try.Block.Span)):
+                // (A local declared in the attempt's block is out of scope in its catches.)
                 var name = UniqueName(model, @try.SpanStart, "exception");
                 var catchClause = SyntaxFactory.CatchClause(
                     SyntaxFactory.CatchDeclaration(exceptionType, SyntaxFactory.Identifier(name)),

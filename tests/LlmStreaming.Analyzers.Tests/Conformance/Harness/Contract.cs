@@ -1,0 +1,125 @@
+using LlmStreaming.Analyzers.Tests.Conformance.Programs;
+
+namespace LlmStreaming.Analyzers.Tests.Conformance.Harness;
+
+/// <summary>One run of one program in one mode, judged.</summary>
+internal sealed record Cell(FlawedProgram Program, FixPath Path, Mode Mode, RunOutcome Outcome, int Requests, IReadOnlyList<string> Violations)
+{
+    public bool Meets => Violations.Count == 0;
+
+    /// <summary>A short, stable description of what the user got, for the matrix (no timings, no messages).</summary>
+    public string Summary => Contract.Classify(Outcome) + " · " + Requests + (Requests == 1 ? " request" : " requests");
+}
+
+/// <summary>
+/// The contract of <c>rules.md</c> ("What a fix must do at run time"), as checks on what a program did in a mode.
+/// </summary>
+internal static class Contract
+{
+    /// <summary>How long after the caller cancels the program must have stopped.</summary>
+    public static readonly TimeSpan PromptCancellation = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Modes whose fault comes after some text was generated (and written out, by a program that writes).</summary>
+    private static readonly HashSet<string> FaultAfterOutput = new(StringComparer.Ordinal) { "reset", "truncated", "no-end", "error-event", "stall" };
+
+    public static IReadOnlyList<string> Judge(FlawedProgram program, Mode mode, RunOutcome outcome, int requests)
+    {
+        var violations = new List<string>();
+        var answer = FakeModelServer.Answer;
+        if (outcome.TimedOut)
+        {
+            violations.Add("hangs: no answer and no failure within the bound");
+            return violations;
+        }
+
+        var expectation = mode.Expectation;
+        var expectedRequests = mode.Requests(program);
+        if (program.Emits && expectation == Expectation.FullAnswer && FaultAfterOutput.Contains(mode.Name))
+        {
+            // Text was written before the fault: a retry would write it again, so the run must fail clearly instead.
+            expectation = Expectation.ClearFailure;
+            expectedRequests = 1;
+        }
+
+        if (program.Emits && !(answer.StartsWith(outcome.Written, StringComparison.Ordinal)))
+        {
+            violations.Add("wrote \"" + outcome.Written + "\": not a prefix of the answer (duplicated or wrong text)");
+        }
+
+        switch (expectation)
+        {
+            case Expectation.FullAnswer:
+                if (outcome.Answer != answer)
+                {
+                    violations.Add("expected the full answer, got " + outcome);
+                }
+                else if (program.Emits && outcome.Written != answer)
+                {
+                    violations.Add("returned the answer but wrote \"" + outcome.Written + "\"");
+                }
+
+                break;
+
+            case Expectation.ClearFailure:
+                if (outcome.Failure is null)
+                {
+                    violations.Add("expected a clear failure, got " + outcome);
+                }
+                else if (outcome.Failure is OperationCanceledException)
+                {
+                    violations.Add("failed with " + outcome.Failure.GetType().Name + ", which callers take for their own cancellation");
+                }
+                else if (!program.Emits && mode.Name is "reset-always" or "length" or "content-filter" && !IsPartial(outcome.PartialOutput))
+                {
+                    violations.Add("the text generated before the failure is not attached (Data[\"PartialOutput\"])");
+                }
+
+                break;
+
+            case Expectation.Cancelled:
+                if (outcome.Failure is not OperationCanceledException)
+                {
+                    violations.Add("expected OperationCanceledException for the caller's cancellation, got " + outcome);
+                }
+                else if (outcome.Elapsed > mode.CancelAfter!.Value + PromptCancellation)
+                {
+                    violations.Add("stopped " + (outcome.Elapsed - mode.CancelAfter!.Value).TotalSeconds.ToString("0.0") + " s after the cancellation");
+                }
+
+                break;
+        }
+
+        if (requests != expectedRequests)
+        {
+            violations.Add("made " + requests + " requests, expected " + expectedRequests);
+        }
+
+        return violations;
+    }
+
+    private static bool IsPartial(string? text)
+        => text is { Length: > 0 } && FakeModelServer.Answer.StartsWith(text, StringComparison.Ordinal) && text != FakeModelServer.Answer;
+
+    /// <summary>What the user got, in a few words.</summary>
+    public static string Classify(RunOutcome outcome)
+    {
+        var answer = FakeModelServer.Answer;
+        if (outcome.TimedOut)
+        {
+            return "hangs";
+        }
+
+        if (outcome.Failure is { } failure)
+        {
+            return "fails: " + failure.GetType().Name + (outcome.PartialOutput is { Length: > 0 } ? ", partial kept" : string.Empty);
+        }
+
+        return outcome.Answer == answer ? "full answer"
+            : outcome.Answer is { Length: > 0 } text && answer.StartsWith(text, StringComparison.Ordinal) ? "cut-off answer as complete"
+            : outcome.Answer is { Length: 0 } ? "empty answer"
+            : outcome.Answer is { } other && other.Contains(answer, StringComparison.Ordinal) ? "duplicated text"
+            : "another answer (\"" + Shorten(outcome.Answer) + "\")";
+    }
+
+    private static string Shorten(string? text) => text is null ? "null" : text.Length <= 24 ? text : text.Substring(0, 21) + "...";
+}

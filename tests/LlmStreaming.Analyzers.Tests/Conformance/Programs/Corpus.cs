@@ -1,0 +1,355 @@
+using System.Collections.Immutable;
+
+namespace LlmStreaming.Analyzers.Tests.Conformance.Programs;
+
+/// <summary>
+/// The flawed programs the conformance suite fixes and runs: one or more per family the rules recognise, and hand-rolled
+/// SSE and NDJSON loops. Each is what a user writes first; none has a retry that works, and each loses or misreports an
+/// answer when the stream breaks.
+/// </summary>
+internal static class Corpus
+{
+    /// <summary>An SDK stall must end in seconds in a test: the programs give their clients a 2 s network (idle) timeout.</summary>
+    private const string OpenAIEntry = """
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var options = new OpenAIClientOptions { Endpoint = new Uri(baseUrl + "/v1"), NetworkTimeout = TimeSpan.FromSeconds(2) };
+                var client = new ChatClient("gpt-test", new ApiKeyCredential("test-key"), options);
+                return new Assistant(client, output).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+        """;
+
+    private const string ExtensionsAIEntry = """
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var options = new OpenAIClientOptions { Endpoint = new Uri(baseUrl + "/v1"), NetworkTimeout = TimeSpan.FromSeconds(2) };
+                IChatClient client = new ChatClient("gpt-test", new ApiKeyCredential("test-key"), options).AsIChatClient();
+                return new Assistant(client, output).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+        """;
+
+    /// <summary>A hand-rolled client: the HttpClient's own 2 s timeout is the only bound its author chose.</summary>
+    private const string HttpEntry = """
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var http = new HttpClient { BaseAddress = new Uri(baseUrl + "/"), Timeout = TimeSpan.FromSeconds(2) };
+                return new Assistant(http, output).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+        """;
+
+    public static readonly FlawedProgram OpenAIChat = new(
+        "openai",
+        "OpenAI `CompleteChatStreamingAsync`, text appended, no retry, finish reason never read",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.ClientModel;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using OpenAI;
+        using OpenAI.Chat;
+
+        """ + OpenAIEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly ChatClient _client;
+            private readonly TextWriter _output;
+
+            public Assistant(ChatClient client, TextWriter output)
+            {
+                _client = client;
+                _output = output;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var answer = new StringBuilder();
+                await foreach (var update in _client.CompleteChatStreamingAsync(new ChatMessage[] { new UserChatMessage(question) }, cancellationToken: cancellationToken))
+                {
+                    foreach (var part in update.ContentUpdate)
+                    {
+                        answer.Append(part.Text);
+                    }
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 4);
+
+    public static readonly FlawedProgram ExtensionsAISorry = new(
+        "meai-sorry",
+        "Microsoft.Extensions.AI over OpenAI, a catch that answers \"Sorry\" and drops the text",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.ClientModel;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.AI;
+        using OpenAI;
+        using OpenAI.Chat;
+
+        """ + ExtensionsAIEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly IChatClient _client;
+            private readonly TextWriter _output;
+
+            public Assistant(IChatClient client, TextWriter output)
+            {
+                _client = client;
+                _output = output;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var answer = new StringBuilder();
+                try
+                {
+                    await foreach (var update in _client.GetStreamingResponseAsync(question, cancellationToken: cancellationToken))
+                    {
+                        answer.Append(update.Text);
+                    }
+                }
+                catch (Exception)
+                {
+                    return "Sorry, something went wrong.";
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 4);
+
+    public static readonly FlawedProgram ExtensionsAIWrites = new(
+        "meai-writes",
+        "Microsoft.Extensions.AI over OpenAI, each piece written to the user as it arrives, no retry",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.ClientModel;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.AI;
+        using OpenAI;
+        using OpenAI.Chat;
+
+        """ + ExtensionsAIEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly IChatClient _client;
+            private readonly TextWriter _output;
+
+            public Assistant(IChatClient client, TextWriter output)
+            {
+                _client = client;
+                _output = output;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var answer = new StringBuilder();
+                await foreach (var update in _client.GetStreamingResponseAsync(question, cancellationToken: cancellationToken))
+                {
+                    await _output.WriteAsync(update.Text);
+                    answer.Append(update.Text);
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: true,
+        SdkRequestsOnPersistentFailure: 4);
+
+    public static readonly FlawedProgram OpenAINaiveRetry = new(
+        "openai-naive-retry",
+        "OpenAI with a retry loop that retries at once, with no backoff",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.ClientModel;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using OpenAI;
+        using OpenAI.Chat;
+
+        """ + OpenAIEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly ChatClient _client;
+            private readonly TextWriter _output;
+
+            public Assistant(ChatClient client, TextWriter output)
+            {
+                _client = client;
+                _output = output;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        var answer = new StringBuilder();
+                        await foreach (var update in _client.CompleteChatStreamingAsync(new ChatMessage[] { new UserChatMessage(question) }, cancellationToken: cancellationToken))
+                        {
+                            foreach (var part in update.ContentUpdate)
+                            {
+                                answer.Append(part.Text);
+                            }
+                        }
+
+                        return answer.ToString();
+                    }
+                    catch (IOException) when (attempt < 4)
+                    {
+                        // try again straight away
+                    }
+                }
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 4);
+
+    public static readonly FlawedProgram HandRolledSse = new(
+        "sse",
+        "A hand-rolled SSE loop over HttpClient: [DONE] parsed as JSON, no end check, no error check, buffered, no retry",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.IO;
+        using System.Net.Http;
+        using System.Text;
+        using System.Text.Json;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """ + HttpEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly HttpClient _http;
+            private readonly TextWriter _output;
+
+            public Assistant(HttpClient http, TextWriter output)
+            {
+                _http = http;
+                _output = output;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var body = JsonSerializer.Serialize(new { model = "gpt-test", stream = true, messages = new[] { new { role = "user", content = question } } });
+                using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                using var response = await _http.SendAsync(request, cancellationToken);
+                response.EnsureSuccessStatusCode();
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+                var answer = new StringBuilder();
+                string? line;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if (!line.StartsWith("data: "))
+                    {
+                        continue;
+                    }
+
+                    var payload = line.Substring(6);
+                    using var json = JsonDocument.Parse(payload);
+                    var delta = json.RootElement.GetProperty("choices")[0].GetProperty("delta");
+                    if (delta.TryGetProperty("content", out var content))
+                    {
+                        answer.Append(content.GetString());
+                    }
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 1);
+
+    public static readonly FlawedProgram HandRolledNdjson = new(
+        "ndjson",
+        "A hand-rolled NDJSON loop over Ollama's /api/chat: no end check, no error check, buffered, no retry",
+        WireFormat.Ollama,
+        """
+        using System;
+        using System.IO;
+        using System.Net.Http;
+        using System.Text;
+        using System.Text.Json;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """ + HttpEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly HttpClient _http;
+            private readonly TextWriter _output;
+
+            public Assistant(HttpClient http, TextWriter output)
+            {
+                _http = http;
+                _output = output;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var body = JsonSerializer.Serialize(new { model = "llama3", stream = true, messages = new[] { new { role = "user", content = question } } });
+                using var response = await _http.PostAsync("api/chat", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
+                response.EnsureSuccessStatusCode();
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+                var answer = new StringBuilder();
+                string? line;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if (line.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    using var json = JsonDocument.Parse(line);
+                    answer.Append(json.RootElement.GetProperty("message").GetProperty("content").GetString());
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 1);
+
+    public static readonly ImmutableArray<FlawedProgram> All = ImmutableArray.Create(
+        OpenAIChat, ExtensionsAISorry, ExtensionsAIWrites, OpenAINaiveRetry, HandRolledSse, HandRolledNdjson);
+}

@@ -1,0 +1,34 @@
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace LlmStreaming.Analyzers.Tests.Conformance.Programs;
+
+/// <summary>The wire format a program's model speaks, which the fake server answers in.</summary>
+internal enum WireFormat
+{
+    OpenAIChat,
+    Anthropic,
+    Ollama,
+}
+
+/// <summary>
+/// A small flawed program of the kind users write: an entry <c>ConformanceEntry.RunAsync(baseUrl, output, cancellationToken)</c>
+/// that points a client at the fake server and asks one question, and the flawed streaming code it calls.
+/// </summary>
+/// <param name="Name">A short name for the matrix.</param>
+/// <param name="Description">What the program does and how it is flawed.</param>
+/// <param name="Format">The wire format of its model.</param>
+/// <param name="Source">The whole program.</param>
+/// <param name="Emits">True when it writes each piece to the user as it arrives (<c>output</c>): a retry may not replay what was written.</param>
+/// <param name="SdkRequestsOnPersistentFailure">How many requests the SDK itself makes when every request fails with a 5xx (its own retries of the initial request); 1 for a client that does not retry.</param>
+/// <param name="LanguageVersion">The project's C# version.</param>
+internal sealed record FlawedProgram(
+    string Name,
+    string Description,
+    WireFormat Format,
+    string Source,
+    bool Emits,
+    int SdkRequestsOnPersistentFailure,
+    LanguageVersion LanguageVersion = LanguageVersion.Latest)
+{
+    public override string ToString() => Name;
+}
