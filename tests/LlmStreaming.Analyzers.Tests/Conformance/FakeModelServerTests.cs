@@ -35,6 +35,10 @@ public sealed class FakeModelServerTests
         _ => Fault.Status(int.Parse(name, System.Globalization.CultureInfo.InvariantCulture)),
     };
 
+    /// <summary>Cancels <paramref name="cts"/> <paramref name="delay"/> after the server saw its first request (so a slow machine does not cancel before the stream started).</summary>
+    private static void CancelAfterFirstRequest(FakeModelServer server, CancellationTokenSource cts, TimeSpan delay)
+        => _ = server.WaitForRequestsAsync(1).ContinueWith(t => { if (t.IsCompletedSuccessfully) cts.CancelAfter(delay); }, TaskScheduler.Default);
+
     private static string Prefix(int tokens) => string.Concat(FakeModelServer.Tokens.Take(tokens));
 
     /// <summary>Runs one call against a server that answers every request with <paramref name="fault"/>, and checks the row.</summary>
@@ -219,8 +223,9 @@ public sealed class FakeModelServerTests
     public async Task OpenAI_Streaming_Stall_IsEndedByTheToken()
     {
         await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)) };
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var outcome = await SdkDrivers.OpenAIStreamAsync(SdkDrivers.OpenAIChat(server), cts.Token);
+        using var cts = new CancellationTokenSource();
+        CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(300));
+        var outcome = await SdkDrivers.OpenAIStreamAsync(SdkDrivers.OpenAIChat(server), cts.Token).WaitAsync(Bound);
         await server.WaitForIdleAsync().WaitAsync(Bound);
 
         Assert.Equal(ReadTimeout, SdkOutcome.Describe(outcome.Error));
@@ -244,13 +249,15 @@ public sealed class FakeModelServerTests
     public async Task Anthropic_Streaming_Stall_IsNotBoundedByTimeout_OnlyByTheToken()
     {
         await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)) };
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
-        var outcome = await SdkDrivers.AnthropicStreamAsync(SdkDrivers.Anthropic(server, timeout: TimeSpan.FromMilliseconds(200)), cts.Token);
+        using var cts = new CancellationTokenSource();
+        CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(800));
+        var outcome = await SdkDrivers.AnthropicStreamAsync(SdkDrivers.Anthropic(server, timeout: TimeSpan.FromMilliseconds(200)), cts.Token).WaitAsync(Bound);
         await server.WaitForIdleAsync().WaitAsync(Bound);
 
         Assert.Equal(Prefix(2), outcome.Text);
         Assert.Equal(Cancelled, SdkOutcome.Describe(outcome.Error));
         Assert.True(outcome.Elapsed >= TimeSpan.FromMilliseconds(700), outcome.ToString());
+        Assert.True(cts.IsCancellationRequested);
         Assert.Equal(1, server.RequestCount);
         Assert.True(server.Requests[0].ClientAborted);
     }
@@ -272,12 +279,14 @@ public sealed class FakeModelServerTests
     public async Task Ollama_Stall_IgnoresTheToken_AndHangsUntilTheServerCloses()
     {
         await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)), ConnectionTimeout = TimeSpan.FromMilliseconds(1500) };
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cts = new CancellationTokenSource();
+        CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(200));
         var outcome = await SdkDrivers.OllamaChatAsync(SdkDrivers.Ollama(server), cts.Token).WaitAsync(Bound);
         await server.WaitForIdleAsync().WaitAsync(Bound);
 
         Assert.Equal(Prefix(2), outcome.Text);
         Assert.Equal(Cut, SdkOutcome.Describe(outcome.Error));
+        Assert.True(cts.IsCancellationRequested);
         Assert.True(outcome.Elapsed >= TimeSpan.FromMilliseconds(1400), outcome.ToString());
         Assert.False(server.Requests[0].ClientAborted);
     }
@@ -392,8 +401,9 @@ public sealed class FakeModelServerTests
     public async Task ClientAbort_IsRecorded_OnlyWhenTheClientLeavesEarly()
     {
         await using var server = new FakeModelServer { Script = FaultScript.Sequence(Fault.Slow(TimeSpan.FromMilliseconds(100)), Fault.Normal) };
-        using (var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(350)))
+        using (var cts = new CancellationTokenSource())
         {
+            CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(350));
             var cancelled = await SdkDrivers.OpenAIStreamAsync(SdkDrivers.OpenAIChat(server), cts.Token);
             Assert.IsAssignableFrom<OperationCanceledException>(cancelled.Error);
         }
