@@ -117,6 +117,40 @@ public sealed class FakeModelServerTests
     public Task ExtensionsAI_Streaming(string fault, int tokens, string? finish, string? error, int requests)
         => CheckAsync((s, ct) => SdkDrivers.ExtensionsAIStreamAsync(SdkDrivers.OpenAIChat(s).AsIChatClient(), ct), F(fault), tokens, finish, error, requests);
 
+    // ---- Semantic Kernel 1.82, OpenAIChatCompletionService.GetStreamingChatMessageContentsAsync (the OpenAI SDK underneath) ----
+
+    [Theory]
+    [InlineData("Normal", 10, "Stop", null, 1)]
+    [InlineData("ResetAfter3", 3, null, Reset, 1)]
+    [InlineData("Truncated3", 3, null, Cut, 1)]
+    [InlineData("NoEnd", 10, null, null, 1)]
+    [InlineData("ErrorEvent3", 3, null, null, 1)]
+    [InlineData("Length4", 4, "Length", null, 1)]
+    [InlineData("ContentFilter2", 2, "ContentFilter", null, 1)]
+    [InlineData("429", 0, null, "System.ClientModel.ClientResultException(429)", 4)]
+    [InlineData("500", 0, null, "System.ClientModel.ClientResultException(500)", 4)]
+    [InlineData("400", 0, null, "System.ClientModel.ClientResultException(400)", 1)]
+    public Task SemanticKernel_Streaming(string fault, int tokens, string? finish, string? error, int requests)
+        => CheckAsync((s, ct) => SdkDrivers.SemanticKernelStreamAsync(SdkDrivers.SemanticKernel(s), ct), F(fault), tokens, finish, error, requests);
+
+    // ---- Betalgo.Ranul.OpenAI 9.2.6, ChatCompletion.CreateCompletionAsStream (no retries; errors in band) ----
+
+    [Theory]
+    [InlineData("Normal", 10, "stop", null, 1)]
+    [InlineData("ResetAfter3", 3, null, Reset, 1)]
+    [InlineData("ResetAfterRole", 0, null, Reset, 1)]
+    [InlineData("Truncated3", 3, null, Cut, 1)]
+    [InlineData("NoEnd", 10, null, null, 1)]
+    [InlineData("ErrorEvent3", 3, "error:server_error", null, 1)]
+    [InlineData("Length4", 4, "length", null, 1)]
+    [InlineData("ContentFilter2", 2, "content_filter", null, 1)]
+    [InlineData("429", 0, "error:rate_limit_exceeded", null, 1)]
+    [InlineData("500", 0, "error:server_error", null, 1)]
+    [InlineData("503", 0, "error:service_unavailable", null, 1)]
+    [InlineData("401", 0, "error:invalid_api_key", null, 1)]
+    public Task Betalgo_Streaming(string fault, int tokens, string? finish, string? error, int requests)
+        => CheckAsync((s, ct) => SdkDrivers.BetalgoStreamAsync(SdkDrivers.Betalgo(s), ct), F(fault), tokens, finish, error, requests);
+
     // ---- OpenAI 2.15 Responses, ResponsesClient.CreateResponseStreamingAsync ----
 
     [Theory]
@@ -282,6 +316,22 @@ public sealed class FakeModelServerTests
         using var cts = new CancellationTokenSource();
         CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(200));
         var outcome = await SdkDrivers.OllamaChatAsync(SdkDrivers.Ollama(server), cts.Token).WaitAsync(Bound);
+        await server.WaitForIdleAsync().WaitAsync(Bound);
+
+        Assert.Equal(Prefix(2), outcome.Text);
+        Assert.Equal(Cut, SdkOutcome.Describe(outcome.Error));
+        Assert.True(cts.IsCancellationRequested);
+        Assert.True(outcome.Elapsed >= TimeSpan.FromMilliseconds(1400), outcome.ToString());
+        Assert.False(server.Requests[0].ClientAborted);
+    }
+
+    [Fact]
+    public async Task Betalgo_Stall_IgnoresTheToken_AndHangsUntilTheServerCloses()
+    {
+        await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)), ConnectionTimeout = TimeSpan.FromMilliseconds(1500) };
+        using var cts = new CancellationTokenSource();
+        CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(200));
+        var outcome = await SdkDrivers.BetalgoStreamAsync(SdkDrivers.Betalgo(server), cts.Token).WaitAsync(Bound);
         await server.WaitForIdleAsync().WaitAsync(Bound);
 
         Assert.Equal(Prefix(2), outcome.Text);

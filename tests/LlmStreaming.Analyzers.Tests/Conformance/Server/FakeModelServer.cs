@@ -43,6 +43,13 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 // Microsoft.Extensions.AI 10.11 (OpenAI ChatClient.AsIChatClient().GetStreamingResponseAsync): the same exceptions
 //   and counts as OpenAI (ClientResultException, RST, CUT pass through unwrapped); FinishReason "stop" / "length" /
 //   "content_filter"; ErrorEvent and NoEnd are SILENT (FinishReason null).
+// Semantic Kernel 1.82 OpenAIChatCompletionService.GetStreamingChatMessageContentsAsync: exactly as OpenAI 2.15 streaming
+//   (same exceptions and counts; ErrorEvent and NoEnd SILENT; Metadata["FinishReason"] Stop / Length / ContentFilter).
+// Betalgo.Ranul.OpenAI 9.2.6 ChatCompletion.CreateCompletionAsStream (no retries at all, n=1 always):
+//   ResetAfter / ResetAfterRole -> RST;  Truncated -> CUT;  NoEnd -> normal end, FinishReason null
+//   ErrorEvent and every status (429, 500, 503, 400, 401, ...) -> NO exception: a chunk with Successful == false and
+//     Error.Code ("server_error", "rate_limit_exceeded", "service_unavailable", "invalid_api_key", ...)
+//   Stall -> like Ollama: the caller's token does NOT interrupt a stalled read; hangs until the server closes, then CUT.
 // OpenAI 2.15 ResponsesClient.CreateResponseStreamingAsync: RST / CUT / statuses as chat; NoEnd (no response.completed)
 //   ends normally; ErrorEvent (event: error) arrives as a StreamingResponseErrorUpdate, no exception; Length /
 //   ContentFilter arrive as StreamingResponseIncompleteUpdate with reason max_output_tokens / content_filter.

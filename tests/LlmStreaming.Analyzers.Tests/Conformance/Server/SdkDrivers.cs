@@ -174,6 +174,52 @@ public static class SdkDrivers
             }
         });
 
+    public static Microsoft.SemanticKernel.Connectors.OpenAI.OpenAIChatCompletionService SemanticKernel(FakeModelServer server)
+        => new(WireFormat.Model, new Uri(server.BaseUrl + "/v1"), "fake-key");
+
+    public static Task<SdkOutcome> SemanticKernelStreamAsync(Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService service, CancellationToken ct)
+        => RunAsync(async (text, finish) =>
+        {
+            var history = new Microsoft.SemanticKernel.ChatCompletion.ChatHistory();
+            history.AddUserMessage("hi");
+            await foreach (var update in service.GetStreamingChatMessageContentsAsync(history, cancellationToken: ct))
+            {
+                text.Append(update.Content);
+                if (update.Metadata is { } metadata && metadata.TryGetValue("FinishReason", out var reason) && reason is not null)
+                {
+                    finish(reason.ToString());
+                }
+            }
+        });
+
+    public static global::Betalgo.Ranul.OpenAI.Managers.OpenAIService Betalgo(FakeModelServer server)
+        => new(new global::Betalgo.Ranul.OpenAI.OpenAIOptions { ApiKey = "fake-key", BaseDomain = server.BaseUrl });
+
+    /// <summary>Betalgo reports some failures in the response (Successful false, Error) instead of throwing: they come back as finish "error:CODE".</summary>
+    public static Task<SdkOutcome> BetalgoStreamAsync(global::Betalgo.Ranul.OpenAI.Managers.OpenAIService service, CancellationToken ct)
+        => RunAsync(async (text, finish) =>
+        {
+            var request = new global::Betalgo.Ranul.OpenAI.ObjectModels.RequestModels.ChatCompletionCreateRequest
+            {
+                Model = WireFormat.Model,
+                Messages = [global::Betalgo.Ranul.OpenAI.ObjectModels.RequestModels.ChatMessage.FromUser("hi")],
+            };
+            await foreach (var chunk in service.ChatCompletion.CreateCompletionAsStream(request, cancellationToken: ct))
+            {
+                if (!chunk.Successful)
+                {
+                    finish("error:" + (chunk.Error?.Code ?? chunk.Error?.Type ?? "?"));
+                    continue;
+                }
+
+                foreach (var choice in chunk.Choices)
+                {
+                    text.Append(choice.Message?.Content);
+                    finish(choice.FinishReason);
+                }
+            }
+        });
+
     public static Task<SdkOutcome> ResponsesStreamAsync(ResponsesClient client, CancellationToken ct)
         => RunAsync(async (text, finish) =>
         {
