@@ -113,6 +113,7 @@ public sealed class FakeModelServerTests
     [InlineData("ContentFilter2", 2, "content_filter", null, 1)]
     [InlineData("429", 0, null, "System.ClientModel.ClientResultException(429)", 4)]
     [InlineData("500", 0, null, "System.ClientModel.ClientResultException(500)", 4)]
+    [InlineData("503", 0, null, "System.ClientModel.ClientResultException(503)", 4)]
     [InlineData("400", 0, null, "System.ClientModel.ClientResultException(400)", 1)]
     public Task ExtensionsAI_Streaming(string fault, int tokens, string? finish, string? error, int requests)
         => CheckAsync((s, ct) => SdkDrivers.ExtensionsAIStreamAsync(SdkDrivers.OpenAIChat(s).AsIChatClient(), ct), F(fault), tokens, finish, error, requests);
@@ -156,11 +157,13 @@ public sealed class FakeModelServerTests
     [Theory]
     [InlineData("Normal", 10, "Completed", null, 1)]
     [InlineData("ResetAfter3", 3, null, Reset, 1)]
+    [InlineData("ResetAfterRole", 0, null, Reset, 1)]
     [InlineData("Truncated3", 3, null, Cut, 1)]
     [InlineData("NoEnd", 10, null, null, 1)]
     [InlineData("ErrorEvent3", 3, "error:server_error", null, 1)]
     [InlineData("Length4", 4, "incomplete:max_output_tokens", null, 1)]
     [InlineData("ContentFilter2", 2, "incomplete:content_filter", null, 1)]
+    [InlineData("429", 0, null, "System.ClientModel.ClientResultException(429)", 4)]
     [InlineData("500", 0, null, "System.ClientModel.ClientResultException(500)", 4)]
     [InlineData("400", 0, null, "System.ClientModel.ClientResultException(400)", 1)]
     public Task Responses_Streaming(string fault, int tokens, string? finish, string? error, int requests)
@@ -217,6 +220,7 @@ public sealed class FakeModelServerTests
     [InlineData("503", 0, null, "System.Net.Http.HttpRequestException(503,Unknown)", 1)]
     [InlineData("400", 0, null, "OllamaSharp.Models.Exceptions.OllamaException", 1)]
     [InlineData("401", 0, null, "System.Net.Http.HttpRequestException(401,Unknown)", 1)]
+    [InlineData("403", 0, null, "System.Net.Http.HttpRequestException(403,Unknown)", 1)]
     [InlineData("404", 0, null, "System.Net.Http.HttpRequestException(404,Unknown)", 1)]
     public Task Ollama_Chat(string fault, int tokens, string? finish, string? error, int requests)
         => CheckAsync((s, ct) => SdkDrivers.OllamaChatAsync(SdkDrivers.Ollama(s), ct), F(fault), tokens, finish, error, requests);
@@ -309,13 +313,17 @@ public sealed class FakeModelServerTests
         Assert.All(server.Requests, r => Assert.True(r.ClientAborted));
     }
 
-    [Fact]
-    public async Task Ollama_Stall_IgnoresTheToken_AndHangsUntilTheServerCloses()
+    [Theory]
+    [InlineData("chat")]
+    [InlineData("generate")]
+    public async Task Ollama_Stall_IgnoresTheToken_AndHangsUntilTheServerCloses(string endpoint)
     {
         await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)), ConnectionTimeout = TimeSpan.FromMilliseconds(1500) };
         using var cts = new CancellationTokenSource();
         CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(200));
-        var outcome = await SdkDrivers.OllamaChatAsync(SdkDrivers.Ollama(server), cts.Token).WaitAsync(Bound);
+        var client = SdkDrivers.Ollama(server);
+        var call = endpoint == "chat" ? SdkDrivers.OllamaChatAsync(client, cts.Token) : SdkDrivers.OllamaGenerateAsync(client, cts.Token);
+        var outcome = await call.WaitAsync(Bound);
         await server.WaitForIdleAsync().WaitAsync(Bound);
 
         Assert.Equal(Prefix(2), outcome.Text);
@@ -323,6 +331,22 @@ public sealed class FakeModelServerTests
         Assert.True(cts.IsCancellationRequested);
         Assert.True(outcome.Elapsed >= TimeSpan.FromMilliseconds(1400), outcome.ToString());
         Assert.False(server.Requests[0].ClientAborted);
+    }
+
+    [Fact]
+    public void ExceptionHierarchies_AsTheTableSays()
+    {
+        Assert.True(typeof(Anthropic.Exceptions.Anthropic4xxException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicRateLimitException)));
+        Assert.True(typeof(Anthropic.Exceptions.AnthropicApiException).IsAssignableFrom(typeof(Anthropic.Exceptions.Anthropic4xxException)));
+        Assert.True(typeof(Anthropic.Exceptions.AnthropicApiException).IsAssignableFrom(typeof(Anthropic.Exceptions.Anthropic5xxException)));
+        Assert.True(typeof(Anthropic.Exceptions.Anthropic5xxException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicServiceUnavailableException)));
+        Assert.True(typeof(Anthropic.Exceptions.Anthropic4xxException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicBadRequestException)));
+        Assert.True(typeof(Anthropic.Exceptions.AnthropicServiceException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicSseException)));
+        Assert.False(typeof(Anthropic.Exceptions.AnthropicApiException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicSseException)));
+        Assert.True(typeof(Anthropic.Exceptions.AnthropicException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicIOException)));
+        Assert.False(typeof(Anthropic.Exceptions.AnthropicServiceException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicIOException)));
+        Assert.Equal(typeof(Exception), typeof(OllamaSharp.Models.Exceptions.OllamaException).BaseType);
+        Assert.True(typeof(IOException).IsAssignableFrom(typeof(HttpIOException)));
     }
 
     [Fact]

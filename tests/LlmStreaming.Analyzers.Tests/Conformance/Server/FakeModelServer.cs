@@ -20,7 +20,7 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 //
 // What each fault surfaces as in the real SDKs (each line is checked by FakeModelServerTests):
 // Notation: "A <- B" is an exception and its InnerException; "n=" is how many requests the call sent; "RST" is
-// "System.IO.IOException <- SocketException(ConnectionReset)"; "CUT" is "System.Net.Http.HttpIOException(ResponseEnded)".
+// "System.IO.IOException <- SocketException(ConnectionReset)"; "CUT" is "System.Net.Http.HttpIOException(ResponseEnded)" (HttpIOException : IOException).
 // Tokens already received stay received: every mid-stream fault leaves the partial text in the caller's hands.
 //
 // OpenAI 2.15 ChatClient.CompleteChatStreamingAsync (default ClientRetryPolicy: 3 retries, honours retry-after-ms):
@@ -57,7 +57,7 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 //   ResetAfter / ResetAfterRole   -> RST (not wrapped), n=1
 //   Truncated                     -> CUT, n=1
 //   NoEnd (no message_delta/stop) -> normal end, no stop reason, no exception
-//   ErrorEvent (overloaded_error) -> Anthropic.Exceptions.AnthropicSseException (: AnthropicServiceException), n=1
+//   ErrorEvent (overloaded_error) -> Anthropic.Exceptions.AnthropicSseException (: AnthropicServiceException, not AnthropicApiException), n=1
 //   Length / ContentFilter        -> stop_reason max_tokens / refusal
 //   Stall                         -> ClientOptions.Timeout does NOT bound the stream body; only the caller's token:
 //                                    TaskCanceledException <- IOException <- SocketException(OperationAborted), n=1
@@ -65,7 +65,7 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 //   500 -> Anthropic5xxException (: AnthropicApiException), n=3;  503 -> AnthropicServiceUnavailableException (: Anthropic5xxException), n=3
 //   400 / 401 / 403 / 404 -> AnthropicBadRequest / Unauthorized / Forbidden / NotFoundException (: Anthropic4xxException), n=1
 // Anthropic 13.12 Messages.Create (not streaming):
-//   reset before any response     -> AnthropicIOException (: AnthropicException) <- HttpRequestException(Unknown) <- RST, n=3 (~1.2 s of backoff)
+//   reset before any response     -> AnthropicIOException (: AnthropicException only) <- HttpRequestException(Unknown) <- RST, n=3 (~1.2 s of backoff)
 //   Truncated                     -> CUT (unwrapped), n=1 (not retried)
 //   Stall + Timeout               -> TaskCanceledException <- TimeoutException <- ..., n=MaxRetries+1
 //   ErrorEvent (sent as a 500)    -> Anthropic5xxException, n=3
