@@ -118,6 +118,60 @@ public sealed class FakeModelServerTests
     public Task ExtensionsAI_Streaming(string fault, int tokens, string? finish, string? error, int requests)
         => CheckAsync((s, ct) => SdkDrivers.ExtensionsAIStreamAsync(SdkDrivers.OpenAIChat(s).AsIChatClient(), ct), F(fault), tokens, finish, error, requests);
 
+    // ---- Microsoft.Extensions.AI over Anthropic (AnthropicClient.AsIChatClient) and over OllamaSharp (OllamaApiClient is an IChatClient) ----
+
+    [Theory]
+    [InlineData("Normal", 10, "stop", null, 1)]
+    [InlineData("ResetAfter3", 3, null, Reset, 1)]
+    [InlineData("Truncated3", 3, null, Cut, 1)]
+    [InlineData("NoEnd", 10, null, null, 1)]
+    [InlineData("ErrorEvent3", 3, null, "Anthropic.Exceptions.AnthropicSseException", 1)]
+    [InlineData("Length4", 4, "length", null, 1)]
+    [InlineData("ContentFilter2", 2, "content_filter", null, 1)]
+    [InlineData("429", 0, null, "Anthropic.Exceptions.AnthropicRateLimitException", 3)]
+    [InlineData("529", 0, null, "Anthropic.Exceptions.AnthropicOverloadedException", 3)]
+    [InlineData("400", 0, null, "Anthropic.Exceptions.AnthropicBadRequestException", 1)]
+    public Task ExtensionsAI_OverAnthropic_Streaming(string fault, int tokens, string? finish, string? error, int requests)
+        => CheckAsync((s, ct) => SdkDrivers.ExtensionsAIStreamAsync(SdkDrivers.Anthropic(s).AsIChatClient(WireFormat.Model), ct), F(fault), tokens, finish, error, requests);
+
+    [Theory]
+    [InlineData("Normal", 10, "stop", null, 1)]
+    [InlineData("ResetAfter3", 3, null, Reset, 1)]
+    [InlineData("Truncated3", 3, null, Cut, 1)]
+    [InlineData("NoEnd", 10, null, null, 1)]
+    [InlineData("ErrorEvent3", 3, null, null, 1)]
+    [InlineData("Length4", 4, "length", null, 1)]
+    [InlineData("429", 0, null, "System.Net.Http.HttpRequestException(429,Unknown)", 1)]
+    [InlineData("400", 0, null, "OllamaSharp.Models.Exceptions.OllamaException", 1)]
+    public Task ExtensionsAI_OverOllama_Streaming(string fault, int tokens, string? finish, string? error, int requests)
+        => CheckAsync((s, ct) => SdkDrivers.ExtensionsAIStreamAsync(SdkDrivers.Ollama(s), ct), F(fault), tokens, finish, error, requests);
+
+    [Fact]
+    public async Task ExtensionsAI_OverAnthropic_Stall_IsEndedByTheToken()
+    {
+        await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)) };
+        using var cts = new CancellationTokenSource();
+        CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(300));
+        var outcome = await SdkDrivers.ExtensionsAIStreamAsync(SdkDrivers.Anthropic(server).AsIChatClient(WireFormat.Model), cts.Token).WaitAsync(Bound);
+        await server.WaitForIdleAsync().WaitAsync(Bound);
+
+        Assert.Equal(Prefix(2), outcome.Text);
+        Assert.IsType<TaskCanceledException>(outcome.Error);
+        Assert.True(server.Requests[0].ClientAborted);
+    }
+
+    [Fact]
+    public async Task ExtensionsAI_OverOllama_Stall_IgnoresTheToken()
+    {
+        await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)), ConnectionTimeout = TimeSpan.FromMilliseconds(1500) };
+        using var cts = new CancellationTokenSource();
+        CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(200));
+        var outcome = await SdkDrivers.ExtensionsAIStreamAsync(SdkDrivers.Ollama(server), cts.Token).WaitAsync(Bound);
+
+        Assert.Equal(Cut, SdkOutcome.Describe(outcome.Error));
+        Assert.True(outcome.Elapsed >= TimeSpan.FromMilliseconds(1400), outcome.ToString());
+    }
+
     // ---- Semantic Kernel 1.82, OpenAIChatCompletionService.GetStreamingChatMessageContentsAsync (the OpenAI SDK underneath) ----
 
     [Theory]
@@ -186,6 +240,7 @@ public sealed class FakeModelServerTests
     [InlineData("429", 0, null, "Anthropic.Exceptions.AnthropicRateLimitException", 3)]
     [InlineData("500", 0, null, "Anthropic.Exceptions.Anthropic5xxException", 3)]
     [InlineData("503", 0, null, "Anthropic.Exceptions.AnthropicServiceUnavailableException", 3)]
+    [InlineData("529", 0, null, "Anthropic.Exceptions.AnthropicOverloadedException", 3)]
     [InlineData("400", 0, null, "Anthropic.Exceptions.AnthropicBadRequestException", 1)]
     [InlineData("401", 0, null, "Anthropic.Exceptions.AnthropicUnauthorizedException", 1)]
     [InlineData("403", 0, null, "Anthropic.Exceptions.AnthropicForbiddenException", 1)]
@@ -340,6 +395,7 @@ public sealed class FakeModelServerTests
         Assert.True(typeof(Anthropic.Exceptions.AnthropicApiException).IsAssignableFrom(typeof(Anthropic.Exceptions.Anthropic4xxException)));
         Assert.True(typeof(Anthropic.Exceptions.AnthropicApiException).IsAssignableFrom(typeof(Anthropic.Exceptions.Anthropic5xxException)));
         Assert.True(typeof(Anthropic.Exceptions.Anthropic5xxException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicServiceUnavailableException)));
+        Assert.True(typeof(Anthropic.Exceptions.Anthropic5xxException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicOverloadedException)));
         Assert.True(typeof(Anthropic.Exceptions.Anthropic4xxException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicBadRequestException)));
         Assert.True(typeof(Anthropic.Exceptions.AnthropicServiceException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicSseException)));
         Assert.False(typeof(Anthropic.Exceptions.AnthropicApiException).IsAssignableFrom(typeof(Anthropic.Exceptions.AnthropicSseException)));

@@ -43,6 +43,12 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 // Microsoft.Extensions.AI 10.11 (OpenAI ChatClient.AsIChatClient().GetStreamingResponseAsync): the same exceptions
 //   and counts as OpenAI (ClientResultException, RST, CUT pass through unwrapped); FinishReason "stop" / "length" /
 //   "content_filter"; ErrorEvent and NoEnd are SILENT (FinishReason null).
+// Microsoft.Extensions.AI over Anthropic 13.12 (AnthropicClient.AsIChatClient(model)): Anthropic's exceptions pass through
+//   unwrapped (RST, CUT, AnthropicSseException, AnthropicRateLimitException n=3, ...); FinishReason "stop" / "length" /
+//   "content_filter" (refusal); NoEnd SILENT. Stall: the caller's token ends it with a TaskCanceledException (its inner
+//   exception varies: HttpIOException was seen).
+// Microsoft.Extensions.AI over OllamaSharp 5.5.2 (OllamaApiClient as IChatClient): as OllamaSharp: ErrorEvent and NoEnd
+//   SILENT, statuses HttpRequestException / OllamaException with n=1, and the token does NOT end a stall (CUT when the server closes).
 // Semantic Kernel 1.82 OpenAIChatCompletionService.GetStreamingChatMessageContentsAsync: exactly as OpenAI 2.15 streaming
 //   (same exceptions and counts; ErrorEvent and NoEnd SILENT; Metadata["FinishReason"] Stop / Length / ContentFilter).
 // Betalgo.Ranul.OpenAI 9.2.6 ChatCompletion.CreateCompletionAsStream (no retries at all, n=1 always):
@@ -63,6 +69,7 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 //                                    TaskCanceledException <- IOException <- SocketException(OperationAborted), n=1
 //   429 -> AnthropicRateLimitException (: Anthropic4xxException : AnthropicApiException), n=3
 //   500 -> Anthropic5xxException (: AnthropicApiException), n=3;  503 -> AnthropicServiceUnavailableException (: Anthropic5xxException), n=3
+//   529 -> AnthropicOverloadedException (: Anthropic5xxException), n=3
 //   400 / 401 / 403 / 404 -> AnthropicBadRequest / Unauthorized / Forbidden / NotFoundException (: Anthropic4xxException), n=1
 // Anthropic 13.12 Messages.Create (not streaming):
 //   reset before any response     -> AnthropicIOException (: AnthropicException only) <- HttpRequestException(Unknown) <- RST, n=3 (~1.2 s of backoff)
