@@ -11,8 +11,80 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 // FakeModelServer: an in-process model server on 127.0.0.1 (ephemeral port) that answers like OpenAI (chat
 // completions and Responses), Anthropic Messages and Ollama (chat, generate), and breaks on purpose per request.
 //
+// Streaming or not: OpenAI and Anthropic stream when the body has "stream": true, Ollama unless "stream": false.
+// A streaming response is chunked, one frame (SSE event or NDJSON line) a chunk. A non-streaming response gets the
+// whole JSON, and the faults become: ResetAfter*/ResetAfterRole = RST before any response; Truncated = the
+// Content-Length body cut in half, then FIN; Stall = no response at all; ErrorEvent = a 500 with the API's error
+// body; NoEnd = the full answer with a null finish reason; Length/ContentFilter = the cut answer with that reason;
+// Slow = one delay, then the answer. Status faults are the same either way. An unknown path gets 404.
+//
 // What each fault surfaces as in the real SDKs (each line is checked by FakeModelServerTests):
-// TABLE-PLACEHOLDER
+// Notation: "A <- B" is an exception and its InnerException; "n=" is how many requests the call sent; "RST" is
+// "System.IO.IOException <- SocketException(ConnectionReset)"; "CUT" is "System.Net.Http.HttpIOException(ResponseEnded)" (HttpIOException : IOException).
+// Tokens already received stay received: every mid-stream fault leaves the partial text in the caller's hands.
+//
+// OpenAI 2.15 ChatClient.CompleteChatStreamingAsync (default ClientRetryPolicy: 3 retries, honours retry-after-ms):
+//   ResetAfter / ResetAfterRole   -> RST thrown from the enumeration, n=1 (no retry once the headers came)
+//   Truncated                     -> CUT, n=1
+//   NoEnd                         -> normal end, FinishReason never set (null), no exception
+//   ErrorEvent (data: {"error"})  -> SILENT: the enumeration ends normally, no exception, FinishReason null
+//   Length / ContentFilter        -> normal end, FinishReason Length / ContentFilter, text cut
+//   Stall + NetworkTimeout        -> TaskCanceledException <- TaskCanceledException <- IOException <- SocketException(OperationAborted),
+//                                    n=1, the caller's token not cancelled (the same chain when the caller's token fires)
+//   Slow                          -> the whole answer, FinishReason Stop
+//   429 / 500 / 503               -> ClientResultException(Status 429/500/503) after n=4 (retry-after-ms=10 keeps it fast)
+//   400 / 401 / 403 / 404         -> ClientResultException(Status ...), n=1
+// OpenAI 2.15 ChatClient.CompleteChatAsync (not streaming; the body is read inside the retry loop):
+//   reset before any response     -> AggregateException <- ClientResultException(Status 0) <- HttpRequestException(Unknown) <- RST, n=4
+//   Truncated (body cut)          -> AggregateException <- CUT, n=4
+//   Stall + NetworkTimeout        -> AggregateException <- TaskCanceledException <- (as streaming), n=retries+1
+//   NoEnd (finish_reason null)    -> ArgumentOutOfRangeException (the SDK cannot read a null finish_reason), n=1
+//   ErrorEvent (sent as a 500)    -> ClientResultException(500), n=4
+// Microsoft.Extensions.AI 10.11 (OpenAI ChatClient.AsIChatClient().GetStreamingResponseAsync): the same exceptions
+//   and counts as OpenAI (ClientResultException, RST, CUT pass through unwrapped); FinishReason "stop" / "length" /
+//   "content_filter"; ErrorEvent and NoEnd are SILENT (FinishReason null).
+// Microsoft.Extensions.AI over Anthropic 13.12 (AnthropicClient.AsIChatClient(model)): Anthropic's exceptions pass through
+//   unwrapped (RST, CUT, AnthropicSseException, AnthropicRateLimitException n=3, ...); FinishReason "stop" / "length" /
+//   "content_filter" (refusal); NoEnd SILENT. Stall: the caller's token ends it with a TaskCanceledException (its inner
+//   exception varies: HttpIOException was seen).
+// Microsoft.Extensions.AI over OllamaSharp 5.5.2 (OllamaApiClient as IChatClient): as OllamaSharp: ErrorEvent and NoEnd
+//   SILENT, statuses HttpRequestException / OllamaException with n=1, and the token does NOT end a stall (CUT when the server closes).
+// Semantic Kernel 1.82 OpenAIChatCompletionService.GetStreamingChatMessageContentsAsync: exactly as OpenAI 2.15 streaming
+//   (same exceptions and counts; ErrorEvent and NoEnd SILENT; Metadata["FinishReason"] Stop / Length / ContentFilter).
+// Betalgo.Ranul.OpenAI 9.2.6 ChatCompletion.CreateCompletionAsStream (no retries at all, n=1 always):
+//   ResetAfter / ResetAfterRole -> RST;  Truncated -> CUT;  NoEnd -> normal end, FinishReason null
+//   ErrorEvent and every status (429, 500, 503, 400, 401, ...) -> NO exception: a chunk with Successful == false and
+//     Error.Code ("server_error", "rate_limit_exceeded", "service_unavailable", "invalid_api_key", ...)
+//   Stall -> like Ollama: the caller's token does NOT interrupt a stalled read; hangs until the server closes, then CUT.
+// OpenAI 2.15 ResponsesClient.CreateResponseStreamingAsync: RST / CUT / statuses as chat; NoEnd (no response.completed)
+//   ends normally; ErrorEvent (event: error) arrives as a StreamingResponseErrorUpdate, no exception; Length /
+//   ContentFilter arrive as StreamingResponseIncompleteUpdate with reason max_output_tokens / content_filter.
+// Anthropic 13.12 Messages.CreateStreaming (default MaxRetries 2 = 3 requests, honours retry-after-ms):
+//   ResetAfter / ResetAfterRole   -> RST (not wrapped), n=1
+//   Truncated                     -> CUT, n=1
+//   NoEnd (no message_delta/stop) -> normal end, no stop reason, no exception
+//   ErrorEvent (overloaded_error) -> Anthropic.Exceptions.AnthropicSseException (: AnthropicServiceException, not AnthropicApiException), n=1
+//   Length / ContentFilter        -> stop_reason max_tokens / refusal
+//   Stall                         -> ClientOptions.Timeout does NOT bound the stream body; only the caller's token:
+//                                    TaskCanceledException <- IOException <- SocketException(OperationAborted), n=1
+//   429 -> AnthropicRateLimitException (: Anthropic4xxException : AnthropicApiException), n=3
+//   500 -> Anthropic5xxException (: AnthropicApiException), n=3;  503 -> AnthropicServiceUnavailableException (: Anthropic5xxException), n=3
+//   529 -> AnthropicOverloadedException (: Anthropic5xxException), n=3
+//   400 / 401 / 403 / 404 -> AnthropicBadRequest / Unauthorized / Forbidden / NotFoundException (: Anthropic4xxException), n=1
+// Anthropic 13.12 Messages.Create (not streaming):
+//   reset before any response     -> AnthropicIOException (: AnthropicException only) <- HttpRequestException(Unknown) <- RST, n=3 (~1.2 s of backoff)
+//   Truncated                     -> CUT (unwrapped), n=1 (not retried)
+//   Stall + Timeout               -> TaskCanceledException <- TimeoutException <- ..., n=MaxRetries+1
+//   ErrorEvent (sent as a 500)    -> Anthropic5xxException, n=3
+// OllamaSharp 5.5.2 ChatAsync / GenerateAsync (no retries at all):
+//   ResetAfter / ResetAfterRole   -> RST, n=1;  Truncated -> CUT, n=1
+//   NoEnd                         -> normal end, no ChatDoneResponseStream (DoneReason never seen)
+//   ErrorEvent ({"error":...} line) -> SILENT: the line is skipped, the enumeration ends normally
+//   Length                        -> done_reason "length"; (ContentFilter: Ollama has no such reason; the fake sends "content_filter")
+//   Stall                         -> the caller's token does NOT interrupt a stalled read: the call hangs until the
+//                                    server closes (here ConnectionTimeout), then CUT. A real stall hangs for ever.
+//   429 / 500 / 503 / 401 / 403 / 404 -> HttpRequestException(StatusCode set, HttpRequestError Unknown), n=1
+//   400                           -> OllamaSharp.Models.Exceptions.OllamaException (: Exception), n=1
 
 /// <summary>One request the fake server saw, and what became of its response.</summary>
 public sealed class FakeRequest
@@ -154,14 +226,13 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
         return task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Completes when every connection accepted so far has been handled to its end (abort flags are final).</summary>
-    public async Task WaitForIdleAsync(CancellationToken cancellationToken = default)
-    {
-        while (!running.IsEmpty)
-        {
-            await Task.WhenAll(running.Keys.ToArray()).WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    /// <summary>
+    /// Completes when the server is done with every request received so far, so their <see cref="FakeRequest.ClientAborted"/>
+    /// flags are final. (A connection the client opened but sent nothing on is not waited for: HttpClient keeps such
+    /// connections in its pool after a cancelled attempt.)
+    /// </summary>
+    public Task WaitForIdleAsync(CancellationToken cancellationToken = default)
+        => Task.WhenAll(Requests.Select(r => r.Finished)).WaitAsync(cancellationToken);
 
     private async Task AcceptLoopAsync()
     {
@@ -200,7 +271,18 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
 
             request = Record(head);
             using var clientGone = CancellationTokenSource.CreateLinkedTokenSource(cap.Token);
-            var watch = connection.WatchForCloseAsync(cap.Token).ContinueWith(_ => clientGone.Cancel(), TaskScheduler.Default);
+            var watch = connection.WatchForCloseAsync(cap.Token).ContinueWith(
+                _ =>
+                {
+                    try
+                    {
+                        clientGone.Cancel();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                    }
+                },
+                TaskScheduler.Default);
             try
             {
                 var reset = await RespondAsync(connection, request, clientGone.Token).ConfigureAwait(false);
@@ -230,6 +312,11 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidDataException or FormatException)
         {
             // A broken or half-sent request: nothing to answer.
+        }
+        catch (Exception e)
+        {
+            // A bug in the fake: the client sees the connection close; the log says why.
+            Console.Error.WriteLine("FakeModelServer failed on a connection: " + e);
         }
         finally
         {
@@ -470,8 +557,6 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
 
             waiters.Clear();
         }
-
-        stopping.Dispose();
     }
 
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();

@@ -11,7 +11,11 @@ public enum FaultKind
     /// <summary>TCP RST after <see cref="Fault.Tokens"/> content tokens.</summary>
     ResetAfter,
 
-    /// <summary>TCP RST right after the role chunk (OpenAI), message_start (Anthropic), the headers (Ollama), response.created (Responses).</summary>
+    /// <summary>
+    /// TCP RST after the frames that come before the first token: the role chunk (OpenAI chat); message_start,
+    /// content_block_start, ping (Anthropic); response.created, output_item.added, content_part.added (Responses);
+    /// just the headers (Ollama, which has no such frame).
+    /// </summary>
     ResetAfterRole,
 
     /// <summary>After <see cref="Fault.Tokens"/> tokens, a chunk is declared whole but only half sent; then FIN without the terminating chunk.</summary>

@@ -74,6 +74,11 @@ internal sealed class HttpConnection : IDisposable
             headers[name] = headers.TryGetValue(name, out var earlier) ? earlier + ", " + value : value;
         }
 
+        if (headers.TryGetValue("Expect", out var expect) && expect.Equals("100-continue", StringComparison.OrdinalIgnoreCase))
+        {
+            await WriteAsync("HTTP/1.1 100 Continue\r\n\r\n", ct).ConfigureAwait(false);
+        }
+
         byte[] body;
         if (headers.TryGetValue("Transfer-Encoding", out var te) && te.Contains("chunked", StringComparison.OrdinalIgnoreCase))
         {
@@ -253,13 +258,13 @@ internal sealed class HttpConnection : IDisposable
     public Task WriteChunkAsync(string text, CancellationToken ct)
     {
         var data = Encoding.UTF8.GetBytes(text);
-        var frame = new byte[data.Length + 16];
         var prefix = Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n");
-        Buffer.BlockCopy(prefix, 0, frame, 0, prefix.Length);
-        Buffer.BlockCopy(data, 0, frame, prefix.Length, data.Length);
-        frame[prefix.Length + data.Length] = (byte)'\r';
-        frame[prefix.Length + data.Length + 1] = (byte)'\n';
-        return WriteAsync(frame.AsSpan(0, prefix.Length + data.Length + 2).ToArray(), ct);
+        var frame = new byte[prefix.Length + data.Length + 2];
+        prefix.CopyTo(frame, 0);
+        data.CopyTo(frame, prefix.Length);
+        frame[frame.Length - 2] = (byte)'\r';
+        frame[frame.Length - 1] = (byte)'\n';
+        return WriteAsync(frame, ct);
     }
 
     /// <summary>A chunk whose size line promises all of <paramref name="text"/> but only the first half follows.</summary>
