@@ -45,7 +45,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
     /// <summary>The steps in the order they are applied: a finding's ID, its fixer and the equivalence keys it prefers.</summary>
     private static readonly ImmutableArray<Step> Steps = ImmutableArray.Create(
-        new Step(DiagnosticIds.PartialOutputDiscarded, new PartialOutputDiscardedCodeFix(), PartialOutputDiscardedCodeFix.ReturnPartialKey, PartialOutputDiscardedCodeFix.AttachPartialKey),
+        new Step(DiagnosticIds.PartialOutputDiscarded, new PartialOutputDiscardedCodeFix(), PartialOutputDiscardedCodeFix.RethrowWithPartialKey, PartialOutputDiscardedCodeFix.AttachPartialKey),
         new Step(DiagnosticIds.CatchMissesMidStreamFailure, new MidStreamCatchCodeFixProvider(), MidStreamCatchCodeFixProvider.EquivalenceKey),
         new Step(DiagnosticIds.MidStreamFailureNotRetried, new MidStreamRetryCodeFixProvider(), MidStreamRetryCodeFixProvider.RetryLoopKey),
         new Step(DiagnosticIds.FinishReasonNotObserved, new FinishReasonCodeFix(), FinishReasonCodeFix.Key),

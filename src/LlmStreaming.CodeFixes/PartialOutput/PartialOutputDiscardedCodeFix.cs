@@ -13,18 +13,21 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
 
 namespace LlmStreaming.CodeFixes.PartialOutput;
 
 /// <summary>
-/// LLM301: keeps the partial output. "Return the partial text" returns (or assigns) the accumulated text when there is
-/// any, falling back to the original value; "Attach the partial text to the exception" stores it in the new
-/// exception's <c>Data["PartialOutput"]</c>. An accumulator declared inside the try is first moved before it.
+/// LLM301: keeps the partial output, and the failure with it. "Keep the partial text and rethrow" replaces the value the
+/// catch returned (or assigned) in place of the answer with <c>ex.Data["PartialOutput"] = …; throw;</c>; "Attach the
+/// partial text to the exception" stores it in the new exception's <c>Data["PartialOutput"]</c>. A partial answer is
+/// never returned as if it were the whole answer: the caller can tell it from success, and the text is not lost. An
+/// accumulator declared inside the try is first moved before it.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PartialOutputDiscardedCodeFix)), Shared]
 public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
 {
-    public const string ReturnPartialKey = "LLM301.ReturnPartial";
+    public const string RethrowWithPartialKey = "LLM301.RethrowWithPartial";
     public const string AttachPartialKey = "LLM301.AttachPartial";
     public const string DataKey = "PartialOutput";
 
@@ -48,10 +51,10 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
                 continue;
             }
 
-            if (plan.Discard is ReturnStatementSyntax or AssignmentExpressionSyntax && plan.ReturnsOrAssignsString)
+            if (CanRethrow(plan))
             {
                 context.RegisterCodeFix(
-                    CodeAction.Create("Return the partial text", ct => ReturnPartialAsync(context.Document, plan, ct), ReturnPartialKey),
+                    CodeAction.Create("Keep the partial text and rethrow", ct => RethrowWithPartialAsync(context.Document, plan, ct), RethrowWithPartialKey),
                     diagnostic);
             }
             else if (plan.Discard is ThrowStatementSyntax { Expression: ObjectCreationExpressionSyntax, Parent: BlockSyntax })
@@ -65,7 +68,7 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
 
     private sealed class Plan
     {
-        private Plan(SyntaxNode discard, string accumulator, string kind, ITypeSymbol accumulatorType, LocalDeclarationStatementSyntax? hoist, TryStatementSyntax @try, bool returnsOrAssignsString)
+        private Plan(SyntaxNode discard, string accumulator, string kind, ITypeSymbol accumulatorType, LocalDeclarationStatementSyntax? hoist, TryStatementSyntax @try, CatchClauseSyntax @catch)
         {
             Discard = discard;
             Accumulator = accumulator;
@@ -73,7 +76,7 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
             AccumulatorType = accumulatorType;
             Hoist = hoist;
             Try = @try;
-            ReturnsOrAssignsString = returnsOrAssignsString;
+            Catch = @catch;
         }
 
         public SyntaxNode Discard { get; }
@@ -89,7 +92,8 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
 
         public TryStatementSyntax Try { get; }
 
-        public bool ReturnsOrAssignsString { get; }
+        /// <summary>The catch that drops the text.</summary>
+        public CatchClauseSyntax Catch { get; }
 
         public static Plan? Create(Diagnostic diagnostic, SyntaxNode root, SemanticModel model, CancellationToken cancellationToken)
         {
@@ -142,7 +146,7 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
                 return null;
             }
 
-            return new Plan(discard, accumulator, kind, type, hoist, @try, ReturnsOrAssignsStringValue(discard, model, cancellationToken));
+            return new Plan(discard, accumulator, kind, type, hoist, @try, @catch);
         }
 
         private static bool ReadsTryLocals(LocalDeclarationStatementSyntax declaration, TryStatementSyntax @try, SemanticModel model, CancellationToken cancellationToken)
@@ -158,73 +162,72 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
 
             return false;
         }
-
-        private static bool ReturnsOrAssignsStringValue(SyntaxNode discard, SemanticModel model, CancellationToken cancellationToken)
-        {
-            var value = discard switch
-            {
-                ReturnStatementSyntax { Expression: { } returned } => returned,
-                AssignmentExpressionSyntax assignment => assignment.Right,
-                _ => null,
-            };
-
-            if (value is null)
-            {
-                return false;
-            }
-
-            var converted = model.GetTypeInfo(value, cancellationToken).ConvertedType;
-            return converted?.SpecialType == SpecialType.System_String;
-        }
     }
 
     /// <summary>The accumulated text: <c>sb.ToString()</c>, <c>text</c>, or <c>string.Concat(list)</c> for a list of strings.</summary>
     private static ExpressionSyntax? Text(Plan plan) => PartialText.Of(plan.Accumulator, plan.Kind, plan.AccumulatorType);
 
-    /// <summary>The test "something was accumulated": <c>sb.Length &gt; 0</c>, <c>!string.IsNullOrEmpty(text)</c>, <c>list.Count &gt; 0</c>.</summary>
-    private static ExpressionSyntax? HasText(Plan plan)
+    /// <summary>
+    /// The discard can become "attach and rethrow": a <c>return</c> in the catch, or an assignment statement that ends the
+    /// catch's block (so that nothing after it becomes unreachable), and the accumulated text has an expression.
+    /// </summary>
+    private static bool CanRethrow(Plan plan)
+        => Text(plan) is not null
+            && (plan.Discard is ReturnStatementSyntax
+                || plan.Discard is AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax { Parent: BlockSyntax block } statement }
+                    && block == plan.Catch.Block && block.Statements.Last() == statement);
+
+    private static async Task<Document> RethrowWithPartialAsync(Document document, Plan plan, CancellationToken cancellationToken)
     {
-        var name = SyntaxFactory.IdentifierName(plan.Accumulator);
-        ExpressionSyntax Positive(string member) => SyntaxFactory.BinaryExpression(
-            SyntaxKind.GreaterThanExpression,
-            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, name, SyntaxFactory.IdentifierName(member)),
-            SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(0)));
-
-        return plan.Kind switch
-        {
-            "StringBuilder" => Positive("Length"),
-            "String" => SyntaxFactory.PrefixUnaryExpression(
-                SyntaxKind.LogicalNotExpression,
-                SyntaxFactory.InvocationExpression(
-                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.PredefinedType(SyntaxFactory.Token(SyntaxKind.StringKeyword)), SyntaxFactory.IdentifierName("IsNullOrEmpty")),
-                    SyntaxFactory.ArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(name))))),
-            "Collection" when PartialText.ElementIsString(plan.AccumulatorType) => Positive("Count"),
-            _ => null,
-        };
-    }
-
-    private static async Task<Document> ReturnPartialAsync(Document document, Plan plan, CancellationToken cancellationToken)
-    {
-        var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var value = plan.Discard switch
-        {
-            ReturnStatementSyntax { Expression: { } returned } => returned,
-            AssignmentExpressionSyntax assignment => assignment.Right,
-            _ => null,
-        };
-
-        if (value is null || Text(plan) is not { } text || HasText(plan) is not { } hasText)
+        var discard = plan.Discard is AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax statement } ? statement : plan.Discard;
+        if (Text(plan) is not { } text || discard is not StatementSyntax discarded)
         {
             return document;
         }
 
-        var replacement = SyntaxFactory.ConditionalExpression(hasText, text, value.WithoutTrivia())
-            .WithTriviaFrom(value)
-            .WithAdditionalAnnotations(Formatter.Annotation);
-        editor.ReplaceNode(value, replacement);
+        var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+        var (@catch, exception) = NamedException(plan.Catch, editor.SemanticModel);
+        var statements = new SyntaxNode[]
+        {
+            SyntaxFactory.ExpressionStatement(AttachTo(exception, text)).WithLeadingTrivia(discarded.GetLeadingTrivia()).WithAdditionalAnnotations(Formatter.Annotation),
+            SyntaxFactory.ThrowStatement().WithTrailingTrivia(discarded.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation),
+        };
+
+        var updated = plan.Catch.ReplaceNode(discarded, statements);
+        editor.ReplaceNode(plan.Catch, @catch is null ? updated : updated.WithCatchKeyword(@catch.CatchKeyword).WithDeclaration(@catch.Declaration));
         Hoist(editor, plan);
         return editor.GetChangedDocument();
     }
+
+    /// <summary>
+    /// The name of the caught exception, and the catch with a name given to it when it has none (<c>catch (Exception)</c>
+    /// or a bare <c>catch</c> becomes <c>catch (Exception ex)</c>); null when it already has one.
+    /// </summary>
+    private static (CatchClauseSyntax? Renamed, string Name) NamedException(CatchClauseSyntax @catch, SemanticModel model)
+    {
+        if (@catch.Declaration is { Identifier.ValueText: { Length: > 0 } existing })
+        {
+            return (null, existing);
+        }
+
+        var name = UniqueName(model, @catch.Block.SpanStart, "ex");
+        var type = @catch.Declaration?.Type ?? SyntaxFactory.ParseTypeName("System.Exception").WithAdditionalAnnotations(Simplifier.Annotation);
+        var declaration = SyntaxFactory.CatchDeclaration(type.WithoutTrivia(), SyntaxFactory.Identifier(name))
+            .WithOpenParenToken(@catch.Declaration?.OpenParenToken ?? SyntaxFactory.Token(SyntaxKind.OpenParenToken))
+            .WithCloseParenToken(@catch.Declaration?.CloseParenToken ?? SyntaxFactory.Token(SyntaxKind.CloseParenToken));
+        var keyword = @catch.Declaration is null ? @catch.CatchKeyword.WithTrailingTrivia(SyntaxFactory.Space) : @catch.CatchKeyword;
+        return (@catch.WithCatchKeyword(keyword).WithDeclaration(declaration), name);
+    }
+
+    /// <summary><c>exception.Data["PartialOutput"] = text</c>.</summary>
+    private static ExpressionSyntax AttachTo(string exception, ExpressionSyntax text)
+        => SyntaxFactory.AssignmentExpression(
+            SyntaxKind.SimpleAssignmentExpression,
+            SyntaxFactory.ElementAccessExpression(
+                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(exception), SyntaxFactory.IdentifierName("Data")),
+                SyntaxFactory.BracketedArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(
+                    SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(DataKey)))))),
+            text);
 
     private static async Task<Document> AttachPartialAsync(Document document, Plan plan, CancellationToken cancellationToken)
     {
@@ -244,14 +247,7 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
                 SyntaxFactory.SingletonSeparatedList(
                     SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(name))
                         .WithInitializer(SyntaxFactory.EqualsValueClause(creation.WithoutTrivia())))));
-        var attach = SyntaxFactory.ExpressionStatement(
-            SyntaxFactory.AssignmentExpression(
-                SyntaxKind.SimpleAssignmentExpression,
-                SyntaxFactory.ElementAccessExpression(
-                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(name), SyntaxFactory.IdentifierName("Data")),
-                    SyntaxFactory.BracketedArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(
-                        SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(DataKey)))))),
-                text));
+        var attach = SyntaxFactory.ExpressionStatement(AttachTo(name, text));
         var rethrow = SyntaxFactory.ThrowStatement(SyntaxFactory.IdentifierName(name));
 
         editor.InsertBefore(@throw, new SyntaxNode[]

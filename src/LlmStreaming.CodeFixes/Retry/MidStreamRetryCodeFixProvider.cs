@@ -236,7 +236,7 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
         }
 
         text.Append(attempt).Append(" < ").Append(RetryCodeGen.MaxRetries).Append(" && ")
-            .Append(RetryCodeGen.TransientTest(exception, region.Enumeration.Family, types, template, csharp9)).Append(")\n{\n")
+            .Append(RetryCodeGen.TransientTest(exception, region.Enumeration.Family, types, template, csharp9, region.Token)).Append(")\n{\n")
             .Append(RetryCodeGen.BackoffComment).Append('\n')
             .Append(RetryCodeGen.DelayStatement(attempt, region.IsAsync, region.Token, types, template)).Append('\n')
             .Append("}\n}\n");
@@ -251,7 +251,7 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
         var tokenParameter = RetryCodeGen.UniqueName(used, "token");
         var text = new StringBuilder();
         text.Append("var ").Append(retryOptions).Append(" = new ").Append(template.Type("Polly.Retry.RetryStrategyOptions")).Append("\n{\n")
-            .Append("ShouldHandle = ").Append(RetryCodeGen.PollyPredicate(region.Enumeration.Family, types, template, csharp9)).Append(",\n")
+            .Append("ShouldHandle = ").Append(RetryCodeGen.PollyPredicate(region.Enumeration.Family, types, template, csharp9, region.Token)).Append(",\n")
             .Append("MaxRetryAttempts = ").Append(RetryCodeGen.MaxRetries).Append(",\n")
             .Append("BackoffType = ").Append(template.Type("Polly.DelayBackoffType")).Append(".Exponential,\n")
             .Append("UseJitter = true,\n")

@@ -158,51 +158,57 @@ internal static class RetryCodeGen
 
     /// <summary>
     /// The transient failures of the stream's family, as a test of <paramref name="exception"/>: always
-    /// <c>IOException</c> (the mid-stream failure), plus the SDK's exceptions for a failed (re)connection —
-    /// <c>HttpRequestException</c>, <c>ClientResultException</c>/<c>HttpOperationException</c> with a 408/429/5xx (or no)
-    /// status, Anthropic's I/O, 5xx, rate-limit and SSE error exceptions. Status filters need C# 9 patterns; on older
-    /// language versions those types are left out.
+    /// <c>IOException</c> (the mid-stream failure) and a timeout (<c>OperationCanceledException</c> while the caller's
+    /// <paramref name="token"/> is not cancelled: the SDK's network timeout or an idle timeout; any, when there is no
+    /// token), plus the failed (re)connections the SDK does not retry itself — <c>HttpRequestException</c> with no
+    /// status or a 408/429/5xx (a 400, 401, 403 or 404 fails at once), <c>HttpOperationException</c> with such a
+    /// status, Anthropic's I/O, 5xx, rate-limit and SSE error exceptions. OpenAI's <c>ClientResultException</c> is left
+    /// out: the client's pipeline has already retried the request that failed with it. Status filters need C# 9
+    /// patterns; on older language versions the type is taken whole (HTTP) or left out (SDK exceptions).
     /// </summary>
-    public static string TransientTest(string exception, LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9)
+    public static string TransientTest(string exception, LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, string? token)
     {
-        var alternatives = TransientAlternatives(family, types, template, csharp9, forPolly: false);
-        if (csharp9)
+        var alternatives = new List<string> { template.Type("System.IO.IOException") };
+        foreach (var (type, status) in TransientTypes(family, types, template, csharp9, anyCancellation: token is null))
         {
-            return exception + " is " + string.Join(" or ", alternatives);
+            alternatives.Add(status is null ? template.Type(type) : template.Type(type) + " { " + status.Replace(" is ", ": ") + " }");
         }
 
-        return alternatives.Count == 1
-            ? exception + " is " + alternatives[0]
-            : "(" + string.Join(" || ", alternatives.Select(a => exception + " is " + a)) + ")";
+        var test = csharp9
+            ? exception + " is " + string.Join(" or ", alternatives)
+            : string.Join(" || ", alternatives.Select(a => exception + " is " + a));
+        if (token is not null && types.OperationCanceledException is { } canceled)
+        {
+            test += " || " + exception + " is " + template.Type(canceled) + " && !" + token + ".IsCancellationRequested";
+        }
+
+        return test.Contains(" || ") ? "(" + test + ")" : test;
     }
 
     /// <summary>The same failures as Polly <c>PredicateBuilder</c> calls: <c>.Handle&lt;IOException&gt;()…</c>.</summary>
-    public static string PollyPredicate(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9)
+    public static string PollyPredicate(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, string? token)
     {
         var calls = new List<string> { ".Handle<" + template.Type("System.IO.IOException") + ">()" };
-        foreach (var (type, status) in TransientTypes(family, types, template, csharp9))
+        foreach (var (type, status) in TransientTypes(family, types, template, csharp9, anyCancellation: token is null))
         {
             calls.Add(status is null
                 ? ".Handle<" + template.Type(type) + ">()"
                 : ".Handle<" + template.Type(type) + ">(e => e." + status + ")");
         }
 
+        if (token is not null && types.OperationCanceledException is { } canceled)
+        {
+            calls.Add(".Handle<" + template.Type(canceled) + ">(_ => !" + token + ".IsCancellationRequested)");
+        }
+
         return "new " + template.Type("Polly.PredicateBuilder") + "()" + string.Concat(calls);
     }
 
-    private static List<string> TransientAlternatives(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, bool forPolly)
-    {
-        var alternatives = new List<string> { template.Type("System.IO.IOException") };
-        foreach (var (type, status) in TransientTypes(family, types, template, csharp9))
-        {
-            alternatives.Add(status is null ? template.Type(type) : template.Type(type) + " { " + status.Replace(" is ", ": ") + " }");
-        }
-
-        return alternatives;
-    }
-
-    /// <summary>(type, "Property is pattern") pairs; the status pattern is null for a plain type test.</summary>
-    private static List<(ITypeSymbol Type, string? Status)> TransientTypes(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9)
+    /// <summary>
+    /// (type, "Property is pattern") pairs; the status pattern is null for a plain type test. With
+    /// <paramref name="anyCancellation"/> (no token in scope, so nobody can cancel) every <c>OperationCanceledException</c> is a timeout.
+    /// </summary>
+    private static List<(ITypeSymbol Type, string? Status)> TransientTypes(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, bool anyCancellation)
     {
         var list = new List<(ITypeSymbol, string?)>();
         void Add(INamedTypeSymbol? type, string? status = null)
@@ -214,22 +220,36 @@ internal static class RetryCodeGen
         }
 
         var httpStatus = types.HttpStatusCode is { } code ? template.Type(code) : null;
+        var retryableStatus = httpStatus is not null && types.HasTooManyRequests
+            ? "null or " + httpStatus + ".RequestTimeout or " + httpStatus + ".TooManyRequests or >= " + httpStatus + ".InternalServerError"
+            : null;
+
+        void AddHttpRequestException()
+        {
+            if (types.HttpRequestException is { } http && retryableStatus is not null && csharp9 && !http.GetMembers("StatusCode").IsEmpty)
+            {
+                list.Add((http, "StatusCode is " + retryableStatus));
+            }
+            else
+            {
+                Add(types.HttpRequestException);
+            }
+        }
+
         switch (family)
         {
             case LlmFamily.OpenAI:
-                Add(types.ClientResultException, "Status is 0 or 408 or 429 or >= 500");
                 break;
 
             case LlmFamily.ExtensionsAI:
-                Add(types.HttpRequestException);
-                Add(types.ClientResultException, "Status is 0 or 408 or 429 or >= 500");
+                AddHttpRequestException();
                 break;
 
             case LlmFamily.SemanticKernel:
-                Add(types.HttpRequestException);
-                if (httpStatus is not null && types.HasTooManyRequests)
+                AddHttpRequestException();
+                if (retryableStatus is not null)
                 {
-                    Add(types.HttpOperationException, "StatusCode is null or " + httpStatus + ".RequestTimeout or " + httpStatus + ".TooManyRequests or >= " + httpStatus + ".InternalServerError");
+                    Add(types.HttpOperationException, "StatusCode is " + retryableStatus);
                 }
 
                 break;
@@ -242,8 +262,13 @@ internal static class RetryCodeGen
                 break;
 
             default:
-                Add(types.HttpRequestException);
+                AddHttpRequestException();
                 break;
+        }
+
+        if (anyCancellation)
+        {
+            Add(types.OperationCanceledException);
         }
 
         return list;

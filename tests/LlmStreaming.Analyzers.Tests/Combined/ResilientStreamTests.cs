@@ -62,8 +62,8 @@ public class ResilientStreamTests
     public Task Fix_ExtensionsAI_PlainRetryLoop()
         => FixAsync(ExtensionsAISource, """
             using System;
-            using System.ClientModel;
             using System.IO;
+            using System.Net;
             using System.Net.Http;
             using System.Text;
             using System.Threading;
@@ -99,7 +99,7 @@ public class ResilientStreamTests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && ex is IOException or HttpRequestException or ClientResultException { Status: 0 or 408 or 429 or >= 500 })
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
@@ -120,8 +120,8 @@ public class ResilientStreamTests
     public Task Fix_ExtensionsAI_PollyPipeline()
         => FixAsync(ExtensionsAISource, """
             using System;
-            using System.ClientModel;
             using System.IO;
+            using System.Net;
             using System.Net.Http;
             using System.Text;
             using System.Threading;
@@ -137,7 +137,7 @@ public class ResilientStreamTests
                     var answer = new StringBuilder();
                     var retryOptions = new RetryStrategyOptions
                     {
-                        ShouldHandle = new PredicateBuilder().Handle<IOException>().Handle<HttpRequestException>().Handle<ClientResultException>(e => e.Status is 0 or 408 or 429 or >= 500),
+                        ShouldHandle = new PredicateBuilder().Handle<IOException>().Handle<HttpRequestException>(e => e.StatusCode is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError).Handle<OperationCanceledException>(_ => !ct.IsCancellationRequested),
                         MaxRetryAttempts = 3,
                         BackoffType = DelayBackoffType.Exponential,
                         UseJitter = true,
@@ -212,7 +212,6 @@ public class ResilientStreamTests
             }
             """, """
             using System;
-            using System.ClientModel;
             using System.IO;
             using System.Net.Http;
             using System.Text;
@@ -253,7 +252,7 @@ public class ResilientStreamTests
 
                                 break;
                             }
-                            catch (Exception ex) when (attempt < 3 && ex is IOException or ClientResultException { Status: 0 or 408 or 429 or >= 500 })
+                            catch (Exception ex) when (attempt < 3 && ex is IOException or OperationCanceledException)
                             {
                                 // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
@@ -267,7 +266,8 @@ public class ResilientStreamTests
                     }
                     catch (Exception ex) when (ex is HttpRequestException or IOException)
                     {
-                        return answer.Length > 0 ? answer.ToString() : "Sorry, something went wrong.";
+                        ex.Data["PartialOutput"] = answer.ToString();
+                        throw;
                     }
 
                     return answer.ToString();
@@ -347,7 +347,7 @@ public class ResilientStreamTests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && ex is IOException or AnthropicIOException or Anthropic5xxException or AnthropicRateLimitException or AnthropicSseException)
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or AnthropicIOException or Anthropic5xxException or AnthropicRateLimitException or AnthropicSseException || ex is OperationCanceledException && !ct.IsCancellationRequested))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);

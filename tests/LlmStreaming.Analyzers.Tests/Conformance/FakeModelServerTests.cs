@@ -11,6 +11,7 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 /// <summary>
 /// The fake server against the real SDK clients: each row is one line of the table at the top of FakeModelServer.cs.
 /// </summary>
+[Collection(ConformanceCollection.Name)]
 public sealed class FakeModelServerTests
 {
     private const string Reset = "System.IO.IOException <- System.Net.Sockets.SocketException(ConnectionReset)";

@@ -416,7 +416,7 @@ public class LLM301Tests
             """);
 
     [Fact]
-    public Task Fix_ReturnsPartialTextWhenThereIsAny()
+    public Task Fix_RethrowsWithThePartialText()
         => Fix("""
             using System.Net.Http;
             using System.Text;
@@ -461,15 +461,16 @@ public class LLM301Tests
                             answer.Append(update.Text);
                         }
                     }
-                    catch (HttpRequestException)
+                    catch (HttpRequestException ex)
                     {
-                        return answer.Length > 0 ? answer.ToString() : "Sorry, something went wrong.";
+                        ex.Data["PartialOutput"] = answer.ToString();
+                        throw;
                     }
 
                     return answer.ToString();
                 }
             }
-            """, PartialOutputDiscardedCodeFix.ReturnPartialKey);
+            """, PartialOutputDiscardedCodeFix.RethrowWithPartialKey);
 
     [Fact]
     public Task Fix_HoistsAccumulatorDeclaredInsideTry()
@@ -521,13 +522,14 @@ public class LLM301Tests
 
                         return sb.ToString();
                     }
-                    catch (Exception)
+                    catch (Exception ex)
                     {
-                        return sb.Length > 0 ? sb.ToString() : "";
+                        ex.Data["PartialOutput"] = sb.ToString();
+                        throw;
                     }
                 }
             }
-            """, PartialOutputDiscardedCodeFix.ReturnPartialKey);
+            """, PartialOutputDiscardedCodeFix.RethrowWithPartialKey);
 
     [Fact]
     public Task Fix_AssignsPartialTextToResult()
@@ -585,15 +587,16 @@ public class LLM301Tests
 
                         result = text;
                     }
-                    catch (Exception)
+                    catch (Exception ex)
                     {
-                        result = !string.IsNullOrEmpty(text) ? text : "unavailable";
+                        ex.Data["PartialOutput"] = text;
+                        throw;
                     }
 
                     return result;
                 }
             }
-            """, PartialOutputDiscardedCodeFix.ReturnPartialKey);
+            """, PartialOutputDiscardedCodeFix.RethrowWithPartialKey);
 
     [Fact]
     public Task Fix_AttachesPartialTextToTheNewException()
@@ -658,8 +661,8 @@ public class LLM301Tests
             """, PartialOutputDiscardedCodeFix.AttachPartialKey);
 
     [Fact]
-    public Task Fix_NotOfferedWhenTheReturnTypeIsNotText()
-        => Verify<PartialOutputDiscardedAnalyzer, PartialOutputDiscardedCodeFix>.NoFixAsync("""
+    public Task Fix_RethrowsWhateverTheReturnType()
+        => Fix("""
             using System;
             using System.Text;
             using System.Threading.Tasks;
@@ -685,7 +688,34 @@ public class LLM301Tests
                     return sb.Length;
                 }
             }
-            """);
+            """, """
+            using System;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<int> CountAsync(IChatClient client)
+                {
+                    var sb = new StringBuilder();
+                    try
+                    {
+                        await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                        {
+                            sb.Append(update.Text);
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        ex.Data["PartialOutput"] = sb.ToString();
+                        throw;
+                    }
+
+                    return sb.Length;
+                }
+            }
+            """, PartialOutputDiscardedCodeFix.RethrowWithPartialKey);
 
     [Fact]
     public Task Fix_All_InDocument()
@@ -751,9 +781,10 @@ public class LLM301Tests
                             sb.Append(update.Text);
                         }
                     }
-                    catch (Exception)
+                    catch (Exception ex)
                     {
-                        return sb.Length > 0 ? sb.ToString() : "";
+                        ex.Data["PartialOutput"] = sb.ToString();
+                        throw;
                     }
 
                     return sb.ToString();
@@ -769,15 +800,16 @@ public class LLM301Tests
                             sb.Append(update.Text);
                         }
                     }
-                    catch (Exception)
+                    catch (Exception ex)
                     {
-                        return sb.Length > 0 ? sb.ToString() : "";
+                        ex.Data["PartialOutput"] = sb.ToString();
+                        throw;
                     }
 
                     return sb.ToString();
                 }
             }
-            """, PartialOutputDiscardedCodeFix.ReturnPartialKey);
+            """, PartialOutputDiscardedCodeFix.RethrowWithPartialKey);
 
     [Fact]
     public Task NoCrash_BrokenCode()

@@ -850,8 +850,8 @@ public class LLM101Tests
             }
             """, """
             using System;
-            using System.ClientModel;
             using System.IO;
+            using System.Net;
             using System.Net.Http;
             using System.Text;
             using System.Threading;
@@ -876,7 +876,7 @@ public class LLM101Tests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && ex is IOException or HttpRequestException or ClientResultException { Status: 0 or 408 or 429 or >= 500 })
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
@@ -909,7 +909,6 @@ public class LLM101Tests
             }
             """, """
             using System;
-            using System.ClientModel;
             using System.IO;
             using System.Threading;
             using OpenAI.Chat;
@@ -934,7 +933,7 @@ public class LLM101Tests
 
                             break;
                         }
-                        catch (Exception ex) when (!emitted && attempt < 3 && ex is IOException or ClientResultException { Status: 0 or 408 or 429 or >= 500 })
+                        catch (Exception ex) when (!emitted && attempt < 3 && ex is IOException or OperationCanceledException)
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             Thread.Sleep(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
@@ -961,8 +960,8 @@ public class LLM101Tests
             }
             """, """
             using System;
-            using System.ClientModel;
             using System.IO;
+            using System.Net;
             using System.Net.Http;
             using System.Threading;
             using System.Threading.Tasks;
@@ -980,7 +979,7 @@ public class LLM101Tests
                             response = await client.GetStreamingResponseAsync("hi", cancellationToken: cancellationToken).ToChatResponseAsync(cancellationToken);
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && ex is IOException or HttpRequestException or ClientResultException { Status: 0 or 408 or 429 or >= 500 })
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), cancellationToken);
@@ -1022,7 +1021,7 @@ public class LLM101Tests
                         {
                             return await client.Messages.CreateStreaming(request).Aggregate();
                         }
-                        catch (Exception ex) when (attempt < 3 && ex is IOException or AnthropicIOException or Anthropic5xxException or AnthropicRateLimitException or AnthropicSseException)
+                        catch (Exception ex) when (attempt < 3 && ex is IOException or AnthropicIOException or Anthropic5xxException or AnthropicRateLimitException or AnthropicSseException or OperationCanceledException)
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
@@ -1074,6 +1073,7 @@ public class LLM101Tests
             """, """
             using System;
             using System.IO;
+            using System.Net;
             using System.Net.Http;
             using System.Text;
             using System.Text.Json;
@@ -1113,7 +1113,7 @@ public class LLM101Tests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && ex is IOException or HttpRequestException)
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
@@ -1165,6 +1165,7 @@ public class LLM101Tests
             """, """
             using System;
             using System.IO;
+            using System.Net;
             using System.Net.Http;
             using System.Threading;
             using System.Threading.Tasks;
@@ -1200,7 +1201,7 @@ public class LLM101Tests
 
                             break;
                         }
-                        catch (Exception ex) when (!emitted && attempt < 3 && ex is IOException or HttpRequestException)
+                        catch (Exception ex) when (!emitted && attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
@@ -1246,6 +1247,7 @@ public class LLM101Tests
             """, """
             using System;
             using System.IO;
+            using System.Net;
             using System.Net.Http;
             using System.Text;
             using System.Text.Json;
@@ -1278,7 +1280,7 @@ public class LLM101Tests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && ex is IOException or HttpRequestException)
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
@@ -1332,7 +1334,7 @@ public class LLM101Tests
                     var text = "";
                     var retryOptions = new RetryStrategyOptions
                     {
-                        ShouldHandle = new PredicateBuilder().Handle<IOException>().Handle<HttpRequestException>().Handle<HttpOperationException>(e => e.StatusCode is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError),
+                        ShouldHandle = new PredicateBuilder().Handle<IOException>().Handle<HttpRequestException>(e => e.StatusCode is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError).Handle<HttpOperationException>(e => e.StatusCode is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError).Handle<OperationCanceledException>(_ => !ct.IsCancellationRequested),
                         MaxRetryAttempts = 3,
                         BackoffType = DelayBackoffType.Exponential,
                         UseJitter = true,
@@ -1372,6 +1374,7 @@ public class LLM101Tests
             """, """
             using System;
             using System.IO;
+            using System.Net;
             using System.Net.Http;
             using System.Threading.Tasks;
             using OllamaSharp;
@@ -1385,7 +1388,7 @@ public class LLM101Tests
                 {
                     var retryOptions = new RetryStrategyOptions
                     {
-                        ShouldHandle = new PredicateBuilder().Handle<IOException>().Handle<HttpRequestException>(),
+                        ShouldHandle = new PredicateBuilder().Handle<IOException>().Handle<HttpRequestException>(e => e.StatusCode is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError).Handle<OperationCanceledException>(),
                         MaxRetryAttempts = 3,
                         BackoffType = DelayBackoffType.Exponential,
                         UseJitter = true,
@@ -1452,7 +1455,7 @@ public class LLM101Tests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && (ex is IOException || ex is HttpRequestException))
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException || ex is HttpRequestException || ex is OperationCanceledException))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
@@ -1472,7 +1475,7 @@ public class LLM101Tests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && (ex is IOException || ex is HttpRequestException))
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException || ex is HttpRequestException || ex is OperationCanceledException))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
