@@ -189,6 +189,11 @@ internal sealed class RetryRegion
             return null;
         }
 
+        if (arrow is null && kind == RegionKind.Statements && enumeration.Loop is { } streamLoop)
+        {
+            statements = WithStreamChecks(block!, statements, streamLoop, model, cancellationToken);
+        }
+
         var hoisted = arrow is null ? Hoistable(statements, anchor!, block!, model, cancellationToken) : ImmutableArray<StatementSyntax>.Empty;
         if (arrow is null && !IsMovable(statements, hoisted, block!, kind, model, cancellationToken))
         {
@@ -342,6 +347,73 @@ internal sealed class RetryRegion
 
         return block.Statements.Skip(start).Take(anchorIndex - start + 1).ToImmutableArray();
     }
+
+    /// <summary>
+    /// The region with the stream's own checks around it: the <c>if (…) throw …;</c> statements right after the loop
+    /// whose condition reads a local the loop assigns (a finish reason, an end marker seen), and, right before the region,
+    /// the declarations of those locals with a constant initializer when nothing after the checks uses them. The checks
+    /// belong in the attempt: a stream found cut off there is retried (in whatever order the fixes were applied), and
+    /// each attempt starts with the locals fresh.
+    /// </summary>
+    private static ImmutableArray<StatementSyntax> WithStreamChecks(BlockSyntax block, ImmutableArray<StatementSyntax> statements, LlmStreamLoop loop, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var assigned = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        foreach (var node in loop.Body.DescendantsAndSelf())
+        {
+            var target = node switch
+            {
+                ISimpleAssignmentOperation assignment => assignment.Target,
+                ICoalesceAssignmentOperation coalesce => coalesce.Target,
+                ICompoundAssignmentOperation compound => compound.Target,
+                _ => null,
+            };
+            if (target is ILocalReferenceOperation { Local: var local } && !Accumulators.IsDeclaredInside(local, loop.Loop))
+            {
+                assigned.Add(local);
+            }
+        }
+
+        if (assigned.Count == 0)
+        {
+            return statements;
+        }
+
+        bool ReadsAssigned(SyntaxNode node) => node.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+            .Any(identifier => model.GetSymbolInfo(identifier, cancellationToken).Symbol is ILocalSymbol local && assigned.Contains(local));
+
+        var last = block.Statements.IndexOf(statements.Last());
+        var end = last;
+        while (end + 1 < block.Statements.Count
+            && block.Statements[end + 1] is IfStatementSyntax { Else: null } check
+            && EndsInThrow(check.Statement)
+            && ReadsAssigned(check.Condition))
+        {
+            end++;
+        }
+
+        if (end == last)
+        {
+            return statements;
+        }
+
+        var first = block.Statements.IndexOf(statements.First());
+        var start = first;
+        while (start > 0
+            && block.Statements[start - 1] is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Declaration.Variables: { Count: 1 } variables } declaration
+            && variables[0].Initializer?.Value is LiteralExpressionSyntax or DefaultExpressionSyntax
+            && model.GetDeclaredSymbol(variables[0], cancellationToken) is ILocalSymbol declared
+            && assigned.Contains(declared)
+            && !block.Statements.Skip(end + 1).Any(later => later.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+                .Any(identifier => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, declared))))
+        {
+            start--;
+        }
+
+        return block.Statements.Skip(start).Take(end - start + 1).ToImmutableArray();
+    }
+
+    private static bool EndsInThrow(StatementSyntax statement)
+        => statement is ThrowStatementSyntax || statement is BlockSyntax { Statements: { Count: > 0 } inner } && inner.Last() is ThrowStatementSyntax;
 
     private static bool IsTransportLocal(ILocalSymbol local, LlmAnalysisContext llm)
     {

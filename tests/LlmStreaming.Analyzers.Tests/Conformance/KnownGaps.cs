@@ -9,12 +9,8 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 internal static class KnownGaps
 {
     // Issue 10's failures, by its numbering.
-    private const string Issue10_1_Stall = "#1 a stall (the SDK's network timeout, an idle timeout) surfaces as TaskCanceledException, which no generated retry filter catches";
     private const string Issue10_2_Hang = "#2 per-rule fixes compose into a hang: LLM402's ResponseHeadersRead takes the body out of HttpClient.Timeout, and LLM406 (Info) is not applied at warning severity";
-    private const string Issue10_3_CatchAll = "#3/#8 a catch-all around the stream: LLM101 reports only once LLM301's fix rethrows, after LLM203's check was placed, so the check lands after the retry loop and a cut-off stream fails instead of being retried";
     private const string Issue10_5_HandRolledCombined = "#5 on a hand-rolled stream the combined action adds only a retry: no [DONE], terminal-marker or error-event check";
-    private const string Issue10_6_NonTransient = "#6 400/401/403/404 are retried: the filter takes any HttpRequestException, the one from EnsureSuccessStatusCode() included";
-    private const string Issue10_7_SdkRetries = "#7 the fix's retries multiply the SDK's own retries of the initial request (4 x 4)";
     private const string Issue10_8_Order = "#8 fix order: LLM203's check applied before LLM101's retry lands after the retry loop, so a cut-off stream fails instead of being retried";
     private const string Issue10_9_EmittedGuard = "#9 the 'emitted' guard is set before an empty write, so a reset after the role chunk is not retried";
 
@@ -37,13 +33,9 @@ internal static class KnownGaps
     /// <summary>(programs, fix paths, modes, reason); names separated by spaces.</summary>
     public static readonly IReadOnlyList<Gap> All = new Gap[]
     {
-        new("openai", "lightbulbs-reversed", "no-end", Issue10_8_Order),
-        new("openai", "lightbulbs-reversed", "error-event", Issue10_8_Order),
         new("openai", "lightbulbs lightbulbs-reversed format-warn format-info", "reset-always", PartialNotAttached),
         new("openai", "lightbulbs lightbulbs-reversed format-warn format-info", "length", PartialNotAttached),
         new("openai", "lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", PartialNotAttached),
-        new("meai-sorry", "lightbulbs lightbulbs-reversed format-warn format-info", "no-end", Issue10_3_CatchAll),
-        new("meai-sorry", "lightbulbs lightbulbs-reversed format-warn format-info", "error-event", Issue10_3_CatchAll),
         new("meai-writes", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "reset-role", Issue10_9_EmittedGuard),
         new("meai-writes", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "stall", TimeoutLooksLikeCancel),
         new("meai-writes", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "reset-always", PartialNotAttached),
@@ -57,7 +49,6 @@ internal static class KnownGaps
         new("sse", "resilient resilient-polly", "reset-role", Issue10_5_HandRolledCombined),
         new("sse", "resilient resilient-polly", "truncated", Issue10_5_HandRolledCombined),
         new("sse", "resilient resilient-polly", "no-end", Issue10_5_HandRolledCombined),
-        new("sse", "lightbulbs-reversed", "no-end", Issue10_8_Order),
         new("sse", "resilient resilient-polly", "error-event", Issue10_5_HandRolledCombined),
         new("sse", "resilient resilient-polly", "stall", Issue10_5_HandRolledCombined),
         new("sse", "format-warn", "stall", Issue10_2_Hang),

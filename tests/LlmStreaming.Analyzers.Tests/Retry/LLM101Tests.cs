@@ -826,6 +826,97 @@ public class LLM101Tests
             References.ExtensionsAI950,
             editorConfig: null);
 
+    /// <summary>
+    /// LLM203's fix applied first (the order "dotnet format" or a user may take): its finish-reason declaration and the
+    /// checks after the loop move into the attempt with the loop, so a stream found cut off is retried (issue 10, #8;
+    /// the conformance suite's lightbulbs-reversed path).
+    /// </summary>
+    [Fact]
+    public Task Fix_FinishCheckAfterTheLoop_MovesIntoTheAttempt()
+        => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""
+            using System;
+            using System.IO;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    ChatFinishReason? finishReason = null;
+                    await foreach (var update in client.{|LLM101:GetStreamingResponseAsync|}(question, cancellationToken: ct))
+                    {
+                        finishReason ??= update.FinishReason;
+                        answer.Append(update.Text);
+                    }
+
+                    if (finishReason is null)
+                    {
+                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                    }
+
+                    if (finishReason == ChatFinishReason.Length)
+                    {
+                        throw new InvalidOperationException("The model stopped at the token limit.");
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        answer.Clear();
+                        try
+                        {
+                            ChatFinishReason? finishReason = null;
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                finishReason ??= update.FinishReason;
+                                answer.Append(update.Text);
+                            }
+
+                            if (finishReason is null)
+                            {
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                            }
+
+                            if (finishReason == ChatFinishReason.Length)
+                            {
+                                throw new InvalidOperationException("The model stopped at the token limit.");
+                            }
+
+                            break;
+                        }
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested))
+                        {
+                            // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, MidStreamRetryCodeFixProvider.RetryLoopKey);
+
     [Fact]
     public Task Fix_ExtensionsAI_ResetsAccumulator()
         => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""
