@@ -50,10 +50,13 @@ Check(!entries.Any(e => e.StartsWith("ref/", StringComparison.OrdinalIgnoreCase)
 var strayAssemblies = entries.Where(e => e.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && !e.StartsWith(AnalyzerFolder, StringComparison.Ordinal)).ToList();
 Check(strayAssemblies.Count == 0, "no assembly outside " + AnalyzerFolder + (strayAssemblies.Count == 0 ? "" : ": " + string.Join(", ", strayAssemblies)));
 Check(entries.Contains("README.md"), "README.md is packed");
-foreach (var preset in new[] { "build/LlmStreaming.Analyzers.targets", "buildTransitive/LlmStreaming.Analyzers.targets", "config/llm-streaming.default.globalconfig", "config/llm-streaming.strict.globalconfig", "config/llm-streaming.none.globalconfig" })
+foreach (var preset in new[] { "build/LlmStreaming.Analyzers.targets", "buildTransitive/LlmStreaming.Analyzers.targets", "config/llm-streaming.strict.globalconfig", "config/llm-streaming.none.globalconfig" })
 {
     Check(entries.Contains(preset), preset + " is packed (severity presets)");
 }
+
+// The default mode adds no preset: a per-ID preset would beat the project's category and global severity switches.
+Check(!entries.Contains("config/llm-streaming.default.globalconfig"), "no preset for the default mode");
 
 var nuspecEntry = zip.Entries.Single(e => !e.FullName.Contains('/') && e.FullName.EndsWith(".nuspec", StringComparison.OrdinalIgnoreCase));
 XDocument nuspec;
