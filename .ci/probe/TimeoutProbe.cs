@@ -3,8 +3,8 @@ using Microsoft.Extensions.AI;
 
 namespace Probe;
 
-// 150 s passes the default minimum (120 s): llm_streaming.min_timeout_seconds = 300 reports both timeouts, the
-// per-rule forms (llm_streaming.LLM401.min_timeout_seconds, llm_streaming.LLM404.min_timeout_seconds) one each.
+// 150 s passes the default minimum (120 s): llm_streaming.min_timeout_seconds = 300 reports both timeouts (and
+// ResilienceProbe's), the per-rule forms (llm_streaming.LLM401/LLM404.min_timeout_seconds) one each.
 public static class TimeoutProbe
 {
     public static HttpClient Create()
