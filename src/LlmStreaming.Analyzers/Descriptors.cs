@@ -11,8 +11,19 @@ public static partial class Descriptors
     /// <summary>All rules share one category so that <c>dotnet_analyzer_diagnostic.category-Reliability.severity</c> configures them in bulk.</summary>
     public const string Category = "Reliability";
 
-    /// <summary>The rule pages live at <c>docs/rules/{id}.md</c> in the repository.</summary>
-    public const string HelpLinkBase = "https://github.com/LlmStreaming/LlmStreaming.Analyzers/blob/main/docs/rules/";
+    /// <summary>
+    /// The repository's address: the one place it is written. The help links below, the package's project and repository
+    /// URLs (src/LlmStreaming.Package reads this line at pack time) and the links of the package's README (filled in at
+    /// pack time) come from it, and a test holds every other mention of the repository to it. Publishing the repository
+    /// somewhere else is a change of this line.
+    /// </summary>
+    public const string RepositoryUrl = "https://github.com/LlmStreaming/LlmStreaming.Analyzers";
+
+    /// <summary>The rule pages live at <c>docs/rules/{id}.md</c> in the repository, and in the package.</summary>
+    public const string HelpLinkBase = RepositoryUrl + "/blob/main/docs/rules/";
+
+    /// <summary>Where a rule's page is inside the package (and the repository), for a reader with no network.</summary>
+    public static string PagePath(string id) => "docs/rules/" + id + ".md";
 
     public static string HelpLink(string id) => HelpLinkBase + id + ".md";
 
@@ -24,7 +35,7 @@ public static partial class Descriptors
             Category,
             severity,
             isEnabledByDefault: true,
-            description: description,
+            description: description + " Rule page: " + PagePath(id) + " (in the package and the repository).",
             helpLinkUri: HelpLink(id),
             customTags: new[] { "LlmStreaming" });
 }

@@ -54,7 +54,7 @@ public sealed class DeltaOverwriteAnalyzer : DiagnosticAnalyzer
             assignment.Syntax.GetLocation(),
             target.Syntax.ToString(),
             assignment.Value.Syntax.ToString(),
-            loop.DisplayName));
+            loop.MessageName));
     }
 
     /// <summary>

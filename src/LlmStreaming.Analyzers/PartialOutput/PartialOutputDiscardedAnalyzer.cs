@@ -100,7 +100,7 @@ public sealed class PartialOutputDiscardedAnalyzer : DiagnosticAnalyzer
                 additionalLocations: new[] { discard.Operation.Syntax.GetLocation() },
                 properties: properties,
                 accumulator.Name,
-                loops[0].DisplayName,
+                loops[0].MessageName,
                 discard.Description));
         }
     }

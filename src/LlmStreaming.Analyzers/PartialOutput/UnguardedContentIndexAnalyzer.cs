@@ -116,7 +116,7 @@ public sealed class UnguardedContentIndexAnalyzer : DiagnosticAnalyzer
             Descriptors.LLM303_ContentPartIndexedWithoutGuard,
             context.Operation.Syntax.GetLocation(),
             collection.Syntax.ToString(),
-            loop.DisplayName));
+            loop.MessageName));
     }
 
     /// <summary>The same expression, parentheses aside: <c>(chunk.Choices).Count</c> guards <c>chunk.Choices[0]</c>.</summary>

@@ -111,8 +111,14 @@ internal sealed class LlmStreamLoop
 
     public HandRolledStream? HandRolled { get; }
 
-    /// <summary>The name to show in a message.</summary>
+    /// <summary>The name of the stream: the SDK call's name, <c>SseParser</c>, or a description of a hand-rolled body.</summary>
     public string DisplayName => Source?.DisplayName ?? (HandRolled?.UsesSseParser == true ? "SseParser" : "the response body");
+
+    /// <summary>
+    /// The stream as a message shows it: code quoted (<c>'GetStreamingResponseAsync'</c>, <c>'SseParser'</c>), prose not
+    /// (<c>the response body</c>). Message formats insert it without quotes of their own.
+    /// </summary>
+    public string MessageName => Source is not null || HandRolled?.UsesSseParser == true ? "'" + DisplayName + "'" : DisplayName;
 
     /// <summary>The loop's body.</summary>
     public IOperation Body => Loop.Body;

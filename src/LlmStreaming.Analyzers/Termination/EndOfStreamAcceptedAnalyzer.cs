@@ -83,7 +83,7 @@ public sealed class EndOfStreamAcceptedAnalyzer : DiagnosticAnalyzer
             TerminationFacts.LoopKeywordLocation(loop),
             additionalLocations: null,
             properties: ImmutableDictionary<string, string?>.Empty.Add(LeavesFromBodyProperty, leavesFromBody ? "true" : "false"),
-            stream.DisplayName,
+            stream.MessageName,
             TerminationFacts.DescribeExpectedMarker(stream)));
     }
 

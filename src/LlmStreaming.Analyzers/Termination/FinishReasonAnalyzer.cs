@@ -89,7 +89,7 @@ public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
             properties: ImmutableDictionary<string, string?>.Empty
                 .Add(KindProperty, kind.ToString())
                 .Add(ShapeProperty, ShapeLoop),
-            stream.DisplayName,
+            stream.MessageName,
             FinishSignals.Describe(kind)));
     }
 
@@ -154,7 +154,7 @@ public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
             properties: ImmutableDictionary<string, string?>.Empty
                 .Add(KindProperty, FinishSignalKind.ExtensionsAI.ToString())
                 .Add(ShapeProperty, ShapeAggregation),
-            invocation.TargetMethod.Name,
+            "'" + invocation.TargetMethod.Name + "'",
             "the response's FinishReason"));
     }
 

@@ -136,9 +136,9 @@ internal sealed class FinishSignals
         {
             FinishSignalKind.OpenAIChat => "the update's FinishReason",
             FinishSignalKind.ExtensionsAI => "the update's FinishReason",
-            FinishSignalKind.OpenAIResponses => "the terminal event (StreamingResponseCompletedUpdate or StreamingResponseIncompleteUpdate)",
-            FinishSignalKind.SemanticKernel => "the finish reason (Metadata[\"FinishReason\"], OpenAIStreamingChatMessageContent.FinishReason)",
-            FinishSignalKind.Anthropic => "the stop reason (the message_delta event's Delta.StopReason, or the message_stop event)",
+            FinishSignalKind.OpenAIResponses => "the terminal event (StreamingResponseCompletedUpdate/IncompleteUpdate)",
+            FinishSignalKind.SemanticKernel => "the finish reason (Metadata[\"FinishReason\"])",
+            FinishSignalKind.Anthropic => "the stop reason (message_delta's StopReason, message_stop)",
             FinishSignalKind.Ollama => "Done and DoneReason",
             FinishSignalKind.Betalgo => "Choices[i].FinishReason",
             _ => "the finish reason",

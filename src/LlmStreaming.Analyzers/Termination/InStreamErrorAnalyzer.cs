@@ -81,8 +81,8 @@ public sealed class InStreamErrorAnalyzer : DiagnosticAnalyzer
             parse.Syntax.GetLocation(),
             additionalLocations: new[] { payload.Value.Syntax.GetLocation(), stream.Loop.Syntax.GetLocation() },
             properties: ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, ShapeHandRolled),
-            "Each event of " + stream.DisplayName + " is parsed by '" + TerminationFacts.DisplayName(parse) + "'",
-            "providers report failures that happen after the response started (overloaded, server error, rate limit) inside the 200 stream, as an 'error' object or an 'event: error', which parses as an empty update"));
+            "Each event of " + stream.MessageName + " is parsed by '" + TerminationFacts.DisplayName(parse) + "'",
+            "an error event inside the 200 stream passes as the end of the answer"));
     }
 
     private static void AnalyzeBetalgo(OperationAnalysisContext context, LlmStreamLoop stream, FinishSignals signals)
@@ -105,8 +105,8 @@ public sealed class InStreamErrorAnalyzer : DiagnosticAnalyzer
             TerminationFacts.LoopKeywordLocation(stream.Loop),
             additionalLocations: null,
             properties: ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, ShapeBetalgo),
-            "The enumeration of '" + stream.DisplayName + "' never reads Successful or Error",
-            "Betalgo yields HTTP and in-stream errors as items with Successful == false instead of throwing, so this loop treats a failed request as an empty answer"));
+            "The enumeration of " + stream.MessageName + " reads its items",
+            "Betalgo yields a failed request as an item with Successful == false instead of throwing"));
     }
 
     /// <summary>

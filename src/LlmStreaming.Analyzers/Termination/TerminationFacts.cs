@@ -379,7 +379,7 @@ internal static class TerminationFacts
             return "the final 'done: true' object";
         }
 
-        return "a terminal marker ('[DONE]', 'message_stop' or 'response.completed')";
+        return "a terminal marker ('[DONE]', 'message_stop'…)";
     }
 
     /// <summary>

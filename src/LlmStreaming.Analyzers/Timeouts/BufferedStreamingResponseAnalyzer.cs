@@ -76,7 +76,7 @@ public sealed class BufferedStreamingResponseAnalyzer : DiagnosticAnalyzer
             NameLocation(send),
             properties,
             send.TargetMethod.Name,
-            "it is sent without HttpCompletionOption.ResponseHeadersRead, which downloads the whole body before the call returns"));
+            "it downloads the whole body before it returns"));
     }
 
     private static void AnalyzeBufferedRead(OperationAnalysisContext context, LlmAnalysisContext llm, IInvocationOperation read, IOperation response, LlmOptions options, CancellationToken cancellationToken)
@@ -107,7 +107,7 @@ public sealed class BufferedStreamingResponseAnalyzer : DiagnosticAnalyzer
             NameLocation(read),
             properties,
             read.TargetMethod.Name,
-            "it reads the whole streamed body before returning"));
+            "it reads the whole streamed body before it returns"));
     }
 
     private static bool IsErrorBodyRead(HttpResponseFlow flow, IInvocationOperation read)

@@ -191,10 +191,10 @@ public sealed class HttpClientTimeoutAnalyzer : DiagnosticAnalyzer
     private static Diagnostic Create(Location location, string shape, string what, string value, ClientFacts client, int minimum)
     {
         var effect = client.SdkOwnsTimeout
-            ? "it caps the SDK's own timeout, so a long generation is cut at this value whatever the SDK is configured with"
-            : "it bounds the wait for the response headers (the whole generation unless the body is read with ResponseHeadersRead), so a loading model or a long answer is cut";
+            ? "it caps the SDK's own timeout and cuts long answers"
+            : "it cuts a slow model off (before the headers, or anywhere in a buffered answer)";
         var fix = client.SdkOwnsTimeout
-            ? "set Timeout.InfiniteTimeSpan and let the SDK's timeout or a token bound the call"
+            ? "set Timeout.InfiniteTimeSpan and let the SDK's timeout bound the call"
             : "raise it to at least " + TimeoutValue.DisplaySeconds(minimum);
 
         var properties = ImmutableDictionary<string, string?>.Empty

@@ -88,7 +88,7 @@ public sealed class ResilienceOptionsValidationAnalyzer : DiagnosticAnalyzer
         {
             if (total.IsKnown && total.Value.Seconds < attempt.Value.Seconds)
             {
-                problems.Add(StandardResilienceConfiguration.Describe(total, "total request timeout") + " is shorter than " + StandardResilienceConfiguration.Describe(attempt, "attempt timeout"));
+                problems.Add(StandardResilienceConfiguration.Describe(total, "total timeout") + " is shorter than " + StandardResilienceConfiguration.Describe(attempt, "attempt timeout"));
                 involved.Add(total);
                 involved.Add(attempt);
                 newTotal = attempt.Value.Seconds;
@@ -96,7 +96,8 @@ public sealed class ResilienceOptionsValidationAnalyzer : DiagnosticAnalyzer
 
             if (sampling.IsKnown && sampling.Value.Seconds < 2 * attempt.Value.Seconds)
             {
-                problems.Add(StandardResilienceConfiguration.Describe(sampling, "circuit-breaker sampling duration") + " is less than twice " + StandardResilienceConfiguration.Describe(attempt, "attempt timeout"));
+                // The attempt timeout is named once: after the total's problem, "twice it".
+                problems.Add(StandardResilienceConfiguration.Describe(sampling, "sampling duration") + " is under twice " + (newTotal is null ? StandardResilienceConfiguration.Describe(attempt, "attempt timeout") : "it"));
                 involved.Add(sampling);
                 involved.Add(attempt);
                 newSampling = 2 * attempt.Value.Seconds;
@@ -128,8 +129,14 @@ public sealed class ResilienceOptionsValidationAnalyzer : DiagnosticAnalyzer
             .Add(SamplingSecondsProperty, newSampling is { } s ? Seconds(s) : string.Empty);
 
         var advice = rangeProblem
-            ? "keep every timeout within the validator's ranges (an infinite timeout is rejected: use 24 h at most)"
-            : "make the total request timeout at least the attempt timeout and the sampling duration at least twice it";
+            ? "keep each value in its range (24 h at most, never infinite)"
+            : (newTotal, newSampling) switch
+            {
+                ({ } totalSeconds, { } samplingSeconds) => "raise them to at least " + Display(totalSeconds) + " and " + Display(samplingSeconds),
+                ({ } totalSeconds, null) => "raise it to at least " + Display(totalSeconds),
+                (null, { } samplingSeconds) => "raise it to at least " + Display(samplingSeconds),
+                _ => "raise them",
+            };
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM405_ResilienceTimeoutsInvalid,
             location,
@@ -138,6 +145,8 @@ public sealed class ResilienceOptionsValidationAnalyzer : DiagnosticAnalyzer
             string.Join("; ", problems),
             advice));
     }
+
+    private static string Display(double seconds) => TimeoutValue.DisplaySeconds((int)Math.Ceiling(seconds));
 
     private static string Seconds(double seconds) => ((int)Math.Ceiling(seconds)).ToString(CultureInfo.InvariantCulture);
 }

@@ -65,12 +65,12 @@ public sealed class SdkTimeoutAnalyzer : DiagnosticAnalyzer
         if (property.Name == "NetworkTimeout" && property.ContainingType.IsOrInheritsFrom(llm.Types.ClientPipelineOptions) && IsModelOptions(ownerType))
         {
             what = ownerType.Name + ".NetworkTimeout";
-            effect = "it bounds the wait for the response headers and then every read of the body, so a model that thinks longer than that before a token (or answers without streaming) is cut";
+            effect = "it bounds the wait for the headers and each read, and cuts a model that thinks longer before a token";
         }
         else if (property.Name == "Timeout" && ownerType.IsInNamespace("Anthropic") && TimeoutValues.IsTimeSpan(property.Type))
         {
             what = "Anthropic " + ownerType.Name + ".Timeout";
-            effect = "it bounds the wait for the response headers, which a non-streaming or long-thinking answer sends late";
+            effect = "it bounds the wait for the headers, which a long-thinking model sends late";
         }
 
         if (what is null || effect is null)
@@ -176,7 +176,7 @@ public sealed class SdkTimeoutAnalyzer : DiagnosticAnalyzer
             what,
             value,
             "and its token reaches '" + stream + "'",
-            "the token cancels the whole stream once the time is up, however healthy the generation",
+            "it cancels the whole stream, however healthy the generation",
             minimum);
     }
 

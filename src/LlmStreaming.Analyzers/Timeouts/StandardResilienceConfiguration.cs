@@ -284,7 +284,7 @@ internal sealed class StandardResilienceConfiguration
 
     /// <summary>Display for messages: "the 10 s attempt timeout (the default)".</summary>
     public static string Describe(ResilienceSetting setting, string name)
-        => "the " + setting.Value.Display + " " + name + (setting.State == SettingState.Default ? " (the default)" : string.Empty);
+        => (setting.State == SettingState.Default ? "the default " : "the ") + setting.Value.Display + " " + name;
 
     /// <summary>The range the options validator accepts for a timeout.</summary>
     public static bool TimeoutInRange(TimeoutValue value) => !value.IsInfinite && value.Seconds >= 0.01 && value.Seconds <= 86400;

@@ -77,7 +77,7 @@ public sealed class StandardResilienceDefaultsAnalyzer : DiagnosticAnalyzer
 
         if (total.IsKnown && total.Value.IsBelow(minimum))
         {
-            shortOnes.Add(StandardResilienceConfiguration.Describe(total, "total request timeout"));
+            shortOnes.Add(StandardResilienceConfiguration.Describe(total, "total timeout"));
         }
 
         if (shortOnes.Count == 0)
@@ -86,7 +86,7 @@ public sealed class StandardResilienceDefaultsAnalyzer : DiagnosticAnalyzer
         }
 
         var properties = FixValues(configuration, minimum);
-        var where = registration.DisplayName + (registration.IsDefaults ? " (every client, LLM clients included)" : string.Empty);
+        var where = registration.DisplayName + (registration.IsDefaults ? " (every client)" : string.Empty);
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM403_StandardResilienceDefaults,
             BufferedStreamingResponseAnalyzer.NameLocation(handler),

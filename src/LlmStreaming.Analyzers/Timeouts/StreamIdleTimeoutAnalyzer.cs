@@ -81,7 +81,7 @@ public sealed class StreamIdleTimeoutAnalyzer : DiagnosticAnalyzer
             Descriptors.LLM406_StreamedBodyWithoutIdleTimeout,
             BufferedStreamingResponseAnalyzer.NameLocation(firstRead),
             properties,
-            streamLoop.DisplayName));
+            streamLoop.MessageName));
     }
 
     /// <summary><c>reader.ReadLineAsync(token)</c>, or <c>reader.ReadLineAsync().WaitAsync(token)</c>.</summary>

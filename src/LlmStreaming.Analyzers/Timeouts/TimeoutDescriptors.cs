@@ -27,16 +27,16 @@ public static partial class Descriptors
     public static readonly DiagnosticDescriptor LLM402_StreamingResponseBuffered = Rule(
         DiagnosticIds.StreamingResponseBuffered,
         "Streaming response is buffered",
-        "'{0}' buffers a streamed model response: {1}, so no token arrives before the last one and HttpClient.Timeout covers the whole generation; send with HttpCompletionOption.ResponseHeadersRead and read the body as a stream",
+        "'{0}' buffers a streamed model response: {1}, so no token arrives before the last; send with HttpCompletionOption.ResponseHeadersRead and read the body as a stream",
         DiagnosticSeverity.Warning,
         "PostAsync, PostAsJsonAsync and SendAsync without HttpCompletionOption.ResponseHeadersRead download the whole response before they return. For a streamed model response this delays every token to the end of the generation and puts the whole generation under HttpClient.Timeout.");
 
     public static readonly DiagnosticDescriptor LLM403_StandardResilienceDefaults = Rule(
         DiagnosticIds.StandardResilienceDefaults,
         "Standard resilience handler's defaults cut LLM calls",
-        "AddStandardResilienceHandler on {0} keeps {1}: the handler cancels any attempt whose response headers come later (a loading or queued model, a non-streaming answer); set AttemptTimeout and TotalRequestTimeout to at least {2}, and the circuit-breaker sampling duration to twice the attempt timeout",
+        "AddStandardResilienceHandler on {0} keeps {1}, too short for a slow model; raise the attempt and total timeouts to at least {2}",
         DiagnosticSeverity.Warning,
-        "The standard resilience handler bounds each attempt to 10 s and the whole request to 30 s (time to the response headers), and sets the client's HttpClient.Timeout to infinite. A model that loads, queues or answers without streaming sends its headers later than that, and every attempt is cut.");
+        "The standard resilience handler bounds each attempt to 10 s and the whole request to 30 s (time to the response headers), and sets the client's HttpClient.Timeout to infinite. A model that loads, queues or answers without streaming sends its headers later than that, and every attempt is cut. Raise the attempt and total timeouts, and the circuit-breaker sampling duration to at least twice the attempt timeout (the options validator requires it).");
 
     public static readonly DiagnosticDescriptor LLM404_SdkTimeoutTooShort = Rule(
         DiagnosticIds.SdkTimeoutTooShort,
@@ -48,21 +48,21 @@ public static partial class Descriptors
     public static readonly DiagnosticDescriptor LLM405_ResilienceTimeoutsInvalid = Rule(
         DiagnosticIds.ResilienceTimeoutsInvalid,
         "Resilience timeouts fail validation at startup",
-        "These HttpStandardResilienceOptions fail validation when the first client is created: {0}; {1}",
+        "These resilience options fail validation at startup: {0}; {1}",
         DiagnosticSeverity.Warning,
         "HttpStandardResilienceOptions are validated when the pipeline is built: the total request timeout must be at least the attempt timeout, the circuit-breaker sampling duration at least twice the attempt timeout, timeouts between 10 ms and 24 h, the sampling duration between 0.5 s and 24 h. Raising only the attempt timeout for a slow model throws OptionsValidationException at startup.");
 
     public static readonly DiagnosticDescriptor LLM406_StreamedBodyWithoutIdleTimeout = Rule(
         DiagnosticIds.StreamedBodyWithoutIdleTimeout,
         "Streamed body has no idle timeout",
-        "The reads of {0} get no cancellation token: after the headers nothing bounds a ResponseHeadersRead body (HttpClient.Timeout no longer applies), so a stalled stream hangs forever; pass a token linked to an idle timeout re-armed after each read",
+        "The reads of {0} get no cancellation token: after the headers nothing bounds the body, so a stalled stream hangs forever; pass a token linked to an idle timeout re-armed after each read",
         DiagnosticSeverity.Info,
         "With HttpCompletionOption.ResponseHeadersRead, HttpClient.Timeout ends at the headers and the token given to SendAsync does not reach the body reads. A connection that stalls mid-stream without closing blocks ReadLineAsync forever unless a token reaches the reads.");
 
     public static readonly DiagnosticDescriptor LLM407_TimeoutSwallowedAsCancellation = Rule(
         DiagnosticIds.TimeoutSwallowedAsCancellation,
         "Timeout swallowed as cancellation",
-        "This catch treats every {0} from {1} as a cancellation: SDK and HttpClient timeouts arrive as TaskCanceledException too and are silently swallowed; {2}",
+        "This catch takes every {0} from {1} as a cancellation, but timeouts throw it too and are swallowed; {2}",
         DiagnosticSeverity.Info,
-        "HttpClient.Timeout, System.ClientModel's NetworkTimeout and the resilience handler's timeouts surface as TaskCanceledException (an OperationCanceledException). A catch that does not check whether its own token was cancelled reports a timed-out generation as a user cancel, and nothing retries or reports it.");
+        "HttpClient.Timeout, System.ClientModel's NetworkTimeout and the resilience handler's timeouts surface as TaskCanceledException (an OperationCanceledException). A catch that does not check whether its own token was cancelled reports a timed-out generation as a user cancel, and nothing retries or reports it. Filter the catch with 'when (token.IsCancellationRequested)' so that timeouts reach the retry or failure path.");
 }

@@ -78,11 +78,11 @@ public sealed class TimeoutSwallowedAnalyzer : DiagnosticAnalyzer
                 properties,
                 @catch.ExceptionType.Name,
                 stream,
-                "add 'when (" + token + ".IsCancellationRequested)' so that only your own cancellation is caught and timeouts reach the retry or failure path"));
+                "catch it only 'when (" + token + ".IsCancellationRequested)'"));
         }
     }
 
-    /// <summary>The display name of the LLM stream in the try body, and the simple token expression passed to it (if any).</summary>
+    /// <summary>The name of the LLM stream in the try body, as a message shows it, and the simple token expression passed to it (if any).</summary>
     private static string? StreamIn(IOperation body, LlmAnalysisContext llm, LlmOptions options, CancellationToken cancellationToken, out string? token)
     {
         token = null;
@@ -92,7 +92,7 @@ public sealed class TimeoutSwallowedAnalyzer : DiagnosticAnalyzer
             switch (node)
             {
                 case ILoopOperation loop when llm.Streams.TryGetStreamLoop(loop, options, cancellationToken) is { } streamLoop:
-                    stream ??= streamLoop.DisplayName;
+                    stream ??= streamLoop.MessageName;
                     break;
 
                 case IInvocationOperation invocation when llm.Streams.TryGetStreamCall(invocation, options) is not null

@@ -21,8 +21,10 @@ namespace LlmStreaming.CodeFixes.Retry;
 
 /// <summary>
 /// LLM106: gives the mid-stream <c>IOException</c> the same handling as the SDK/HTTP exception the catch already
-/// handles — a filter that tests the type gains <c>or IOException</c>; a typed clause gets an <c>IOException</c>
-/// clause after it with the same handler (and the same filter, minus the parts only the SDK type has).
+/// handles — a filter that tests the type gains <c>or IOException</c>; a typed clause becomes
+/// <c>catch (Exception ex) when ((ex is T or IOException) &amp;&amp; filter)</c>, one handler for both. Only when part of
+/// the filter needs the SDK type does an <c>IOException</c> clause follow with a copy of the handler (and the filter
+/// minus those parts); the copy leaves the comments out, since they were written about the SDK exception.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MidStreamCatchCodeFixProvider)), Shared]
 public sealed class MidStreamCatchCodeFixProvider : CodeFixProvider
@@ -88,6 +90,13 @@ public sealed class MidStreamCatchCodeFixProvider : CodeFixProvider
             var test = RetryCodeGen.SupportsCSharp9(root.SyntaxTree)
                 ? name + " is " + caught + " or " + ioException
                 : name + " is " + caught + " || " + name + " is " + ioException;
+            if (clause.Filter is { } existing)
+            {
+                // The type test first, the clause's own condition after it, both kept as written.
+                var condition = existing.FilterExpression.WithoutTrivia();
+                test = "(" + test + ") && " + (NeedsParentheses(condition) ? "(" + condition + ")" : condition.ToString());
+            }
+
             var widened = clause
                 .WithDeclaration(SyntaxFactory.CatchDeclaration(SyntaxFactory.IdentifierName(template.Type("System.Exception")), SyntaxFactory.Identifier(name)).WithTriviaFrom(clause.Declaration))
                 .WithFilter(SyntaxFactory.CatchFilterClause(SyntaxFactory.ParseExpression(test)));
@@ -102,12 +111,64 @@ public sealed class MidStreamCatchCodeFixProvider : CodeFixProvider
                 .WithFilter(plan.Filter is null ? null : SyntaxFactory.CatchFilterClause(plan.Filter.WithoutTrivia()))
                 .WithLeadingTrivia(clause.GetLeadingTrivia())
                 .WithTrailingTrivia(clause.GetTrailingTrivia());
-            added = FinishTypes(added, template).WithAdditionalAnnotations(Formatter.Annotation);
+            added = FinishTypes(WithoutComments(added), template).WithAdditionalAnnotations(Formatter.Annotation);
             newRoot = root.InsertNodesAfter(clause, new[] { added });
         }
 
         return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A condition that would bind differently after <c>&amp;&amp;</c> without parentheses.</summary>
+    private static bool NeedsParentheses(ExpressionSyntax condition)
+        => condition is ConditionalExpressionSyntax or AssignmentExpressionSyntax or LambdaExpressionSyntax
+            || condition.IsKind(SyntaxKind.LogicalOrExpression) || condition.IsKind(SyntaxKind.CoalesceExpression);
+
+    /// <summary>
+    /// The copied clause without its comments: they describe the SDK exception's handling. A comment alone on its line
+    /// goes with its line; a comment after code goes with the spaces before it.
+    /// </summary>
+    private static CatchClauseSyntax WithoutComments(CatchClauseSyntax clause)
+        => clause.ReplaceTokens(
+            clause.Block.DescendantTokens(),
+            (original, _) => original
+                .WithLeadingTrivia(StripComments(original.LeadingTrivia))
+                .WithTrailingTrivia(StripComments(original.TrailingTrivia)));
+
+    private static SyntaxTriviaList StripComments(SyntaxTriviaList trivia)
+    {
+        if (!trivia.Any(IsComment))
+        {
+            return trivia;
+        }
+
+        var kept = new List<SyntaxTrivia>();
+        for (var i = 0; i < trivia.Count; i++)
+        {
+            if (!IsComment(trivia[i]))
+            {
+                kept.Add(trivia[i]);
+                continue;
+            }
+
+            // The spaces before the comment, and the line break after it when the comment had its own line.
+            var ownLine = kept.Count == 0 || kept[kept.Count - 1].IsKind(SyntaxKind.EndOfLineTrivia)
+                || (kept[kept.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia) && (kept.Count == 1 || kept[kept.Count - 2].IsKind(SyntaxKind.EndOfLineTrivia)));
+            if (kept.Count > 0 && kept[kept.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia))
+            {
+                kept.RemoveAt(kept.Count - 1);
+            }
+
+            if (ownLine && i + 1 < trivia.Count && trivia[i + 1].IsKind(SyntaxKind.EndOfLineTrivia))
+            {
+                i++;
+            }
+        }
+
+        return SyntaxFactory.TriviaList(kept);
+    }
+
+    private static bool IsComment(SyntaxTrivia trivia)
+        => trivia.IsKind(SyntaxKind.SingleLineCommentTrivia) || trivia.IsKind(SyntaxKind.MultiLineCommentTrivia);
 
     private static T FinishTypes<T>(T node, CodeTemplate template)
         where T : SyntaxNode
@@ -172,17 +233,20 @@ public sealed class MidStreamCatchCodeFixProvider : CodeFixProvider
             return null;
         }
 
-        if (@catch.Filter is null && types.Exception is not null)
+        // Nothing in the filter needs the SDK type: widen the clause itself (the handler is not duplicated).
+        var conjuncts = @catch.Filter is { } condition ? Conjuncts(condition).ToList() : new List<IOperation>();
+        var fitting = conjuncts.Where(c => local is null || AllUsesFitIOException(c, local, types)).ToList();
+        if (fitting.Count == conjuncts.Count)
         {
-            // No filter and nothing that needs the SDK type: widen the clause itself (the handler is not duplicated).
             return new CatchPlan(local?.Name ?? string.Empty, null, null, keepsVariable: true, widen: true);
         }
 
+        // Part of the filter needs the SDK type: an IOException clause with the parts that fit, after the clause.
         ExpressionSyntax? filter = null;
         var usesVariable = local is not null && @catch.Handler.References(local);
-        if (@catch.Filter is { } existing)
+        if (@catch.Filter is not null)
         {
-            var kept = Conjuncts(existing).Where(c => local is null || AllUsesFitIOException(c, local, types)).ToList();
+            var kept = fitting;
             usesVariable |= local is not null && kept.Any(c => c.References(local));
             filter = kept.Count == 0
                 ? null

@@ -145,7 +145,12 @@ public sealed class SseParserCodeFix : TerminationCodeFix
         }
         else if (source.Declaration is not null)
         {
+            // 'stream', else 'responseStream' (a numbered 'stream2' reads as a second stream).
             streamName = TerminationSyntax.UniqueName(model, loop, "stream");
+            if (streamName != "stream")
+            {
+                streamName = TerminationSyntax.UniqueName(model, loop, "responseStream");
+            }
             var declarator = SyntaxFactory.VariableDeclarator(streamName).WithInitializer(SyntaxFactory.EqualsValueClause(source.Stream.WithoutTrivia()));
             var streamDeclaration = source.Declaration.WithDeclaration(
                 SyntaxFactory.VariableDeclaration(SyntaxFactory.IdentifierName("var"), SyntaxFactory.SingletonSeparatedList(declarator)))

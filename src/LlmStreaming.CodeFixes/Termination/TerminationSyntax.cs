@@ -210,7 +210,9 @@ internal static class TerminationSyntax
 
     /// <summary>
     /// A local name based on <paramref name="baseName"/> that no symbol in scope at <paramref name="position"/> and no
-    /// local of the enclosing function uses (<c>finishReason</c>, <c>finishReason2</c>…).
+    /// local of the enclosing function uses (<c>finishReason</c>, <c>finishReason2</c>…). Member names the function only
+    /// mentions (<c>new { stream = true }</c>, <c>request.Stream</c>, <c>stream: true</c>) cannot clash with a local and
+    /// do not count.
     /// </summary>
     public static string UniqueName(SemanticModel model, SyntaxNode at, string baseName, ICollection<string>? taken = null)
     {
@@ -218,7 +220,7 @@ internal static class TerminationSyntax
         var scope = (SyntaxNode?)ContainingFunction(at) ?? at.SyntaxTree.GetRoot();
         foreach (var token in scope.DescendantTokens())
         {
-            if (token.IsKind(SyntaxKind.IdentifierToken))
+            if (token.IsKind(SyntaxKind.IdentifierToken) && !IsMemberNameOnly(token))
             {
                 used.Add(token.ValueText);
             }
@@ -238,6 +240,18 @@ internal static class TerminationSyntax
         taken?.Add(name);
         return name;
     }
+
+    /// <summary>An identifier that names a member, not a local: an anonymous type's or an initialiser's member, the name after a dot, an argument's name.</summary>
+    private static bool IsMemberNameOnly(SyntaxToken token)
+        => token.Parent is IdentifierNameSyntax name
+            && name.Parent switch
+            {
+                NameEqualsSyntax { Parent: AnonymousObjectMemberDeclaratorSyntax } => true,
+                NameColonSyntax => true,
+                MemberAccessExpressionSyntax access => access.Name == name,
+                AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax initializer } assignment => assignment.Left == name && initializer.IsKind(SyntaxKind.ObjectInitializerExpression),
+                _ => false,
+            };
 
     /// <summary>True for an expression that can be evaluated twice with no side effect (names, member reads, string slicing).</summary>
     public static bool IsRepeatable(ExpressionSyntax expression)

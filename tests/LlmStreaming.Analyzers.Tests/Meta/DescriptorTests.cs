@@ -53,6 +53,8 @@ public class DescriptorTests
         Assert.False(title.EndsWith(".", StringComparison.Ordinal), "Titles are not sentences: " + title);
         Assert.False(string.IsNullOrWhiteSpace(descriptor.MessageFormat.ToString()));
         Assert.False(string.IsNullOrWhiteSpace(descriptor.Description.ToString()));
+        // The offline route to the rule page: the description names the page the package carries.
+        Assert.EndsWith(" Rule page: docs/rules/" + id + ".md (in the package and the repository).", descriptor.Description.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

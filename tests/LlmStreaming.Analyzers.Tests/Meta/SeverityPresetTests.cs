@@ -1,15 +1,34 @@
 using System.IO;
 using System.Text.RegularExpressions;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
-using Microsoft.CodeAnalysis;
 
 namespace LlmStreaming.Analyzers.Tests.Meta;
 
-/// <summary>The packaged severity presets (LlmStreamingAnalysisMode) list every rule with the severity the mode promises.</summary>
+/// <summary>
+/// The packaged severity presets (LlmStreamingAnalysisMode) list every rule with the severity the mode promises, and the
+/// default mode adds none: a preset's per-ID entries would beat the project's category and global switches.
+/// (.ci/run builds a consumer of the package once per documented configuration line.)
+/// </summary>
 public class SeverityPresetTests
 {
+    [Fact]
+    public void OnlyTheOptInModes_HaveAPreset()
+    {
+        var presets = Directory.GetFiles(Repository.PathOf("src", "LlmStreaming.Package", "config"), "*.globalconfig")
+            .Select(Path.GetFileName)
+            .OrderBy(f => f, StringComparer.Ordinal);
+        Assert.Equal(new[] { "llm-streaming.none.globalconfig", "llm-streaming.strict.globalconfig" }, presets);
+    }
+
+    [Fact]
+    public void TheTargets_AddNoPresetInTheDefaultMode()
+    {
+        var targets = File.ReadAllText(Repository.PathOf("src", "LlmStreaming.Package", "build", "LlmStreaming.Analyzers.targets"));
+        Assert.Contains("<_LlmStreamingGlobalConfig Condition=\"'$(_LlmStreamingAnalysisMode)' != 'default'\">", targets, StringComparison.Ordinal);
+        Assert.Contains("<ItemGroup Condition=\"'$(_LlmStreamingGlobalConfig)' != '' and Exists('$(_LlmStreamingGlobalConfig)')\">", targets, StringComparison.Ordinal);
+    }
+
     [Theory]
-    [InlineData("default")]
     [InlineData("strict")]
     [InlineData("none")]
     public void Preset_ListsEveryRule(string mode)
@@ -30,8 +49,7 @@ public class SeverityPresetTests
             var expected = mode switch
             {
                 "strict" => "error",
-                "none" => "none",
-                _ => descriptor.DefaultSeverity == DiagnosticSeverity.Warning ? "warning" : "suggestion",
+                _ => "none",
             };
             Assert.Equal(expected, entries[descriptor.Id]);
         }

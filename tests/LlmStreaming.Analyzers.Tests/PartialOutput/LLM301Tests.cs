@@ -41,7 +41,7 @@ public class LLM301Tests
             }
             """,
             Verify<PartialOutputDiscardedAnalyzer>.Diagnostic("LLM301").WithLocation(0).WithLocation(1)
-                .WithArguments("answer", "GetStreamingResponseAsync", "returning \"Sorry, something went wr…\""));
+                .WithArguments("answer", "'GetStreamingResponseAsync'", "returning \"Sorry, something went wr…\""));
 
     [Fact]
     public Task Reports_OpenAI_StringConcatenationThenNull()

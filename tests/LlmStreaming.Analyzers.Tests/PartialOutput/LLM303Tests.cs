@@ -111,6 +111,7 @@ public class LLM303Tests
             }
             """);
 
+    /// <summary>The message quotes code, not prose: a hand-rolled stream is "the response body", unquoted.</summary>
     [Fact]
     public Task Reports_HandRolled_JsonChoices()
         => Analyze("""
@@ -133,12 +134,34 @@ public class LLM303Tests
                         var payload = line.Substring(5).Trim();
                         if (payload == "[DONE]") break;
                         using var doc = JsonDocument.Parse(payload);
-                        var choice = {|LLM303:doc.RootElement.GetProperty("choices")[0]|};
+                        var choice = {|#0:doc.RootElement.GetProperty("choices")[0]|};
                         Console.Write(choice.GetProperty("delta").GetProperty("content").GetString());
                     }
                 }
             }
-            """);
+            """,
+            Verify<UnguardedContentIndexAnalyzer>.Diagnostic("LLM303").WithLocation(0)
+                .WithMessage("'doc.RootElement.GetProperty(\"choices\")' is indexed without a count check: updates of the response body with only a role, usage or finish reason have no parts, so it throws; check the count or iterate the parts"));
+
+    [Fact]
+    public Task Reports_OpenAI_MessageQuotesTheCall()
+        => Analyze("""
+            using System;
+            using System.Threading.Tasks;
+            using OpenAI.Chat;
+
+            class Chat
+            {
+                async Task PrintAsync(ChatClient client)
+                {
+                    await foreach (var update in client.CompleteChatStreamingAsync(new UserChatMessage("hi")))
+                    {
+                        Console.Write({|#0:update.ContentUpdate[0]|}.Text);
+                    }
+                }
+            }
+            """,
+            Verify<UnguardedContentIndexAnalyzer>.Diagnostic("LLM303").WithLocation(0).WithArguments("update.ContentUpdate", "'CompleteChatStreamingAsync'"));
 
     /// <summary>Parentheses do not hide a guard (a second Fix All added a guard inside the first one).</summary>
     [Fact]

@@ -527,6 +527,146 @@ public class LLM106Tests
             }
             """, MidStreamCatchCodeFixProvider.EquivalenceKey);
 
+    /// <summary>A filter that fits IOException is kept on one widened clause: the handler (and its comments) is not copied.</summary>
+    [Fact]
+    public Task Fix_RetryLoopFilter_WidensTheClauseInsteadOfCopyingIt()
+        => RetryVerify.FixAsync<MidStreamCatchAnalyzer, MidStreamCatchCodeFixProvider>("""
+            using System;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        var answer = new StringBuilder();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            return answer.ToString();
+                        }
+                        {|LLM106:catch|} (HttpRequestException) when (attempt < 3 || Environment.GetEnvironmentVariable("RETRY") == "always")
+                        {
+                            // The gateway dropped the request: wait, then go round again.
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt) * Random.Shared.NextDouble()));
+                        }
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        var answer = new StringBuilder();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            return answer.ToString();
+                        }
+                        catch (Exception ex) when ((ex is HttpRequestException or IOException) && (attempt < 3 || Environment.GetEnvironmentVariable("RETRY") == "always"))
+                        {
+                            // The gateway dropped the request: wait, then go round again.
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt) * Random.Shared.NextDouble()));
+                        }
+                    }
+                }
+            }
+            """, MidStreamCatchCodeFixProvider.EquivalenceKey);
+
+    /// <summary>When part of the filter needs the SDK type the handler is copied, but not its comments, which speak of the SDK exception.</summary>
+    [Fact]
+    public Task Fix_CopiedHandler_LeavesTheCommentsOut()
+        => RetryVerify.FixAsync<MidStreamCatchAnalyzer, MidStreamCatchCodeFixProvider>("""
+            using System;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        var answer = new StringBuilder();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            return answer.ToString();
+                        }
+                        {|LLM106:catch|} (HttpRequestException ex) when (attempt < 3 && ex.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+                        {
+                            // Rate limited: the provider asked us to slow down.
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt) * Random.Shared.NextDouble())); /* full jitter */
+                        }
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        var answer = new StringBuilder();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            return answer.ToString();
+                        }
+                        catch (HttpRequestException ex) when (attempt < 3 && ex.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+                        {
+                            // Rate limited: the provider asked us to slow down.
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt) * Random.Shared.NextDouble())); /* full jitter */
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt) * Random.Shared.NextDouble()));
+                        }
+                    }
+                }
+            }
+            """, MidStreamCatchCodeFixProvider.EquivalenceKey);
+
     [Fact]
     public Task Fix_FilterOnBaseType_WidensTheTypeTest()
         => RetryVerify.FixAsync<MidStreamCatchAnalyzer, MidStreamCatchCodeFixProvider>("""

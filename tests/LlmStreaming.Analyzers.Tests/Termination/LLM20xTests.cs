@@ -3036,6 +3036,100 @@ public class LLM204Tests
             }
             """, SseParserCodeFix.Key);
 
+    /// <summary>The new stream local is 'stream' when only a member is called so (the request's "stream": true).</summary>
+    [Fact]
+    public Task Fix_NamesTheNewStreamLocal_Stream_BesideAStreamMember()
+        => Verify<HandRolledSseAnalyzer, SseParserCodeFix>.FixAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, string question)
+                {
+                    var body = JsonSerializer.Serialize(new { model = "gpt-4o-mini", stream = true, messages = new[] { new { role = "user", content = question } } });
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new StringContent(body) };
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await {|LLM204:reader.ReadLineAsync()|}) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        text.Append(data);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, UsingsWithSseParser + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, string question)
+                {
+                    var body = JsonSerializer.Serialize(new { model = "gpt-4o-mini", stream = true, messages = new[] { new { role = "user", content = question } } });
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new StringContent(body) };
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var stream = await response.Content.ReadAsStreamAsync();
+                    var text = new StringBuilder();
+                    await foreach (var item in SseParser.Create(stream).EnumerateAsync())
+                    {
+                        var data = item.Data;
+                        if (data == "[DONE]") break;
+                        text.Append(data);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, SseParserCodeFix.Key);
+
+    /// <summary>A local or parameter already called 'stream': the new one is 'responseStream', not 'stream2'.</summary>
+    [Fact]
+    public Task Fix_NamesTheNewStreamLocal_ResponseStream_WhenStreamIsTaken()
+        => Verify<HandRolledSseAnalyzer, SseParserCodeFix>.FixAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request, bool stream)
+                {
+                    if (!stream) return "";
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await {|LLM204:reader.ReadLineAsync()|}) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        text.Append(data);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, UsingsWithSseParser + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request, bool stream)
+                {
+                    if (!stream) return "";
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var responseStream = await response.Content.ReadAsStreamAsync();
+                    var text = new StringBuilder();
+                    await foreach (var item in SseParser.Create(responseStream).EnumerateAsync())
+                    {
+                        var data = item.Data;
+                        if (data == "[DONE]") break;
+                        text.Append(data);
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, SseParserCodeFix.Key);
+
     [Fact]
     public Task Fix_All_TwoLoops_OneOfThemDeclined()
         => TerminationTest.FixWithRemainingAsync<HandRolledSseAnalyzer, SseParserCodeFix>(Usings + """
