@@ -178,8 +178,7 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             var current = statement;
             if (emitted is not null && region.FirstWrite is { } write && statement.Span.Contains(write.Span))
             {
-                var mark = SyntaxFactory.ParseStatement(emitted + " = true;\n").WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
-                current = current.InsertNodesBefore(write, new[] { mark });
+                current = current.InsertNodesBefore(write, new[] { RetryCodeGen.EmittedMark(emitted, write, model, cancellationToken) });
             }
 
             if (region.Kind == RegionKind.Declaration && statement == region.Statements.Last())

@@ -294,5 +294,28 @@ internal static class RetryCodeGen
             : template.Type("System.Threading.Thread") + ".Sleep(" + backoff + ");";
     }
 
+    /// <summary>
+    /// The statement that records "output emitted" before <paramref name="write"/>: <c>emitted = true;</c>, or, when the
+    /// write writes a plain string read from a variable or property (<c>Console.Write(update.Text)</c>),
+    /// <c>if (!string.IsNullOrEmpty(update.Text)) emitted = true;</c> — a role-only or usage-only update writes nothing,
+    /// and must not stop the retry of a stream that fails before its first text.
+    /// </summary>
+    public static StatementSyntax EmittedMark(string emitted, SyntaxNode write, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var mark = emitted + " = true;";
+        var call = write is ExpressionStatementSyntax { Expression: var expression }
+            ? (expression is AwaitExpressionSyntax awaited ? awaited.Expression : expression) as InvocationExpressionSyntax
+            : null;
+        if (call?.ArgumentList.Arguments is { Count: 1 } arguments
+            && arguments[0].Expression is IdentifierNameSyntax or MemberAccessExpressionSyntax
+            && arguments[0].Expression.DescendantNodesAndSelf().All(n => n is IdentifierNameSyntax or MemberAccessExpressionSyntax or ThisExpressionSyntax)
+            && model.GetTypeInfo(arguments[0].Expression, cancellationToken).Type?.SpecialType == SpecialType.System_String)
+        {
+            mark = "if (!string.IsNullOrEmpty(" + arguments[0].Expression.WithoutTrivia().ToFullString() + "))\n{\n" + mark + "\n}";
+        }
+
+        return SyntaxFactory.ParseStatement(mark + "\n").WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
+    }
+
     public const string BackoffComment = "// Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).";
 }

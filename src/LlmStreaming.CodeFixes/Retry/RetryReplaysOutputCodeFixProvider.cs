@@ -155,7 +155,7 @@ public sealed class RetryReplaysOutputCodeFixProvider : CodeFixProvider
         {
             var emitted = RetryCodeGen.UniqueName(RetryCodeGen.UsedNames(model, plan.RetryStatement!.SpanStart, new SyntaxNode[] { plan.RetryStatement }), "emitted");
             editor.InsertBefore(plan.RetryStatement!, Parse("var " + emitted + " = false;"));
-            editor.InsertBefore(plan.FirstWrite!, Parse(emitted + " = true;"));
+            editor.InsertBefore(plan.FirstWrite!, RetryCodeGen.EmittedMark(emitted, plan.FirstWrite!, model, cancellationToken));
 
             var @catch = plan.RetryingCatch!;
             var notEmitted = SyntaxFactory.ParseExpression("!" + emitted);

@@ -12,7 +12,6 @@ internal static class KnownGaps
     private const string Issue10_2_Hang = "#2 per-rule fixes compose into a hang: LLM402's ResponseHeadersRead takes the body out of HttpClient.Timeout, and LLM406 (Info) is not applied at warning severity";
     private const string Issue10_5_HandRolledCombined = "#5 on a hand-rolled stream the combined action adds only a retry: no [DONE], terminal-marker or error-event check";
     private const string Issue10_8_Order = "#8 fix order: LLM203's check applied before LLM101's retry lands after the retry loop, so a cut-off stream fails instead of being retried";
-    private const string Issue10_9_EmittedGuard = "#9 the 'emitted' guard is set before an empty write, so a reset after the role chunk is not retried";
 
     // Found by the suite beside issue 10's list.
     private const string PartialNotAttached = "only the combined action attaches the partial text to the final failure; the per-rule fixes (and a loop whose accumulator is declared inside the attempt) do not";
@@ -36,7 +35,6 @@ internal static class KnownGaps
         new("openai", "lightbulbs lightbulbs-reversed format-warn format-info", "reset-always", PartialNotAttached),
         new("openai", "lightbulbs lightbulbs-reversed format-warn format-info", "length", PartialNotAttached),
         new("openai", "lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", PartialNotAttached),
-        new("meai-writes", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "reset-role", Issue10_9_EmittedGuard),
         new("meai-writes", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "stall", TimeoutLooksLikeCancel),
         new("meai-writes", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "reset-always", PartialNotAttached),
         new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "stall", UserRetryMissesTimeout),

@@ -1017,7 +1017,10 @@ public class LLM101Tests
                             {
                                 foreach (var part in update.ContentUpdate)
                                 {
-                                    emitted = true;
+                                    if (!string.IsNullOrEmpty(part.Text))
+                                    {
+                                        emitted = true;
+                                    }
                                     Console.Write(part.Text);
                                 }
                             }

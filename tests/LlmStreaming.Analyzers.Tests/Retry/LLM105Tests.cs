@@ -629,7 +629,10 @@ public class LLM105Tests
                             {
                                 if (update.Text.Length > 0)
                                 {
-                                    emitted = true;
+                                    if (!string.IsNullOrEmpty(update.Text))
+                                    {
+                                        emitted = true;
+                                    }
                                     Console.Write(update.Text);
                                 }
                             }
