@@ -300,7 +300,8 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
                     SyntaxFactory.Block(AttachAndRethrow(name, text)));
                 return document.WithSyntaxRoot(root.ReplaceNode(@try, @try.AddCatches(catchClause.WithAdditionalAnnotations(Formatter.Annotation))));
 
-            case RetryKind.Polly when retry.Node.Syntax.FirstAncestorOrSelf<StatementSyntax>() is ExpressionStatementSyntax { Parent: BlockSyntax } statement:
+            case RetryKind.Polly when retry.Node.Syntax.FirstAncestorOrSelf<StatementSyntax>() is ExpressionStatementSyntax { Parent: BlockSyntax block } statement
+                && !(block.Parent is TryStatementSyntax wrapping && ReadsAccumulator(wrapping.Catches, accumulator.Name)):
                 var exceptionName = UniqueName(model, statement.SpanStart, "exception");
                 var wrapped = SyntaxFactory.TryStatement(
                         SyntaxFactory.Block(Indented(statement)),

@@ -199,6 +199,9 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
         return statements;
     }
 
+    /// <summary>The key of the partial text in the exception's <c>Data</c> (the one LLM301's fix uses).</summary>
+    private const string PartialOutputKey = PartialOutput.PartialOutputDiscardedCodeFix.DataKey;
+
     private static List<StatementSyntax> LoopStatements(RetryRegion region, List<StatementSyntax> moved, string? emitted, CodeTemplate template, RetryTypes types, HashSet<string> used, bool csharp9)
     {
         var attempt = RetryCodeGen.UniqueName(used, "attempt");
@@ -238,7 +241,16 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             .Append(RetryCodeGen.TransientTest(exception, region.Enumeration.Family, types, template, csharp9, region.Token)).Append(")\n{\n")
             .Append(RetryCodeGen.BackoffComment).Append('\n')
             .Append(RetryCodeGen.DelayStatement(attempt, region.IsAsync, region.Token, types, template)).Append('\n')
-            .Append("}\n}\n");
+            .Append("}\n");
+        if (region.PartialText is { } partial)
+        {
+            // After the last attempt the failure leaves with the text generated so far.
+            var final = RetryCodeGen.UniqueName(used, "exception");
+            text.Append("catch (").Append(template.Type("System.Exception")).Append(' ').Append(final).Append(")\n{\n")
+                .Append(final).Append(".Data[\"").Append(PartialOutputKey).Append("\"] = ").Append(partial).Append(";\nthrow;\n}\n");
+        }
+
+        text.Append("}\n");
 
         return template.Statements(text.ToString(), moved);
     }
@@ -287,6 +299,17 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             }
 
             default:
+                if (region.PartialText is { } partial)
+                {
+                    // After the last attempt the failure leaves with the text generated so far.
+                    var final = RetryCodeGen.UniqueName(used, "exception");
+                    text.Append("try\n{\n").Append(execute).Append(lambdaHead).Append("{\n").Append(resets).Append(CodeTemplate.RegionPlaceholder).Append("\n}")
+                        .Append(tokenArgument).Append(");\n}\n")
+                        .Append("catch (").Append(template.Type("System.Exception")).Append(' ').Append(final).Append(")\n{\n")
+                        .Append(final).Append(".Data[\"").Append(PartialOutputKey).Append("\"] = ").Append(partial).Append(";\nthrow;\n}\n");
+                    return template.Statements(text.ToString(), moved);
+                }
+
                 text.Append(execute).Append(lambdaHead).Append("{\n").Append(resets).Append(CodeTemplate.RegionPlaceholder).Append("\n}")
                     .Append(tokenArgument).Append(");\n");
                 return template.Statements(text.ToString(), moved);

@@ -46,9 +46,11 @@ internal sealed class RetryRegion
         bool isAsync,
         bool endReachable,
         string? token,
-        ImmutableArray<StatementSyntax> hoisted)
+        ImmutableArray<StatementSyntax> hoisted,
+        string? partialText)
     {
         Hoisted = hoisted;
+        PartialText = partialText;
         Enumeration = enumeration;
         Block = block;
         Arrow = arrow;
@@ -95,6 +97,12 @@ internal sealed class RetryRegion
     public bool EndReachable { get; }
 
     public string? Token { get; }
+
+    /// <summary>
+    /// The text the stream accumulated so far, as an expression visible after the retry (<c>answer.ToString()</c>), for
+    /// the exception that leaves after the last attempt; null when no text accumulator outlives an attempt.
+    /// </summary>
+    public string? PartialText { get; }
 
     /// <summary>The Polly variant can wrap the region in a delegate: no return/yield/branch out, no ref parameters, nothing written out.</summary>
     public bool CanUseDelegate { get; private set; }
@@ -208,6 +216,7 @@ internal sealed class RetryRegion
         // What each attempt resets, and whether output leaves the loop.
         var resets = ImmutableArray.CreateBuilder<string>();
         SyntaxNode? firstWrite = null;
+        string? partialText = null;
         if (enumeration.Loop is { } loop)
         {
             var regionSpan = arrow?.Span ?? TextSpanOf(statements);
@@ -218,6 +227,7 @@ internal sealed class RetryRegion
                     continue; // declared inside the attempt: fresh each time
                 }
 
+                partialText ??= Shared.PartialText.Of(accumulator.Name, accumulator.Kind.ToString(), accumulator.Type)?.ToFullString();
                 var reset = AccumulatorResets.TryGetReset(accumulator, loop, model, cancellationToken);
                 if (reset is null)
                 {
@@ -263,7 +273,7 @@ internal sealed class RetryRegion
         }
 
         var token = RetryCodeGen.TokenInScope(operation, candidates, types, model, cancellationToken, arrow?.Span ?? TextSpanOf(statements));
-        var region = new RetryRegion(enumeration, block, arrow, statements, kind, declared, resets.ToImmutable(), firstWrite, isAsync, endReachable, token, hoisted);
+        var region = new RetryRegion(enumeration, block, arrow, statements, kind, declared, resets.ToImmutable(), firstWrite, isAsync, endReachable, token, hoisted, partialText);
         region.CanUseDelegate = firstWrite is null && CanMoveIntoDelegate(region, model, cancellationToken);
         return region;
     }

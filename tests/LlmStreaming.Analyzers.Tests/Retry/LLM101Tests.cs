@@ -910,6 +910,11 @@ public class LLM101Tests
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
                         }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = answer.ToString();
+                            throw;
+                        }
                     }
 
                     return answer.ToString();
@@ -971,6 +976,11 @@ public class LLM101Tests
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = answer.ToString();
+                            throw;
                         }
                     }
 
@@ -1212,6 +1222,11 @@ public class LLM101Tests
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
                         }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = sb.ToString();
+                            throw;
+                        }
                     }
 
                     return sb.ToString();
@@ -1379,6 +1394,11 @@ public class LLM101Tests
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
                         }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = answer.ToString();
+                            throw;
+                        }
                     }
 
                     return answer.ToString();
@@ -1436,14 +1456,22 @@ public class LLM101Tests
                         MaxDelay = TimeSpan.FromSeconds(30),
                     };
                     var pipeline = new ResiliencePipelineBuilder().AddRetry(retryOptions).Build();
-                    await pipeline.ExecuteAsync(async token =>
+                    try
                     {
-                        text = "";
-                        await foreach (var part in chat.GetStreamingChatMessageContentsAsync(history, cancellationToken: ct))
+                        await pipeline.ExecuteAsync(async token =>
                         {
-                            text += part.Content;
-                        }
-                    }, ct);
+                            text = "";
+                            await foreach (var part in chat.GetStreamingChatMessageContentsAsync(history, cancellationToken: ct))
+                            {
+                                text += part.Content;
+                            }
+                        }, ct);
+                    }
+                    catch (Exception exception)
+                    {
+                        exception.Data["PartialOutput"] = text;
+                        throw;
+                    }
 
                     return text;
                 }
@@ -1554,6 +1582,11 @@ public class LLM101Tests
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
                         }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = first.ToString();
+                            throw;
+                        }
                     }
 
                     var second = new StringBuilder();
@@ -1573,6 +1606,11 @@ public class LLM101Tests
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
+                        }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = second.ToString();
+                            throw;
                         }
                     }
 

@@ -20,7 +20,7 @@ internal static class Contract
     public static readonly TimeSpan PromptCancellation = TimeSpan.FromSeconds(1.5);
 
     /// <summary>Modes whose fault comes after some text was generated (and written out, by a program that writes).</summary>
-    private static readonly HashSet<string> FaultAfterOutput = new(StringComparer.Ordinal) { "reset", "truncated", "no-end", "error-event", "stall" };
+    private static readonly HashSet<string> FaultAfterOutput = new(StringComparer.Ordinal) { "reset", "truncated", "no-end", "error-event", "stall", "reset-always" };
 
     public static IReadOnlyList<string> Judge(FlawedProgram program, Mode mode, RunOutcome outcome, int requests)
     {
@@ -34,7 +34,7 @@ internal static class Contract
 
         var expectation = mode.Expectation;
         var expectedRequests = mode.Requests(program);
-        if (program.Emits && expectation == Expectation.FullAnswer && FaultAfterOutput.Contains(mode.Name))
+        if (program.Emits && expectation != Expectation.Cancelled && FaultAfterOutput.Contains(mode.Name))
         {
             // Text was written before the fault: a retry would write it again, so the run must fail clearly instead.
             expectation = Expectation.ClearFailure;
