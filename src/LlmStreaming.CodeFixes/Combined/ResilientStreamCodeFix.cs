@@ -13,6 +13,8 @@ using LlmStreaming.CodeFixes.PartialOutput;
 using LlmStreaming.CodeFixes.Retry;
 using LlmStreaming.CodeFixes.Shared;
 using LlmStreaming.CodeFixes.Termination;
+using LlmStreaming.CodeFixes.Timeouts;
+using LlmStreaming.Analyzers.Timeouts;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -31,7 +33,7 @@ namespace LlmStreaming.CodeFixes.Combined;
 /// rewrites it into the complete pattern by applying the rules' own fixes in order, re-analysing after each:
 /// the partial text kept where a catch dropped it (LLM301), the mid-stream IOException handled (LLM106), a bounded
 /// retry with exponential backoff and jitter honouring the token in scope (LLM101: plain C#, or a Polly pipeline when
-/// Polly is referenced), the finish reason captured and checked inside the attempt, so that a cut-off stream is
+/// Polly is referenced; LLM102's backoff added to a retry loop the code already has), the finish reason captured and checked inside the attempt, so that a cut-off stream is
 /// retried too (LLM203), and replays of emitted output guarded (LLM105). Only findings of this stream are fixed; the result must leave none of LLM101, LLM203, LLM301 on it.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ResilientStreamCodeFix)), Shared]
@@ -41,14 +43,27 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
     public const string PollyKey = "LLM.MakeStreamResilient.Polly";
 
     private const string RegionAnnotationKind = "LlmStreaming.ResilientStream.Region";
-    private const int MaxSteps = 8;
+    private const int MaxSteps = 16;
 
     /// <summary>The steps in the order they are applied: a finding's ID, its fixer and the equivalence keys it prefers.</summary>
+    /// <remarks>
+    /// A hand-rolled stream first gets what its parse loop lacks: the <c>[DONE]</c> exit (LLM201) before the end-marker
+    /// check that marks it (LLM202), the in-stream error check (LLM205), the guarded index (LLM303) and a streamed send
+    /// (LLM402; its findings are on the send, before the loop, so these steps look at the whole function). The idle
+    /// timeout (LLM406) comes after the retry, so that each attempt arms a fresh one.
+    /// </remarks>
     private static readonly ImmutableArray<Step> Steps = ImmutableArray.Create(
         new Step(DiagnosticIds.PartialOutputDiscarded, new PartialOutputDiscardedCodeFix(), PartialOutputDiscardedCodeFix.RethrowWithPartialKey, PartialOutputDiscardedCodeFix.AttachPartialKey),
         new Step(DiagnosticIds.CatchMissesMidStreamFailure, new MidStreamCatchCodeFixProvider(), MidStreamCatchCodeFixProvider.EquivalenceKey),
+        new Step(DiagnosticIds.DoneSentinelNotHandled, new DoneSentinelCodeFix(), StepScope.Function, StepPhase.Any, DoneSentinelCodeFix.Key),
+        new Step(DiagnosticIds.EndOfStreamAccepted, new EndOfStreamCodeFix(), StepScope.Function, StepPhase.Any, EndOfStreamCodeFix.Key),
+        new Step(DiagnosticIds.InStreamErrorIgnored, new InStreamErrorCodeFix(), StepScope.Function, StepPhase.Any, InStreamErrorCodeFix.Key),
+        new Step(DiagnosticIds.ContentPartIndexedWithoutGuard, new UnguardedContentIndexCodeFix(), StepScope.Function, StepPhase.Any, UnguardedContentIndexCodeFix.EquivalenceKey),
+        new Step(DiagnosticIds.StreamingResponseBuffered, new BufferedStreamingResponseCodeFix(), StepScope.Function, StepPhase.Any, BufferedStreamingResponseCodeFix.EquivalenceKey),
         new Step(DiagnosticIds.MidStreamFailureNotRetried, new MidStreamRetryCodeFixProvider(), MidStreamRetryCodeFixProvider.RetryLoopKey),
-        new Step(DiagnosticIds.FinishReasonNotObserved, new FinishReasonCodeFix(), FinishReasonCodeFix.Key),
+        new Step(DiagnosticIds.RetryWithoutBackoff, new RetryBackoffCodeFixProvider(), StepScope.Function, StepPhase.AfterRetry, RetryBackoffCodeFixProvider.EquivalenceKey),
+        new Step(DiagnosticIds.FinishReasonNotObserved, new FinishReasonCodeFix(), StepScope.Region, StepPhase.AfterRetry, FinishReasonCodeFix.Key),
+        new Step(DiagnosticIds.StreamedBodyWithoutIdleTimeout, new StreamIdleTimeoutCodeFix(), StepScope.Function, StepPhase.AfterRetry, StreamIdleTimeoutCodeFix.EquivalenceKey),
         new Step(DiagnosticIds.RetryReplaysEmittedOutput, new RetryReplaysOutputCodeFixProvider(), RetryReplaysOutputCodeFixProvider.EquivalenceKey));
 
     private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(
@@ -56,7 +71,14 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         new PartialOutputDiscardedAnalyzer(),
         new MidStreamCatchAnalyzer(),
         new MidStreamRetryAnalyzer(),
-        new RetryReplaysOutputAnalyzer());
+        new RetryReplaysOutputAnalyzer(),
+        new RetryBackoffAnalyzer(),
+        new DoneSentinelAnalyzer(),
+        new EndOfStreamAcceptedAnalyzer(),
+        new InStreamErrorAnalyzer(),
+        new UnguardedContentIndexAnalyzer(),
+        new BufferedStreamingResponseAnalyzer(),
+        new StreamIdleTimeoutAnalyzer());
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
         DiagnosticIds.MidStreamFailureNotRetried,
@@ -232,17 +254,19 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         }
 
         var scope = Scope(region);
+        var function = FunctionBody(region) ?? scope;
         var compilation = model.Compilation.WithAnalyzers(Analyzers, new CompilationWithAnalyzersOptions(document.Project.AnalyzerOptions, onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false));
-        var diagnostics = await compilation.GetAnalyzerSemanticDiagnosticsAsync(model, scope.Span, cancellationToken).ConfigureAwait(false);
+        var diagnostics = await compilation.GetAnalyzerSemanticDiagnosticsAsync(model, function.Span, cancellationToken).ConfigureAwait(false);
 
         foreach (var step in Steps)
         {
-            if ((beforeRetry && step.Id == DiagnosticIds.FinishReasonNotObserved) || applied.Contains(step.Id))
+            if ((beforeRetry && step.Phase == StepPhase.AfterRetry) || applied.Contains(step.Id))
             {
                 continue;
             }
 
-            foreach (var diagnostic in diagnostics.Where(d => d.Id == step.Id && scope.Span.Contains(d.Location.SourceSpan)).OrderBy(d => d.Location.SourceSpan.Start))
+            var span = step.Scope == StepScope.Function ? function.Span : scope.Span;
+            foreach (var diagnostic in diagnostics.Where(d => d.Id == step.Id && span.Contains(d.Location.SourceSpan)).OrderBy(d => d.Location.SourceSpan.Start))
             {
                 if (skipped.Contains((diagnostic.Id, diagnostic.Location.SourceSpan.Start)))
                 {
@@ -392,14 +416,51 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         return scope;
     }
 
+    /// <summary>The body of the function (method, local function, lambda) around the region.</summary>
+    private static SyntaxNode? FunctionBody(SyntaxNode region)
+        => region.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or GlobalStatementSyntax) switch
+        {
+            AnonymousFunctionExpressionSyntax lambda => lambda.Body,
+            LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
+            BaseMethodDeclarationSyntax method => (SyntaxNode?)method.Body ?? method.ExpressionBody,
+            AccessorDeclarationSyntax accessor => (SyntaxNode?)accessor.Body ?? accessor.ExpressionBody,
+            GlobalStatementSyntax global => global.Parent,
+            _ => null,
+        };
+
+    /// <summary>Where a step's findings are looked for: the stream's statement (and the try around it), or the whole function.</summary>
+    private enum StepScope
+    {
+        Region,
+        Function,
+    }
+
+    /// <summary>When a step may run: at any time, or only once the retry is in place (its code belongs inside the attempt).</summary>
+    private enum StepPhase
+    {
+        Any,
+        AfterRetry,
+    }
+
     private sealed class Step
     {
         public Step(string id, CodeFixProvider fixer, params string[] keys)
+            : this(id, fixer, StepScope.Region, StepPhase.Any, keys)
+        {
+        }
+
+        public Step(string id, CodeFixProvider fixer, StepScope scope, StepPhase phase, params string[] keys)
         {
             Id = id;
             Fixer = fixer;
+            Scope = scope;
+            Phase = phase;
             Keys = keys;
         }
+
+        public StepScope Scope { get; }
+
+        public StepPhase Phase { get; }
 
         public string Id { get; }
 

@@ -26,6 +26,8 @@ public class ConformanceTests
         Directory.CreateDirectory(artifacts);
         var matrix = Matrix.ToMarkdown(cells);
         await File.WriteAllTextAsync(Path.Combine(artifacts, "conformance-matrix.md"), matrix);
+        await File.WriteAllLinesAsync(Path.Combine(artifacts, "conformance-violations.txt"), cells.Where(c => !c.Meets)
+            .Select(c => $"{c.Program.Name} / {c.Path.Name} / {c.Mode.Name}: {string.Join("; ", c.Violations)}"));
         if (Environment.GetEnvironmentVariable("LLM_UPDATE_CONFORMANCE") == "1")
         {
             var page = await File.ReadAllTextAsync(PagePath);

@@ -22,8 +22,19 @@ internal static class Contract
     /// <summary>Modes whose fault comes after some text was generated (and written out, by a program that writes).</summary>
     private static readonly HashSet<string> FaultAfterOutput = new(StringComparer.Ordinal) { "reset", "truncated", "no-end", "error-event", "stall", "reset-always" };
 
-    public static IReadOnlyList<string> Judge(FlawedProgram program, Mode mode, RunOutcome outcome, int requests)
+    /// <summary>
+    /// The least total wait between the attempts of a stream that keeps failing (reset-always: three retries). A full
+    /// jitter backoff of up to 0.5 s, 1 s and 2 s waits less than this with a chance of about one in a million; a retry
+    /// with no backoff waits nothing.
+    /// </summary>
+    public static readonly TimeSpan LeastBackoff = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>The most: minutes between attempts is no retry a user waits for.</summary>
+    public static readonly TimeSpan MostBackoff = TimeSpan.FromSeconds(15);
+
+    public static IReadOnlyList<string> Judge(FlawedProgram program, Mode mode, RunOutcome outcome, IReadOnlyList<FakeRequest> log)
     {
+        var requests = log.Count;
         var violations = new List<string>();
         var answer = FakeModelServer.Answer;
         if (outcome.TimedOut)
@@ -93,8 +104,30 @@ internal static class Contract
         {
             violations.Add("made " + requests + " requests, expected " + expectedRequests);
         }
+        else if (mode.Name == "reset-always" && requests > 1 && Backoff(log) is { } waited && (waited < LeastBackoff || waited > MostBackoff))
+        {
+            violations.Add("waited " + waited.TotalMilliseconds.ToString("0") + " ms in all between " + requests + " attempts: no backoff with jitter");
+        }
 
         return violations;
+    }
+
+    /// <summary>The time between the end of each request and the start of the next, added up.</summary>
+    private static TimeSpan? Backoff(IReadOnlyList<FakeRequest> log)
+    {
+        var total = TimeSpan.Zero;
+        var ordered = log.OrderBy(r => r.Number).ToList();
+        for (var i = 1; i < ordered.Count; i++)
+        {
+            if (ordered[i - 1].FinishedAt is not { } finished)
+            {
+                return null;
+            }
+
+            total += ordered[i].ReceivedAt - finished;
+        }
+
+        return total;
     }
 
     private static bool IsPartial(string? text)

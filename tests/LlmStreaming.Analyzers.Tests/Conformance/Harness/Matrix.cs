@@ -54,8 +54,8 @@ internal static class Matrix
         {
             await using var server = new FakeModelServer { Script = mode.Script, ConnectionTimeout = Bound + TimeSpan.FromSeconds(5) };
             var outcome = await ProgramHost.RunAsync(fixedProgram.Image, server.BaseUrl, Bound, mode.CancelAfter);
-            var requests = server.RequestCount;
-            return new Cell(program, path, mode, outcome, requests, Contract.Judge(program, mode, outcome, requests));
+            var log = server.Requests;
+            return new Cell(program, path, mode, outcome, log.Count, Contract.Judge(program, mode, outcome, log));
         }
         finally
         {

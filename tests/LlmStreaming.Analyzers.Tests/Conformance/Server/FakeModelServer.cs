@@ -136,11 +136,23 @@ public sealed class FakeRequest
     /// <summary>Completes when the server is done with this request's connection.</summary>
     public Task Finished => finished.Task;
 
+
     internal void MarkCompleted() => responseCompleted = true;
 
     internal void MarkAborted() => clientAborted = true;
 
-    internal void MarkFinished() => finished.TrySetResult();
+    internal void MarkFinished()
+    {
+        if (!finished.Task.IsCompleted)
+        {
+            FinishedAt = DateTimeOffset.UtcNow;
+        }
+
+        finished.TrySetResult();
+    }
+
+    /// <summary>When the server was done with the request (its response sent, cut or abandoned); null until then.</summary>
+    public DateTimeOffset? FinishedAt { get; private set; }
 
     public override string ToString() => $"#{Number} {Method} {Path} {(Streaming ? "stream" : "whole")} {Fault}{(ClientAborted ? " client-aborted" : string.Empty)}";
 }
