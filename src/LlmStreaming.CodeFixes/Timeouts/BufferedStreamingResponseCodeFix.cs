@@ -13,6 +13,7 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -192,10 +193,11 @@ public sealed class BufferedStreamingResponseCodeFix : CodeFixProvider
             return document;
         }
 
-        var newCall = plan.NewCall.WithTriviaFrom(plan.Call);
+        var newCall = plan.NewCall.WithTriviaFrom(plan.Call).WithAdditionalAnnotations(SendMark);
         if (plan.Anchor is null || plan.RequestText is null)
         {
-            return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(plan.Call, newCall)), cancellationToken).ConfigureAwait(false);
+            var sent = await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(plan.Call, newCall)), cancellationToken).ConfigureAwait(false);
+            return await WithIdleTimeoutAsync(sent, cancellationToken).ConfigureAwait(false);
         }
 
         var declaration = TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement(plan.RequestText))
@@ -207,6 +209,41 @@ public sealed class BufferedStreamingResponseCodeFix : CodeFixProvider
         tracked = tracked.ReplaceNode(tracked.GetCurrentNode(plan.Call)!, newCall);
         var anchor = tracked.GetCurrentNode(plan.Anchor)!;
         tracked = tracked.InsertNodesBefore(anchor, new[] { declaration });
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(tracked), cancellationToken).ConfigureAwait(false);
+        var changed = await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(tracked), cancellationToken).ConfigureAwait(false);
+        return await WithIdleTimeoutAsync(changed, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks the rewritten send, so that the function around it can be found again after the cleanup.</summary>
+    private static readonly SyntaxAnnotation SendMark = new("LlmStreaming.LLM402.Send");
+
+    /// <summary>
+    /// With <c>ResponseHeadersRead</c> the client's <c>Timeout</c> no longer covers the body: a stalled stream would hang
+    /// where the buffered send failed after the timeout. When nothing else bounds the reads of the function's stream loop
+    /// (LLM406 reports it), LLM406's fix is applied too, so that the two never leave a hang behind.
+    /// </summary>
+    private static async Task<Document> WithIdleTimeoutAsync(Document document, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        var send = root?.GetAnnotatedNodes(SendMark).FirstOrDefault();
+        var function = send?.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);
+        if (root is null || model is null || send is null || function is null)
+        {
+            return document;
+        }
+
+        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new StreamIdleTimeoutAnalyzer());
+        var options = new CompilationWithAnalyzersOptions(document.Project.AnalyzerOptions, onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false);
+        var findings = await model.Compilation.WithAnalyzers(analyzers, options).GetAnalyzerSemanticDiagnosticsAsync(model, function.Span, cancellationToken).ConfigureAwait(false);
+        var unbounded = findings.FirstOrDefault(d => d.Id == DiagnosticIds.StreamedBodyWithoutIdleTimeout && function.Span.Contains(d.Location.SourceSpan));
+        if (unbounded is not null
+            && await FixerActions.ApplyAsync(new StreamIdleTimeoutCodeFix(), document, unbounded, new[] { StreamIdleTimeoutCodeFix.EquivalenceKey }, cancellationToken).ConfigureAwait(false) is { } bounded)
+        {
+            document = bounded;
+        }
+
+        root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var marked = root!.GetAnnotatedNodes(SendMark).ToList();
+        return marked.Count == 0 ? document : document.WithSyntaxRoot(root.ReplaceNodes(marked, (_, current) => current.WithoutAnnotations(SendMark)));
     }
 }

@@ -9,7 +9,6 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 internal static class KnownGaps
 {
     // Issue 10's failures, by its numbering.
-    private const string Issue10_2_Hang = "#2 per-rule fixes compose into a hang: LLM402's ResponseHeadersRead takes the body out of HttpClient.Timeout, and LLM406 (Info) is not applied at warning severity";
     private const string Issue10_5_HandRolledCombined = "#5 on a hand-rolled stream the combined action adds only a retry: no [DONE], terminal-marker or error-event check";
     private const string Issue10_8_Order = "#8 fix order: LLM203's check applied before LLM101's retry lands after the retry loop, so a cut-off stream fails instead of being retried";
 
@@ -19,7 +18,6 @@ internal static class KnownGaps
     private const string UserRetryMissesTimeout = "a retry loop of the program's own that catches only IOException: no rule adds the timeout (OperationCanceledException) to its filter";
     private const string AccumulatorInsideAttempt = "the program's own retry loop declares its accumulator inside the attempt: no fix can reach the text from the final failure (hoisting it is not done yet)";
     private const string NdjsonDone = "LLM202 reports an NDJSON loop that never reads `done`, but its fix is not offered there: a stream with no done line passes as complete";
-    private const string TokenNotAtReads = "the caller's token does not reach the reads of a hand-rolled loop fixed at warning severity (LLM406 is Info): a cancel is not honoured while the body streams";
 
     internal sealed record Gap(string Programs, string Paths, string Modes, string Reason)
     {
@@ -38,18 +36,14 @@ internal static class KnownGaps
         new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "reset-always", AccumulatorInsideAttempt),
         new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "length", AccumulatorInsideAttempt),
         new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", AccumulatorInsideAttempt),
-        new("sse", "format-warn", "stall", Issue10_2_Hang),
         new("sse", "resilient resilient-polly", "length", Issue10_5_HandRolledCombined),
         new("sse", "lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
         new("sse", "resilient resilient-polly", "content-filter", Issue10_5_HandRolledCombined),
         new("sse", "lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
-        new("sse", "format-warn", "cancel", TokenNotAtReads),
         new("ndjson", "resilient resilient-polly lightbulbs format-warn format-info", "no-end", NdjsonDone),
         new("ndjson", "lightbulbs-reversed", "no-end", Issue10_8_Order),
-        new("ndjson", "format-warn", "stall", Issue10_2_Hang),
         new("ndjson", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
         new("ndjson", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
-        new("ndjson", "format-warn", "cancel", TokenNotAtReads),
     };
 
     public static Gap? Find(Cell cell) => All.FirstOrDefault(g => g.Matches(cell));

@@ -384,6 +384,87 @@ public class LLM402Tests
             }
             """, BufferedStreamingResponseCodeFix.EquivalenceKey);
 
+    /// <summary>
+    /// With ResponseHeadersRead the client's Timeout no longer covers the body, and nothing else bounds these reads: the
+    /// fix also passes a token linked to an idle timeout (LLM406's fix), so that a stalled stream fails instead of hanging
+    /// (issue 10, #2: LLM402's fix alone turned a clean failure after the timeout into a hang).
+    /// </summary>
+    [Fact]
+    public Task Fix_AlsoBoundsTheReads_WhenNothingElseDoes()
+        => Verify<BufferedStreamingResponseAnalyzer, BufferedStreamingResponseCodeFix>.FixAsync("""
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Assistant
+            {
+                private readonly HttpClient _http = new HttpClient { Timeout = TimeSpan.FromSeconds(150) };
+
+                async Task<string> AskAsync(string body, CancellationToken cancellationToken)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                    using var response = await _http.{|LLM402:SendAsync|}(request, cancellationToken);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+                    var answer = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]")
+                        {
+                            continue;
+                        }
+
+                        using var json = JsonDocument.Parse(line.Substring(6));
+                        answer.Append(json.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Assistant
+            {
+                private readonly HttpClient _http = new HttpClient { Timeout = TimeSpan.FromSeconds(150) };
+
+                async Task<string> AskAsync(string body, CancellationToken cancellationToken)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+                    var answer = new StringBuilder();
+                    string? line;
+                    var idleLimit = TimeSpan.FromMinutes(2);
+                    using var idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    idleTimeout.CancelAfter(idleLimit);
+                    while ((line = await reader.ReadLineAsync(idleTimeout.Token)) != null)
+                    {
+                        idleTimeout.CancelAfter(idleLimit);
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]")
+                        {
+                            continue;
+                        }
+
+                        using var json = JsonDocument.Parse(line.Substring(6));
+                        answer.Append(json.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """);
+
     [Fact]
     public Task Fix_SendAsyncGainsTheOption()
         => Verify<BufferedStreamingResponseAnalyzer, BufferedStreamingResponseCodeFix>.FixAsync("""
