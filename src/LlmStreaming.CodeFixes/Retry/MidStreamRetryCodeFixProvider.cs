@@ -238,7 +238,7 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
         }
 
         text.Append(attempt).Append(" < ").Append(RetryCodeGen.MaxRetries).Append(" && ")
-            .Append(RetryCodeGen.TransientTest(exception, region.Enumeration.Family, types, template, csharp9, region.Token)).Append(")\n{\n")
+            .Append(RetryCodeGen.TransientTest(exception, region.Enumeration.Family, types, template, csharp9, region.Token, used)).Append(")\n{\n")
             .Append(RetryCodeGen.BackoffComment).Append('\n')
             .Append(RetryCodeGen.DelayStatement(attempt, region.IsAsync, region.Token, types, template)).Append('\n')
             .Append("}\n");

@@ -163,15 +163,28 @@ internal static class RetryCodeGen
     /// token), plus the failed (re)connections the SDK does not retry itself — <c>HttpRequestException</c> with no
     /// status or a 408/429/5xx (a 400, 401, 403 or 404 fails at once), <c>HttpOperationException</c> with such a
     /// status, Anthropic's I/O, 5xx, rate-limit and SSE error exceptions. OpenAI's <c>ClientResultException</c> is left
-    /// out: the client's pipeline has already retried the request that failed with it. Status filters need C# 9
-    /// patterns; on older language versions the type is taken whole (HTTP) or left out (SDK exceptions).
+    /// out: the client's pipeline has already retried the request that failed with it. Before C# 9 the status filters
+    /// are written as declaration patterns with comparisons.
     /// </summary>
-    public static string TransientTest(string exception, LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, string? token)
+    public static string TransientTest(string exception, LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, string? token, HashSet<string> used)
     {
         var alternatives = new List<string> { template.Type("System.IO.IOException") };
-        foreach (var (type, status) in TransientTypes(family, types, template, csharp9, anyCancellation: token is null))
+        foreach (var (type, status) in TransientTypes(family, types, template, anyCancellation: token is null))
         {
-            alternatives.Add(status is null ? template.Type(type) : template.Type(type) + " { " + status.Replace(" is ", ": ") + " }");
+            if (status is null)
+            {
+                alternatives.Add(template.Type(type));
+            }
+            else if (csharp9)
+            {
+                alternatives.Add(template.Type(type) + " { " + status.Replace(" is ", ": ") + " }");
+            }
+            else
+            {
+                // Before C# 9 (no `or` patterns): a declaration pattern and the status compared by hand.
+                var failed = UniqueName(used, "failed");
+                alternatives.Add(template.Type(type) + " " + failed + " && (" + StatusCondition(failed, status) + ")");
+            }
         }
 
         var test = csharp9
@@ -189,11 +202,11 @@ internal static class RetryCodeGen
     public static string PollyPredicate(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, string? token)
     {
         var calls = new List<string> { ".Handle<" + template.Type("System.IO.IOException") + ">()" };
-        foreach (var (type, status) in TransientTypes(family, types, template, csharp9, anyCancellation: token is null))
+        foreach (var (type, status) in TransientTypes(family, types, template, anyCancellation: token is null))
         {
-            calls.Add(status is null
-                ? ".Handle<" + template.Type(type) + ">()"
-                : ".Handle<" + template.Type(type) + ">(e => e." + status + ")");
+            calls.Add(status is null ? ".Handle<" + template.Type(type) + ">()"
+                : csharp9 ? ".Handle<" + template.Type(type) + ">(e => e." + status + ")"
+                : ".Handle<" + template.Type(type) + ">(e => " + StatusCondition("e", status) + ")");
         }
 
         if (token is not null && types.OperationCanceledException is { } canceled)
@@ -208,12 +221,12 @@ internal static class RetryCodeGen
     /// (type, "Property is pattern") pairs; the status pattern is null for a plain type test. With
     /// <paramref name="anyCancellation"/> (no token in scope, so nobody can cancel) every <c>OperationCanceledException</c> is a timeout.
     /// </summary>
-    private static List<(ITypeSymbol Type, string? Status)> TransientTypes(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, bool anyCancellation)
+    private static List<(ITypeSymbol Type, string? Status)> TransientTypes(LlmFamily family, RetryTypes types, CodeTemplate template, bool anyCancellation)
     {
         var list = new List<(ITypeSymbol, string?)>();
         void Add(INamedTypeSymbol? type, string? status = null)
         {
-            if (type is not null && (status is null || csharp9))
+            if (type is not null)
             {
                 list.Add((type, status));
             }
@@ -226,7 +239,7 @@ internal static class RetryCodeGen
 
         void AddHttpRequestException()
         {
-            if (types.HttpRequestException is { } http && retryableStatus is not null && csharp9 && !http.GetMembers("StatusCode").IsEmpty)
+            if (types.HttpRequestException is { } http && retryableStatus is not null && !http.GetMembers("StatusCode").IsEmpty)
             {
                 list.Add((http, "StatusCode is " + retryableStatus));
             }
@@ -272,6 +285,18 @@ internal static class RetryCodeGen
         }
 
         return list;
+    }
+
+    /// <summary>
+    /// A status pattern ("StatusCode is null or X.RequestTimeout or >= X.InternalServerError") as a condition on
+    /// <paramref name="receiver"/> that C# 7.3 compiles: <c>r.StatusCode == null || r.StatusCode == X.RequestTimeout || r.StatusCode &gt;= …</c>.
+    /// </summary>
+    private static string StatusCondition(string receiver, string status)
+    {
+        var split = status.IndexOf(" is ", System.StringComparison.Ordinal);
+        var member = receiver + "." + status.Substring(0, split);
+        return string.Join(" || ", status.Substring(split + 4).Split(new[] { " or " }, System.StringSplitOptions.None)
+            .Select(value => value.StartsWith(">= ", System.StringComparison.Ordinal) ? member + " " + value : member + " == " + value));
     }
 
     /// <summary>

@@ -135,6 +135,14 @@ internal sealed class RetryRegion
             anchor = enumerationNode as StatementSyntax;
             block = anchor?.Parent as BlockSyntax;
             kind = RegionKind.Statements;
+
+            // A using statement around the loop (the idle timeout of a C# 7.3 fix, a reader's scope) goes into the
+            // attempt with it: each attempt gets its own resource, and the request before it can be reached.
+            while (block?.Parent is UsingStatementSyntax scoped && scoped.Parent is BlockSyntax outer)
+            {
+                anchor = scoped;
+                block = outer;
+            }
         }
         else
         {

@@ -40,7 +40,9 @@ public sealed class EndOfStreamCodeFix : TerminationCodeFix
             return null;
         }
 
-        if (nodes.Length < 1 || nodes[0] is not StatementSyntax loopStatement)
+        // A loop the parser had to repair (its closing brace missing, say) has no clear "after": the check would land
+        // inside it, and the finding would stay.
+        if (nodes.Length < 1 || nodes[0] is not StatementSyntax loopStatement || loopStatement.ContainsDiagnostics)
         {
             return null;
         }

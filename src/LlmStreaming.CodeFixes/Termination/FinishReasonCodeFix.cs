@@ -105,9 +105,14 @@ public sealed class FinishReasonCodeFix : TerminationCodeFix
         plan.Types["IOException"] = context.IOException;
         plan.Types["InvalidOperationException"] = context.InvalidOperationException;
         var update = loop.Identifier.ValueText;
+
+        // The other families' checks use C# 9 patterns (`is { } x`, `is not null`, `or`); below C# 9 the fix is not offered
+        // for them rather than written in a syntax the project does not compile.
+        var csharp9 = loop.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: >= LanguageVersion.CSharp9 };
         var ok = kind switch
         {
             FinishSignalKind.OpenAIChat or FinishSignalKind.ExtensionsAI => PlanFinishReasonProperty(context, loop, element, update, plan),
+            _ when !csharp9 => false,
             FinishSignalKind.SemanticKernel => PlanSemanticKernel(context, loop, update, plan),
             FinishSignalKind.Anthropic => PlanAnthropic(context, loop, element, update, plan),
             FinishSignalKind.Ollama => PlanOllama(context, loop, element, update, plan),
@@ -155,7 +160,9 @@ public sealed class FinishReasonCodeFix : TerminationCodeFix
         plan.Types["ChatFinishReason"] = reasonType;
         var reason = Name(context, at, "finishReason");
         plan.Before.Add("ChatFinishReason? " + reason + " = null;");
-        plan.Capture.Add(reason + " ??= " + update + ".FinishReason;");
+        plan.Capture.Add(at.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: >= LanguageVersion.CSharp8 }
+            ? reason + " ??= " + update + ".FinishReason;"
+            : "if (" + reason + " == null)\n{\n    " + reason + " = " + update + ".FinishReason;\n}"); // C# 7.3 has no ??=
         plan.After.Add("if (" + reason + " is null)\n" + Throw("IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""));
         plan.After.Add("if (" + reason + " == ChatFinishReason.Length || " + reason + " == ChatFinishReason.ContentFilter)\n"
             + Throw("InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""));

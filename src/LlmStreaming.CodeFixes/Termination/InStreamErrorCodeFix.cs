@@ -94,14 +94,19 @@ public sealed class InStreamErrorCodeFix : TerminationCodeFix
         types["JsonDocument"] = jsonDocument;
         types["JsonValueKind"] = jsonValueKind;
         types["StringComparison"] = stringComparison;
+        var throwOnError = "if (" + document2 + ".RootElement.ValueKind == JsonValueKind.Object && " + document2 + ".RootElement.TryGetProperty(\"error\", out var " + error + "))\n"
+            + "{\n"
+            + "    throw new IOException(\"The model stream reported an error: \" + (" + error + ".ValueKind == JsonValueKind.Object && " + error + ".TryGetProperty(\"message\", out var " + message + ") ? " + message + ".ToString() : " + error + ".ToString()));\n"
+            + "}\n";
+
+        // C# 7.3 and older have no using declarations: a using statement holds the check.
+        var parseAndCheck = statement.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: >= LanguageVersion.CSharp8 }
+            ? "using var " + document2 + " = JsonDocument.Parse(" + text + ");\n" + throwOnError
+            : "using (var " + document2 + " = JsonDocument.Parse(" + text + "))\n{\n" + throwOnError + "}\n";
         var inserted = TerminationSyntax.Statement(
             "if (" + text + ".IndexOf(\"\\\"error\\\"\", StringComparison.Ordinal) >= 0)\n"
                 + "{\n"
-                + "    using var " + document2 + " = JsonDocument.Parse(" + text + ");\n"
-                + "    if (" + document2 + ".RootElement.ValueKind == JsonValueKind.Object && " + document2 + ".RootElement.TryGetProperty(\"error\", out var " + error + "))\n"
-                + "    {\n"
-                + "        throw new IOException(\"The model stream reported an error: \" + (" + error + ".ValueKind == JsonValueKind.Object && " + error + ".TryGetProperty(\"message\", out var " + message + ") ? " + message + ".ToString() : " + error + ".ToString()));\n"
-                + "    }\n"
+                + parseAndCheck
                 + "}",
             generator,
             statement,

@@ -167,6 +167,11 @@ public sealed class SseParserCodeFix : TerminationCodeFix
             tracked = tracked.RemoveNode(tracked.GetCurrentNode(lineDeclarationBefore)!, SyntaxRemoveOptions.KeepNoTrivia)!;
         }
 
+        if (isAsync && loop.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp8 })
+        {
+            return null; // await foreach needs C# 8
+        }
+
         var header = isAsync
             ? "await foreach (var " + item + " in SseParser.Create(" + streamName + ").EnumerateAsync(" + token + ")) { }"
             : "foreach (var " + item + " in SseParser.Create(" + streamName + ").Enumerate()) { }";

@@ -85,8 +85,7 @@ public sealed class StreamIdleTimeoutCodeFix : CodeFixProvider
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || model is null || TimeoutSyntax.Seconds(diagnostic, StreamIdleTimeoutAnalyzer.IdleSecondsProperty) is not int idleSeconds
-            || !TimeoutSyntax.SupportsUsingDeclarations(root.SyntaxTree))
+        if (root is null || model is null || TimeoutSyntax.Seconds(diagnostic, StreamIdleTimeoutAnalyzer.IdleSecondsProperty) is not int idleSeconds)
         {
             return null;
         }
@@ -207,20 +206,28 @@ public sealed class StreamIdleTimeoutCodeFix : CodeFixProvider
         var create = plan.LinkedToken is null
             ? "new global::System.Threading.CancellationTokenSource()"
             : "global::System.Threading.CancellationTokenSource.CreateLinkedTokenSource(" + plan.LinkedToken + ")";
-        var setup = new List<StatementSyntax>
+        var declareLimit = TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("var " + limit + " = " + TimeoutSyntax.Duration(plan.IdleSeconds).ToString() + ";"))
+            .WithLeadingTrivia(plan.Loop.GetLeadingTrivia()).WithTrailingTrivia(eol);
+        var arm = SyntaxFactory.ParseStatement(source + ".CancelAfter(" + limit + ");").WithLeadingTrivia(indentation).WithTrailingTrivia(eol);
+        List<StatementSyntax> setup;
+        if (TimeoutSyntax.SupportsUsingDeclarations(root.SyntaxTree))
         {
-            TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("var " + limit + " = " + TimeoutSyntax.Duration(plan.IdleSeconds).ToString() + ";"))
-                .WithLeadingTrivia(plan.Loop.GetLeadingTrivia()),
-            TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("using var " + source + " = " + create + ";")).WithLeadingTrivia(indentation),
-            SyntaxFactory.ParseStatement(source + ".CancelAfter(" + limit + ");").WithLeadingTrivia(indentation),
-        };
-
-        for (var i = 0; i < setup.Count; i++)
+            setup = new List<StatementSyntax>
+            {
+                declareLimit,
+                TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("using var " + source + " = " + create + ";")).WithLeadingTrivia(indentation).WithTrailingTrivia(eol),
+                arm,
+                loop.WithLeadingTrivia(indentation),
+            };
+        }
+        else
         {
-            setup[i] = setup[i].WithTrailingTrivia(eol);
+            // C# 7.3 and older have no using declarations: a using statement holds the arming and the loop.
+            var scoped = (UsingStatementSyntax)TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("using (var " + source + " = " + create + ")\n{\n}"));
+            scoped = scoped.WithStatement(SyntaxFactory.Block(arm, loop.WithoutTrivia()));
+            setup = new List<StatementSyntax> { declareLimit, scoped.WithLeadingTrivia(indentation).WithTrailingTrivia(plan.Loop.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation) };
         }
 
-        setup.Add(loop.WithLeadingTrivia(indentation));
         var newRoot = root.ReplaceNode(plan.Loop, setup);
         return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
     }

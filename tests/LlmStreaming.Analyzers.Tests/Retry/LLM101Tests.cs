@@ -1554,6 +1554,7 @@ public class LLM101Tests
             """, """
             using System;
             using System.IO;
+            using System.Net;
             using System.Net.Http;
             using System.Text;
             using System.Threading.Tasks;
@@ -1577,7 +1578,7 @@ public class LLM101Tests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && (ex is IOException || ex is HttpRequestException || ex is OperationCanceledException))
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException || ex is HttpRequestException failed && (failed.StatusCode == null || failed.StatusCode == HttpStatusCode.RequestTimeout || failed.StatusCode == HttpStatusCode.TooManyRequests || failed.StatusCode >= HttpStatusCode.InternalServerError) || ex is OperationCanceledException))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
@@ -1602,7 +1603,7 @@ public class LLM101Tests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && (ex is IOException || ex is HttpRequestException || ex is OperationCanceledException))
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException || ex is HttpRequestException failed && (failed.StatusCode == null || failed.StatusCode == HttpStatusCode.RequestTimeout || failed.StatusCode == HttpStatusCode.TooManyRequests || failed.StatusCode >= HttpStatusCode.InternalServerError) || ex is OperationCanceledException))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));

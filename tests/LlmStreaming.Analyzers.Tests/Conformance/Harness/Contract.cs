@@ -137,6 +137,11 @@ internal static class Contract
     public static string Classify(RunOutcome outcome)
     {
         var answer = FakeModelServer.Answer;
+        if (outcome.Failure is InvalidOperationException { Message: var message } && message.StartsWith("The fixed program does not compile", StringComparison.Ordinal))
+        {
+            return "does not compile";
+        }
+
         if (outcome.TimedOut)
         {
             return "hangs";

@@ -49,6 +49,13 @@ internal static class Matrix
     private static async Task<Cell> RunCellAsync(FixedPrograms.Fixed fixedProgram, Mode mode, SemaphoreSlim gate)
     {
         var (program, path) = (fixedProgram.Program, fixedProgram.Path);
+        if (fixedProgram.Image is null)
+        {
+            var error = fixedProgram.Errors.FirstOrDefault() ?? "no image";
+            var outcome = new RunOutcome(null, new InvalidOperationException("The fixed program does not compile: " + error), string.Empty, TimeSpan.Zero, TimedOut: false);
+            return new Cell(program, path, mode, outcome, 0, new[] { "the fixed program does not compile: " + error });
+        }
+
         await gate.WaitAsync();
         try
         {

@@ -350,6 +350,135 @@ internal static class Corpus
         Emits: false,
         SdkRequestsOnPersistentFailure: 1);
 
+    /// <summary>A .NET Framework-era project (C# 7.3): no <c>await foreach</c>, so the synchronous stream.</summary>
+    public static readonly FlawedProgram OpenAISyncCSharp73 = new(
+        "openai-sync-cs73",
+        "OpenAI `CompleteChatStreaming` (synchronous) in a C# 7.3 project, no retry, finish reason never read",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.ClientModel;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using OpenAI;
+        using OpenAI.Chat;
+
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var options = new OpenAIClientOptions { Endpoint = new Uri(baseUrl + "/v1"), NetworkTimeout = TimeSpan.FromSeconds(2) };
+                var client = new ChatClient("gpt-test", new ApiKeyCredential("test-key"), options);
+                return Task.FromResult(new Assistant(client).Ask("Tell me about foxes.", cancellationToken));
+            }
+        }
+
+        public sealed class Assistant
+        {
+            private readonly ChatClient _client;
+
+            public Assistant(ChatClient client)
+            {
+                _client = client;
+            }
+
+            public string Ask(string question, CancellationToken cancellationToken)
+            {
+                var answer = new StringBuilder();
+                foreach (var update in _client.CompleteChatStreaming(new ChatMessage[] { new UserChatMessage(question) }, cancellationToken: cancellationToken))
+                {
+                    foreach (var part in update.ContentUpdate)
+                    {
+                        answer.Append(part.Text);
+                    }
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 4,
+        LanguageVersion: Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp7_3);
+
+    /// <summary>A hand-rolled SSE loop in a C# 7.3 project: using statements, no using declarations.</summary>
+    public static readonly FlawedProgram HandRolledSseCSharp73 = new(
+        "sse-cs73",
+        "A hand-rolled SSE loop in a C# 7.3 project (using statements): no error check, no end check, no retry",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.IO;
+        using System.Net.Http;
+        using System.Text;
+        using System.Text.Json;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var http = new HttpClient { BaseAddress = new Uri(baseUrl + "/"), Timeout = TimeSpan.FromSeconds(2) };
+                return new Assistant(http).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+
+        public sealed class Assistant
+        {
+            private readonly HttpClient _http;
+
+            public Assistant(HttpClient http)
+            {
+                _http = http;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var body = JsonSerializer.Serialize(new { model = "gpt-test", stream = true, messages = new[] { new { role = "user", content = question } } });
+                var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                var response = await _http.SendAsync(request, cancellationToken);
+                response.EnsureSuccessStatusCode();
+                var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                var answer = new StringBuilder();
+                string line;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if (!line.StartsWith("data: "))
+                    {
+                        continue;
+                    }
+
+                    var payload = line.Substring(6);
+                    if (payload == "[DONE]")
+                    {
+                        break;
+                    }
+
+                    var json = JsonDocument.Parse(payload);
+                    var choices = json.RootElement.GetProperty("choices");
+                    if (choices.GetArrayLength() == 0)
+                    {
+                        continue;
+                    }
+
+                    JsonElement content;
+                    if (choices[0].GetProperty("delta").TryGetProperty("content", out content))
+                    {
+                        answer.Append(content.GetString());
+                    }
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 1,
+        LanguageVersion: Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp7_3);
+
     public static readonly ImmutableArray<FlawedProgram> All = ImmutableArray.Create(
-        OpenAIChat, ExtensionsAISorry, ExtensionsAIWrites, OpenAINaiveRetry, HandRolledSse, HandRolledNdjson);
+        OpenAIChat, ExtensionsAISorry, ExtensionsAIWrites, OpenAINaiveRetry, HandRolledSse, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
 }
