@@ -226,6 +226,53 @@ public class LLM304Tests
             }
             """);
 
+    /// <summary>A console chat loop is not a retry (it reads a new line each round): the cut-off answer goes into the history.</summary>
+    [Fact]
+    public Task Reports_ConsoleChatLoop_CutOffAnswerKeptInTheHistory()
+        => Analyze("""
+            using System;
+            using System.Collections.Generic;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task RunAsync(IChatClient client)
+                {
+                    var history = new List<ChatMessage>();
+                    while (true)
+                    {
+                        Console.Write("> ");
+                        var input = Console.ReadLine();
+                        if (string.IsNullOrWhiteSpace(input))
+                        {
+                            continue;
+                        }
+
+                        history.Add(new ChatMessage(ChatRole.User, input));
+                        var answer = new StringBuilder();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync(history))
+                            {
+                                Console.Write(update.Text);
+                                answer.Append(update.Text);
+                            }
+                        }
+                        {|#0:catch|} (Exception ex)
+                        {
+                            Console.WriteLine("Error: " + ex.Message);
+                        }
+
+                        history.Add(new ChatMessage(ChatRole.Assistant, answer.ToString()));
+                    }
+                }
+            }
+            """,
+            Verify<StreamFailureSwallowedAnalyzer>.Diagnostic("LLM304").WithLocation(0)
+                .WithArguments("'GetStreamingResponseAsync'", "answer", "passed to 'Add'"));
+
     [Fact]
     public Task NoDiagnostic_TheCallerCanTellTheFailure()
         => Analyze("""

@@ -409,6 +409,91 @@ public class LLM201Tests
             }
             """);
 
+    /// <summary>
+    /// Issue 13: a client of several providers. Gemini's URL is assembled from a method name without the colon (Gemini
+    /// sends no [DONE]); the OpenAI method of the same type parses only JSON objects (a [DONE] line never reaches the
+    /// parser); the status feed's own request goes to a URL that is not a model endpoint, whatever the type's other
+    /// methods say.
+    /// </summary>
+    [Fact]
+    public Task NoDiagnostic_GeminiUrlWithoutColon_JsonObjectGuards_NonModelUrlInAModelType()
+        => Verify<DoneSentinelAnalyzer>.AnalyzerAsync(Usings + """
+            class MultiProviderClient
+            {
+                private readonly HttpClient _http = new();
+                private readonly string _geminiBase = "https://gateway.example.com/gemini";
+
+                public async Task<string> OpenAIAsync(HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: {")) continue;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+
+                public async Task<string> OpenAIObjectsOnlyAsync(HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        var data = line.StartsWith("data:") ? line.Substring(5).Trim() : "";
+                        if (data.StartsWith("{\"id\"") || data.StartsWith("{\"choices\""))
+                        {
+                            using var doc = JsonDocument.Parse(data);
+                            text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                        }
+                    }
+
+                    return text.ToString();
+                }
+
+                public async Task<string> GeminiAsync(string model, bool stream)
+                {
+                    var method = stream ? "streamGenerateContent" : "generateContent";
+                    var url = $"{_geminiBase}/v1beta/models/{model}:{method}?alt=sse";
+                    using var response = await _http.PostAsync(url, new StringContent("{}"));
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.StartsWith("data: ")) text.Append(JsonDocument.Parse(line[6..]).RootElement.GetProperty("candidates")[0].ToString());
+                    }
+
+                    return text.ToString();
+                }
+
+                public async Task<int> StatusEventsAsync()
+                {
+                    using var response = await _http.GetAsync("https://status.example.com/api/v2/events", HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var incidents = 0;
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        if (doc.RootElement.GetProperty("status").GetString() == "incident") incidents++;
+                    }
+
+                    return incidents;
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_GenericSseReaderWithoutModelSignal()
         => Verify<DoneSentinelAnalyzer>.AnalyzerAsync(Usings + """
