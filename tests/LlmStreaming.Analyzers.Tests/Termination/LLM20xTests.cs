@@ -3776,6 +3776,76 @@ public class LLM205Tests
             }
             """, InStreamErrorCodeFix.Key);
 
+    private const string OllamaTyped = """
+        class OllamaMessage { public string? Content { get; set; } }
+
+        class OllamaChunk
+        {
+            public OllamaMessage? Message { get; set; }
+            public bool Done { get; set; }
+            public string? Error { get; set; }
+        }
+
+        class Ollama
+        {
+            public async Task<string> ChatAsync(HttpClient http, string body)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "http://localhost:11434/api/chat") { Content = new StringContent(body) };
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                var text = new StringBuilder();
+                string? line;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if (string.IsNullOrWhiteSpace(line)) continue;
+        /*check*/
+                    var chunk = [|JsonSerializer.Deserialize<OllamaChunk>(line)|];
+                    if (chunk is null) continue;
+        /*read*/
+                    text.Append(chunk.Message?.Content);
+                    if (chunk.Done) break;
+                }
+
+                return text.ToString();
+            }
+        }
+        """;
+
+    /// <summary>
+    /// Issue 13: Ollama sends <c>{"error": "…"}</c> as an NDJSON line in the middle of a 200 stream. A typed loop that
+    /// never reads the DTO's error (here the DTO even has one) takes it for an empty chunk; reading it is the check.
+    /// </summary>
+    [Fact]
+    public Task Reports_OllamaNdjsonErrorLine_TypedDtoThatNeverReadsTheError()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + OllamaTyped.Replace("/*check*/", "").Replace("/*read*/", "").Replace("[|", "{|LLM205:").Replace("|]", "|}"));
+
+    [Fact]
+    public Task NoDiagnostic_OllamaNdjsonErrorLine_Checked()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + OllamaTyped.Replace("/*check*/", "").Replace("[|", "").Replace("|]", "")
+            .Replace("/*read*/", "if (chunk.Error is { } error) throw new IOException(\"Ollama: \" + error);"));
+
+    [Fact]
+    public Task NoDiagnostic_OllamaNdjsonErrorLine_CheckedOnTheLine()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + OllamaTyped.Replace("[|", "").Replace("|]", "").Replace("/*read*/", "")
+            .Replace("/*check*/", "if (line.StartsWith(\"{\\\"error\\\"\")) throw new IOException(line);"));
+
+    [Fact]
+    public Task Fix_OllamaNdjsonErrorLine_ThrowsWithTheMessage()
+        => Verify<InStreamErrorAnalyzer, InStreamErrorCodeFix>.FixAsync(
+            Usings + OllamaTyped.Replace("/*check*/", "").Replace("/*read*/", "").Replace("[|", "{|LLM205:").Replace("|]", "|}"),
+            Usings.Replace("using System.Text.Json;\n", "using System.Text.Json;\n") + OllamaTyped.Replace("[|", "").Replace("|]", "").Replace("/*read*/", "").Replace("/*check*/", """
+                        if (line.IndexOf("\"error\"", StringComparison.Ordinal) >= 0)
+                        {
+                            using var errorDocument = JsonDocument.Parse(line);
+                            if (errorDocument.RootElement.ValueKind == JsonValueKind.Object && errorDocument.RootElement.TryGetProperty("error", out var error))
+                            {
+                                throw new IOException("The model stream reported an error: " + (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) ? message.ToString() : error.ToString()));
+                            }
+                        }
+
+            """),
+            InStreamErrorCodeFix.Key);
+
     [Fact]
     public Task Fix_Betalgo_ThrowsWhenNotSuccessful()
         => Verify<InStreamErrorAnalyzer, InStreamErrorCodeFix>.FixAsync("""
