@@ -129,6 +129,11 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
                 _ => null,
             };
 
+            if (symbol is not null && !CatchRethrow.NamesTheAccumulator(@try, accumulator, symbol, model))
+            {
+                return null; // the accumulator is reached through another object (bubble.Text): its name alone is something else
+            }
+
             if (symbol is null)
             {
                 hoist = @try.Block.Statements.OfType<LocalDeclarationStatementSyntax>()

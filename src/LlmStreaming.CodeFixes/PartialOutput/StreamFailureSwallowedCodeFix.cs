@@ -68,7 +68,13 @@ public sealed class StreamFailureSwallowedCodeFix : CodeFixProvider
             return null;
         }
 
-        ITypeSymbol? type = model.LookupSymbols(@catch.Block.SpanStart, name: accumulator).FirstOrDefault() switch
+        var symbol = model.LookupSymbols(@catch.Block.SpanStart, name: accumulator).FirstOrDefault();
+        if (symbol is null || @catch.Parent is not TryStatementSyntax @try || !CatchRethrow.NamesTheAccumulator(@try, accumulator, symbol, model))
+        {
+            return null;
+        }
+
+        ITypeSymbol? type = symbol switch
         {
             ILocalSymbol local => local.Type,
             IFieldSymbol field => field.Type,

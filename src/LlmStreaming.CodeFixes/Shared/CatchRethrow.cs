@@ -60,4 +60,28 @@ internal static class CatchRethrow
 
         return name;
     }
+
+    /// <summary>
+    /// True when the try block reaches the accumulator by its bare name (<c>sb</c>, <c>_answer</c>, <c>this.Text</c>) and
+    /// that name means the same symbol in the catch: an accumulator reached through another object (<c>bubble.Text</c>)
+    /// cannot be written as its name alone, and the fix then offers nothing.
+    /// </summary>
+    public static bool NamesTheAccumulator(TryStatementSyntax @try, string accumulator, ISymbol symbol, SemanticModel model)
+    {
+        foreach (var identifier in @try.Block.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (identifier.Identifier.ValueText != accumulator
+                || identifier.Parent is MemberAccessExpressionSyntax access && access.Name == identifier && access.Expression is not ThisExpressionSyntax)
+            {
+                continue;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier).Symbol, symbol))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -940,6 +940,103 @@ public class LLM304Tests
             }
             """);
 
+    /// <summary>Issue 13: <c>x = string.Concat(x, update.Text)</c> accumulates like <c>+=</c>.</summary>
+    [Fact]
+    public Task Fix_ConcatOntoAField()
+        => Fix("""
+            using System;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                private string _text = "";
+
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    try
+                    {
+                        await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                        {
+                            _text = string.Concat(_text, update.Text);
+                        }
+                    }
+                    {|LLM304:catch|} (Exception ex)
+                    {
+                        Console.Error.WriteLine(ex);
+                    }
+
+                    return _text;
+                }
+            }
+            """, """
+            using System;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                private string _text = "";
+
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    try
+                    {
+                        await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                        {
+                            _text = string.Concat(_text, update.Text);
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        Console.Error.WriteLine(ex);
+                        ex.Data["PartialOutput"] = _text;
+                        throw;
+                    }
+
+                    return _text;
+                }
+            }
+            """);
+
+    /// <summary>An accumulator reached through another object (<c>bubble.Text</c>) cannot be written by its name: reported, no fix.</summary>
+    [Fact]
+    public Task NoFix_AccumulatorOfAnotherObject()
+        => Verify<StreamFailureSwallowedAnalyzer, StreamFailureSwallowedCodeFix>.NoFixAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Bubble
+            {
+                public string Text { get; set; } = "";
+            }
+
+            class ChatView
+            {
+                public string Text { get; set; } = "";
+                private readonly List<string> _saved = new();
+
+                async Task AskAsync(IChatClient client, Bubble bubble)
+                {
+                    try
+                    {
+                        await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                        {
+                            bubble.Text = string.Concat(bubble.Text, update.Text);
+                        }
+                    }
+                    {|LLM304:catch|} (Exception ex)
+                    {
+                        Console.Error.WriteLine(ex);
+                    }
+
+                    _saved.Add(bubble.Text);
+                }
+            }
+            """);
+
     [Fact]
     public Task NoCrash_BrokenCode()
     {
