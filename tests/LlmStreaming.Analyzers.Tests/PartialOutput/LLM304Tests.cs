@@ -273,6 +273,43 @@ public class LLM304Tests
             Verify<StreamFailureSwallowedAnalyzer>.Diagnostic("LLM304").WithLocation(0)
                 .WithArguments("'GetStreamingResponseAsync'", "answer", "passed to 'Add'"));
 
+    /// <summary>Issue 13: a stream held in a property of a streaming update type (<c>IAsyncEnumerable&lt;ChatResponseUpdate&gt; ResponseStream</c>).</summary>
+    [Fact]
+    public Task Reports_StreamHeldInAProperty()
+        => Analyze("""
+            using System;
+            using System.Collections.Generic;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Turn
+            {
+                public IAsyncEnumerable<ChatResponseUpdate> ResponseStream { get; init; } = null!;
+            }
+
+            class Chat
+            {
+                async Task<string> AskAsync(Turn turn)
+                {
+                    var sb = new StringBuilder();
+                    try
+                    {
+                        await foreach (var update in turn.ResponseStream)
+                        {
+                            sb.Append(update.Text);
+                        }
+                    }
+                    {|LLM304:catch|} (Exception ex)
+                    {
+                        Console.Error.WriteLine(ex);
+                    }
+
+                    return sb.ToString();
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_TheCallerCanTellTheFailure()
         => Analyze("""
