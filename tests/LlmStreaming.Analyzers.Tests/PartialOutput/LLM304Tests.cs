@@ -310,6 +310,50 @@ public class LLM304Tests
             }
             """);
 
+    private const string Gateway = """
+        using System;
+        using System.Collections.Generic;
+        using System.Text;
+        using System.Threading.Tasks;
+
+        namespace MyCompany.Llm
+        {
+            public sealed class Gateway
+            {
+                public async IAsyncEnumerable<string> StreamAsync(string prompt) { await Task.Yield(); yield return prompt; }
+            }
+
+            class Chat
+            {
+                async Task<string> AskAsync(Gateway gateway)
+                {
+                    var sb = new StringBuilder();
+                    try
+                    {
+                        await foreach (var token in gateway.StreamAsync("hi"))
+                        {
+                            sb.Append(token);
+                        }
+                    }
+                    [|catch|] (Exception ex)
+                    {
+                        Console.Error.WriteLine(ex);
+                    }
+
+                    return sb.ToString();
+                }
+            }
+        }
+        """;
+
+    /// <summary>A method of your own listed in <c>llm_streaming.streaming_methods</c> is a model stream; unlisted, it is not.</summary>
+    [Fact]
+    public async Task Reports_ConfiguredStreamingMethod_OnlyWhenConfigured()
+    {
+        await Verify<StreamFailureSwallowedAnalyzer>.AnalyzerAsync(Gateway.Replace("[|", "{|LLM304:").Replace("|]", "|}"), References.Sdks, "llm_streaming.streaming_methods = MyCompany.Llm.Gateway.StreamAsync");
+        await Analyze(Gateway.Replace("[|", "").Replace("|]", ""));
+    }
+
     [Fact]
     public Task NoDiagnostic_TheCallerCanTellTheFailure()
         => Analyze("""
