@@ -24,6 +24,25 @@ internal static class PartialOutputFlaws
         return answer.ToString();
     }
 
+    // LLM304: the failure is only written to stderr, and the cut-off answer is returned as if it were complete.
+    public static async Task<string> SummarizeAsync(IChatClient chat, string text)
+    {
+        var summary = new StringBuilder();
+        try
+        {
+            await foreach (var update in chat.GetStreamingResponseAsync("Summarize: " + text))
+            {
+                summary.Append(update.Text);
+            }
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine("The summary failed: " + ex.Message);
+        }
+
+        return summary.ToString();
+    }
+
     // LLM302: each delta overwrites the previous one; only the last token survives.
     public static async Task<string> LastTokenOnlyAsync(IChatClient chat, string question)
     {

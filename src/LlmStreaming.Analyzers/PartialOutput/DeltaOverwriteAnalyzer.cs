@@ -8,6 +8,7 @@ namespace LlmStreaming.Analyzers.PartialOutput;
 
 /// <summary>
 /// LLM302: <c>x = update.Text</c> inside a stream loop, where <c>x</c> outlives the loop: only the last token survives.
+/// Object and anonymous-object initializers (<c>new { text = update.Text }</c>) build a new value each time: not flagged.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DeltaOverwriteAnalyzer : DiagnosticAnalyzer
@@ -25,7 +26,7 @@ public sealed class DeltaOverwriteAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeAssignment(OperationAnalysisContext context, LlmAnalysisContext llm)
     {
         var assignment = (ISimpleAssignmentOperation)context.Operation;
-        if (assignment.Value.Type?.SpecialType != SpecialType.System_String || assignment.Parent is IObjectOrCollectionInitializerOperation)
+        if (assignment.Value.Type?.SpecialType != SpecialType.System_String || assignment.Parent is IObjectOrCollectionInitializerOperation or IAnonymousObjectCreationOperation)
         {
             return;
         }

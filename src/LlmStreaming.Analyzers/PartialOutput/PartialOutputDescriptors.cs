@@ -8,6 +8,7 @@ public static partial class DiagnosticIds
     public const string PartialOutputDiscarded = "LLM301";
     public const string DeltaOverwritesText = "LLM302";
     public const string ContentPartIndexedWithoutGuard = "LLM303";
+    public const string StreamFailureSwallowed = "LLM304";
 }
 
 /// <summary>Partial output — LLM3xx.</summary>
@@ -33,4 +34,11 @@ public static partial class Descriptors
         "'{0}' is indexed without a count check: updates of {1} with only a role, usage or finish reason have no parts, so it throws; check the count or iterate the parts",
         DiagnosticSeverity.Warning,
         "Role-only, usage-only and final updates of an LLM stream carry no content parts (and some providers send chunks with no choices). Indexing the first element without checking the count throws mid-stream.");
+
+    public static readonly DiagnosticDescriptor LLM304_StreamFailureSwallowed = Rule(
+        DiagnosticIds.StreamFailureSwallowed,
+        "Stream failure swallowed; a cut-off answer passes as complete",
+        "This catch swallows the failure of {0} and '{1}' is then {2} as if complete; rethrow after handling, or return a result that says the answer is incomplete",
+        DiagnosticSeverity.Warning,
+        "A catch around an LLM stream enumeration handles the mid-stream failure without rethrowing, throwing or recording anything, and the method then returns, stores or shows the accumulated text: the caller gets a cut-off answer as if it were the whole answer. Rethrow after handling, throw an exception that carries the partial text, or return a result that says the answer is incomplete.");
 }

@@ -11,7 +11,7 @@ internal enum AccumulatorKind
     /// <summary><c>sb.Append(…)</c> on a StringBuilder.</summary>
     StringBuilder,
 
-    /// <summary><c>text += …</c> (or <c>text = text + …</c>) on a string.</summary>
+    /// <summary><c>text += …</c> (or <c>text = text + …</c>, <c>text = string.Concat(text, …)</c>) on a string.</summary>
     String,
 
     /// <summary><c>list.Add(…)</c> on a collection.</summary>
@@ -75,10 +75,34 @@ internal static class Accumulators
                     && SymbolEqualityComparer.Default.Equals(binary.LeftOperand.WalkDownConversions().ReferencedSymbol(), target):
                     Add(found, simple.Target, AccumulatorKind.String, loop);
                     break;
+
+                case ISimpleAssignmentOperation concat when concat.Target.Type?.SpecialType == SpecialType.System_String
+                    && concat.Target.ReferencedSymbol() is { } concatTarget
+                    && IsConcatOnto(concat.Value, concatTarget):
+                    Add(found, concat.Target, AccumulatorKind.String, loop);
+                    break;
             }
         }
 
         return found.Values.ToImmutableArray();
+    }
+
+    /// <summary><c>string.Concat(x, …)</c> whose first part is <paramref name="target"/> itself: <c>bubble.Text = string.Concat(bubble.Text, update.Text)</c>.</summary>
+    private static bool IsConcatOnto(IOperation value, ISymbol target)
+    {
+        if (value.WalkDownConversions() is not IInvocationOperation { TargetMethod: { Name: "Concat", IsStatic: true, ContainingType.SpecialType: SpecialType.System_String } } concat
+            || concat.Arguments.Length == 0)
+        {
+            return false;
+        }
+
+        var first = concat.Arguments[0].Value.WalkDownConversions();
+        if (first is IArrayCreationOperation { Initializer.ElementValues: { Length: > 0 } elements })
+        {
+            first = elements[0].WalkDownConversions();
+        }
+
+        return SymbolEqualityComparer.Default.Equals(first.ReferencedSymbol(), target);
     }
 
     private static void Add(Dictionary<ISymbol, Accumulator> found, IOperation target, AccumulatorKind kind, LlmStreamLoop loop)

@@ -133,7 +133,9 @@ internal sealed class HandRolledRecognizer
         // custom_id → result → message → stop_reason) is not a model stream.
         var hasModelSignal = sawModelLiteral
             || parses.Any(p => DeserializesModelType(p, maxDepth: isSse ? 2 : 1))
-            || (isSse ? signals.HasModelSignal : signals.HasModelSignal && MemberHasModelSignal(loop, model, options, cancellationToken));
+            || (isSse
+                ? signals.HasModelSignal && !OwnRequestGoesElsewhere(loop, model, options, cancellationToken)
+                : signals.HasModelSignal && MemberHasModelSignal(loop, model, options, cancellationToken));
         if (!hasModelSignal)
         {
             return null;
@@ -399,6 +401,71 @@ internal sealed class HandRolledRecognizer
     }
 
     /// <summary>True when the member (method, accessor, local function…) that contains <paramref name="loop"/> carries a model signal of its own.</summary>
+    /// <summary>
+    /// True when the loop's own member names an absolute URL that is not a model endpoint or host
+    /// (<c>"https://status.example.com/events"</c>) and shows no model signal of its own (a literal, <c>stream = true</c>,
+    /// model JSON names): its request goes somewhere that is not a model, whatever the type's other members talk to.
+    /// </summary>
+    private static bool OwnRequestGoesElsewhere(ILoopOperation loop, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
+    {
+        SyntaxNode? member = loop.Syntax.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax);
+        if (member is null)
+        {
+            return false;
+        }
+
+        var namesUrl = false;
+        foreach (var token in member.DescendantTokens())
+        {
+            if (!token.IsKind(SyntaxKind.StringLiteralToken) && !token.IsKind(SyntaxKind.InterpolatedStringTextToken))
+            {
+                continue;
+            }
+
+            var text = token.ValueText;
+            if (text.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            {
+                if (ModelSignals.IsModelSignalLiteral(text, options))
+                {
+                    return false;
+                }
+
+                namesUrl = true;
+            }
+        }
+
+        if (!namesUrl || MemberHasModelSignal(loop, model, options, cancellationToken))
+        {
+            return false;
+        }
+
+        // A payload or request built by a helper of the member (JsonContent.Create(Create(prompt))) is its own too.
+        foreach (var invocation in member.DescendantNodes().OfType<InvocationExpressionSyntax>())
+        {
+            if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol called)
+            {
+                continue;
+            }
+
+            foreach (var reference in called.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree != model.SyntaxTree)
+                {
+                    continue;
+                }
+
+                var scan = new SignalScan(options);
+                scan.Visit(reference.GetSyntax(cancellationToken), model, cancellationToken, stopWhenComplete: false, modelOnly: true);
+                if (scan.HasModelSignal)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
     private static bool MemberHasModelSignal(ILoopOperation loop, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
     {
         SyntaxNode? member = loop.Syntax.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);

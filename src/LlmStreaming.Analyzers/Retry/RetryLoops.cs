@@ -71,6 +71,11 @@ internal static class RetryLoops
             }
         }
 
+        if (ReadsConsoleInput(loop, @try))
+        {
+            return true; // a console chat loop: each round asks the user for a new line, none repeats the last request
+        }
+
         if (advancing.Count == 0)
         {
             return false;
@@ -86,6 +91,39 @@ internal static class RetryLoops
 
         return false;
     }
+
+    /// <summary>
+    /// True when the loop body, outside the attempt, reads a line or key from the console (<c>Console.ReadLine()</c>,
+    /// <c>Console.ReadKey()</c>, <c>Console.In.ReadLineAsync()</c>): a read-eval loop over user input.
+    /// </summary>
+    private static bool ReadsConsoleInput(ILoopOperation loop, ITryOperation @try)
+    {
+        foreach (var node in loop.Body.DescendantsWithinFunction())
+        {
+            if (node is not IInvocationOperation invocation || node.IsWithin(@try))
+            {
+                continue;
+            }
+
+            var method = invocation.TargetMethod;
+            if (method.IsStatic && method.Name is "ReadLine" or "ReadKey" or "Read" && IsSystemConsole(method.ContainingType))
+            {
+                return true;
+            }
+
+            if (method.Name is "ReadLine" or "ReadLineAsync"
+                && invocation.Instance?.WalkDownConversions() is IPropertyReferenceOperation { Property.Name: "In" } input
+                && IsSystemConsole(input.Property.ContainingType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsSystemConsole(INamedTypeSymbol? type)
+        => type is { Name: "Console", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
 
     /// <summary>The locals the loop body sets from a call's result outside the attempt: <c>message = ReadInput();</c>, <c>var line = Console.ReadLine();</c>.</summary>
     private static IEnumerable<ILocalSymbol> FetchedEachTurn(ILoopOperation loop, ITryOperation @try)

@@ -180,11 +180,14 @@ internal static class TerminationFacts
         return false;
     }
 
-    /// <summary>Literals of model protocols whose streams never send <c>[DONE]</c>: Anthropic Messages, OpenAI Responses, Gemini.</summary>
+    /// <summary>
+    /// Literals of model protocols whose streams never send <c>[DONE]</c>: Anthropic Messages, OpenAI Responses, Gemini
+    /// (its method name alone: a URL assembled as <c>$"…/models/{model}:{method}"</c> has no <c>:streamGenerateContent</c>).
+    /// </summary>
     private static readonly ImmutableArray<string> NoDoneProtocolLiterals = ImmutableArray.Create(
         "message_stop", "content_block_delta", "content_block_start", "message_delta", "/v1/messages", "api.anthropic.com",
         "response.completed", "response.output_text.delta", "/v1/responses",
-        ":streamGenerateContent", "generativelanguage.googleapis.com");
+        "streamGenerateContent", "generativelanguage.googleapis.com");
 
     /// <summary>Literals of the OpenAI-compatible chat completions protocol, which ends with <c>data: [DONE]</c>.</summary>
     private static readonly ImmutableArray<string> DoneProtocolLiterals = ImmutableArray.Create("[DONE]", "chat/completions", "/v1/completions", "choices");
@@ -271,10 +274,23 @@ internal static class TerminationFacts
         return false;
     }
 
-    /// <summary><c>data.StartsWith("{")</c>, <c>data[0] == '{'</c>, <c>data is ['{', ..]</c>: only a JSON object is parsed.</summary>
+    /// <summary>
+    /// <c>data.StartsWith("{")</c>, <c>data[0] == '{'</c>, <c>data is ['{', ..]</c>, and the prefixes that start a JSON
+    /// object (<c>line.StartsWith("data: {")</c>, <c>data.StartsWith("{\"id\"")</c>): only a JSON object is parsed.
+    /// </summary>
     private static bool IsJsonObjectGuard(IOperation node)
     {
-        if (node is not ILiteralOperation { ConstantValue: { HasValue: true, Value: var value } } || !(value is "{" or '{'))
+        if (node is not ILiteralOperation { ConstantValue: { HasValue: true, Value: var value } })
+        {
+            return false;
+        }
+
+        if (value is string prefix && prefix != "{")
+        {
+            return StartsAJsonObject(prefix) && IsStartsWithArgument(node);
+        }
+
+        if (!(value is "{" or '{'))
         {
             return false;
         }
@@ -292,6 +308,30 @@ internal static class TerminationFacts
             IPatternOperation => true,
             _ => false,
         };
+    }
+
+    /// <summary>A prefix that only a JSON object line matches: <c>{"…</c>, or an SSE field name followed by <c>{</c> (<c>data: {</c>).</summary>
+    private static bool StartsAJsonObject(string prefix)
+    {
+        var text = prefix;
+        if (text.StartsWith("data:", StringComparison.Ordinal))
+        {
+            text = text.Substring(5).TrimStart(' ');
+            return text == "{" || text.StartsWith("{\"", StringComparison.Ordinal);
+        }
+
+        return text.StartsWith("{\"", StringComparison.Ordinal);
+    }
+
+    private static bool IsStartsWithArgument(IOperation node)
+    {
+        var parent = node.Parent;
+        while (parent is IConversionOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent is IArgumentOperation { Parent: IInvocationOperation { TargetMethod.Name: "StartsWith" } };
     }
 
     /// <summary>True when <paramref name="node"/> sits in a try (inside <paramref name="loop"/>) whose catch catches a JSON parse failure.</summary>

@@ -29,7 +29,7 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
 {
     public const string RethrowWithPartialKey = "LLM301.RethrowWithPartial";
     public const string AttachPartialKey = "LLM301.AttachPartial";
-    public const string DataKey = "PartialOutput";
+    public const string DataKey = CatchRethrow.DataKey;
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.PartialOutputDiscarded);
 
@@ -129,6 +129,11 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
                 _ => null,
             };
 
+            if (symbol is not null && !CatchRethrow.NamesTheAccumulator(@try, accumulator, symbol, model))
+            {
+                return null; // the accumulator is reached through another object (bubble.Text): its name alone is something else
+            }
+
             if (symbol is null)
             {
                 hoist = @try.Block.Statements.OfType<LocalDeclarationStatementSyntax>()
@@ -186,48 +191,18 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
         }
 
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        var (@catch, exception) = NamedException(plan.Catch, editor.SemanticModel);
+        var (@catch, exception) = CatchRethrow.NamedException(plan.Catch, editor.SemanticModel);
         var statements = new SyntaxNode[]
         {
-            SyntaxFactory.ExpressionStatement(AttachTo(exception, text)).WithLeadingTrivia(discarded.GetLeadingTrivia()).WithAdditionalAnnotations(Formatter.Annotation),
+            SyntaxFactory.ExpressionStatement(CatchRethrow.AttachTo(exception, text)).WithLeadingTrivia(discarded.GetLeadingTrivia()).WithAdditionalAnnotations(Formatter.Annotation),
             SyntaxFactory.ThrowStatement().WithTrailingTrivia(discarded.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation),
         };
 
         var updated = plan.Catch.ReplaceNode(discarded, statements);
-        editor.ReplaceNode(plan.Catch, @catch is null ? updated : updated.WithCatchKeyword(@catch.CatchKeyword).WithDeclaration(@catch.Declaration));
+        editor.ReplaceNode(plan.Catch, CatchRethrow.WithName(updated, @catch));
         Hoist(editor, plan);
         return editor.GetChangedDocument();
     }
-
-    /// <summary>
-    /// The name of the caught exception, and the catch with a name given to it when it has none (<c>catch (Exception)</c>
-    /// or a bare <c>catch</c> becomes <c>catch (Exception ex)</c>); null when it already has one.
-    /// </summary>
-    private static (CatchClauseSyntax? Renamed, string Name) NamedException(CatchClauseSyntax @catch, SemanticModel model)
-    {
-        if (@catch.Declaration is { Identifier.ValueText: { Length: > 0 } existing })
-        {
-            return (null, existing);
-        }
-
-        var name = UniqueName(model, @catch.Block.SpanStart, "ex");
-        var type = @catch.Declaration?.Type ?? SyntaxFactory.ParseTypeName("System.Exception").WithAdditionalAnnotations(Simplifier.Annotation);
-        var declaration = SyntaxFactory.CatchDeclaration(type.WithoutTrivia(), SyntaxFactory.Identifier(name))
-            .WithOpenParenToken(@catch.Declaration?.OpenParenToken ?? SyntaxFactory.Token(SyntaxKind.OpenParenToken))
-            .WithCloseParenToken(@catch.Declaration?.CloseParenToken ?? SyntaxFactory.Token(SyntaxKind.CloseParenToken));
-        var keyword = @catch.Declaration is null ? @catch.CatchKeyword.WithTrailingTrivia(SyntaxFactory.Space) : @catch.CatchKeyword;
-        return (@catch.WithCatchKeyword(keyword).WithDeclaration(declaration), name);
-    }
-
-    /// <summary><c>exception.Data["PartialOutput"] = text</c>.</summary>
-    private static ExpressionSyntax AttachTo(string exception, ExpressionSyntax text)
-        => SyntaxFactory.AssignmentExpression(
-            SyntaxKind.SimpleAssignmentExpression,
-            SyntaxFactory.ElementAccessExpression(
-                SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(exception), SyntaxFactory.IdentifierName("Data")),
-                SyntaxFactory.BracketedArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(
-                    SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(DataKey)))))),
-            text);
 
     private static async Task<Document> AttachPartialAsync(Document document, Plan plan, CancellationToken cancellationToken)
     {
@@ -238,7 +213,7 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
 
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var model = editor.SemanticModel;
-        var name = UniqueName(model, @throw.SpanStart, "exception");
+        var name = CatchRethrow.UniqueName(model, @throw.SpanStart, "exception");
         var text = Text(plan) ?? SyntaxFactory.IdentifierName(plan.Accumulator);
 
         var declare = SyntaxFactory.LocalDeclarationStatement(
@@ -247,7 +222,7 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
                 SyntaxFactory.SingletonSeparatedList(
                     SyntaxFactory.VariableDeclarator(SyntaxFactory.Identifier(name))
                         .WithInitializer(SyntaxFactory.EqualsValueClause(creation.WithoutTrivia())))));
-        var attach = SyntaxFactory.ExpressionStatement(AttachTo(name, text));
+        var attach = SyntaxFactory.ExpressionStatement(CatchRethrow.AttachTo(name, text));
         var rethrow = SyntaxFactory.ThrowStatement(SyntaxFactory.IdentifierName(name));
 
         editor.InsertBefore(@throw, new SyntaxNode[]
@@ -269,16 +244,5 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
 
         editor.RemoveNode(declaration, SyntaxRemoveOptions.KeepNoTrivia);
         editor.InsertBefore(plan.Try, declaration.WithLeadingTrivia(plan.Try.GetLeadingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
-    }
-
-    private static string UniqueName(SemanticModel model, int position, string baseName)
-    {
-        var name = baseName;
-        for (var i = 1; model.LookupSymbols(position, name: name).Any(); i++)
-        {
-            name = baseName + i;
-        }
-
-        return name;
     }
 }

@@ -245,6 +245,101 @@ public class LLM301Tests
             }
             """);
 
+    /// <summary>
+    /// Issue 13: <c>bubble.Text = string.Concat(bubble.Text, update.Text)</c> appends to a property, as <c>+=</c> does.
+    /// The text is reached through another object, so the fix (which writes the accumulator by its name) offers nothing,
+    /// even with a member of that name in scope.
+    /// </summary>
+    [Fact]
+    public Task Reports_ConcatOntoAProperty_NoFixThroughAnotherObject()
+        => Verify<PartialOutputDiscardedAnalyzer, PartialOutputDiscardedCodeFix>.NoFixAsync("""
+            using System;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Bubble
+            {
+                public string Text { get; set; } = "";
+            }
+
+            class ChatView
+            {
+                public string Text { get; set; } = "";
+
+                async Task AskAsync(IChatClient client, Bubble bubble)
+                {
+                    try
+                    {
+                        await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                        {
+                            bubble.Text = string.Concat(bubble.Text, update.Text);
+                        }
+                    }
+                    {|LLM301:catch|} (Exception)
+                    {
+                        bubble.Text = "Something went wrong.";
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Fix_ConcatOntoAField()
+        => Fix("""
+            using System;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                private string _text = "";
+
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    try
+                    {
+                        await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                        {
+                            _text = string.Concat(_text, update.Text);
+                        }
+                    }
+                    {|LLM301:catch|} (Exception)
+                    {
+                        return "";
+                    }
+
+                    return _text;
+                }
+            }
+            """, """
+            using System;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                private string _text = "";
+
+                async Task<string> AskAsync(IChatClient client)
+                {
+                    try
+                    {
+                        await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                        {
+                            _text = string.Concat(_text, update.Text);
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        ex.Data["PartialOutput"] = _text;
+                        throw;
+                    }
+
+                    return _text;
+                }
+            }
+            """, PartialOutputDiscardedCodeFix.RethrowWithPartialKey);
+
     [Fact]
     public Task NoDiagnostic_CatchKeepsTheAccumulator()
         => Analyze("""

@@ -315,6 +315,29 @@ public class LLM302Tests
             }
             """);
 
+    /// <summary>Issue 13: a member of an anonymous object (each delta serialised as it arrives) is not a variable that outlives the loop.</summary>
+    [Fact]
+    public Task NoDiagnostic_AnonymousObjectMember()
+        => Analyze("""
+            using System.IO;
+            using System.Text.Json;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Relay
+            {
+                async Task CopyAsync(IChatClient client, TextWriter writer)
+                {
+                    await foreach (var update in client.GetStreamingResponseAsync("hi"))
+                    {
+                        var json = JsonSerializer.Serialize(new { text = update.Text });
+                        await writer.WriteLineAsync(json);
+                        await writer.WriteLineAsync(JsonSerializer.Serialize(new { update.Role, content = update.Text }));
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_NotAnLlmStream()
         => Analyze("""

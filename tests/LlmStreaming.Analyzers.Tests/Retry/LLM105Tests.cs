@@ -415,6 +415,74 @@ public class LLM105Tests
             }
             """);
 
+    /// <summary>
+    /// Issue 13: a console chat loop reads a new line each round (and goes on with <c>continue</c> on an empty one); the
+    /// catch moves on to the next question, it does not retry the last one.
+    /// </summary>
+    [Fact]
+    public Task NoDiagnostic_ConsoleChatLoopIsNotARetry()
+        => Verify<RetryReplaysOutputAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Collections.Generic;
+            using System.Text;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task RunAsync(IChatClient client)
+                {
+                    var history = new List<ChatMessage>();
+                    while (true)
+                    {
+                        Console.Write("> ");
+                        var input = Console.ReadLine();
+                        if (string.IsNullOrWhiteSpace(input))
+                        {
+                            continue;
+                        }
+
+                        history.Add(new ChatMessage(ChatRole.User, input));
+                        var answer = new StringBuilder();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync(history))
+                            {
+                                Console.Write(update.Text);
+                                answer.Append(update.Text);
+                            }
+                        }
+                        catch (Exception ex)
+                        {
+                            Console.WriteLine("Error: " + ex.Message);
+                        }
+
+                        history.Add(new ChatMessage(ChatRole.Assistant, answer.ToString()));
+                    }
+                }
+
+                async Task RunWithReaderAsync(IChatClient client, System.IO.TextReader input)
+                {
+                    var history = new List<ChatMessage>();
+                    for (;;)
+                    {
+                        history.Add(new ChatMessage(ChatRole.User, await Console.In.ReadLineAsync() ?? ""));
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync(history))
+                            {
+                                Console.Write(update.Text);
+                            }
+                        }
+                        catch (Exception ex)
+                        {
+                            Console.WriteLine(ex.Message);
+                        }
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_BrokenCode()
         => Verify<RetryReplaysOutputAnalyzer>.AnalyzerAsync("""

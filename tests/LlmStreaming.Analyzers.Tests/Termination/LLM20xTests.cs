@@ -409,6 +409,91 @@ public class LLM201Tests
             }
             """);
 
+    /// <summary>
+    /// Issue 13: a client of several providers. Gemini's URL is assembled from a method name without the colon (Gemini
+    /// sends no [DONE]); the OpenAI method of the same type parses only JSON objects (a [DONE] line never reaches the
+    /// parser); the status feed's own request goes to a URL that is not a model endpoint, whatever the type's other
+    /// methods say.
+    /// </summary>
+    [Fact]
+    public Task NoDiagnostic_GeminiUrlWithoutColon_JsonObjectGuards_NonModelUrlInAModelType()
+        => Verify<DoneSentinelAnalyzer>.AnalyzerAsync(Usings + """
+            class MultiProviderClient
+            {
+                private readonly HttpClient _http = new();
+                private readonly string _geminiBase = "https://gateway.example.com/gemini";
+
+                public async Task<string> OpenAIAsync(HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: {")) continue;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+
+                public async Task<string> OpenAIObjectsOnlyAsync(HttpRequestMessage request)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        var data = line.StartsWith("data:") ? line.Substring(5).Trim() : "";
+                        if (data.StartsWith("{\"id\"") || data.StartsWith("{\"choices\""))
+                        {
+                            using var doc = JsonDocument.Parse(data);
+                            text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                        }
+                    }
+
+                    return text.ToString();
+                }
+
+                public async Task<string> GeminiAsync(string model, bool stream)
+                {
+                    var method = stream ? "streamGenerateContent" : "generateContent";
+                    var url = $"{_geminiBase}/v1beta/models/{model}:{method}?alt=sse";
+                    using var response = await _http.PostAsync(url, new StringContent("{}"));
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.StartsWith("data: ")) text.Append(JsonDocument.Parse(line[6..]).RootElement.GetProperty("candidates")[0].ToString());
+                    }
+
+                    return text.ToString();
+                }
+
+                public async Task<int> StatusEventsAsync()
+                {
+                    using var response = await _http.GetAsync("https://status.example.com/api/v2/events", HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var incidents = 0;
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        if (doc.RootElement.GetProperty("status").GetString() == "incident") incidents++;
+                    }
+
+                    return incidents;
+                }
+            }
+            """);
+
     [Fact]
     public Task NoDiagnostic_GenericSseReaderWithoutModelSignal()
         => Verify<DoneSentinelAnalyzer>.AnalyzerAsync(Usings + """
@@ -3690,6 +3775,76 @@ public class LLM205Tests
                 }
             }
             """, InStreamErrorCodeFix.Key);
+
+    private const string OllamaTyped = """
+        class OllamaMessage { public string? Content { get; set; } }
+
+        class OllamaChunk
+        {
+            public OllamaMessage? Message { get; set; }
+            public bool Done { get; set; }
+            public string? Error { get; set; }
+        }
+
+        class Ollama
+        {
+            public async Task<string> ChatAsync(HttpClient http, string body)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "http://localhost:11434/api/chat") { Content = new StringContent(body) };
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                var text = new StringBuilder();
+                string? line;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if (string.IsNullOrWhiteSpace(line)) continue;
+        /*check*/
+                    var chunk = [|JsonSerializer.Deserialize<OllamaChunk>(line)|];
+                    if (chunk is null) continue;
+        /*read*/
+                    text.Append(chunk.Message?.Content);
+                    if (chunk.Done) break;
+                }
+
+                return text.ToString();
+            }
+        }
+        """;
+
+    /// <summary>
+    /// Issue 13: Ollama sends <c>{"error": "…"}</c> as an NDJSON line in the middle of a 200 stream. A typed loop that
+    /// never reads the DTO's error (here the DTO even has one) takes it for an empty chunk; reading it is the check.
+    /// </summary>
+    [Fact]
+    public Task Reports_OllamaNdjsonErrorLine_TypedDtoThatNeverReadsTheError()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + OllamaTyped.Replace("/*check*/", "").Replace("/*read*/", "").Replace("[|", "{|LLM205:").Replace("|]", "|}"));
+
+    [Fact]
+    public Task NoDiagnostic_OllamaNdjsonErrorLine_Checked()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + OllamaTyped.Replace("/*check*/", "").Replace("[|", "").Replace("|]", "")
+            .Replace("/*read*/", "if (chunk.Error is { } error) throw new IOException(\"Ollama: \" + error);"));
+
+    [Fact]
+    public Task NoDiagnostic_OllamaNdjsonErrorLine_CheckedOnTheLine()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + OllamaTyped.Replace("[|", "").Replace("|]", "").Replace("/*read*/", "")
+            .Replace("/*check*/", "if (line.StartsWith(\"{\\\"error\\\"\")) throw new IOException(line);"));
+
+    [Fact]
+    public Task Fix_OllamaNdjsonErrorLine_ThrowsWithTheMessage()
+        => Verify<InStreamErrorAnalyzer, InStreamErrorCodeFix>.FixAsync(
+            Usings + OllamaTyped.Replace("/*check*/", "").Replace("/*read*/", "").Replace("[|", "{|LLM205:").Replace("|]", "|}"),
+            Usings.Replace("using System.Text.Json;\n", "using System.Text.Json;\n") + OllamaTyped.Replace("[|", "").Replace("|]", "").Replace("/*read*/", "").Replace("/*check*/", """
+                        if (line.IndexOf("\"error\"", StringComparison.Ordinal) >= 0)
+                        {
+                            using var errorDocument = JsonDocument.Parse(line);
+                            if (errorDocument.RootElement.ValueKind == JsonValueKind.Object && errorDocument.RootElement.TryGetProperty("error", out var error))
+                            {
+                                throw new IOException("The model stream reported an error: " + (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) ? message.ToString() : error.ToString()));
+                            }
+                        }
+
+            """),
+            InStreamErrorCodeFix.Key);
 
     [Fact]
     public Task Fix_Betalgo_ThrowsWhenNotSuccessful()

@@ -1,0 +1,117 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.PartialOutput;
+using LlmStreaming.CodeFixes.Shared;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace LlmStreaming.CodeFixes.PartialOutput;
+
+/// <summary>
+/// LLM304: "Rethrow after handling" keeps what the catch does (the log line) and then lets the failure go on with the
+/// partial text attached: <c>ex.Data["PartialOutput"] = …; throw;</c> at the end of the catch (in place of a final
+/// <c>return sb.ToString();</c>). The caller can no longer take a cut-off answer for the whole one, and the text is not
+/// lost. A catch with no exception name gets one.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StreamFailureSwallowedCodeFix)), Shared]
+public sealed class StreamFailureSwallowedCodeFix : CodeFixProvider
+{
+    public const string RethrowKey = "LLM304.RethrowAfterHandling";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.StreamFailureSwallowed);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (Text(diagnostic, root, model) is not { } found)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create("Rethrow after handling", ct => RethrowAsync(context.Document, diagnostic, found.Catch, found.Text, ct), RethrowKey),
+                diagnostic);
+        }
+    }
+
+    /// <summary>The catch the diagnostic is on and the expression of the accumulated text; null when either is not found.</summary>
+    private static (CatchClauseSyntax Catch, ExpressionSyntax Text)? Text(Diagnostic diagnostic, SyntaxNode root, SemanticModel model)
+    {
+        if (!diagnostic.Properties.TryGetValue(PartialOutputDiscardedAnalyzer.AccumulatorProperty, out var accumulator) || accumulator is null
+            || !diagnostic.Properties.TryGetValue(PartialOutputDiscardedAnalyzer.AccumulatorKindProperty, out var kind) || kind is null)
+        {
+            return null;
+        }
+
+        var @catch = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<CatchClauseSyntax>();
+        if (@catch is null)
+        {
+            return null;
+        }
+
+        var symbol = model.LookupSymbols(@catch.Block.SpanStart, name: accumulator).FirstOrDefault();
+        if (symbol is null || @catch.Parent is not TryStatementSyntax @try || !CatchRethrow.NamesTheAccumulator(@try, accumulator, symbol, model))
+        {
+            return null;
+        }
+
+        ITypeSymbol? type = symbol switch
+        {
+            ILocalSymbol local => local.Type,
+            IFieldSymbol field => field.Type,
+            IPropertySymbol property => property.Type,
+            IParameterSymbol parameter => parameter.Type,
+            _ => null,
+        };
+
+        return type is not null && PartialText.Of(accumulator, kind, type) is { } text ? (@catch, text) : null;
+    }
+
+    private static async Task<Document> RethrowAsync(Document document, Diagnostic diagnostic, CatchClauseSyntax @catch, ExpressionSyntax text, CancellationToken cancellationToken)
+    {
+        var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+        var (renamed, exception) = CatchRethrow.NamedException(@catch, editor.SemanticModel);
+        var attach = SyntaxFactory.ExpressionStatement(CatchRethrow.AttachTo(exception, text)).WithAdditionalAnnotations(Formatter.Annotation);
+        var rethrow = SyntaxFactory.ThrowStatement().WithAdditionalAnnotations(Formatter.Annotation);
+
+        var block = @catch.Block;
+        var returnsText = diagnostic.Properties.ContainsKey(StreamFailureSwallowedAnalyzer.ReturnsTextProperty)
+            && block.Statements.LastOrDefault() is ReturnStatementSyntax;
+        BlockSyntax updated;
+        if (returnsText)
+        {
+            var last = (ReturnStatementSyntax)block.Statements.Last();
+            updated = block.ReplaceNode(last, new SyntaxNode[]
+            {
+                attach.WithLeadingTrivia(last.GetLeadingTrivia()),
+                rethrow.WithTrailingTrivia(last.GetTrailingTrivia()),
+            });
+        }
+        else
+        {
+            updated = block.AddStatements(attach, rethrow);
+        }
+
+        editor.ReplaceNode(@catch, CatchRethrow.WithName(@catch.WithBlock(updated), renamed));
+        return editor.GetChangedDocument();
+    }
+}
