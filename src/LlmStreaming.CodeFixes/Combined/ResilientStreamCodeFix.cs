@@ -31,7 +31,7 @@ namespace LlmStreaming.CodeFixes.Combined;
 /// <summary>
 /// "Make this stream resilient": one action, offered on a stream with an LLM101, LLM203 or LLM301 finding, that
 /// rewrites it into the complete pattern by applying the rules' own fixes in order, re-analysing after each:
-/// the partial text kept where a catch dropped it (LLM301), the mid-stream IOException handled (LLM106), a bounded
+/// the partial text kept where a catch dropped it (LLM301), the failure rethrown where a catch swallowed it (LLM304), the mid-stream IOException handled (LLM106), a bounded
 /// retry with exponential backoff and jitter honouring the token in scope (LLM101: plain C#, or a Polly pipeline when
 /// Polly is referenced; LLM102's backoff added to a retry loop the code already has), the finish reason captured and checked inside the attempt, so that a cut-off stream is
 /// retried too (LLM203), and replays of emitted output guarded (LLM105). Only findings of this stream are fixed; the result must leave none of LLM101, LLM203, LLM301 on it.
@@ -54,6 +54,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
     /// </remarks>
     private static readonly ImmutableArray<Step> Steps = ImmutableArray.Create(
         new Step(DiagnosticIds.PartialOutputDiscarded, new PartialOutputDiscardedCodeFix(), PartialOutputDiscardedCodeFix.RethrowWithPartialKey, PartialOutputDiscardedCodeFix.AttachPartialKey),
+        new Step(DiagnosticIds.StreamFailureSwallowed, new StreamFailureSwallowedCodeFix(), StreamFailureSwallowedCodeFix.RethrowKey),
         new Step(DiagnosticIds.CatchMissesMidStreamFailure, new MidStreamCatchCodeFixProvider(), MidStreamCatchCodeFixProvider.EquivalenceKey),
         new Step(DiagnosticIds.DoneSentinelNotHandled, new DoneSentinelCodeFix(), StepScope.Function, StepPhase.Any, DoneSentinelCodeFix.Key),
         new Step(DiagnosticIds.EndOfStreamAccepted, new EndOfStreamCodeFix(), StepScope.Function, StepPhase.Any, EndOfStreamCodeFix.Key),
@@ -69,6 +70,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
     private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(
         new FinishReasonAnalyzer(),
         new PartialOutputDiscardedAnalyzer(),
+        new StreamFailureSwallowedAnalyzer(),
         new MidStreamCatchAnalyzer(),
         new MidStreamRetryAnalyzer(),
         new RetryReplaysOutputAnalyzer(),

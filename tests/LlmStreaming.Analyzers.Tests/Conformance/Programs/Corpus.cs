@@ -350,6 +350,57 @@ internal static class Corpus
         Emits: false,
         SdkRequestsOnPersistentFailure: 1);
 
+    /// <summary>The most common mistake of 2026 code (LLM304): the failure is logged and the cut text returned as the answer.</summary>
+    public static readonly FlawedProgram ExtensionsAISwallow = new(
+        "meai-swallow",
+        "Microsoft.Extensions.AI over OpenAI, a catch that only logs, then the text returned as if complete",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.ClientModel;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Extensions.AI;
+        using OpenAI;
+        using OpenAI.Chat;
+
+        """ + ExtensionsAIEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly IChatClient _client;
+            private readonly TextWriter _log;
+
+            public Assistant(IChatClient client, TextWriter log)
+            {
+                _client = client;
+                _log = log;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var answer = new StringBuilder();
+                try
+                {
+                    await foreach (var update in _client.GetStreamingResponseAsync(question, cancellationToken: cancellationToken))
+                    {
+                        answer.Append(update.Text);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Console.Error.WriteLine("The stream failed: " + ex.Message);
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 4);
+
     /// <summary>A .NET Framework-era project (C# 7.3): no <c>await foreach</c>, so the synchronous stream.</summary>
     public static readonly FlawedProgram OpenAISyncCSharp73 = new(
         "openai-sync-cs73",
@@ -480,5 +531,5 @@ internal static class Corpus
         LanguageVersion: Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp7_3);
 
     public static readonly ImmutableArray<FlawedProgram> All = ImmutableArray.Create(
-        OpenAIChat, ExtensionsAISorry, ExtensionsAIWrites, OpenAINaiveRetry, HandRolledSse, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
+        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, HandRolledSse, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
 }
