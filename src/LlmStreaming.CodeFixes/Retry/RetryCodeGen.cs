@@ -162,8 +162,9 @@ internal static class RetryCodeGen
     /// <paramref name="token"/> is not cancelled: the SDK's network timeout or an idle timeout; any, when there is no
     /// token), plus the failed (re)connections the SDK does not retry itself — <c>HttpRequestException</c> with no
     /// status or a 408/429/5xx (a 400, 401, 403 or 404 fails at once), <c>HttpOperationException</c> with such a
-    /// status, Anthropic's I/O, 5xx, rate-limit and SSE error exceptions. OpenAI's <c>ClientResultException</c> is left
-    /// out: the client's pipeline has already retried the request that failed with it. Before C# 9 the status filters
+    /// status, Anthropic's SSE error exception (an error event inside the stream). OpenAI's <c>ClientResultException</c>
+    /// and Anthropic's I/O, 5xx and rate-limit exceptions are left out: the client has already retried the request that
+    /// failed with them. Before C# 9 the status filters
     /// are written as declaration patterns with comparisons.
     /// </summary>
     public static string TransientTest(string exception, LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, string? token, HashSet<string> used)
@@ -268,9 +269,8 @@ internal static class RetryCodeGen
                 break;
 
             case LlmFamily.Anthropic:
-                Add(types.AnthropicIOException);
-                Add(types.Anthropic5xxException);
-                Add(types.AnthropicRateLimitException);
+                // The SDK retries a failed connection, 408, 429 and 5xx itself (AnthropicIOException, the rate-limit and
+                // 5xx exceptions come after its retries); an error event inside the stream is left to the fix.
                 Add(types.AnthropicSseException);
                 break;
 

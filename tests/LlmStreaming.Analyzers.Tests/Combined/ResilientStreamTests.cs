@@ -347,7 +347,7 @@ public class ResilientStreamTests
 
                             break;
                         }
-                        catch (Exception ex) when (attempt < 3 && (ex is IOException or AnthropicIOException or Anthropic5xxException or AnthropicRateLimitException or AnthropicSseException || ex is OperationCanceledException && !ct.IsCancellationRequested))
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or AnthropicSseException || ex is OperationCanceledException && !ct.IsCancellationRequested))
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);

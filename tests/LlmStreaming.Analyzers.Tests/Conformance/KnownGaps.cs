@@ -11,11 +11,14 @@ internal static class KnownGaps
     // Issue 10's failures, by its numbering.
 
     // Found by the suite beside issue 10's list.
-    private const string HandRolledFinish = "a hand-rolled loop\'s finish reason (finish_reason, done_reason) is checked by no rule (LLM203 covers SDK streams only): a length or content-filter stop passes as complete";
+    private const string HandRolledFinish = "a hand-rolled loop's finish reason (finish_reason, done_reason) is checked by no rule (LLM203 covers SDK streams only): a length or content-filter stop passes as complete";
     private const string TimeoutLooksLikeCancel = "after text was written out, a stall fails with TaskCanceledException, which callers take for their own cancellation (LLM407's concern)";
     private const string UserRetryMissesTimeout = "a retry loop of the program's own that catches only IOException: no rule adds the timeout (OperationCanceledException) to its filter";
     private const string AccumulatorInsideAttempt = "the program's own retry loop declares its accumulator inside the attempt: no fix can reach the text from the final failure (hoisting it is not done yet)";
     private const string NdjsonDone = "LLM202 reports an NDJSON loop that never reads `done`, but its fix is not offered there: a stream with no done line passes as complete";
+    private const string SdkCannotBoundStall = "the SDK does not observe the token during a stalled read (OllamaSharp), or its Timeout covers only the headers (Anthropic): no fix of the loop can bound the stall (see 'Where a promise cannot be kept')";
+    private const string OllamaNoContentFilter = "Ollama has no content-filter stop; the fake's done_reason \"content_filter\" is not a real value, and LLM203's fix treats only \"length\" as a truncation";
+    private const string OllamaErrorLine = "OllamaSharp yields Ollama's {\"error\": …} line as an update with no message, so the program's own chunk?.Message.Content throws NullReferenceException; no rule checks an SDK stream's error updates for OllamaSharp";
 
     /// <summary>The mode name a gap gives (with <c>*</c> for the modes) when the fixed program does not compile.</summary>
     public const string CompileMode = "compile";
@@ -37,6 +40,10 @@ internal static class KnownGaps
         new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "reset-always", AccumulatorInsideAttempt),
         new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "length", AccumulatorInsideAttempt),
         new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", AccumulatorInsideAttempt),
+        new("anthropic", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "stall", SdkCannotBoundStall),
+        new("ollama", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "error-event", OllamaErrorLine),
+        new("ollama", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "stall", SdkCannotBoundStall),
+        new("ollama", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", OllamaNoContentFilter),
         new("sse", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
         new("sse", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
         new("ndjson", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "no-end", NdjsonDone),

@@ -1125,7 +1125,7 @@ public class LLM101Tests
                         {
                             return await client.Messages.CreateStreaming(request).Aggregate();
                         }
-                        catch (Exception ex) when (attempt < 3 && ex is IOException or AnthropicIOException or Anthropic5xxException or AnthropicRateLimitException or AnthropicSseException or OperationCanceledException)
+                        catch (Exception ex) when (attempt < 3 && ex is IOException or AnthropicSseException or OperationCanceledException)
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));

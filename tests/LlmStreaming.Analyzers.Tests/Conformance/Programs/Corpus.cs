@@ -401,6 +401,105 @@ internal static class Corpus
         Emits: false,
         SdkRequestsOnPersistentFailure: 4);
 
+    /// <summary>Anthropic's own SDK: its <c>Timeout</c> covers the headers only, so nothing in the SDK bounds a stalled body.</summary>
+    public static readonly FlawedProgram Anthropic = new(
+        "anthropic",
+        "Anthropic `CreateStreaming`, text deltas appended, no retry, stop reason never read",
+        WireFormat.Anthropic,
+        """
+        using System;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Anthropic;
+        using Anthropic.Models.Messages;
+
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var client = new AnthropicClient { BaseUrl = baseUrl, ApiKey = "test-key", Timeout = TimeSpan.FromSeconds(2) };
+                return new Assistant(client).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+
+        public sealed class Assistant
+        {
+            private readonly AnthropicClient _client;
+
+            public Assistant(AnthropicClient client)
+            {
+                _client = client;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var request = new MessageCreateParams { Model = "claude-test", MaxTokens = 1024, Messages = [new UserMessageParam(question)] };
+                var answer = new StringBuilder();
+                await foreach (var streamEvent in _client.Messages.CreateStreaming(request, cancellationToken))
+                {
+                    if (streamEvent.TryPickContentBlockDelta(out var delta) && delta.Delta.TryPickText(out var text))
+                    {
+                        answer.Append(text.Text);
+                    }
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 3);
+
+    /// <summary>OllamaSharp: no retries of its own, and a stalled read does not observe the token.</summary>
+    public static readonly FlawedProgram Ollama = new(
+        "ollama",
+        "OllamaSharp `ChatAsync`, message content appended, no retry, done never checked",
+        WireFormat.Ollama,
+        """
+        using System;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using OllamaSharp;
+        using OllamaSharp.Models.Chat;
+
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var client = new OllamaApiClient(new Uri(baseUrl), "llama3");
+                return new Assistant(client).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+
+        public sealed class Assistant
+        {
+            private readonly IOllamaApiClient _client;
+
+            public Assistant(IOllamaApiClient client)
+            {
+                _client = client;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var request = new ChatRequest { Model = "llama3", Messages = [new Message(ChatRole.User, question)] };
+                var answer = new StringBuilder();
+                await foreach (var chunk in _client.ChatAsync(request, cancellationToken))
+                {
+                    answer.Append(chunk?.Message.Content);
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 1);
+
     /// <summary>A .NET Framework-era project (C# 7.3): no <c>await foreach</c>, so the synchronous stream.</summary>
     public static readonly FlawedProgram OpenAISyncCSharp73 = new(
         "openai-sync-cs73",
@@ -531,5 +630,5 @@ internal static class Corpus
         LanguageVersion: Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp7_3);
 
     public static readonly ImmutableArray<FlawedProgram> All = ImmutableArray.Create(
-        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, HandRolledSse, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
+        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, HandRolledSse, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
 }
