@@ -256,7 +256,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         }
 
         var scope = Scope(region);
-        var function = FunctionBody(region) ?? scope;
+        var function = SyntaxScopes.FunctionBody(region) ?? scope;
         var compilation = model.Compilation.WithAnalyzers(Analyzers, new CompilationWithAnalyzersOptions(document.Project.AnalyzerOptions, onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false));
         var diagnostics = await compilation.GetAnalyzerSemanticDiagnosticsAsync(model, function.Span, cancellationToken).ConfigureAwait(false);
 
@@ -319,7 +319,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
             case RetryKind.Loop when retry.Try?.Syntax is TryStatementSyntax @try && !EndsWithCatchAll(@try, model, cancellationToken) && !ReadsAccumulator(@try.Catches, accumulator.Name)
                 && !(accumulator.Symbol is ILocalSymbol local && Accumulators.IsDeclaredInside(local, @try.SyntaxTree, @try.Block.Span)):
                 // (A local declared in the attempt's block is out of scope in its catches.)
-                var name = UniqueName(model, @try.SpanStart, "exception");
+                var name = CatchRethrow.UniqueName(model, @try.SpanStart, "exception");
                 var catchClause = SyntaxFactory.CatchClause(
                     SyntaxFactory.CatchDeclaration(exceptionType, SyntaxFactory.Identifier(name)),
                     filter: null,
@@ -328,7 +328,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
             case RetryKind.Polly when retry.Node.Syntax.FirstAncestorOrSelf<StatementSyntax>() is ExpressionStatementSyntax { Parent: BlockSyntax block } statement
                 && !(block.Parent is TryStatementSyntax wrapping && ReadsAccumulator(wrapping.Catches, accumulator.Name)):
-                var exceptionName = UniqueName(model, statement.SpanStart, "exception");
+                var exceptionName = CatchRethrow.UniqueName(model, statement.SpanStart, "exception");
                 var wrapped = SyntaxFactory.TryStatement(
                         SyntaxFactory.Block(Indented(statement)),
                         SyntaxFactory.SingletonList(SyntaxFactory.CatchClause(
@@ -364,17 +364,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
     }
 
     private static StatementSyntax[] AttachAndRethrow(string exception, ExpressionSyntax text)
-        => new StatementSyntax[]
-        {
-            SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(
-                SyntaxKind.SimpleAssignmentExpression,
-                SyntaxFactory.ElementAccessExpression(
-                    SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, SyntaxFactory.IdentifierName(exception), SyntaxFactory.IdentifierName("Data")),
-                    SyntaxFactory.BracketedArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(
-                        SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(PartialOutputDiscardedCodeFix.DataKey)))))),
-                text)),
-            SyntaxFactory.ThrowStatement(),
-        };
+        => new StatementSyntax[] { SyntaxFactory.ExpressionStatement(CatchRethrow.AttachTo(exception, text)), SyntaxFactory.ThrowStatement() };
 
     /// <summary>A catch with no filter for <c>Exception</c> (or no type): a clause after it would be unreachable (CS0160).</summary>
     private static bool EndsWithCatchAll(TryStatementSyntax @try, SemanticModel model, CancellationToken cancellationToken)
@@ -383,17 +373,6 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
     private static bool ReadsAccumulator(SyntaxList<CatchClauseSyntax> catches, string accumulator)
         => catches.Any(c => c.DescendantNodes().OfType<IdentifierNameSyntax>().Any(i => i.Identifier.ValueText == accumulator));
-
-    private static string UniqueName(SemanticModel model, int position, string baseName)
-    {
-        var name = baseName;
-        for (var i = 1; model.LookupSymbols(position, name: name).Any(); i++)
-        {
-            name = baseName + i;
-        }
-
-        return name;
-    }
 
     /// <summary>
     /// Where the region's findings can be: the outermost try statement of the same function around the region (its
@@ -417,18 +396,6 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
         return scope;
     }
-
-    /// <summary>The body of the function (method, local function, lambda) around the region.</summary>
-    private static SyntaxNode? FunctionBody(SyntaxNode region)
-        => region.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or GlobalStatementSyntax) switch
-        {
-            AnonymousFunctionExpressionSyntax lambda => lambda.Body,
-            LocalFunctionStatementSyntax local => (SyntaxNode?)local.Body ?? local.ExpressionBody,
-            BaseMethodDeclarationSyntax method => (SyntaxNode?)method.Body ?? method.ExpressionBody,
-            AccessorDeclarationSyntax accessor => (SyntaxNode?)accessor.Body ?? accessor.ExpressionBody,
-            GlobalStatementSyntax global => global.Parent,
-            _ => null,
-        };
 
     /// <summary>Where a step's findings are looked for: the stream's statement (and the try around it), or the whole function.</summary>
     private enum StepScope

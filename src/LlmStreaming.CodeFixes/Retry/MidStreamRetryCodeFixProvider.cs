@@ -199,8 +199,16 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
         return statements;
     }
 
-    /// <summary>The key of the partial text in the exception's <c>Data</c> (the one LLM301's fix uses).</summary>
-    private const string PartialOutputKey = PartialOutput.PartialOutputDiscardedCodeFix.DataKey;
+    /// <summary>
+    /// The catch that lets the failure leave after the last attempt with the text generated so far:
+    /// <c>catch (Exception exception) { exception.Data["PartialOutput"] = answer.ToString(); throw; }</c>.
+    /// </summary>
+    private static string FinalCatch(string partial, CodeTemplate template, HashSet<string> used)
+    {
+        var final = RetryCodeGen.UniqueName(used, "exception");
+        return "catch (" + template.Type("System.Exception") + " " + final + ")\n{\n"
+            + final + ".Data[\"" + CatchRethrow.DataKey + "\"] = " + partial + ";\nthrow;\n}\n";
+    }
 
     private static List<StatementSyntax> LoopStatements(RetryRegion region, List<StatementSyntax> moved, string? emitted, CodeTemplate template, RetryTypes types, HashSet<string> used, bool csharp9)
     {
@@ -244,10 +252,7 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             .Append("}\n");
         if (region.PartialText is { } partial)
         {
-            // After the last attempt the failure leaves with the text generated so far.
-            var final = RetryCodeGen.UniqueName(used, "exception");
-            text.Append("catch (").Append(template.Type("System.Exception")).Append(' ').Append(final).Append(")\n{\n")
-                .Append(final).Append(".Data[\"").Append(PartialOutputKey).Append("\"] = ").Append(partial).Append(";\nthrow;\n}\n");
+            text.Append(FinalCatch(partial, template, used));
         }
 
         text.Append("}\n");
@@ -301,12 +306,9 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             default:
                 if (region.PartialText is { } partial)
                 {
-                    // After the last attempt the failure leaves with the text generated so far.
-                    var final = RetryCodeGen.UniqueName(used, "exception");
                     text.Append("try\n{\n").Append(execute).Append(lambdaHead).Append("{\n").Append(resets).Append(CodeTemplate.RegionPlaceholder).Append("\n}")
                         .Append(tokenArgument).Append(");\n}\n")
-                        .Append("catch (").Append(template.Type("System.Exception")).Append(' ').Append(final).Append(")\n{\n")
-                        .Append(final).Append(".Data[\"").Append(PartialOutputKey).Append("\"] = ").Append(partial).Append(";\nthrow;\n}\n");
+                        .Append(FinalCatch(partial, template, used));
                     return template.Statements(text.ToString(), moved);
                 }
 

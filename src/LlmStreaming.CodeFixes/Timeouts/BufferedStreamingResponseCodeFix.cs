@@ -226,7 +226,7 @@ public sealed class BufferedStreamingResponseCodeFix : CodeFixProvider
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         var send = root?.GetAnnotatedNodes(SendMark).FirstOrDefault();
-        var function = send?.Ancestors().FirstOrDefault(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or CompilationUnitSyntax);
+        var function = send is null ? null : SyntaxScopes.FunctionBody(send);
         if (root is null || model is null || send is null || function is null)
         {
             return document;
