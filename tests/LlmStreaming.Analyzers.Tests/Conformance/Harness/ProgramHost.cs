@@ -64,8 +64,14 @@ internal static class ProgramHost
             Task<string> run;
             try
             {
-                // Run on the thread pool: a synchronous program must not block the test's thread.
-                run = Task.Run(() => (Task<string>)entry.Invoke(null, new object[] { baseUrl, TextWriter.Synchronized(output), caller.Token })!);
+                // Start on a thread of its own: a synchronous program blocks the thread it runs on (its reads, its
+                // backoff), and eight of them on thread-pool threads starved the pool that the fake server and every
+                // timer run on, so that a 150 ms token arrived after the 2 s idle timeout on a 2-core machine.
+                run = Task.Factory.StartNew(
+                    () => (Task<string>)entry.Invoke(null, new object[] { baseUrl, TextWriter.Synchronized(output), caller.Token })!,
+                    CancellationToken.None,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default).Unwrap();
             }
             catch (TargetInvocationException invocation) when (invocation.InnerException is { } inner)
             {
