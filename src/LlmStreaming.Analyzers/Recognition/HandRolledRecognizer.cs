@@ -46,12 +46,20 @@ internal sealed class HandRolledRecognizer
         }
 
         var usesSseParser = false;
+        var splitsBufferedBody = false;
         ILocalSymbol? lineVariable = null;
 
         if (loop is IForEachLoopOperation forEach && IsSseParserEnumeration(forEach.Collection))
         {
             usesSseParser = true;
             lineVariable = forEach.Locals.Length == 1 ? forEach.Locals[0] : null;
+        }
+        else if (loop is IForEachLoopOperation { Locals.Length: 1 } overLines
+            && overLines.Locals[0].Type.SpecialType == SpecialType.System_String
+            && IsSplitOfBufferedBody(overLines.Collection, cancellationToken))
+        {
+            splitsBufferedBody = true;
+            lineVariable = overLines.Locals.Length == 1 ? overLines.Locals[0] : null;
         }
         else if (!SourceWords.ContainsText(loop.Syntax, "ReadLine", cancellationToken))
         {
@@ -95,15 +103,16 @@ internal sealed class HandRolledRecognizer
         }
 
         // JSON parse calls in nested loops/lambdas of the body count too (a parse helper called per line).
-        if (reads.Count == 0 && !usesSseParser)
+        if (reads.Count == 0 && !usesSseParser && !splitsBufferedBody)
         {
             return null;
         }
 
         // A reader over a file, a string or a memory buffer is not a response body, whatever the type says elsewhere.
-        if (usesSseParser
+        // (A split body was traced to an HTTP read already.)
+        if (!splitsBufferedBody && (usesSseParser
             ? IsNonHttpSource(SseParserSource(loop), cancellationToken, depth: 0)
-            : reads.All(read => IsNonHttpSource(read.Instance, cancellationToken, depth: 0)))
+            : reads.All(read => IsNonHttpSource(read.Instance, cancellationToken, depth: 0))))
         {
             return null;
         }
@@ -141,7 +150,7 @@ internal sealed class HandRolledRecognizer
             return null;
         }
 
-        var handRolled = new HandRolledStream(isSse, usesSseParser, reads.ToImmutable(), lineVariable, parses.ToImmutable());
+        var handRolled = new HandRolledStream(isSse, usesSseParser, reads.ToImmutable(), lineVariable, parses.ToImmutable(), splitsBufferedBody);
         return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, source: null, lineVariable, elementType: null, handRolled);
     }
 
@@ -187,6 +196,91 @@ internal sealed class HandRolledRecognizer
         return value is IInvocationOperation invocation
             && SseEnumerateNames.Contains(invocation.TargetMethod.Name)
             && invocation.TargetMethod.ContainingType.IsConstructedFrom(_context.Types.SseParserOfT);
+    }
+
+    /// <summary>
+    /// True for a foreach over the lines (or events) of a response body read whole:
+    /// <c>foreach (var line in body.Split('\n'))</c> where <c>body</c> is <c>await response.Content.ReadAsStringAsync()</c>
+    /// or <c>await http.GetStringAsync(url)</c> — directly or through locals, <c>await</c>, <c>.Result</c>, string
+    /// clean-ups (<c>Trim</c>, <c>Replace</c>…) and LINQ filters (<c>Where</c>, <c>Select</c>…). A split string that does
+    /// not visibly come from System.Net.Http (a file, a parameter, a constant) is not a response body.
+    /// </summary>
+    private static bool IsSplitOfBufferedBody(IOperation collection, CancellationToken cancellationToken)
+    {
+        if (!SourceWords.ContainsText(collection.Syntax, "Split", cancellationToken) && collection.WalkDownConversions() is not ILocalReferenceOperation)
+        {
+            return false; // most foreach loops: no split in sight
+        }
+
+        var value = collection.WalkDownConversions();
+        for (var depth = 0; depth < 8; depth++)
+        {
+            switch (value)
+            {
+                case ILocalReferenceOperation local:
+                    var initializer = StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken);
+                    if (initializer is null)
+                    {
+                        return false;
+                    }
+
+                    value = initializer.WalkDownConversions();
+                    continue;
+
+                case IInvocationOperation linq when LineFilters.Contains(linq.TargetMethod.Name)
+                    && (linq.TargetMethod.ReducedFrom ?? linq.TargetMethod).ContainingType?.Name == "Enumerable"
+                    && (linq.Instance ?? (linq.Arguments.Length > 0 ? linq.Arguments[0].Value : null)) is { } source:
+                    value = source.WalkDownConversions();
+                    continue;
+
+                case IInvocationOperation { TargetMethod.Name: "Split", Instance: { } text } split
+                    when split.TargetMethod.ContainingType.SpecialType == SpecialType.System_String:
+                    return ComesFromHttpText(text, cancellationToken, depth: 0);
+
+                case IInvocationOperation { TargetMethod: { Name: "Split", IsStatic: true, ContainingType.Name: "Regex" } } regexSplit
+                    when regexSplit.Arguments.Length > 0:
+                    return ComesFromHttpText(regexSplit.Arguments[0].Value, cancellationToken, depth: 0);
+
+                default:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static readonly ImmutableHashSet<string> LineFilters = ImmutableHashSet.Create(
+        "Where", "Select", "Skip", "SkipWhile", "Take", "TakeWhile", "ToList", "ToArray", "AsEnumerable");
+
+    /// <summary>
+    /// True when <paramref name="text"/> is (through locals, <c>await</c>, <c>.Result</c>, <c>GetAwaiter().GetResult()</c>
+    /// and string clean-ups) the result of a System.Net.Http call: the response body read whole.
+    /// </summary>
+    private static bool ComesFromHttpText(IOperation text, CancellationToken cancellationToken, int depth)
+    {
+        if (depth > 8)
+        {
+            return false;
+        }
+
+        switch (text.WalkDownConversions())
+        {
+            case ILocalReferenceOperation local:
+                var initializer = StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken);
+                return initializer is not null && ComesFromHttpText(initializer, cancellationToken, depth + 1);
+            case IAwaitOperation awaited:
+                return ComesFromHttpText(awaited.Operation, cancellationToken, depth + 1);
+            case IPropertyReferenceOperation { Property.Name: "Result", Instance: { } task }:
+                return ComesFromHttpText(task, cancellationToken, depth + 1);
+            case IInvocationOperation { TargetMethod.Name: "GetResult" or "GetAwaiter" or "ConfigureAwait", Instance: { } awaitable }:
+                return ComesFromHttpText(awaitable, cancellationToken, depth + 1);
+            case IInvocationOperation { Instance: { } receiver } cleanUp when cleanUp.TargetMethod.ContainingType.SpecialType == SpecialType.System_String:
+                return ComesFromHttpText(receiver, cancellationToken, depth + 1); // body.Trim(), body.Replace("\r", "")
+            case IInvocationOperation invocation:
+                return (invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod).IsInNamespace("System.Net.Http");
+            default:
+                return false;
+        }
     }
 
     /// <summary>The stream handed to <c>SseParser.Create(stream)</c> of a foreach over <c>EnumerateAsync</c>.</summary>

@@ -109,6 +109,11 @@ internal sealed class HttpResponseFlow
             return SseParserCreateArgument(forEach.Collection, cancellationToken) is { } stream ? FollowLocal(stream, cancellationToken) : null;
         }
 
+        if (handRolled.SplitsBufferedBody && loop.Loop is IForEachLoopOperation overLines)
+        {
+            return SplitCall(overLines.Collection, cancellationToken) is { Instance: { } text } ? FollowLocal(text, cancellationToken) : null;
+        }
+
         foreach (var read in handRolled.Reads)
         {
             if (read.Instance is { } reader
@@ -120,6 +125,24 @@ internal sealed class HttpResponseFlow
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The <c>string.Split</c> call a loop over the lines of a buffered body enumerates: the collection itself, or the
+    /// initializer of the local it names (<c>var lines = body.Split('\n'); foreach (var line in lines)</c>).
+    /// </summary>
+    public static IInvocationOperation? SplitCall(IOperation collection, CancellationToken cancellationToken)
+    {
+        var value = collection.WalkDownConversions();
+        if (value is ILocalReferenceOperation local)
+        {
+            value = StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken)?.WalkDownConversions();
+        }
+
+        return value is IInvocationOperation { TargetMethod.Name: "Split", Instance: not null } split
+            && split.TargetMethod.ContainingType.SpecialType == SpecialType.System_String
+            ? split
+            : null;
     }
 
     /// <summary>The <c>EnumerateAsync</c> call of an <c>SseParser</c> loop's collection (below <c>WithCancellation</c>/<c>ConfigureAwait</c>).</summary>

@@ -56,14 +56,25 @@ internal sealed class HandRolledStream
         bool usesSseParser,
         ImmutableArray<IInvocationOperation> reads,
         ILocalSymbol? lineVariable,
-        ImmutableArray<IInvocationOperation> jsonParses)
+        ImmutableArray<IInvocationOperation> jsonParses,
+        bool splitsBufferedBody = false)
     {
         IsSse = isSse;
         UsesSseParser = usesSseParser;
         Reads = reads;
         LineVariable = lineVariable;
         JsonParses = jsonParses;
+        SplitsBufferedBody = splitsBufferedBody;
     }
+
+    /// <summary>
+    /// A foreach over the lines of a body read whole (<c>ReadAsStringAsync()</c>, then <c>Split('\n')</c>): parsed like
+    /// a stream, and like one it ends when the lines run out, with or without the terminal marker.
+    /// </summary>
+    public bool SplitsBufferedBody { get; }
+
+    /// <summary>The loop is a foreach whose enumeration ends at the end of the body (SseParser, or the lines of a split body).</summary>
+    public bool EndsWithEnumeration => UsesSseParser || SplitsBufferedBody;
 
     /// <summary>Lines are matched against <c>data:</c> (or read by SseParser); false for NDJSON.</summary>
     public bool IsSse { get; }

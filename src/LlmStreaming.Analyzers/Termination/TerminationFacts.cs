@@ -529,7 +529,7 @@ internal static class TerminationFacts
 
         var loop = stream.Loop;
         var line = handRolled.LineVariable;
-        if (handRolled.UsesSseParser)
+        if (handRolled.EndsWithEnumeration)
         {
             builder.Add(new EndOfBodyExit(EndOfBodyExitKind.LoopEnd, null));
         }

@@ -20,6 +20,9 @@ public sealed class BufferedStreamingResponseAnalyzer : DiagnosticAnalyzer
     /// <summary>"true" when the send can be rewritten to <c>SendAsync(request, ResponseHeadersRead, ct)</c>.</summary>
     internal const string FixableProperty = "Fixable";
 
+    /// <summary>The value of <see cref="FixableProperty"/> when the buffered body feeds a loop over its split lines.</summary>
+    internal const string SplitLinesValue = "lines";
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM402_StreamingResponseBuffered);
 
     public override void Initialize(AnalysisContext context)
@@ -94,14 +97,16 @@ public sealed class BufferedStreamingResponseAnalyzer : DiagnosticAnalyzer
         }
 
         // The streamed body of a request that asks for a stream, or text a hand-rolled stream loop then reads line by line.
-        var feedsLoop = llm.Cancellation.HandRolledLoops(read, options, cancellationToken)
-            .Any(loop => flow.LoopBodySource(loop, cancellationToken) is { } source && source.Syntax == read.Syntax);
-        if (!feedsLoop && !flow.IsStreamingRequest(send, cancellationToken))
+        var fedLoop = llm.Cancellation.HandRolledLoops(read, options, cancellationToken)
+            .FirstOrDefault(loop => flow.LoopBodySource(loop, cancellationToken) is { } source && source.Syntax == read.Syntax);
+        if (fedLoop is null && !flow.IsStreamingRequest(send, cancellationToken))
         {
             return;
         }
 
-        var properties = ImmutableDictionary<string, string?>.Empty.Add(FixableProperty, "false");
+        // The lines of the body, split after the whole body arrived: the fix may read them from the stream as they come.
+        var fixable = fedLoop?.HandRolled is { SplitsBufferedBody: true } ? SplitLinesValue : "false";
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(FixableProperty, fixable);
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM402_StreamingResponseBuffered,
             NameLocation(read),

@@ -25,7 +25,7 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 /// the call's arguments in a statement inserted before it; <c>SendAsync</c>, <c>Send</c> and <c>GetAsync</c> only gain the option.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(BufferedStreamingResponseCodeFix)), Shared]
-public sealed class BufferedStreamingResponseCodeFix : CodeFixProvider
+public sealed partial class BufferedStreamingResponseCodeFix : CodeFixProvider
 {
     public const string EquivalenceKey = "LLM402.ResponseHeadersRead";
 
@@ -39,7 +39,22 @@ public sealed class BufferedStreamingResponseCodeFix : CodeFixProvider
     {
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.TryGetValue(BufferedStreamingResponseAnalyzer.FixableProperty, out var fixable) || fixable != "true")
+            if (!diagnostic.Properties.TryGetValue(BufferedStreamingResponseAnalyzer.FixableProperty, out var fixable))
+            {
+                continue;
+            }
+
+            if (fixable == BufferedStreamingResponseAnalyzer.SplitLinesValue)
+            {
+                if (await PlanLinesAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not null)
+                {
+                    context.RegisterCodeFix(CodeAction.Create(LinesTitle, c => ApplyLinesAsync(context.Document, diagnostic, c), EquivalenceKey), diagnostic);
+                }
+
+                continue;
+            }
+
+            if (fixable != "true")
             {
                 continue;
             }
@@ -90,6 +105,17 @@ public sealed class BufferedStreamingResponseCodeFix : CodeFixProvider
 
         var name = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
         if (name?.Parent is not MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax call } member || member.Name != name)
+        {
+            return null;
+        }
+
+        return PlanFor(model, call, cancellationToken);
+    }
+
+    /// <summary>The rewrite of the send <paramref name="call"/> (<c>http.PostAsync(…)</c>), or null when its shape is not understood.</summary>
+    private static Plan? PlanFor(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken)
+    {
+        if (call.Expression is not MemberAccessExpressionSyntax member)
         {
             return null;
         }
@@ -186,6 +212,11 @@ public sealed class BufferedStreamingResponseCodeFix : CodeFixProvider
 
     private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
+        if (diagnostic.Properties.TryGetValue(BufferedStreamingResponseAnalyzer.FixableProperty, out var fixable) && fixable == BufferedStreamingResponseAnalyzer.SplitLinesValue)
+        {
+            return await ApplyLinesAsync(document, diagnostic, cancellationToken).ConfigureAwait(false);
+        }
+
         var plan = await PlanAsync(document, diagnostic, cancellationToken).ConfigureAwait(false);
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         if (plan is null || root is null)

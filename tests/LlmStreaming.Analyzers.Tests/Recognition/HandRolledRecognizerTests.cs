@@ -676,6 +676,66 @@ public class HandRolledRecognizerTests
             """);
     }
 
+    /// <summary>A body read whole, split into lines and parsed like a stream (issue 13): the shape of <paramref name="lines"/> varies.</summary>
+    private static string SplitBody(string read, string lines, string prelude = "")
+        => $$"""
+            using System;
+            using System.IO;
+            using System.Linq;
+            using System.Net.Http;
+            using System.Text.Json;
+            using System.Text.RegularExpressions;
+            using System.Threading.Tasks;
+
+            class WholeBody
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpContent payload, string path)
+                {
+                    using var response = await http.PostAsync("https://api.openai.com/v1/chat/completions", payload);
+                    var body = {{read}};
+                    {{prelude}}
+                    var text = "";
+                    /*target*/foreach (var line in {{lines}})
+                    {
+                        if (!line.StartsWith("data: "))
+                        {
+                            continue;
+                        }
+
+                        using var json = JsonDocument.Parse(line.Substring(6));
+                        text += json.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString();
+                    }
+
+                    return text;
+                }
+            }
+            """;
+
+    [Theory]
+    [InlineData("await response.Content.ReadAsStringAsync()", "body.Split('\\n')")]
+    [InlineData("await response.Content.ReadAsStringAsync()", "body.Split(new[] { \"\\r\\n\", \"\\n\" }, StringSplitOptions.RemoveEmptyEntries)")]
+    [InlineData("await response.Content.ReadAsStringAsync()", "body.Trim().Split('\\n').Where(l => l.Length > 0)")]
+    [InlineData("await response.Content.ReadAsStringAsync()", "Regex.Split(body, \"\\r?\\n\")")]
+    [InlineData("response.Content.ReadAsStringAsync().Result", "body.Split('\\n')")]
+    [InlineData("await http.GetStringAsync(\"https://api.openai.com/v1/chat/completions\")", "body.Split('\\n')")]
+    [InlineData("await response.Content.ReadAsStringAsync()", "lines", "var lines = body.Split('\\n');")]
+    public void Recognizes_SplitBufferedBody(string read, string lines, string prelude = "")
+    {
+        var loop = AssertHandRolled(SplitBody(read, lines, prelude));
+        Assert.True(loop.HandRolled!.SplitsBufferedBody);
+        Assert.True(loop.HandRolled.IsSse);
+        Assert.Equal("line", loop.HandRolled.LineVariable?.Name);
+    }
+
+    [Theory]
+    [InlineData("await File.ReadAllTextAsync(path)", "body.Split('\\n')")]
+    [InlineData("path", "body.Split('\\n')")]
+    [InlineData("\"data: {}\\ndata: [DONE]\"", "body.Split('\\n')")]
+    [InlineData("await response.Content.ReadAsStringAsync()", "path.Split('\\n')")]
+    [InlineData("await response.Content.ReadAsStringAsync()", "lines", "var lines = path.Split('\\n');")]
+    public void NotAStream_SplitOfTextThatIsNotTheResponseBody(string read, string lines, string prelude = "")
+        => AssertNotHandRolled(SplitBody(read, lines, prelude));
+
     [Fact]
     public void NotAStream_NoHttpInTheType()
     {

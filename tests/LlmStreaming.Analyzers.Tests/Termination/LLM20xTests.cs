@@ -79,6 +79,32 @@ public class LLM201Tests
 
         """;
 
+    /// <summary>A streamed body read whole and split into lines is parsed like a stream, and fails like one (issue 13).</summary>
+    [Fact]
+    public Task Reports_BodyReadWholeAndSplitIntoLines()
+        => Verify<DoneSentinelAnalyzer>.AnalyzerAsync(Usings + """
+            class WholeBody
+            {
+                private readonly HttpClient _http = new();
+
+                public async Task<string> AskAsync(HttpContent payload, CancellationToken ct)
+                {
+                    using var response = await _http.PostAsync("https://api.openai.com/v1/chat/completions", payload, ct);
+                    var events = await response.Content.ReadAsStringAsync(ct);
+                    var text = new StringBuilder();
+                    foreach (var line in events.Split('\n'))
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6).TrimEnd('\r');
+                        using var doc = {|LLM201:JsonDocument.Parse(data)|};
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
     [Fact]
     public Task Reports_JsonDocumentParse_WithoutDoneCheck()
         => Verify<DoneSentinelAnalyzer>.AnalyzerAsync(Usings + """
@@ -893,6 +919,33 @@ public class LLM202Tests
         using System.Threading.Tasks;
 
         """;
+
+    /// <summary>A streamed body read whole and split into lines is parsed like a stream, and fails like one (issue 13).</summary>
+    [Fact]
+    public Task Reports_BodyReadWholeAndSplitIntoLines()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class WholeBody
+            {
+                private readonly HttpClient _http = new();
+
+                public async Task<string> AskAsync(HttpContent payload, CancellationToken ct)
+                {
+                    using var response = await _http.PostAsync("https://api.openai.com/v1/chat/completions", payload, ct);
+                    var events = await response.Content.ReadAsStringAsync(ct);
+                    var text = new StringBuilder();
+                    {|LLM202:foreach|} (var line in events.Split('\n'))
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6).TrimEnd('\r');
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
 
     [Fact]
     public Task Reports_SseLoopThatBreaksOnDoneButAcceptsEndOfBody()
@@ -3369,6 +3422,33 @@ public class LLM205Tests
         using System.Threading.Tasks;
 
         """;
+
+    /// <summary>A streamed body read whole and split into lines is parsed like a stream, and fails like one (issue 13).</summary>
+    [Fact]
+    public Task Reports_BodyReadWholeAndSplitIntoLines()
+        => Verify<InStreamErrorAnalyzer>.AnalyzerAsync(Usings + """
+            class WholeBody
+            {
+                private readonly HttpClient _http = new();
+
+                public async Task<string> AskAsync(HttpContent payload, CancellationToken ct)
+                {
+                    using var response = await _http.PostAsync("https://api.openai.com/v1/chat/completions", payload, ct);
+                    var events = await response.Content.ReadAsStringAsync(ct);
+                    var text = new StringBuilder();
+                    foreach (var line in events.Split('\n'))
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6).TrimEnd('\r');
+                        if (data == "[DONE]") break;
+                        using var doc = {|LLM205:JsonDocument.Parse(data)|};
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
 
     [Fact]
     public Task Reports_HandRolledSseNdjsonAndSseParser()

@@ -560,6 +560,200 @@ public class LLM402Tests
             }
             """);
 
+    /// <summary>
+    /// A streamed body read whole and split into lines (issue 13): the fix reads the lines from the body as they arrive,
+    /// the send streams its headers, and the reads are bounded (LLM406's fix); the loop's body is kept.
+    /// </summary>
+    [Fact]
+    public Task Fix_SplitBody_ReadsTheLinesAsTheyArrive()
+        => Verify<BufferedStreamingResponseAnalyzer, BufferedStreamingResponseCodeFix>.FixAsync("""
+            using System;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Assistant
+            {
+                private readonly HttpClient _http = new HttpClient();
+
+                async Task<string> AskAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+                {
+                    using var response = await _http.SendAsync(request, cancellationToken);
+                    response.EnsureSuccessStatusCode();
+                    var events = await response.Content.{|LLM402:ReadAsStringAsync|}(cancellationToken);
+                    var answer = new StringBuilder();
+                    foreach (var line in events.Split('\n'))
+                    {
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]")
+                        {
+                            continue;
+                        }
+
+                        using var json = JsonDocument.Parse(line.Substring(6));
+                        answer.Append(json.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Assistant
+            {
+                private readonly HttpClient _http = new HttpClient();
+
+                async Task<string> AskAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+                {
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+                    response.EnsureSuccessStatusCode();
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+                    var answer = new StringBuilder();
+                    string? line;
+                    var idleLimit = TimeSpan.FromMinutes(2);
+                    using var idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    idleTimeout.CancelAfter(idleLimit);
+                    while ((line = await reader.ReadLineAsync(idleTimeout.Token)) != null)
+                    {
+                        idleTimeout.CancelAfter(idleLimit);
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]")
+                        {
+                            continue;
+                        }
+
+                        using var json = JsonDocument.Parse(line.Substring(6));
+                        answer.Append(json.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """);
+
+    /// <summary>
+    /// <c>PostAsync</c> gets its request built; the lines come from a local split with <c>RemoveEmptyEntries</c>, which
+    /// the loop keeps by skipping empty lines.
+    /// </summary>
+    [Fact]
+    public Task Fix_SplitLocalWithoutEmptyEntries_PostAsync()
+        => Verify<BufferedStreamingResponseAnalyzer, BufferedStreamingResponseCodeFix>.FixAsync("""
+            using System;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading.Tasks;
+
+            class Ollama
+            {
+                private readonly HttpClient _http = new HttpClient();
+
+                async Task<string> AskAsync(string prompt)
+                {
+                    var payload = JsonSerializer.Serialize(new { model = "llama3.1", prompt, stream = true });
+                    using var response = await _http.PostAsync("http://localhost:11434/api/generate", new StringContent(payload));
+                    var text = await response.Content.{|LLM402:ReadAsStringAsync|}();
+                    var lines = text.Split(new[] { '\n' }, StringSplitOptions.RemoveEmptyEntries);
+                    var answer = new StringBuilder();
+                    foreach (string line in lines)
+                    {
+                        using var json = JsonDocument.Parse(line);
+                        answer.Append(json.RootElement.GetProperty("response").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Ollama
+            {
+                private readonly HttpClient _http = new HttpClient();
+
+                async Task<string> AskAsync(string prompt)
+                {
+                    var payload = JsonSerializer.Serialize(new { model = "llama3.1", prompt, stream = true });
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "http://localhost:11434/api/generate") { Content = new StringContent(payload) };
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var answer = new StringBuilder();
+                    string? line;
+                    var idleLimit = TimeSpan.FromMinutes(2);
+                    using var idleTimeout = new CancellationTokenSource();
+                    idleTimeout.CancelAfter(idleLimit);
+                    while ((line = await reader.ReadLineAsync(idleTimeout.Token)) != null)
+                    {
+                        idleTimeout.CancelAfter(idleLimit);
+                        if (line.Length == 0)
+                        {
+                            continue;
+                        }
+
+                        using var json = JsonDocument.Parse(line);
+                        answer.Append(json.RootElement.GetProperty("response").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """);
+
+    [Theory]
+    [InlineData("events.Split(',')", "")]
+    [InlineData("events.Split('\\n')", "Console.WriteLine(events.Length);")]
+    [InlineData("events.Split('\\n', 3)", "")]
+    [InlineData("events.Split('\\n', StringSplitOptions.TrimEntries)", "")]
+    [InlineData("events.Split('\\n')", "Func<string> last = () => line;")]
+    public Task NoFix_SplitBodyWhoseRewriteWouldChangeTheLoop(string lines, string extra)
+        => Verify<BufferedStreamingResponseAnalyzer, BufferedStreamingResponseCodeFix>.NoFixAsync($$"""
+            using System;
+            using System.Net.Http;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class Assistant
+            {
+                private readonly HttpClient _http = new HttpClient();
+
+                async Task<string> AskAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await _http.SendAsync(request, cancellationToken);
+                    var events = await response.Content.{|LLM402:ReadAsStringAsync|}(cancellationToken);
+                    var answer = new StringBuilder();
+                    foreach (var line in {{lines}})
+                    {
+                        {{extra}}
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]")
+                        {
+                            continue;
+                        }
+
+                        using var json = JsonDocument.Parse(line.Substring(6));
+                        answer.Append(json.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """);
+
     [Fact]
     public Task NoCrash_IncompleteCode()
         => TimeoutTestHelpers.BrokenCodeAsync<BufferedStreamingResponseAnalyzer>("""

@@ -298,6 +298,64 @@ internal static class Corpus
         Emits: false,
         SdkRequestsOnPersistentFailure: 1);
 
+    /// <summary>The same hand-rolled SSE parse over a body read whole with ReadAsStringAsync and split into lines (issue 13).</summary>
+    public static readonly FlawedProgram HandRolledSseWholeBody = new(
+        "sse-whole-body",
+        "A streamed body read whole (ReadAsStringAsync) and split into lines, then parsed like a stream: [DONE] parsed as JSON, no end check, no error check, no retry",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.IO;
+        using System.Net.Http;
+        using System.Text;
+        using System.Text.Json;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """ + HttpEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly HttpClient _http;
+            private readonly TextWriter _output;
+
+            public Assistant(HttpClient http, TextWriter output)
+            {
+                _http = http;
+                _output = output;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var body = JsonSerializer.Serialize(new { model = "gpt-test", stream = true, messages = new[] { new { role = "user", content = question } } });
+                using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                using var response = await _http.SendAsync(request, cancellationToken);
+                response.EnsureSuccessStatusCode();
+                var events = await response.Content.ReadAsStringAsync(cancellationToken);
+                var answer = new StringBuilder();
+                foreach (var line in events.Split('\n'))
+                {
+                    if (!line.StartsWith("data: "))
+                    {
+                        continue;
+                    }
+
+                    var payload = line.Substring(6).TrimEnd('\r');
+                    using var json = JsonDocument.Parse(payload);
+                    var delta = json.RootElement.GetProperty("choices")[0].GetProperty("delta");
+                    if (delta.TryGetProperty("content", out var content))
+                    {
+                        answer.Append(content.GetString());
+                    }
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 1);
+
     public static readonly FlawedProgram HandRolledNdjson = new(
         "ndjson",
         "A hand-rolled NDJSON loop over Ollama's /api/chat: no end check, no error check, buffered, no retry",
@@ -630,5 +688,5 @@ internal static class Corpus
         LanguageVersion: Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp7_3);
 
     public static readonly ImmutableArray<FlawedProgram> All = ImmutableArray.Create(
-        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, HandRolledSse, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
+        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, HandRolledSse, HandRolledSseWholeBody, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
 }
