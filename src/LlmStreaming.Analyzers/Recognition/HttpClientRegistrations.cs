@@ -89,6 +89,25 @@ internal sealed class HttpClientRegistrations
             && (method.ReducedFrom ?? method).Parameters is { Length: > 0 } parameters
             && parameters[0].Type.IsOrInheritsFrom(Types.IServiceCollection);
 
+    /// <summary>The registration of a <c>ConfigureHttpClientDefaults(b => …)</c> call, with the lambda that receives the builder; null for any other call.</summary>
+    public HttpClientRegistration? FromConfigureDefaults(IInvocationOperation call)
+    {
+        if (Types.IHttpClientBuilder is null || !IsConfigureDefaults(call.TargetMethod))
+        {
+            return null;
+        }
+
+        foreach (var argument in call.Arguments)
+        {
+            if (argument.Value.WalkDownConversions() is IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda })
+            {
+                return new HttpClientRegistration(call, lambda);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The registration a builder expression belongs to (<c>services.AddHttpClient(…).X()</c>, a local holding it, the builder parameter of <c>ConfigureHttpClientDefaults</c>).</summary>
     public HttpClientRegistration? FromBuilder(IOperation builderExpression, CancellationToken cancellationToken)
         => FromBuilder(builderExpression, cancellationToken, depth: 0);

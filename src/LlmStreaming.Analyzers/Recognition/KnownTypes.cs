@@ -66,6 +66,9 @@ internal sealed class KnownTypes
         IHttpClientFactory = T("System.Net.Http.IHttpClientFactory");
         HttpStandardResilienceOptions = T("Microsoft.Extensions.Http.Resilience.HttpStandardResilienceOptions");
         IHttpStandardResiliencePipelineBuilder = T("Microsoft.Extensions.Http.Resilience.IHttpStandardResiliencePipelineBuilder");
+        ResilienceHttpClientBuilderExtensions = T("Microsoft.Extensions.DependencyInjection.ResilienceHttpClientBuilderExtensions");
+        IHostApplicationBuilder = T("Microsoft.Extensions.Hosting.IHostApplicationBuilder");
+        IHostBuilder = T("Microsoft.Extensions.Hosting.IHostBuilder");
     }
 
     public INamedTypeSymbol? IAsyncEnumerableOfT { get; }
@@ -124,4 +127,9 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? IHttpClientFactory { get; }
     public INamedTypeSymbol? HttpStandardResilienceOptions { get; }
     public INamedTypeSymbol? IHttpStandardResiliencePipelineBuilder { get; }
+    public INamedTypeSymbol? ResilienceHttpClientBuilderExtensions { get; }
+
+    /// <summary>The receivers of service-defaults extensions (LLM403): the host builders and <see cref="IServiceCollection"/>.</summary>
+    public INamedTypeSymbol? IHostApplicationBuilder { get; }
+    public INamedTypeSymbol? IHostBuilder { get; }
 }

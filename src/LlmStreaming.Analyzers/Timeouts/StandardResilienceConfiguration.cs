@@ -93,6 +93,27 @@ internal sealed class StandardResilienceConfiguration
             && method.ContainingType.IsInNamespace("Microsoft.Extensions.DependencyInjection");
 
     /// <summary>
+    /// True for <c>RemoveAllResilienceHandlers()</c> on an <c>IHttpClientBuilder</c> (Microsoft.Extensions.Http.Resilience
+    /// 10.x has it, marked experimental: EXTEXP0001): it takes every resilience handler added earlier off the client,
+    /// those of <c>ConfigureHttpClientDefaults</c> included.
+    /// </summary>
+    public static bool IsRemoveAllHandlers(IMethodSymbol method, KnownTypes types)
+        => method is { Name: "RemoveAllResilienceHandlers", IsExtensionMethod: true }
+            && method.Parameters.Length > 0
+            && method.Parameters[0].Type.IsOrInheritsFrom(types.IHttpClientBuilder)
+            && method.ContainingType.IsInNamespace("Microsoft.Extensions.DependencyInjection");
+
+    /// <summary>
+    /// True for <c>Configure&lt;HttpStandardResilienceOptions&gt;(…)</c>, <c>ConfigureAll</c>, <c>PostConfigure</c>… : options set
+    /// outside the handler's own delegate, which this rule does not follow.
+    /// </summary>
+    public static bool ConfiguresOptions(IInvocationOperation invocation, KnownTypes types)
+        => invocation.TargetMethod is { IsGenericMethod: true } method
+            && method.Name.IndexOf("Configure", System.StringComparison.Ordinal) >= 0
+            && method.TypeArguments.Length == 1
+            && method.TypeArguments[0].IsOrInheritsFrom(types.HttpStandardResilienceOptions);
+
+    /// <summary>
     /// Reads the configuration of <paramref name="handler"/>; null when part of it cannot be seen (a configuration
     /// section, a method group, the options handed to other code, <c>Configure&lt;HttpStandardResilienceOptions&gt;</c>
     /// elsewhere in the method, the builder kept in a variable).
@@ -180,10 +201,7 @@ internal sealed class StandardResilienceConfiguration
     {
         foreach (var node in HttpClientRegistrations.Root(handler).Descendants())
         {
-            if (node is IInvocationOperation { TargetMethod: { IsGenericMethod: true } method }
-                && method.Name.IndexOf("Configure", System.StringComparison.Ordinal) >= 0
-                && method.TypeArguments.Length == 1
-                && method.TypeArguments[0].IsOrInheritsFrom(types.HttpStandardResilienceOptions))
+            if (node is IInvocationOperation invocation && ConfiguresOptions(invocation, types))
             {
                 return true;
             }

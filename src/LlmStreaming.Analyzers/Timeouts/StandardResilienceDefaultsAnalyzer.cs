@@ -11,7 +11,9 @@ namespace LlmStreaming.Analyzers.Timeouts;
 
 /// <summary>
 /// LLM403: <c>AddStandardResilienceHandler()</c> on an LLM HttpClient (or in <c>ConfigureHttpClientDefaults</c> of a method
-/// that registers one) whose attempt or total timeout stays below the minimum — by default 10 s and 30 s.
+/// that registers one) whose attempt or total timeout stays below the minimum — by default 10 s and 30 s; and service
+/// defaults from another assembly (<c>builder.AddServiceDefaults()</c>) that add the handler to every client, in a method
+/// that registers an LLM client.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class StandardResilienceDefaultsAnalyzer : DiagnosticAnalyzer
@@ -40,16 +42,22 @@ public sealed class StandardResilienceDefaultsAnalyzer : DiagnosticAnalyzer
         {
             if (llm.Types.HttpStandardResilienceOptions is not null && llm.Types.IHttpClientBuilder is not null)
             {
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, llm), OperationKind.Invocation);
+                var serviceDefaults = new ServiceDefaults(start.Compilation, llm.Types);
+                start.RegisterOperationAction(c => AnalyzeInvocation(c, llm, serviceDefaults), OperationKind.Invocation);
             }
         });
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, LlmAnalysisContext llm)
+    private static void AnalyzeInvocation(OperationAnalysisContext context, LlmAnalysisContext llm, ServiceDefaults serviceDefaults)
     {
         var handler = (IInvocationOperation)context.Operation;
         if (!StandardResilienceConfiguration.IsStandardHandler(handler, llm.Types) || handler.Arguments.Length == 0)
         {
+            if (serviceDefaults.IsCandidate(handler.TargetMethod))
+            {
+                AnalyzeServiceDefaults(context, llm, serviceDefaults, handler);
+            }
+
             return;
         }
 
@@ -91,10 +99,95 @@ public sealed class StandardResilienceDefaultsAnalyzer : DiagnosticAnalyzer
             Descriptors.LLM403_StandardResilienceDefaults,
             BufferedStreamingResponseAnalyzer.NameLocation(handler),
             properties,
-            where,
-            string.Join(" and ", shortOnes),
-            TimeoutValue.DisplaySeconds(minimum)));
+            "on " + where + " keeps " + string.Join(" and ", shortOnes) + ", too short for a slow model",
+            "raise the attempt and total timeouts to at least " + TimeoutValue.DisplaySeconds(minimum)));
     }
+
+    /// <summary>
+    /// <c>builder.AddServiceDefaults()</c> from another assembly that gives every factory client the standard handler with
+    /// its defaults (<see cref="ServiceDefaults"/>), in a method that registers an LLM client which does not take the
+    /// handlers off again. Only <c>RemoveAllResilienceHandlers()</c> exempts a client: a handler of its own is added after
+    /// the defaults' handler, which still cuts the call at 10 s / 30 s (measured with Microsoft.Extensions.Http.Resilience
+    /// 10.11.0). No fix: the remedy is an experimental API (EXTEXP0001), and the handler to add is the user's choice.
+    /// </summary>
+    private static void AnalyzeServiceDefaults(OperationAnalysisContext context, LlmAnalysisContext llm, ServiceDefaults serviceDefaults, IInvocationOperation call)
+    {
+        var options = llm.GetOptions(call.Syntax.SyntaxTree, context.Options);
+        var minimum = options.MinTimeoutSeconds(DiagnosticIds.StandardResilienceDefaults);
+        var attempt = TimeoutValue.FromSeconds(StandardResilienceConfiguration.DefaultAttemptSeconds);
+        var total = TimeoutValue.FromSeconds(StandardResilienceConfiguration.DefaultTotalSeconds);
+        if (!attempt.IsBelow(minimum) && !total.IsBelow(minimum))
+        {
+            return;
+        }
+
+        var registrations = llm.HttpClients.Registrations;
+        HttpClientRegistration? cut = null;
+        foreach (var node in HttpClientRegistrations.Root(call).Descendants())
+        {
+            context.CancellationToken.ThrowIfCancellationRequested();
+            if (node is not IInvocationOperation invocation)
+            {
+                continue;
+            }
+
+            if (registrations.IsAddHttpClient(invocation.TargetMethod))
+            {
+                var registration = new HttpClientRegistration(invocation, defaultsLambda: null);
+                if (cut is null
+                    && !RemovesHandlers(registrations, registration, llm.Types)
+                    && registrations.Classify(registration, options, context.CancellationToken) != LlmHttpClientEvidence.None)
+                {
+                    cut = registration;
+                }
+            }
+            else if (registrations.FromConfigureDefaults(invocation) is { } defaults)
+            {
+                // Defaults of the app's own that take the handlers off every client: they run after the service defaults'
+                // only when registered after them.
+                if (invocation.Syntax.SpanStart > call.Syntax.SpanStart && RemovesHandlers(registrations, defaults, llm.Types))
+                {
+                    return;
+                }
+            }
+            else if (StandardResilienceConfiguration.ConfiguresOptions(invocation, llm.Types))
+            {
+                return; // Configure<HttpStandardResilienceOptions>, ConfigureAll…: the timeouts may be raised for every handler
+            }
+        }
+
+        if (cut is null || !serviceDefaults.AddsStandardHandlerToEveryClient(call.TargetMethod.ContainingAssembly, context.CancellationToken))
+        {
+            return;
+        }
+
+        var remedy = HasRemoveAll(llm.Types)
+            ? "call RemoveAllResilienceHandlers() on it, then add one with long timeouts"
+            : "raise the timeouts in the service defaults, or with ConfigureAll<HttpStandardResilienceOptions>";
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM403_StandardResilienceDefaults,
+            BufferedStreamingResponseAnalyzer.NameLocation(call),
+            "from the service defaults ('" + call.TargetMethod.Name + "') limits " + cut.DisplayName + " to "
+                + attempt.Display + " per attempt, " + total.Display + " in total",
+            remedy));
+    }
+
+    private static bool RemovesHandlers(HttpClientRegistrations registrations, HttpClientRegistration registration, KnownTypes types)
+    {
+        foreach (var call in registrations.BuilderCalls(registration))
+        {
+            if (StandardResilienceConfiguration.IsRemoveAllHandlers(call.TargetMethod, types))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>True when the referenced Microsoft.Extensions.Http.Resilience has <c>RemoveAllResilienceHandlers</c> (not in 8.x).</summary>
+    private static bool HasRemoveAll(KnownTypes types)
+        => types.ResilienceHttpClientBuilderExtensions is { } extensions && !extensions.GetMembers("RemoveAllResilienceHandlers").IsEmpty;
 
     /// <summary>
     /// The values the fix writes: the attempt raised to max(3 min, minimum) unless it already meets the minimum, the

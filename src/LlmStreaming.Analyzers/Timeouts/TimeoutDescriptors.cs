@@ -34,9 +34,9 @@ public static partial class Descriptors
     public static readonly DiagnosticDescriptor LLM403_StandardResilienceDefaults = Rule(
         DiagnosticIds.StandardResilienceDefaults,
         "Standard resilience handler's defaults cut LLM calls",
-        "AddStandardResilienceHandler on {0} keeps {1}, too short for a slow model; raise the attempt and total timeouts to at least {2}",
+        "AddStandardResilienceHandler {0}; {1}",
         DiagnosticSeverity.Warning,
-        "The standard resilience handler bounds each attempt to 10 s and the whole request to 30 s (time to the response headers), and sets the client's HttpClient.Timeout to infinite. A model that loads, queues or answers without streaming sends its headers later than that, and every attempt is cut. Raise the attempt and total timeouts, and the circuit-breaker sampling duration to at least twice the attempt timeout (the options validator requires it).");
+        "The standard resilience handler bounds each attempt to 10 s and the whole request to 30 s (time to the response headers), and sets the client's HttpClient.Timeout to infinite. A model that loads, queues or answers without streaming sends its headers later than that, and every attempt is cut. Raise the attempt and total timeouts, and the circuit-breaker sampling duration to at least twice the attempt timeout (the options validator requires it). Service defaults (Aspire's AddServiceDefaults) that add the handler to every client cut the model clients too; a handler of the client's own does not lift that one, RemoveAllResilienceHandlers() on the client does.");
 
     public static readonly DiagnosticDescriptor LLM404_SdkTimeoutTooShort = Rule(
         DiagnosticIds.SdkTimeoutTooShort,

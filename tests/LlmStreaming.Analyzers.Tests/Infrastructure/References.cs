@@ -57,6 +57,15 @@ internal static class References
     public static readonly ImmutableArray<MetadataReference> ExtensionsAI950 = ImmutableArray.Create<MetadataReference>(
         MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "microsoft.extensions.ai.abstractions", "9.5.0", "lib", "net9.0", "Microsoft.Extensions.AI.Abstractions.dll")));
 
+    /// <summary>
+    /// The SDKs with Microsoft.Extensions.Http.Resilience 8.10.0 (the .NET 8 line, which has no
+    /// <c>RemoveAllResilienceHandlers</c>) in place of the current one.
+    /// </summary>
+    public static readonly ImmutableArray<MetadataReference> SdksWithHttpResilience810 = Sdks
+        .Where(r => !string.Equals(Path.GetFileName(r.Display), "Microsoft.Extensions.Http.Resilience.dll", StringComparison.OrdinalIgnoreCase))
+        .Append(MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "microsoft.extensions.http.resilience", "8.10.0", "lib", "net8.0", "Microsoft.Extensions.Http.Resilience.dll")))
+        .ToImmutableArray();
+
     /// <summary>An empty reference-assembly set: the tests add every reference themselves, so nothing is resolved from a feed at run time.</summary>
     public static readonly ReferenceAssemblies None = new("net10.0");
 }

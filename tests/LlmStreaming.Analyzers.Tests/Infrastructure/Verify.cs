@@ -76,14 +76,14 @@ internal static class Verify<TAnalyzer, TCodeFix>
     }
 
     /// <summary>Asserts that the fix offers nothing for the diagnostics in <paramref name="source"/> (the code stays as it is).</summary>
-    public static Task NoFixAsync(string source)
+    public static Task NoFixAsync(string source, ImmutableArray<MetadataReference>? sdkReferences = null)
     {
         var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
         {
             TestCode = source,
             FixedCode = source,
         };
-        TestSettings.Apply(test, References.Sdks, editorConfig: null);
+        TestSettings.Apply(test, sdkReferences ?? References.Sdks, editorConfig: null);
         return test.RunAsync();
     }
 }

@@ -4,7 +4,7 @@ using LlmStreaming.CodeFixes.Timeouts;
 
 namespace LlmStreaming.Analyzers.Tests.Timeouts;
 
-public class LLM403Tests
+public partial class LLM403Tests
 {
     private const string Usings = """
         using System;

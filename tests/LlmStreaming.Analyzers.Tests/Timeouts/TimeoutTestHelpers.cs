@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
@@ -21,6 +23,20 @@ internal static class TimeoutTestHelpers
             CompilerDiagnostics = CompilerDiagnostics.None,
         };
         TestSettings.Apply(test, References.Sdks, editorConfig: null);
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync();
+    }
+
+    /// <summary>Like <see cref="BrokenCodeAsync{TAnalyzer}(string, DiagnosticResult[])"/>, compiled against <paramref name="references"/>.</summary>
+    public static Task BrokenCodeAsync<TAnalyzer>(string source, ImmutableArray<MetadataReference> references, params DiagnosticResult[] expected)
+        where TAnalyzer : DiagnosticAnalyzer, new()
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+        {
+            TestCode = source,
+            CompilerDiagnostics = CompilerDiagnostics.None,
+        };
+        TestSettings.Apply(test, references, editorConfig: null);
         test.ExpectedDiagnostics.AddRange(expected);
         return test.RunAsync();
     }
