@@ -203,11 +203,21 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
     /// The catch that lets the failure leave after the last attempt with the text generated so far:
     /// <c>catch (Exception exception) { exception.Data["PartialOutput"] = answer.ToString(); throw; }</c>.
     /// </summary>
-    private static string FinalCatch(string partial, CodeTemplate template, HashSet<string> used)
+    private static string FinalCatch(string? partial, string? logger, string? attemptNumber, string? token, CodeTemplate template, HashSet<string> used)
     {
         var final = RetryCodeGen.UniqueName(used, "exception");
-        return "catch (" + template.Type("System.Exception") + " " + final + ")\n{\n"
-            + final + ".Data[\"" + CatchRethrow.DataKey + "\"] = " + partial + ";\nthrow;\n}\n";
+        var text = new StringBuilder("catch (").Append(template.Type("System.Exception")).Append(' ').Append(final).Append(")\n{\n");
+        if (logger is not null)
+        {
+            text.Append(RetryLogging.FailureStatement(logger, final, attemptNumber, token));
+        }
+
+        if (partial is not null)
+        {
+            text.Append(final).Append(".Data[\"").Append(CatchRethrow.DataKey).Append("\"] = ").Append(partial).Append(";\n");
+        }
+
+        return text.Append("throw;\n}\n").ToString();
     }
 
     private static List<StatementSyntax> LoopStatements(RetryRegion region, List<StatementSyntax> moved, string? emitted, CodeTemplate template, RetryTypes types, HashSet<string> used, bool csharp9)
@@ -247,12 +257,13 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
 
         text.Append(attempt).Append(" < ").Append(RetryCodeGen.MaxRetries).Append(" && ")
             .Append(RetryCodeGen.TransientTest(exception, region.Enumeration.Family, types, template, csharp9, region.Token, used)).Append(")\n{\n")
+            .Append(region.Logger is null ? string.Empty : RetryLogging.RetryStatement(region.Logger, exception, attempt + " + 1"))
             .Append(RetryCodeGen.BackoffComment).Append('\n')
             .Append(RetryCodeGen.DelayStatement(attempt, region.IsAsync, region.Token, types, template)).Append('\n')
             .Append("}\n");
-        if (region.PartialText is { } partial)
+        if (region.PartialText is not null || region.Logger is not null)
         {
-            text.Append(FinalCatch(partial, template, used));
+            text.Append(FinalCatch(region.PartialText, region.Logger, attempt + " + 1", region.Token, template, used));
         }
 
         text.Append("}\n");
@@ -272,8 +283,16 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             .Append("BackoffType = ").Append(template.Type("Polly.DelayBackoffType")).Append(".Exponential,\n")
             .Append("UseJitter = true,\n")
             .Append("Delay = ").Append(template.Type("System.TimeSpan")).Append(".FromMilliseconds(500),\n")
-            .Append("MaxDelay = ").Append(template.Type("System.TimeSpan")).Append(".FromSeconds(30),\n")
-            .Append("};\n")
+            .Append("MaxDelay = ").Append(template.Type("System.TimeSpan")).Append(".FromSeconds(30),\n");
+        if (region.Logger is { } logger)
+        {
+            var arguments = RetryCodeGen.UniqueName(used, "arguments");
+            text.Append("OnRetry = ").Append(arguments).Append(" =>\n{\n")
+                .Append(RetryLogging.RetryStatement(logger, arguments + ".Outcome.Exception", arguments + ".AttemptNumber + 1"))
+                .Append("return default;\n},\n");
+        }
+
+        text.Append("};\n")
             .Append("var ").Append(pipeline).Append(" = new ").Append(template.Type("Polly.ResiliencePipelineBuilder")).Append("().AddRetry(").Append(retryOptions).Append(").Build();\n");
 
         var execute = region.IsAsync ? "await " + pipeline + ".ExecuteAsync(" : pipeline + ".Execute(";
@@ -304,11 +323,11 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             }
 
             default:
-                if (region.PartialText is { } partial)
+                if (region.PartialText is not null || region.Logger is not null)
                 {
                     text.Append("try\n{\n").Append(execute).Append(lambdaHead).Append("{\n").Append(resets).Append(CodeTemplate.RegionPlaceholder).Append("\n}")
                         .Append(tokenArgument).Append(");\n}\n")
-                        .Append(FinalCatch(partial, template, used));
+                        .Append(FinalCatch(region.PartialText, region.Logger, attemptNumber: null, region.Token, template, used));
                     return template.Statements(text.ToString(), moved);
                 }
 

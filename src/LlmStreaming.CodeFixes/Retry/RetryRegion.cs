@@ -107,6 +107,9 @@ internal sealed class RetryRegion
     /// <summary>The Polly variant can wrap the region in a delegate: no return/yield/branch out, no ref parameters, nothing written out.</summary>
     public bool CanUseDelegate { get; private set; }
 
+    /// <summary>An <c>ILogger</c> in scope that the retry logs to (see <see cref="RetryLogging"/>), or null.</summary>
+    public string? Logger { get; private set; }
+
     public static RetryRegion? TryCreate(SemanticModel model, SyntaxNode enumerationNode, CancellationToken cancellationToken, LlmOptions options)
     {
         var llm = LlmAnalysisContext.Get(model.Compilation);
@@ -283,6 +286,7 @@ internal sealed class RetryRegion
         var token = RetryCodeGen.TokenInScope(operation, candidates, types, model, cancellationToken, arrow?.Span ?? TextSpanOf(statements));
         var region = new RetryRegion(enumeration, block, arrow, statements, kind, declared, resets.ToImmutable(), firstWrite, isAsync, endReachable, token, hoisted, partialText);
         region.CanUseDelegate = firstWrite is null && CanMoveIntoDelegate(region, model, cancellationToken);
+        region.Logger = RetryLogging.FindLogger(model, arrow?.SpanStart ?? statements[0].SpanStart, cancellationToken);
         return region;
     }
 

@@ -989,6 +989,249 @@ public class LLM101Tests
             }
             """, MidStreamRetryCodeFixProvider.RetryLoopKey);
 
+    /// <summary>
+    /// Monitoring (issue 10): with an <c>ILogger</c> in scope, the retry logs each retry as a warning and the final failure
+    /// as an error, both with the attempt number; a cancel by the caller is not logged as a failure.
+    /// </summary>
+    [Fact]
+    public Task Fix_LoggerInScope_LogsEachRetryAndTheFinalFailure()
+        => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            using Microsoft.Extensions.Logging;
+
+            class Chat
+            {
+                private readonly ILogger<Chat> _logger;
+
+                public Chat(ILogger<Chat> logger) => _logger = logger;
+
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    await foreach (var update in client.{|LLM101:GetStreamingResponseAsync|}(question, cancellationToken: ct))
+                    {
+                        answer.Append(update.Text);
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            using Microsoft.Extensions.Logging;
+
+            class Chat
+            {
+                private readonly ILogger<Chat> _logger;
+
+                public Chat(ILogger<Chat> logger) => _logger = logger;
+
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        answer.Clear();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            break;
+                        }
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested))
+                        {
+                            _logger.LogWarning(ex, "The model stream failed on attempt {Attempt}; retrying", attempt + 1);
+                            // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                        catch (Exception exception)
+                        {
+                            if (!ct.IsCancellationRequested)
+                            {
+                                _logger.LogError(exception, "The model stream failed on attempt {Attempt}; giving up", attempt + 1);
+                            }
+
+                            exception.Data["PartialOutput"] = answer.ToString();
+                            throw;
+                        }
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, MidStreamRetryCodeFixProvider.RetryLoopKey);
+
+    /// <summary>The Polly form logs each retry from <c>OnRetry</c>, and the final failure around the pipeline.</summary>
+    [Fact]
+    public Task Fix_Polly_LoggerParameter_LogsEachRetryAndTheFinalFailure()
+        => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            using Microsoft.Extensions.Logging;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, ILogger logger, string question, CancellationToken ct)
+                {
+                    var text = "";
+                    await foreach (var update in client.{|LLM101:GetStreamingResponseAsync|}(question, cancellationToken: ct))
+                    {
+                        text += update.Text;
+                    }
+
+                    return text;
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Net;
+            using System.Net.Http;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            using Microsoft.Extensions.Logging;
+            using Polly;
+            using Polly.Retry;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, ILogger logger, string question, CancellationToken ct)
+                {
+                    var text = "";
+                    var retryOptions = new RetryStrategyOptions
+                    {
+                        ShouldHandle = new PredicateBuilder().Handle<IOException>().Handle<HttpRequestException>(e => e.StatusCode is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError).Handle<OperationCanceledException>(_ => !ct.IsCancellationRequested),
+                        MaxRetryAttempts = 3,
+                        BackoffType = DelayBackoffType.Exponential,
+                        UseJitter = true,
+                        Delay = TimeSpan.FromMilliseconds(500),
+                        MaxDelay = TimeSpan.FromSeconds(30),
+                        OnRetry = arguments =>
+                        {
+                            logger.LogWarning(arguments.Outcome.Exception, "The model stream failed on attempt {Attempt}; retrying", arguments.AttemptNumber + 1);
+                            return default;
+                        },
+                    };
+                    var pipeline = new ResiliencePipelineBuilder().AddRetry(retryOptions).Build();
+                    try
+                    {
+                        await pipeline.ExecuteAsync(async token =>
+                        {
+                            text = "";
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                text += update.Text;
+                            }
+                        }, ct);
+                    }
+                    catch (Exception exception)
+                    {
+                        if (!ct.IsCancellationRequested)
+                        {
+                            logger.LogError(exception, "The model stream failed after its retries");
+                        }
+
+                        exception.Data["PartialOutput"] = text;
+                        throw;
+                    }
+
+                    return text;
+                }
+            }
+            """, MidStreamRetryCodeFixProvider.PollyKey);
+
+    /// <summary>
+    /// No logging where the logger cannot be used as written: an instance field from a static method, or a logger whose
+    /// extension methods' namespace is not imported (the fix would not compile or would need a using of its own).
+    /// </summary>
+    [Theory]
+    [InlineData("using Microsoft.Extensions.Logging;", "private ILogger Logger { get; } = null!;", "static")]
+    [InlineData("", "private Microsoft.Extensions.Logging.ILogger Logger { get; } = null!;", "")]
+    public Task Fix_LoggerNotUsable_NoLogging(string usingLine, string members, string modifier)
+        => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>($$"""
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            {{usingLine}}
+
+            class Chat
+            {
+                {{members}}
+
+                {{modifier}} async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    await foreach (var update in client.{|LLM101:GetStreamingResponseAsync|}(question, cancellationToken: ct))
+                    {
+                        answer.Append(update.Text);
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, $$"""
+            using System;
+            using System.IO;
+            using System.Net;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+            {{usingLine}}
+
+            class Chat
+            {
+                {{members}}
+
+                {{modifier}} async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        answer.Clear();
+                        try
+                        {
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            break;
+                        }
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested))
+                        {
+                            // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = answer.ToString();
+                            throw;
+                        }
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, MidStreamRetryCodeFixProvider.RetryLoopKey);
+
     [Fact]
     public Task Fix_OpenAI_SyncLoopThatWrites_GuardsOnNothingEmitted()
         => RetryVerify.FixAsync<MidStreamRetryAnalyzer, MidStreamRetryCodeFixProvider>("""

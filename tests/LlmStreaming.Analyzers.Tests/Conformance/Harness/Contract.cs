@@ -100,6 +100,11 @@ internal static class Contract
                 break;
         }
 
+        if (program.Logs)
+        {
+            violations.AddRange(JudgeLogging(mode, outcome, requests));
+        }
+
         if (requests != expectedRequests)
         {
             violations.Add("made " + requests + " requests, expected " + expectedRequests);
@@ -110,6 +115,33 @@ internal static class Contract
         }
 
         return violations;
+    }
+
+    /// <summary>
+    /// Monitoring: a program whose client makes no retries of its own logs one warning per retry ("attempt 1" … "attempt
+    /// n-1" for n requests) and, when the call fails for any reason but the caller's cancellation, one error with the last
+    /// attempt's number; a run that succeeds at once logs nothing.
+    /// </summary>
+    private static IEnumerable<string> JudgeLogging(Mode mode, RunOutcome outcome, int requests)
+    {
+        var lines = outcome.Written.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+        var warnings = lines.Where(l => l.StartsWith("Warning: ", StringComparison.Ordinal)).ToList();
+        var errors = lines.Where(l => l.StartsWith("Error: ", StringComparison.Ordinal)).ToList();
+        var expectedWarnings = Enumerable.Range(1, Math.Max(0, requests - 1)).Select(n => "attempt " + n + ";").ToList();
+        if (warnings.Count != expectedWarnings.Count || warnings.Zip(expectedWarnings, (w, e) => w.Contains(e, StringComparison.Ordinal)).Any(ok => !ok))
+        {
+            yield return "logged " + warnings.Count + " retry warnings (" + string.Join(" | ", warnings) + "), expected one per retry: " + expectedWarnings.Count;
+        }
+
+        var failedForReal = outcome.Failure is not null && !(mode.Expectation == Expectation.Cancelled && outcome.Failure is OperationCanceledException);
+        if (failedForReal && (errors.Count != 1 || !errors[0].Contains("attempt " + requests + ";", StringComparison.Ordinal)))
+        {
+            yield return "logged " + errors.Count + " errors (" + string.Join(" | ", errors) + "), expected one for the final failure at attempt " + requests;
+        }
+        else if (!failedForReal && errors.Count > 0)
+        {
+            yield return "logged an error although the call " + (outcome.Failure is null ? "succeeded" : "was cancelled by the caller") + ": " + errors[0];
+        }
     }
 
     /// <summary>The time between the end of each request and the start of the next, added up.</summary>

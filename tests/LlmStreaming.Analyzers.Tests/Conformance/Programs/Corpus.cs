@@ -356,6 +356,38 @@ internal static class Corpus
         Emits: false,
         SdkRequestsOnPersistentFailure: 1);
 
+    /// <summary>
+    /// The hand-rolled SSE program in a service that has an <c>ILogger</c> (here one that writes each entry to the output):
+    /// the fixed retry must log each retry as a warning and the final failure as an error, with the attempt number.
+    /// </summary>
+    public static readonly FlawedProgram HandRolledSseLogged = new(
+        "sse-logged",
+        "The hand-rolled SSE program with an ILogger field: the fix's retry must log each retry (warning) and the final failure (error)",
+        WireFormat.OpenAIChat,
+        HandRolledSse.Source
+            .Replace("using System.Threading.Tasks;\n", "using System.Threading.Tasks;\nusing Microsoft.Extensions.Logging;\n")
+            .Replace("    private readonly TextWriter _output;\n", "    private readonly TextWriter _output;\n    private readonly ILogger _logger;\n")
+            .Replace("        _output = output;\n", "        _output = output;\n        _logger = new WriterLogger(output);\n")
+            + """
+
+            public sealed class WriterLogger : ILogger
+            {
+                private readonly TextWriter _output;
+
+                public WriterLogger(TextWriter output) => _output = output;
+
+                public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+                public bool IsEnabled(LogLevel logLevel) => true;
+
+                public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+                    => _output.WriteLine(logLevel + ": " + formatter(state, exception));
+            }
+            """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 1,
+        Logs: true);
+
     public static readonly FlawedProgram HandRolledNdjson = new(
         "ndjson",
         "A hand-rolled NDJSON loop over Ollama's /api/chat: no end check, no error check, buffered, no retry",
@@ -688,5 +720,5 @@ internal static class Corpus
         LanguageVersion: Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp7_3);
 
     public static readonly ImmutableArray<FlawedProgram> All = ImmutableArray.Create(
-        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, HandRolledSse, HandRolledSseWholeBody, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
+        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, HandRolledSse, HandRolledSseWholeBody, HandRolledSseLogged, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
 }

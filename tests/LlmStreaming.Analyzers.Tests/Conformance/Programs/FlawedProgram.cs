@@ -21,6 +21,7 @@ internal enum WireFormat
 /// <param name="Emits">True when it writes each piece to the user as it arrives (<c>output</c>): a retry may not replay what was written.</param>
 /// <param name="SdkRequestsOnPersistentFailure">How many requests the SDK itself makes when every request fails with a 5xx (its own retries of the initial request); 1 for a client that does not retry.</param>
 /// <param name="LanguageVersion">The project's C# version.</param>
+/// <param name="Logs">It has an <c>ILogger</c> that writes <c>Warning: …</c>/<c>Error: …</c> lines to <c>output</c>: the fixed retry must log each retry and the final failure.</param>
 internal sealed record FlawedProgram(
     string Name,
     string Description,
@@ -28,7 +29,8 @@ internal sealed record FlawedProgram(
     string Source,
     bool Emits,
     int SdkRequestsOnPersistentFailure,
-    LanguageVersion LanguageVersion = LanguageVersion.Latest)
+    LanguageVersion LanguageVersion = LanguageVersion.Latest,
+    bool Logs = false)
 {
     public override string ToString() => Name;
 }
