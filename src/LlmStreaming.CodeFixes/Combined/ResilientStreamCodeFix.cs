@@ -41,6 +41,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 {
     public const string PlainKey = "LLM.MakeStreamResilient";
     public const string PollyKey = "LLM.MakeStreamResilient.Polly";
+    public const string FallbackKey = "LLM.MakeStreamResilient.Fallback";
 
     private const string RegionAnnotationKind = "LlmStreaming.ResilientStream.Region";
     private const int MaxSteps = 16;
@@ -89,7 +90,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider()
         => SequentialFixAll.Create((context, document, diagnostic, cancellationToken) =>
-            MakeResilientAsync(document, diagnostic, context.CodeActionEquivalenceKey == PollyKey, cancellationToken));
+            MakeResilientAsync(document, diagnostic, context.CodeActionEquivalenceKey == PollyKey, cancellationToken, fallback: context.CodeActionEquivalenceKey == FallbackKey));
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -111,6 +112,15 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
             context.RegisterCodeFix(
                 CodeAction.Create("Make this stream resilient", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: false, ct).ConfigureAwait(false) ?? context.Document, PlainKey),
                 diagnostic);
+            if (diagnostic.Id != DiagnosticIds.PartialOutputDiscarded
+                && Region(root, diagnostic) is { } region
+                && NonStreamingFallback.IsOffered(model, region, context.Document, context.CancellationToken))
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create("Make this stream resilient, with a non-streaming fallback", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: false, ct, fallback: true).ConfigureAwait(false) ?? context.Document, FallbackKey),
+                    diagnostic);
+            }
+
             if (hasPolly)
             {
                 context.RegisterCodeFix(
@@ -141,7 +151,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         return loop ?? node.FirstAncestorOrSelf<StatementSyntax>();
     }
 
-    private static async Task<Document?> MakeResilientAsync(Document document, Diagnostic diagnostic, bool usePolly, CancellationToken cancellationToken)
+    private static async Task<Document?> MakeResilientAsync(Document document, Diagnostic diagnostic, bool usePolly, CancellationToken cancellationToken, bool fallback = false)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         if (root is null || Region(root, diagnostic) is not { } region)
@@ -171,6 +181,10 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         current = await ApplyStepsAsync(current, regionMark, usePolly, skipped, applied, beforeRetry: false, cancellationToken).ConfigureAwait(false);
 
         current = await KeepPartialOnFinalFailureAsync(current, regionMark, cancellationToken).ConfigureAwait(false) ?? current;
+        if (fallback)
+        {
+            current = await NonStreamingFallback.ApplyAsync(current, regionMark, cancellationToken).ConfigureAwait(false) ?? current;
+        }
 
         var finalRoot = await current.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         if (finalRoot is null)

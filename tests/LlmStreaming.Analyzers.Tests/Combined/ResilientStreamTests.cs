@@ -116,6 +116,127 @@ public class ResilientStreamTests
             }
             """, ResilientStreamCodeFix.PlainKey);
 
+    /// <summary>
+    /// The fallback variant (issue 10): once the streaming retries are spent on a transient fault, the same request is
+    /// made once without streaming, its stop checked, and its text put where the stream's would have gone.
+    /// </summary>
+    [Fact]
+    public Task Fix_ExtensionsAI_NonStreamingFallback()
+        => FixAsync(ExtensionsAISource, """
+            using System;
+            using System.IO;
+            using System.Net;
+            using System.Net.Http;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        answer.Clear();
+                        try
+                        {
+                            ChatFinishReason? finishReason = null;
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                finishReason ??= update.FinishReason;
+                                answer.Append(update.Text);
+                            }
+
+                            if (finishReason is null)
+                            {
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                            }
+
+                            if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
+                            {
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                            }
+
+                            break;
+                        }
+                        catch (Exception ex) when (attempt < 3 && (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested))
+                        {
+                            // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                        catch (Exception ex) when (ex is IOException or HttpRequestException { StatusCode: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError } || ex is OperationCanceledException && !ct.IsCancellationRequested)
+                        {
+                            // Every streaming attempt failed: the same request once more, without streaming.
+                            try
+                            {
+                                var response = await client.GetResponseAsync(question, cancellationToken: ct);
+                                if (response.FinishReason == ChatFinishReason.Length || response.FinishReason == ChatFinishReason.ContentFilter)
+                                {
+                                    throw new InvalidOperationException("The model stopped before the end of the answer (non-streaming fallback).");
+                                }
+
+                                answer.Clear();
+                                answer.Append(response.Text);
+                                break;
+                            }
+                            catch (Exception fallbackFailure)
+                            {
+                                fallbackFailure.Data["PartialOutput"] = answer.ToString();
+                                throw;
+                            }
+                        }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = answer.ToString();
+                            throw;
+                        }
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, ResilientStreamCodeFix.FallbackKey);
+
+    /// <summary>
+    /// The fallback is offered only where it keeps the code's meaning: an SDK with a non-streaming twin, a loop that writes
+    /// nothing out and accumulates the text in one local, no retry of the code's own.
+    /// </summary>
+    [Theory]
+    [InlineData("answer.Append(update.Text);", "", true)]
+    [InlineData("answer.Append(update.Text);\n            System.Console.Write(update.Text);", "", false)]
+    [InlineData("answer.Append(update.Text);\n            log.Add(update.Text);", "var log = new System.Collections.Generic.List<string>();", false)]
+    public async Task Fallback_OfferedOnlyWhereItKeepsTheMeaning(string body, string before, bool offered)
+    {
+        var source = $$"""
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    {{before}}
+                    var answer = new StringBuilder();
+                    await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                    {
+                        {{body}}
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """;
+        var document = Conformance.Harness.ProgramWorkspace.Create(source, Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest);
+        var finding = (await Conformance.Harness.ProgramWorkspace.AnalyzeAsync(document)).First(d => d.Id == "LLM101");
+        var keys = (await Conformance.Harness.ProgramWorkspace.ActionsAsync(new ResilientStreamCodeFix(), document, finding)).Select(a => a.EquivalenceKey).ToList();
+        Assert.Contains(ResilientStreamCodeFix.PlainKey, keys);
+        Assert.Equal(offered, keys.Contains(ResilientStreamCodeFix.FallbackKey));
+    }
+
     [Fact]
     public Task Fix_ExtensionsAI_PollyPipeline()
         => FixAsync(ExtensionsAISource, """

@@ -35,22 +35,22 @@ internal static class KnownGaps
     /// <summary>(programs, fix paths, modes, reason); names separated by spaces.</summary>
     public static readonly IReadOnlyList<Gap> All = new Gap[]
     {
-        new("meai-writes", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "stall", TimeoutLooksLikeCancel),
-        new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "stall", UserRetryMissesTimeout),
-        new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "reset-always", AccumulatorInsideAttempt),
-        new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "length", AccumulatorInsideAttempt),
-        new("openai-naive-retry", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", AccumulatorInsideAttempt),
-        new("anthropic", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "stall", SdkCannotBoundStall),
-        new("ollama", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "error-event", OllamaErrorLine),
-        new("ollama", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "stall", SdkCannotBoundStall),
-        new("ollama", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", OllamaNoContentFilter),
-        new("sse sse-whole-body sse-logged", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
-        new("sse sse-whole-body sse-logged", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
-        new("ndjson", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "no-end", NdjsonDone),
-        new("ndjson", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
-        new("ndjson", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
-        new("sse-cs73", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
-        new("sse-cs73", "resilient resilient-polly lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
+        new("meai-writes", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "stall", TimeoutLooksLikeCancel),
+        new("openai-naive-retry", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "stall", UserRetryMissesTimeout),
+        new("openai-naive-retry", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "reset-always stream-broken", AccumulatorInsideAttempt),
+        new("openai-naive-retry", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "length", AccumulatorInsideAttempt),
+        new("openai-naive-retry", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", AccumulatorInsideAttempt),
+        new("anthropic", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "stall", SdkCannotBoundStall),
+        new("ollama", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "error-event", OllamaErrorLine),
+        new("ollama", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "stall", SdkCannotBoundStall),
+        new("ollama", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", OllamaNoContentFilter),
+        new("sse sse-whole-body sse-logged", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
+        new("sse sse-whole-body sse-logged", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
+        new("ndjson", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "no-end", NdjsonDone),
+        new("ndjson", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
+        new("ndjson", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
+        new("sse-cs73", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
+        new("sse-cs73", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
     };
 
     public static Gap? Find(Cell cell) => All.FirstOrDefault(g => g.Matches(cell));

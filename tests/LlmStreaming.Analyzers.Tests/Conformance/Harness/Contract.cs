@@ -20,7 +20,7 @@ internal static class Contract
     public static readonly TimeSpan PromptCancellation = TimeSpan.FromSeconds(1.5);
 
     /// <summary>Modes whose fault comes after some text was generated (and written out, by a program that writes).</summary>
-    private static readonly HashSet<string> FaultAfterOutput = new(StringComparer.Ordinal) { "reset", "truncated", "no-end", "error-event", "stall", "reset-always" };
+    private static readonly HashSet<string> FaultAfterOutput = new(StringComparer.Ordinal) { "reset", "truncated", "no-end", "error-event", "stall", "reset-always", "stream-broken" };
 
     /// <summary>
     /// The least total wait between the attempts of a stream that keeps failing (reset-always: three retries). A full
@@ -32,7 +32,12 @@ internal static class Contract
     /// <summary>The most: minutes between attempts is no retry a user waits for.</summary>
     public static readonly TimeSpan MostBackoff = TimeSpan.FromSeconds(15);
 
-    public static IReadOnlyList<string> Judge(FlawedProgram program, Mode mode, RunOutcome outcome, IReadOnlyList<FakeRequest> log)
+    /// <summary>
+    /// The verdict on one run. <paramref name="fallback"/>: the fixed program has the non-streaming fallback, which after
+    /// the streaming attempts makes one non-streaming request: when only the streaming path is broken it must return the
+    /// full answer after that request, and when every request fails it fails after it.
+    /// </summary>
+    public static IReadOnlyList<string> Judge(FlawedProgram program, Mode mode, RunOutcome outcome, IReadOnlyList<FakeRequest> log, bool fallback = false)
     {
         var requests = log.Count;
         var violations = new List<string>();
@@ -50,6 +55,16 @@ internal static class Contract
             // Text was written before the fault: a retry would write it again, so the run must fail clearly instead.
             expectation = Expectation.ClearFailure;
             expectedRequests = 1;
+        }
+
+        if (fallback && mode.Name == "stream-broken")
+        {
+            expectation = Expectation.FullAnswer;
+            expectedRequests += 1;
+        }
+        else if (fallback && mode.Name == "reset-always")
+        {
+            expectedRequests += program.SdkRequestsOnPersistentFailure; // the SDK retries the fallback's initial request itself
         }
 
         if (program.Emits && !(answer.StartsWith(outcome.Written, StringComparison.Ordinal)))
@@ -80,7 +95,7 @@ internal static class Contract
                 {
                     violations.Add("failed with " + outcome.Failure.GetType().Name + ", which callers take for their own cancellation");
                 }
-                else if (!program.Emits && mode.Name is "reset-always" or "length" or "content-filter" && !IsPartial(outcome.PartialOutput))
+                else if (!program.Emits && mode.Name is "reset-always" or "stream-broken" or "length" or "content-filter" && !IsPartial(outcome.PartialOutput))
                 {
                     violations.Add("the text generated before the failure is not attached (Data[\"PartialOutput\"])");
                 }

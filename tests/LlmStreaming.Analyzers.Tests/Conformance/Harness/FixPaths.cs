@@ -27,6 +27,9 @@ internal static class FixPaths
 
     public static readonly FixPath ResilientPolly = new("resilient-polly", "\"Make this stream resilient (Polly)\"", d => CombinedAsync(d, ResilientStreamCodeFix.PollyKey));
 
+    /// <summary>The fallback variant where it is offered (an SDK with a non-streaming twin), the plain action elsewhere.</summary>
+    public static readonly FixPath ResilientFallback = new("resilient-fallback", "\"Make this stream resilient, with a non-streaming fallback\" where offered, else the plain action", d => CombinedAsync(d, ResilientStreamCodeFix.FallbackKey, ResilientStreamCodeFix.PlainKey));
+
     public static readonly FixPath Lightbulbs = new("lightbulbs", "each rule's first code action, finding by finding, lowest ID first", d => LightbulbsAsync(d, ascending: true));
 
     public static readonly FixPath LightbulbsReversed = new("lightbulbs-reversed", "each rule's first code action, finding by finding, highest ID first", d => LightbulbsAsync(d, ascending: false));
@@ -35,12 +38,12 @@ internal static class FixPaths
 
     public static readonly FixPath FormatInfo = new("format-info", "`dotnet format analyzers --severity info`, twice", d => FormatAsync(d, DiagnosticSeverity.Info));
 
-    public static readonly ImmutableArray<FixPath> All = ImmutableArray.Create(Original, Resilient, ResilientPolly, Lightbulbs, LightbulbsReversed, FormatWarning, FormatInfo);
+    public static readonly ImmutableArray<FixPath> All = ImmutableArray.Create(Original, Resilient, ResilientPolly, ResilientFallback, Lightbulbs, LightbulbsReversed, FormatWarning, FormatInfo);
 
     private static readonly ImmutableHashSet<string> CombinedIds = new ResilientStreamCodeFix().FixableDiagnosticIds.ToImmutableHashSet();
 
     /// <summary>The combined action on the first finding it is offered on, then on the next stream's, until none is left.</summary>
-    private static async Task<Document> CombinedAsync(Document document, string key)
+    private static async Task<Document> CombinedAsync(Document document, params string[] keys)
     {
         var fixer = new ResilientStreamCodeFix();
         for (var step = 0; step < MaxSteps; step++)
@@ -48,7 +51,8 @@ internal static class FixPaths
             var changed = false;
             foreach (var diagnostic in (await ProgramWorkspace.AnalyzeAsync(document)).Where(d => CombinedIds.Contains(d.Id)))
             {
-                var action = (await ProgramWorkspace.ActionsAsync(fixer, document, diagnostic)).FirstOrDefault(a => a.EquivalenceKey == key);
+                var actions = await ProgramWorkspace.ActionsAsync(fixer, document, diagnostic);
+                var action = keys.Select(key => actions.FirstOrDefault(a => a.EquivalenceKey == key)).FirstOrDefault(a => a is not null);
                 if (action is null)
                 {
                     continue;

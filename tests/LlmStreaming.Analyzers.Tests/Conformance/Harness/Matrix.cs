@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Threading;
 using LlmStreaming.Analyzers.Tests.Conformance.Programs;
+using LlmStreaming.CodeFixes.Combined;
 
 namespace LlmStreaming.Analyzers.Tests.Conformance.Harness;
 
@@ -62,7 +63,8 @@ internal static class Matrix
             await using var server = new FakeModelServer { Script = mode.Script, ConnectionTimeout = Bound + TimeSpan.FromSeconds(5) };
             var outcome = await ProgramHost.RunAsync(fixedProgram.Image, server.BaseUrl, Bound, mode.CancelAfter);
             var log = server.Requests;
-            return new Cell(program, path, mode, outcome, log.Count, Contract.Judge(program, mode, outcome, log));
+            var fallback = fixedProgram.Source.Contains(NonStreamingFallback.Marker, StringComparison.Ordinal);
+            return new Cell(program, path, mode, outcome, log.Count, Contract.Judge(program, mode, outcome, log, fallback));
         }
         finally
         {

@@ -55,6 +55,7 @@ internal static class Modes
         new Mode("429", "429 with Retry-After, then a good attempt", FaultScript.FailFirst(1, Fault.Status(429)), Expectation.FullAnswer, Two),
         new Mode("503", "503, then a good attempt", FaultScript.FailFirst(1, Fault.Status(503)), Expectation.FullAnswer, Two),
         new Mode("reset-always", "RST after 3 tokens on every attempt", FaultScript.Always(Fault.ResetAfter(TokensBeforeFault)), Expectation.ClearFailure, AllAttempts),
+        new Mode("stream-broken", "RST after 3 tokens on every streaming request; a non-streaming request is answered", FaultScript.Always(Fault.WhenStreaming(Fault.ResetAfter(TokensBeforeFault))), Expectation.ClearFailure, AllAttempts),
         new Mode("length", "a length stop after 4 tokens", FaultScript.Always(Fault.Length()), Expectation.ClearFailure, One),
         new Mode("content-filter", "a content-filter stop after 2 tokens", FaultScript.Always(Fault.ContentFilter()), Expectation.ClearFailure, One),
         new Mode("500-always", "500 on every request", FaultScript.Always(Fault.Status(500)), Expectation.ClearFailure, SdkOrFixAttempts),

@@ -363,6 +363,10 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
             try
             {
                 fault = Script(number);
+                if (fault.StreamingOnly && !streaming)
+                {
+                    fault = Fault.Normal; // a fault of the streaming path only: the non-streaming call works
+                }
             }
             catch (Exception e)
             {

@@ -44,7 +44,7 @@ public enum FaultKind
 }
 
 /// <summary>One request's behaviour. Build with the static members: <c>Fault.ResetAfter(3)</c>, <c>Fault.Status(429)</c>.</summary>
-public sealed record Fault(FaultKind Kind, int Tokens = 0, int StatusCode = 0, TimeSpan? RetryAfter = null, TimeSpan Delay = default)
+public sealed record Fault(FaultKind Kind, int Tokens = 0, int StatusCode = 0, TimeSpan? RetryAfter = null, TimeSpan Delay = default, bool StreamingOnly = false)
 {
     public static Fault Normal { get; } = new(FaultKind.Normal);
 
@@ -66,10 +66,13 @@ public sealed record Fault(FaultKind Kind, int Tokens = 0, int StatusCode = 0, T
 
     public static Fault Slow(TimeSpan delay) => new(FaultKind.Slow, Delay: delay);
 
+    /// <summary><paramref name="fault"/> for a streaming request; a non-streaming one is answered normally.</summary>
+    public static Fault WhenStreaming(Fault fault) => fault with { StreamingOnly = true };
+
     /// <summary>An error status. <paramref name="retryAfter"/> null: the server's <see cref="FakeModelServer.RetryAfter"/> (for 429 and 5xx only).</summary>
     public static Fault Status(int code, TimeSpan? retryAfter = null) => new(FaultKind.Status, StatusCode: code, RetryAfter: retryAfter);
 
-    public override string ToString() => Kind switch
+    public override string ToString() => (StreamingOnly ? "streaming: " : string.Empty) + Kind switch
     {
         FaultKind.Status => $"Status({StatusCode})",
         FaultKind.Slow => $"Slow({Delay.TotalMilliseconds} ms)",

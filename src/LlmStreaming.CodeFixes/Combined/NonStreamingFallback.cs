@@ -1,0 +1,236 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.CodeFixes.Retry;
+using LlmStreaming.CodeFixes.Timeouts;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.CodeFixes.Combined;
+
+/// <summary>
+/// The non-streaming fallback of "Make this stream resilient" (issue 10): after the last streaming attempt has failed
+/// with a transient fault, the same request is made once more without streaming (the article's advice: fall back to
+/// non-streaming when streaming keeps failing), and its text goes into the accumulator.
+/// <para>
+/// Offered only where that keeps the code's meaning: an SDK stream started in the loop (Microsoft.Extensions.AI
+/// <c>GetStreamingResponseAsync</c> → <c>GetResponseAsync</c>; OpenAI <c>CompleteChatStreaming[Async]</c> →
+/// <c>CompleteChat[Async]</c>) whose twin takes the same parameters, a loop that writes nothing out (so nothing was
+/// emitted before the fallback, and the fallback's answer reaches the user where the stream's would have: the
+/// accumulator) and accumulates the text in one local (<c>StringBuilder</c> or string), and no retry of the code's own.
+/// </para>
+/// </summary>
+internal static class NonStreamingFallback
+{
+    /// <summary>The comment above the fallback call (the conformance suite finds the fallback by it).</summary>
+    public const string Marker = "// Every streaming attempt failed: the same request once more, without streaming.";
+
+    private sealed class Twin
+    {
+        public Twin(string name, string text, string finished)
+        {
+            Name = name;
+            Text = text;
+            Finished = finished;
+        }
+
+        /// <summary>The non-streaming method.</summary>
+        public string Name { get; }
+
+        /// <summary>How to read the answer's text from the result (<c>{0}</c>); parts are appended one by one when it ends in <c>[]</c>.</summary>
+        public string Text { get; }
+
+        /// <summary>The test that the answer was cut by a length or content-filter stop (<c>{0}</c> is the result).</summary>
+        public string Finished { get; }
+    }
+
+    private static readonly Dictionary<string, Twin> Twins = new()
+    {
+        ["GetStreamingResponseAsync"] = new Twin(
+            "GetResponseAsync",
+            "{0}.Text",
+            "{0}.FinishReason == global::Microsoft.Extensions.AI.ChatFinishReason.Length || {0}.FinishReason == global::Microsoft.Extensions.AI.ChatFinishReason.ContentFilter"),
+        ["CompleteChatStreamingAsync"] = new Twin(
+            "CompleteChatAsync",
+            "{0}.Value.Content[]",
+            "{0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.Length || {0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.ContentFilter"),
+        ["CompleteChatStreaming"] = new Twin(
+            "CompleteChat",
+            "{0}.Value.Content[]",
+            "{0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.Length || {0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.ContentFilter"),
+    };
+
+    /// <summary>What the fallback needs of the stream: its call, the twin, the accumulator.</summary>
+    private sealed class Plan
+    {
+        public Plan(InvocationExpressionSyntax call, Twin twin, Accumulator accumulator, bool isAsync)
+        {
+            Call = call;
+            Twin = twin;
+            Accumulator = accumulator;
+            IsAsync = isAsync;
+        }
+
+        public InvocationExpressionSyntax Call { get; }
+
+        public Twin Twin { get; }
+
+        public Accumulator Accumulator { get; }
+
+        public bool IsAsync { get; }
+    }
+
+    /// <summary>True when the stream loop of <paramref name="region"/> (not yet rewritten) can get the fallback.</summary>
+    public static bool IsOffered(SemanticModel model, StatementSyntax region, Document document, CancellationToken cancellationToken)
+        => PlanFor(model, region, document, requireNoRetry: true, cancellationToken) is not null;
+
+    private static Plan? PlanFor(SemanticModel model, SyntaxNode region, Document document, bool requireNoRetry, CancellationToken cancellationToken)
+    {
+        if (LlmAnalysisContext.Get(model.Compilation) is not { } llm)
+        {
+            return null;
+        }
+
+        var options = llm.GetOptions(region.SyntaxTree, document.Project.AnalyzerOptions);
+        var streamLoop = region.DescendantNodesAndSelf()
+            .OfType<StatementSyntax>()
+            .Select(s => model.GetOperation(s, cancellationToken) as ILoopOperation)
+            .Where(l => l is not null)
+            .Select(l => llm.Streams.TryGetStreamLoop(l!, options, cancellationToken))
+            .FirstOrDefault(l => l is not null);
+        if (streamLoop?.Source is not { Origin: StreamOrigin.Call, Call: { Syntax: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } call } invocation }
+            || !Twins.TryGetValue(invocation.TargetMethod.Name, out var twin)
+            || !HasTwin(model, call, invocation.TargetMethod, twin.Name)
+            || !Emissions.FindWrites(streamLoop, RetryTypes.Get(model.Compilation)).IsEmpty
+            || RetryRecognizer.IsPassThroughIterator(streamLoop.Loop)
+            || (requireNoRetry && llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not null))
+        {
+                return null;
+        }
+
+        var accumulators = Accumulators.Find(streamLoop, llm.Types).ToList();
+        if (accumulators.Count != 1 || accumulators[0] is not { Symbol: ILocalSymbol, Kind: AccumulatorKind.StringBuilder or AccumulatorKind.String } accumulator)
+        {
+            return null;
+        }
+
+        var isAsync = invocation.TargetMethod.Name.EndsWith("Async", System.StringComparison.Ordinal);
+        return new Plan(call, twin, accumulator, isAsync);
+    }
+
+    /// <summary>The twin exists on the receiver (or as an extension) with the streaming method's parameter types, in order.</summary>
+    private static bool HasTwin(SemanticModel model, InvocationExpressionSyntax call, IMethodSymbol streaming, string twinName)
+    {
+        var receiver = ((MemberAccessExpressionSyntax)call.Expression).Expression;
+        if (model.GetTypeInfo(receiver).Type is not { } receiverType)
+        {
+            return false;
+        }
+
+        // An extension method's operation names its static form: its first parameter is the receiver.
+        var parameters = (streaming.IsExtensionMethod && streaming.ReducedFrom is null ? streaming.Parameters.Skip(1) : streaming.Parameters).Select(p => p.Type).ToList();
+        return model.LookupSymbols(call.SpanStart, receiverType, twinName, includeReducedExtensionMethods: true)
+            .OfType<IMethodSymbol>()
+            .Any(m => m.Parameters.Length == parameters.Count
+                && m.Parameters.Select(p => p.Type).Zip(parameters, (a, b) => SymbolEqualityComparer.Default.Equals(a, b)).All(same => same));
+    }
+
+    /// <summary>
+    /// Adds the fallback to the retry loop "Make this stream resilient" wrote around the region's stream: after the
+    /// retrying catch, a catch of the same transient faults (the retries are spent) that makes the non-streaming call,
+    /// checks its stop, puts its text in the accumulator and leaves the loop; its own failure leaves with the last
+    /// streaming attempt's text attached. Null when the retry is not the plain loop this expects.
+    /// </summary>
+    public static async Task<Document?> ApplyAsync(Document document, SyntaxAnnotation regionMark, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || root.GetAnnotatedNodes(regionMark).FirstOrDefault() is not { } region
+            || LlmAnalysisContext.Get(model.Compilation) is not { } llm
+            || PlanFor(model, region, document, requireNoRetry: false, cancellationToken) is not { } plan)
+        {
+            return null;
+        }
+
+        // The retry loop: for (…) { resets; try { …; break; } catch (Exception ex) when (attempt < 3 && transient) { … } … }
+        var options = llm.GetOptions(root.SyntaxTree, document.Project.AnalyzerOptions);
+        var streamLoop = region.DescendantNodesAndSelf()
+            .OfType<StatementSyntax>()
+            .Select(s => model.GetOperation(s, cancellationToken) as ILoopOperation)
+            .Where(l => l is not null)
+            .Select(l => llm.Streams.TryGetStreamLoop(l!, options, cancellationToken))
+            .FirstOrDefault(l => l is not null);
+        if (streamLoop is null
+            || llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not { Kind: RetryKind.Loop, Try.Syntax: TryStatementSyntax @try }
+            || @try is not { Parent: BlockSyntax { Parent: ForStatementSyntax retryLoop } }
+            || retryLoop.Parent is not BlockSyntax
+            || @try.Catches.FirstOrDefault() is not { Declaration: { } declaration, Filter.FilterExpression: BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } filter } retrying
+            || filter.Left is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LessThanExpression, Left: IdentifierNameSyntax attempt }
+            || retryLoop.Declaration?.Variables.FirstOrDefault()?.Identifier.ValueText != attempt.Identifier.ValueText)
+        {
+            return null;
+        }
+
+        if (@try.ToFullString().IndexOf(Marker, System.StringComparison.Ordinal) >= 0)
+        {
+            return null; // the fallback is there already (Fix All meets the stream once per finding)
+        }
+
+        var exception = declaration.Identifier.ValueText;
+        if (exception.Length == 0)
+        {
+            return null;
+        }
+
+        var result = TimeoutSyntax.FreeName(model, retrying.Block.SpanStart, "response", @try);
+        var failure = TimeoutSyntax.FreeName(model, retrying.Block.SpanStart, "fallbackFailure", @try);
+        var accumulator = plan.Accumulator.Name;
+        var twinCall = plan.Call.WithExpression(((MemberAccessExpressionSyntax)plan.Call.Expression).WithName(SyntaxFactory.IdentifierName(plan.Twin.Name))).WithoutTrivia().ToString();
+        var (reset, append) = plan.Accumulator.Kind == AccumulatorKind.StringBuilder
+            ? (accumulator + ".Clear();", accumulator + ".Append({0});")
+            : (accumulator + " = \"\";", accumulator + " += {0};");
+        string appendText;
+        if (plan.Twin.Text.EndsWith("[]", System.StringComparison.Ordinal))
+        {
+            var part = TimeoutSyntax.FreeName(model, retrying.Block.SpanStart, "part", @try);
+            appendText = "foreach (var " + part + " in " + string.Format(plan.Twin.Text.Substring(0, plan.Twin.Text.Length - 2), result) + ")\n{\n"
+                + string.Format(append, part + ".Text") + "\n}\n\n";
+        }
+        else
+        {
+            appendText = string.Format(append, string.Format(plan.Twin.Text, result)) + "\n";
+        }
+
+        var attemptNumber = attempt.Identifier.ValueText + " + 1";
+        var logger = RetryLogging.FindLogger(model, retryLoop.SpanStart, cancellationToken);
+        var warn = logger is null
+            ? string.Empty
+            : logger + ".LogWarning(" + exception + ", \"The model stream failed on attempt {Attempt}; falling back to a non-streaming call\", " + attemptNumber + ");\n";
+        var error = logger is null ? string.Empty : RetryLogging.FailureStatement(logger, failure, attempt.Identifier.ValueText + " + 2", Token(filter.Right));
+
+        // After the last streaming attempt: the same request without streaming. Its failure leaves with the text of the
+        // last streaming attempt attached, as the retry's own final failure does.
+        var catchText = "try { } catch (" + declaration.Type + " " + exception + ") when (" + (filter.Right is ParenthesizedExpressionSyntax inner ? inner.Expression : filter.Right).WithoutTrivia() + ")\n{\n"
+            + warn + Marker + "\ntry\n{\n"
+            + "var " + result + " = " + (plan.IsAsync ? "await " : string.Empty) + twinCall + ";\n"
+            + "if (" + string.Format(plan.Twin.Finished, result) + ")\n{\nthrow new global::System.InvalidOperationException(\"The model stopped before the end of the answer (non-streaming fallback).\");\n}\n\n"
+            + reset + "\n" + appendText + "break;\n}\n"
+            + "catch (global::System.Exception " + failure + ")\n{\n" + error
+            + failure + ".Data[\"" + Shared.CatchRethrow.DataKey + "\"] = " + accumulator + ".ToString();\nthrow;\n}\n}";
+        var fallbackCatch = TimeoutSyntax.Annotate(((TryStatementSyntax)SyntaxFactory.ParseStatement(catchText)).Catches[0]).WithAdditionalAnnotations(Formatter.Annotation);
+
+        var newTry = @try.WithCatches(@try.Catches.Insert(@try.Catches.IndexOf(retrying) + 1, fallbackCatch));
+        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(@try, newTry)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The caller's token the transient test names (<c>!ct.IsCancellationRequested</c>), if any.</summary>
+    private static string? Token(ExpressionSyntax transientTest)
+        => transientTest.DescendantNodes().OfType<MemberAccessExpressionSyntax>()
+            .FirstOrDefault(m => m.Name.Identifier.ValueText == "IsCancellationRequested")?.Expression.ToString();
+}
