@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.Combined;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
 
 namespace LlmStreaming.Analyzers.Tests.Conformance.Harness;
 
@@ -39,6 +40,12 @@ internal static class FixPaths
     public static readonly FixPath FormatInfo = new("format-info", "`dotnet format analyzers --severity info`, twice", d => FormatAsync(d, DiagnosticSeverity.Info));
 
     public static readonly ImmutableArray<FixPath> All = ImmutableArray.Create(Original, Resilient, ResilientPolly, ResilientFallback, Lightbulbs, LightbulbsReversed, FormatWarning, FormatInfo);
+
+    /// <summary>The package's code fixes in the order <c>dotnet format</c> finds them: the order of their types in the assembly.</summary>
+    private static readonly ImmutableArray<CodeFixProvider> FormatFixers = typeof(ResilientStreamCodeFix).Assembly.GetTypes()
+        .Where(t => typeof(CodeFixProvider).IsAssignableFrom(t) && !t.IsAbstract && !t.IsInterface && !t.ContainsGenericParameters)
+        .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!)
+        .ToImmutableArray();
 
     private static readonly ImmutableHashSet<string> CombinedIds = new ResilientStreamCodeFix().FixableDiagnosticIds.ToImmutableHashSet();
 
@@ -122,9 +129,15 @@ internal static class FixPaths
     }
 
     /// <summary>
-    /// <c>dotnet format analyzers</c>: per diagnostic ID at or above <paramref name="minimum"/> (by the rule's default
-    /// severity), lowest first, Fix All in the document with the key of the first action offered on its first finding;
-    /// the whole run twice.
+    /// <c>dotnet format analyzers</c>, as its analyzer formatter and solution code-fix applier do it (dotnet/sdk,
+    /// <c>dotnet-format/Analyzers</c>): the IDs reported at or above <paramref name="minimum"/> by a first analysis of the
+    /// run; then per ID, a fresh analysis by that ID's analyzers, and <em>every</em> fixer of the package that lists the
+    /// ID, in the order the package's assembly defines their types, each with the first code action it registers on the
+    /// first finding as the Fix All key and those same findings. A fixer whose findings belong to a document an earlier
+    /// fixer has already changed finds no document for them and does nothing (so for LLM101, LLM203 and LLM301 the first
+    /// of the rule's own fixer and "Make this stream resilient" wins). The tool takes the IDs from a hash set, whose order
+    /// .NET randomises per process; the suite takes them lowest first, and the lightbulb paths prove both orders. The
+    /// whole run twice, as the README says.
     /// </summary>
     private static async Task<Document> FormatAsync(Document document, DiagnosticSeverity minimum)
     {
@@ -136,19 +149,33 @@ internal static class FixPaths
                 .Distinct().OrderBy(id => id, StringComparer.Ordinal).ToList();
             foreach (var id in ids)
             {
+                var analyzed = document;
                 var findings = (await ProgramWorkspace.AnalyzeAsync(document)).Where(d => d.Id == id).ToImmutableArray();
                 if (findings.IsEmpty)
                 {
                     continue;
                 }
 
-                foreach (var fixer in ProgramWorkspace.FixersOf(id))
+                foreach (var fixer in FormatFixers.Where(f => f.FixableDiagnosticIds.Contains(id)))
                 {
+                    if (document != analyzed)
+                    {
+                        break; // the findings' tree is no longer the document's: the tool skips the remaining fixers
+                    }
+
+                    if (fixer.GetFixAllProvider()?.GetSupportedFixAllScopes().Contains(FixAllScope.Solution) != true)
+                    {
+                        continue; // "doesn't support Fix All in Solution": the tool skips it
+                    }
+
                     var first = (await ProgramWorkspace.ActionsAsync(fixer, document, findings[0])).FirstOrDefault();
                     if (first?.EquivalenceKey is { } key)
                     {
-                        document = await ProgramWorkspace.FixAllAsync(fixer, key, document, findings);
-                        break;
+                        var changed = await ProgramWorkspace.FixAllAsync(fixer, key, document, findings);
+                        if (!await ProgramWorkspace.SameTextAsync(changed, document))
+                        {
+                            document = changed;
+                        }
                     }
                 }
             }
