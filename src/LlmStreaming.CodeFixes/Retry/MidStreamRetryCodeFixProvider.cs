@@ -220,6 +220,37 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
         return text.Append("throw;\n}\n").ToString();
     }
 
+    /// <summary>
+    /// A loop that writes out cannot retry once text was written; a stall then ends in the timeout's
+    /// <c>OperationCanceledException</c>, which callers take for their own cancellation. While the caller's token is not
+    /// cancelled, it leaves as a <c>TimeoutException</c> (with the partial text, where there is an accumulator).
+    /// </summary>
+    private static string TimeoutAfterOutputCatch(RetryRegion region, CodeTemplate template, HashSet<string> used)
+    {
+        var cancelled = RetryCodeGen.UniqueName(used, "timedOut");
+        var text = new StringBuilder("catch (").Append(template.Type("System.OperationCanceledException")).Append(' ').Append(cancelled).Append(')');
+        if (region.Token is { } token)
+        {
+            text.Append(" when (!").Append(token).Append(".IsCancellationRequested)");
+        }
+
+        text.Append("\n{\n// Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.\n");
+        var message = "\"The model stream stalled after part of the answer was written out.\"";
+        if (region.PartialText is { } partial)
+        {
+            var timeout = RetryCodeGen.UniqueName(used, "timeout");
+            text.Append("var ").Append(timeout).Append(" = new ").Append(template.Type("System.TimeoutException")).Append('(').Append(message).Append(", ").Append(cancelled).Append(");\n")
+                .Append(timeout).Append(".Data[\"").Append(CatchRethrow.DataKey).Append("\"] = ").Append(partial).Append(";\n")
+                .Append("throw ").Append(timeout).Append(";\n");
+        }
+        else
+        {
+            text.Append("throw new ").Append(template.Type("System.TimeoutException")).Append('(').Append(message).Append(", ").Append(cancelled).Append(");\n");
+        }
+
+        return text.Append("}\n").ToString();
+    }
+
     private static List<StatementSyntax> LoopStatements(RetryRegion region, List<StatementSyntax> moved, string? emitted, CodeTemplate template, RetryTypes types, HashSet<string> used, bool csharp9)
     {
         var attempt = RetryCodeGen.UniqueName(used, "attempt");
@@ -261,6 +292,11 @@ public sealed class MidStreamRetryCodeFixProvider : CodeFixProvider
             .Append(RetryCodeGen.BackoffComment).Append('\n')
             .Append(RetryCodeGen.DelayStatement(attempt, region.IsAsync, region.Token, types, template)).Append('\n')
             .Append("}\n");
+        if (emitted is not null)
+        {
+            text.Append(TimeoutAfterOutputCatch(region, template, used));
+        }
+
         if (region.PartialText is not null || region.Logger is not null)
         {
             text.Append(FinalCatch(region.PartialText, region.Logger, attempt + " + 1", region.Token, template, used));

@@ -12,7 +12,6 @@ internal static class KnownGaps
 
     // Found by the suite beside issue 10's list.
     private const string HandRolledFinish = "a hand-rolled loop's finish reason (finish_reason, done_reason) is checked by no rule (LLM203 covers SDK streams only): a length or content-filter stop passes as complete";
-    private const string TimeoutLooksLikeCancel = "after text was written out, a stall fails with TaskCanceledException, which callers take for their own cancellation (LLM407's concern)";
     private const string UserRetryMissesTimeout = "a retry loop of the program's own that catches only IOException: no rule adds the timeout (OperationCanceledException) to its filter";
     private const string AccumulatorInsideAttempt = "the program's own retry loop declares its accumulator inside the attempt: no fix can reach the text from the final failure (hoisting it is not done yet)";
     private const string NdjsonDone = "LLM202 reports an NDJSON loop that never reads `done`, but its fix is not offered there: a stream with no done line passes as complete";
@@ -35,7 +34,6 @@ internal static class KnownGaps
     /// <summary>(programs, fix paths, modes, reason); names separated by spaces.</summary>
     public static readonly IReadOnlyList<Gap> All = new Gap[]
     {
-        new("meai-writes", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "stall", TimeoutLooksLikeCancel),
         new("openai-naive-retry", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "stall", UserRetryMissesTimeout),
         new("openai-naive-retry", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "reset-always stream-broken", AccumulatorInsideAttempt),
         new("openai-naive-retry", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "length", AccumulatorInsideAttempt),

@@ -1285,6 +1285,11 @@ public class LLM101Tests
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             Thread.Sleep(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))));
                         }
+                        catch (OperationCanceledException timedOut)
+                        {
+                            // Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.
+                            throw new TimeoutException("The model stream stalled after part of the answer was written out.", timedOut);
+                        }
                     }
                 }
             }
@@ -1557,6 +1562,11 @@ public class LLM101Tests
                         {
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
+                        }
+                        catch (OperationCanceledException timedOut) when (!ct.IsCancellationRequested)
+                        {
+                            // Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.
+                            throw new TimeoutException("The model stream stalled after part of the answer was written out.", timedOut);
                         }
                     }
                 }
