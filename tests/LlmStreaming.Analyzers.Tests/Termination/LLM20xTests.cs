@@ -1723,7 +1723,7 @@ public class LLM202Tests
             """);
 }
 
-public class LLM203Tests
+public partial class LLM203Tests
 {
     [Fact]
     public Task Reports_OpenAI_ChatLoopWithoutFinishReason()
