@@ -102,7 +102,7 @@ public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
     /// A hand-rolled loop that parses each event as JSON and never reads the protocol's finish reason
     /// (<c>choices[0].finish_reason</c>, Ollama's <c>done_reason</c>, Anthropic's <c>stop_reason</c>): a length or
     /// content-filter stop ends the stream like a complete answer. Loops that parse no JSON, loops of an unknown (or
-    /// another) protocol, loops that read the reason anywhere in their member or through a helper, and loops that hand
+    /// another) protocol, loops that read the reason (in the loop, after it, or through a helper), and loops that hand
     /// the parsed chunks on are not reported. Reading only the end (<c>[DONE]</c>, <c>done</c>, <c>message_stop</c>) is
     /// LLM202's business and does not count: it cannot tell a length stop from a natural one.
     /// </summary>

@@ -53,15 +53,6 @@ internal static class HandRolledFinish
         Other = 8,
     }
 
-    /// <summary>The JSON name of the finish signal, for messages and the fix.</summary>
-    public static string ReasonJsonName(HandRolledProtocol protocol)
-        => protocol switch
-        {
-            HandRolledProtocol.Ollama => "done_reason",
-            HandRolledProtocol.Anthropic => "stop_reason",
-            _ => "finish_reason",
-        };
-
     /// <summary>The values of the finish signal that mean the answer was cut short (the token limit, the content filter, a refusal).</summary>
     public static ImmutableArray<string> TruncationValues(HandRolledProtocol protocol)
         => protocol switch
