@@ -10,6 +10,7 @@ internal static class TerminationFlaws
     // A hand-rolled SSE client, as found in many code bases:
     // LLM201: "data: [DONE]" reaches JsonDocument.Parse, which throws at the end of every answer.
     // LLM202: when the connection drops, ReadLineAsync returns null and the partial text is returned as complete.
+    // LLM203: no chunk's finish_reason is read: a "length" or "content_filter" stop ends the stream like a whole answer.
     // LLM204: SseParser (System.Net.ServerSentEvents) parses the events correctly (Info).
     // LLM205: an {"error": …} event sent inside the 200 stream is parsed as an empty chunk.
     public static async Task<string> AskByHandAsync(HttpClient http, string apiKey, string question, CancellationToken ct)

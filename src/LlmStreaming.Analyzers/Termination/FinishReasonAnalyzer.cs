@@ -12,7 +12,8 @@ namespace LlmStreaming.Analyzers.Termination;
 /// <summary>
 /// LLM203: an SDK model stream is enumerated (or aggregated with <c>ToChatResponseAsync</c>) without ever reading its
 /// finish/stop reason. Every SDK ends a stream that lost its terminal event normally, so a cut-off answer, or one stopped
-/// by the token limit or the content filter, looks complete.
+/// by the token limit or the content filter, looks complete. A hand-rolled loop that parses each event as JSON and
+/// never reads its protocol's finish reason is reported too (<see cref="HandRolledFinish"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
@@ -23,8 +24,12 @@ public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
     /// <summary>Property handed to the fix: "Loop" or "Aggregation".</summary>
     internal const string ShapeProperty = "Shape";
 
+    /// <summary>Property handed to the fix for a hand-rolled loop: the <see cref="HandRolledProtocol"/> it speaks.</summary>
+    internal const string ProtocolProperty = "Protocol";
+
     internal const string ShapeLoop = "Loop";
     internal const string ShapeAggregation = "Aggregation";
+    internal const string ShapeHandRolled = "HandRolled";
 
     private static readonly ImmutableHashSet<string> ObservedAggregations = ImmutableHashSet.Create("ToChatResponseAsync", "ToChatCompletionAsync");
 
@@ -36,27 +41,27 @@ public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
         {
-            if (!llm.HasSdk)
-            {
-                return;
-            }
-
-            var signals = new FinishSignals(start.Compilation, llm.Streams);
+            // Hand-rolled loops need no SDK: their loops are analysed in every compilation the recognition looks at.
+            var signals = llm.HasSdk ? new FinishSignals(start.Compilation, llm.Streams) : null;
             start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
-            start.RegisterOperationAction(c => AnalyzeAggregation(c, llm), OperationKind.Invocation);
+            if (llm.HasSdk)
+            {
+                start.RegisterOperationAction(c => AnalyzeAggregation(c, llm), OperationKind.Invocation);
+            }
         });
     }
 
-    private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, FinishSignals signals)
+    private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, FinishSignals? signals)
     {
-        if (context.Operation is not IForEachLoopOperation loop)
+        var options = llm.GetOptions(context.Operation.Syntax.SyntaxTree, context.Options);
+        var stream = llm.Streams.TryGetStreamLoop((ILoopOperation)context.Operation, options, context.CancellationToken);
+        if (stream?.HandRolled is not null)
         {
+            AnalyzeHandRolled(context, stream);
             return;
         }
 
-        var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
-        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken);
-        if (stream is not { Kind: LlmStreamKind.Sdk } || stream.IterationVariable is null)
+        if (signals is null || context.Operation is not IForEachLoopOperation loop || stream is not { Kind: LlmStreamKind.Sdk } || stream.IterationVariable is null)
         {
             return;
         }
@@ -91,6 +96,42 @@ public sealed class FinishReasonAnalyzer : DiagnosticAnalyzer
                 .Add(ShapeProperty, ShapeLoop),
             stream.MessageName,
             FinishSignals.Describe(kind)));
+    }
+
+    /// <summary>
+    /// A hand-rolled loop that parses each event as JSON and never reads the protocol's finish reason
+    /// (<c>choices[0].finish_reason</c>, Ollama's <c>done_reason</c>, Anthropic's <c>stop_reason</c>): a length or
+    /// content-filter stop ends the stream like a complete answer. Loops that parse no JSON, loops of an unknown (or
+    /// another) protocol, loops that read the reason (in the loop, after it, or through a helper), and loops that hand
+    /// the parsed chunks on are not reported. Reading only the end (<c>[DONE]</c>, <c>done</c>, <c>message_stop</c>) is
+    /// LLM202's business and does not count: it cannot tell a length stop from a natural one.
+    /// </summary>
+    private static void AnalyzeHandRolled(OperationAnalysisContext context, LlmStreamLoop stream)
+    {
+        if (stream.HandRolled is not { JsonParses.IsEmpty: false }
+            || HandRolledFinish.ChunkParse(stream, TerminationFacts.PayloadLocals(stream)) is not { } parse)
+        {
+            return; // a text protocol, or a parse of something other than the event
+        }
+
+        var protocol = HandRolledFinish.Protocol(stream, context.CancellationToken);
+        if (protocol == HandRolledProtocol.Unknown
+            || HandRolledFinish.ReadsReason(stream, context.CancellationToken)
+            || HandRolledFinish.HandsChunksOn(stream, context.CancellationToken))
+        {
+            return;
+        }
+
+        var name = stream.MessageName;
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM203_FinishReasonNotObserved,
+            TerminationFacts.LoopKeywordLocation(stream.Loop),
+            additionalLocations: new[] { parse.Syntax.GetLocation(), stream.Loop.Syntax.GetLocation() },
+            properties: ImmutableDictionary<string, string?>.Empty
+                .Add(ShapeProperty, ShapeHandRolled)
+                .Add(ProtocolProperty, protocol.ToString()),
+            char.ToUpperInvariant(name[0]) + name.Substring(1),
+            HandRolledFinish.Describe(protocol)));
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public static partial class Descriptors
         "Finish reason is never observed",
         "{0} is consumed without reading {1}, so a cut-off, length-limited or filtered answer looks complete; check it after the stream",
         DiagnosticSeverity.Warning,
-        "An enumeration (or aggregation) of an SDK model stream never reads the finish or stop reason. The SDKs end a stream that lost its terminal event normally, so a truncated answer, and an answer stopped by the token limit or the content filter, is indistinguishable from a complete one unless the finish reason is checked: capture it and, after the stream, handle a missing value (cut off) and Length/ContentFilter.");
+        "An enumeration (or aggregation) of an SDK model stream never reads the finish or stop reason. The SDKs end a stream that lost its terminal event normally, so a truncated answer, and an answer stopped by the token limit or the content filter, is indistinguishable from a complete one unless the finish reason is checked: capture it and, after the stream, handle a missing value (cut off) and Length/ContentFilter. A hand-rolled loop that parses each event as JSON and never reads its protocol's reason (finish_reason, Ollama's done_reason, Anthropic's stop_reason) is reported too: a length or content-filter stop ends such a stream with its end marker, like a complete answer.");
 
     public static readonly DiagnosticDescriptor LLM204_HandRolledSseParsing = Rule(
         DiagnosticIds.HandRolledSseParsing,

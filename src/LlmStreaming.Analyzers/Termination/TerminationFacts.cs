@@ -773,11 +773,34 @@ internal static class TerminationFacts
         return false;
     }
 
-    /// <summary>True when <paramref name="region"/> throws, or reads one of <paramref name="flags"/> (reports or fails on a missing end).</summary>
+    /// <summary>
+    /// True when <paramref name="region"/> throws, or reads one of <paramref name="flags"/> (reports or fails on a missing
+    /// end). An <c>if</c> that only compares a value with constants (<c>if (finishReason == "length" || finishReason ==
+    /// "content_filter") throw …;</c>, LLM203's check) is not such a check: a missing value never equals a constant, so
+    /// a stream cut off before its end passes it; only its <c>else</c> counts.
+    /// </summary>
     public static bool ChecksEnd(IOperation region, ImmutableHashSet<ISymbol> flags)
     {
-        foreach (var node in region.DescendantsAndSelf())
+        var pending = new Stack<IOperation>();
+        pending.Push(region);
+        while (pending.Count > 0)
         {
+            var node = pending.Pop();
+            if (node is IConditionalOperation { WhenFalse: var whenFalse } conditional && ComparesWithConstantsOnly(conditional.Condition))
+            {
+                if (whenFalse is not null)
+                {
+                    pending.Push(whenFalse);
+                }
+
+                continue;
+            }
+
+            foreach (var child in node.ChildOperations)
+            {
+                pending.Push(child);
+            }
+
             if (node is IThrowOperation)
             {
                 return true;
@@ -801,6 +824,28 @@ internal static class TerminationFacts
 
         return false;
     }
+
+    /// <summary>
+    /// <c>x == "length"</c>, or several such tests joined by <c>||</c>: true only for the string values the code names (a
+    /// flag compared with <c>false</c>, or a value with <c>null</c>, is a test of a missing end and does not count).
+    /// </summary>
+    private static bool ComparesWithConstantsOnly(IOperation condition)
+    {
+        switch (condition.WalkDownConversions())
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.ConditionalOr } or:
+                return ComparesWithConstantsOnly(or.LeftOperand) && ComparesWithConstantsOnly(or.RightOperand);
+
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } equals:
+                return IsStringConstant(equals.LeftOperand) != IsStringConstant(equals.RightOperand);
+
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsStringConstant(IOperation operation)
+        => operation.WalkDownConversions().ConstantValue is { HasValue: true, Value: string };
 
     private static bool IsWriteTarget(IOperation node)
         => node.Parent is ISimpleAssignmentOperation assignment && assignment.Target == node;

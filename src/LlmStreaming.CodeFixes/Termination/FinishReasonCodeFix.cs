@@ -17,13 +17,14 @@ using Microsoft.CodeAnalysis.Formatting;
 namespace LlmStreaming.CodeFixes.Termination;
 
 /// <summary>
-/// LLM203: captures the finish (stop, done) reason across the updates and, after the loop, throws an
+/// LLM203: captures the finish (stop, done) reason across the updates of an SDK stream and, after the loop, throws an
 /// <see cref="System.IO.IOException"/> when there is none (the stream was cut off) and an
 /// <see cref="InvalidOperationException"/> when the model stopped at the token limit or the content filter.
-/// For <c>ToChatResponseAsync</c> assigned to a local, the same checks follow the assignment.
+/// For <c>ToChatResponseAsync</c> assigned to a local, the same checks follow the assignment. Hand-rolled loops: see
+/// the other part of this class (FinishReasonCodeFix.HandRolled.cs).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FinishReasonCodeFix)), Shared]
-public sealed class FinishReasonCodeFix : TerminationCodeFix
+public sealed partial class FinishReasonCodeFix : TerminationCodeFix
 {
     public const string Key = "LLM203.CheckFinishReason";
 
@@ -37,9 +38,7 @@ public sealed class FinishReasonCodeFix : TerminationCodeFix
 
     private protected override async Task<Document?> TryFixAsync(Document document, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        if (nodes.Length < 1
-            || !diagnostic.Properties.TryGetValue(FinishReasonAnalyzer.KindProperty, out var kindText)
-            || !Enum.TryParse<FinishSignalKind>(kindText, out var kind))
+        if (nodes.Length < 1)
         {
             return null;
         }
@@ -52,7 +51,20 @@ public sealed class FinishReasonCodeFix : TerminationCodeFix
         }
 
         var context = new FixContext(document, root, model, cancellationToken);
-        if (diagnostic.Properties.TryGetValue(FinishReasonAnalyzer.ShapeProperty, out var shape) && shape == FinishReasonAnalyzer.ShapeAggregation)
+        diagnostic.Properties.TryGetValue(FinishReasonAnalyzer.ShapeProperty, out var shape);
+        if (shape == FinishReasonAnalyzer.ShapeHandRolled)
+        {
+            return diagnostic.Properties.TryGetValue(FinishReasonAnalyzer.ProtocolProperty, out var protocolText) && Enum.TryParse<HandRolledProtocol>(protocolText, out var protocol)
+                ? FixHandRolled(context, nodes, protocol)
+                : null;
+        }
+
+        if (!diagnostic.Properties.TryGetValue(FinishReasonAnalyzer.KindProperty, out var kindText) || !Enum.TryParse<FinishSignalKind>(kindText, out var kind))
+        {
+            return null;
+        }
+
+        if (shape == FinishReasonAnalyzer.ShapeAggregation)
         {
             return FixAggregation(context, nodes[0]);
         }

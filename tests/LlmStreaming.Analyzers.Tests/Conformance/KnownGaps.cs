@@ -11,7 +11,6 @@ internal static class KnownGaps
     // Issue 10's failures, by its numbering.
 
     // Found by the suite beside issue 10's list.
-    private const string HandRolledFinish = "a hand-rolled loop's finish reason (finish_reason, done_reason) is checked by no rule (LLM203 covers SDK streams only): a length or content-filter stop passes as complete";
     private const string UserRetryMissesTimeout = "a retry loop of the program's own that catches only IOException: no rule adds the timeout (OperationCanceledException) to its filter";
     private const string AccumulatorInsideAttempt = "the program's own retry loop declares its accumulator inside the attempt: no fix can reach the text from the final failure (hoisting it is not done yet)";
     private const string NdjsonDone = "LLM202 reports an NDJSON loop that never reads `done`, but its fix is not offered there: a stream with no done line passes as complete";
@@ -42,13 +41,8 @@ internal static class KnownGaps
         new("ollama", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "error-event", OllamaErrorLine),
         new("ollama", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "stall", SdkCannotBoundStall),
         new("ollama", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", OllamaNoContentFilter),
-        new("sse sse-whole-body sse-logged", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
-        new("sse sse-whole-body sse-logged", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
         new("ndjson", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "no-end", NdjsonDone),
-        new("ndjson", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
-        new("ndjson", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
-        new("sse-cs73", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "length", HandRolledFinish),
-        new("sse-cs73", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", HandRolledFinish),
+        new("ndjson", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", OllamaNoContentFilter),
     };
 
     public static Gap? Find(Cell cell) => All.FirstOrDefault(g => g.Matches(cell));

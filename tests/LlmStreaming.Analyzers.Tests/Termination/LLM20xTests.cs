@@ -974,6 +974,72 @@ public class LLM202Tests
             """);
 
     /// <summary>
+    /// A check of the finish reason's value after the loop (LLM203's fix on a hand-rolled loop) is not a check of the end:
+    /// a stream cut off before its finish reason passes it, so LLM202 still reports the loop, in whichever order the two
+    /// fixes are applied. A check for a missing value is one.
+    /// </summary>
+    [Fact]
+    public Task Reports_WhenOnlyTheFinishReasonValueIsCheckedAfterTheLoop()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, CancellationToken ct)
+                {
+                    using var reader = new StreamReader(await http.GetStreamAsync("https://api.openai.com/v1/chat/completions", ct));
+                    var text = new StringBuilder();
+                    string? line;
+                    string? finishReason = null;
+                    {|LLM202:while|} ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        var choice = doc.RootElement.GetProperty("choices")[0];
+                        if (choice.GetProperty("finish_reason").ValueKind == JsonValueKind.String) finishReason = choice.GetProperty("finish_reason").GetString();
+                        text.Append(choice.GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    if (finishReason == "length" || finishReason == "content_filter")
+                    {
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                    }
+
+                    return text.ToString();
+                }
+
+                public async Task<string> MissingReasonAsync(HttpClient http, CancellationToken ct)
+                {
+                    using var reader = new StreamReader(await http.GetStreamAsync("https://api.openai.com/v1/chat/completions", ct));
+                    var text = new StringBuilder();
+                    string? line;
+                    string? finishReason = null;
+                    while ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        var choice = doc.RootElement.GetProperty("choices")[0];
+                        if (choice.GetProperty("finish_reason").ValueKind == JsonValueKind.String) finishReason = choice.GetProperty("finish_reason").GetString();
+                        text.Append(choice.GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    if (finishReason == "length")
+                    {
+                        throw new InvalidOperationException("The model stopped at the token limit.");
+                    }
+                    else if (finishReason is null)
+                    {
+                        throw new IOException("The stream was cut off.");
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """);
+
+    /// <summary>
     /// The flag is checked after the retry loop that the attempt leaves with 'break' once the stream ended (the shape
     /// LLM101's fix and LLM202's fix make together): what follows the retry loop runs after the stream loop.
     /// </summary>
@@ -1657,7 +1723,7 @@ public class LLM202Tests
             """);
 }
 
-public class LLM203Tests
+public partial class LLM203Tests
 {
     [Fact]
     public Task Reports_OpenAI_ChatLoopWithoutFinishReason()
