@@ -110,7 +110,7 @@ public sealed partial class FinishReasonCodeFix
     /// (also <c>using var</c>, <c>var root = JsonDocument.Parse(…).RootElement;</c>, an <c>await</c>ed or cast parse) in a
     /// block, or the declaration of <c>using (var json = …)</c> (then <c>InsideUsing</c>).
     /// </summary>
-    private static (StatementSyntax Holder, VariableDeclaratorSyntax Variable, bool InsideUsing)? Holder(InvocationExpressionSyntax parse)
+    internal static (StatementSyntax Holder, VariableDeclaratorSyntax Variable, bool InsideUsing)? Holder(InvocationExpressionSyntax parse)
     {
         SyntaxNode current = parse;
         while (current.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax or AwaitExpressionSyntax

@@ -1612,6 +1612,73 @@ public class LLM202Tests
             }
             """, EndOfStreamCodeFix.Key);
 
+    /// <summary>
+    /// An NDJSON loop that never reads <c>done</c> (issue 10: the conformance program <c>ndjson</c> passed a stream with no
+    /// final object off as complete): the flag is set from the final <c>"done": true</c> object, the loop is not left early.
+    /// </summary>
+    [Fact]
+    public Task Fix_NdjsonLoopThatNeverReadsDone_SetsTheFlagFromTheDoneObject()
+        => Verify<EndOfStreamAcceptedAnalyzer, EndOfStreamCodeFix>.FixAsync(Usings + """
+            class OllamaChat
+            {
+                public async Task<string> AskAsync(HttpClient http, string body)
+                {
+                    using var response = await http.PostAsync("http://localhost:11434/api/chat", new StringContent(body));
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var answer = new StringBuilder();
+                    string? line;
+                    {|LLM202:while|} ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.Length == 0)
+                        {
+                            continue;
+                        }
+
+                        using var json = JsonDocument.Parse(line);
+                        answer.Append(json.RootElement.GetProperty("message").GetProperty("content").GetString());
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, Usings + """
+            class OllamaChat
+            {
+                public async Task<string> AskAsync(HttpClient http, string body)
+                {
+                    using var response = await http.PostAsync("http://localhost:11434/api/chat", new StringContent(body));
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var answer = new StringBuilder();
+                    string? line;
+                    var sawTerminal = false;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.Length == 0)
+                        {
+                            continue;
+                        }
+
+                        using var json = JsonDocument.Parse(line);
+                        if (json.RootElement.ValueKind == JsonValueKind.Object
+                            && json.RootElement.TryGetProperty("done", out var doneValue)
+                            && doneValue.ValueKind == JsonValueKind.True)
+                        {
+                            sawTerminal = true;
+                        }
+
+                        answer.Append(json.RootElement.GetProperty("message").GetProperty("content").GetString());
+                    }
+
+                    if (!sawTerminal)
+                    {
+                        throw new IOException("The model stream ended before its final done object: the response is incomplete.");
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """, EndOfStreamCodeFix.Key);
+
     [Fact]
     public Task Fix_All_TwoLoopsGetTwoFlags()
         => Verify<EndOfStreamAcceptedAnalyzer, EndOfStreamCodeFix>.FixAsync(Usings + """
