@@ -69,13 +69,16 @@ internal static class NonStreamingFallback
     /// <summary>What the fallback needs of the stream: its call, the twin, the accumulator.</summary>
     private sealed class Plan
     {
-        public Plan(InvocationExpressionSyntax call, Twin twin, Accumulator accumulator, bool isAsync)
+        public Plan(LlmStreamLoop streamLoop, InvocationExpressionSyntax call, Twin twin, Accumulator accumulator, bool isAsync)
         {
+            StreamLoop = streamLoop;
             Call = call;
             Twin = twin;
             Accumulator = accumulator;
             IsAsync = isAsync;
         }
+
+        public LlmStreamLoop StreamLoop { get; }
 
         public InvocationExpressionSyntax Call { get; }
 
@@ -98,12 +101,7 @@ internal static class NonStreamingFallback
         }
 
         var options = llm.GetOptions(region.SyntaxTree, document.Project.AnalyzerOptions);
-        var streamLoop = region.DescendantNodesAndSelf()
-            .OfType<StatementSyntax>()
-            .Select(s => model.GetOperation(s, cancellationToken) as ILoopOperation)
-            .Where(l => l is not null)
-            .Select(l => llm.Streams.TryGetStreamLoop(l!, options, cancellationToken))
-            .FirstOrDefault(l => l is not null);
+        var streamLoop = ResilientStreamCodeFix.StreamLoopIn(region, model, llm, options, cancellationToken);
         if (streamLoop?.Source is not { Origin: StreamOrigin.Call, Call: { Syntax: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } call } invocation }
             || !Twins.TryGetValue(invocation.TargetMethod.Name, out var twin)
             || !HasTwin(model, call, invocation.TargetMethod, twin.Name)
@@ -121,7 +119,7 @@ internal static class NonStreamingFallback
         }
 
         var isAsync = invocation.TargetMethod.Name.EndsWith("Async", System.StringComparison.Ordinal);
-        return new Plan(call, twin, accumulator, isAsync);
+        return new Plan(streamLoop, call, twin, accumulator, isAsync);
     }
 
     /// <summary>The twin exists on the receiver (or as an extension) with the streaming method's parameter types, in order.</summary>
@@ -160,14 +158,7 @@ internal static class NonStreamingFallback
 
         // The retry loop: for (…) { resets; try { …; break; } catch (Exception ex) when (attempt < 3 && transient) { … } … }
         var options = llm.GetOptions(root.SyntaxTree, document.Project.AnalyzerOptions);
-        var streamLoop = region.DescendantNodesAndSelf()
-            .OfType<StatementSyntax>()
-            .Select(s => model.GetOperation(s, cancellationToken) as ILoopOperation)
-            .Where(l => l is not null)
-            .Select(l => llm.Streams.TryGetStreamLoop(l!, options, cancellationToken))
-            .FirstOrDefault(l => l is not null);
-        if (streamLoop is null
-            || llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not { Kind: RetryKind.Loop, Try.Syntax: TryStatementSyntax @try }
+        if (llm.Retries.FindEnclosingRetry(plan.StreamLoop.Loop, options, cancellationToken) is not { Kind: RetryKind.Loop, Try.Syntax: TryStatementSyntax @try }
             || @try is not { Parent: BlockSyntax { Parent: ForStatementSyntax retryLoop } }
             || retryLoop.Parent is not BlockSyntax
             || @try.Catches.FirstOrDefault() is not { Declaration: { } declaration, Filter.FilterExpression: BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } filter } retrying

@@ -250,14 +250,18 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         }
 
         var options = llm.GetOptions(root.SyntaxTree, document.Project.AnalyzerOptions);
-        var streamLoop = region.DescendantNodesAndSelf()
+        var streamLoop = StreamLoopIn(region, model, llm, options, cancellationToken);
+        return streamLoop is null ? null : (llm, options, streamLoop);
+    }
+
+    /// <summary>The first loop of <paramref name="region"/> (itself or inside it) that enumerates a model stream.</summary>
+    internal static LlmStreamLoop? StreamLoopIn(SyntaxNode region, SemanticModel model, LlmAnalysisContext llm, LlmOptions options, CancellationToken cancellationToken)
+        => region.DescendantNodesAndSelf()
             .OfType<StatementSyntax>()
             .Select(s => model.GetOperation(s, cancellationToken) as ILoopOperation)
             .Where(l => l is not null)
             .Select(l => llm.Streams.TryGetStreamLoop(l!, options, cancellationToken))
             .FirstOrDefault(l => l is not null);
-        return streamLoop is null ? null : (llm, options, streamLoop);
-    }
 
     /// <summary>Finds the first finding of the region, in step order, that its fixer can fix, and applies the fix.</summary>
     private static async Task<Document?> ApplyNextStepAsync(Document document, SyntaxAnnotation regionMark, bool usePolly, HashSet<(string, int)> skipped, HashSet<string> applied, bool beforeRetry, CancellationToken cancellationToken)

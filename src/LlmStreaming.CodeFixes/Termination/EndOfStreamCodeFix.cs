@@ -150,24 +150,12 @@ public sealed class EndOfStreamCodeFix : TerminationCodeFix
                 types);
 
             var tracked = root.TrackNodes(holder, loopStatement);
-            var currentHolder = tracked.GetCurrentNode(holder)!;
-            if (insideUsing)
-            {
-                var usingStatement = (UsingStatementSyntax)currentHolder;
-                var body = usingStatement.Statement is BlockSyntax block
-                    ? block.WithStatements(block.Statements.Insert(0, mark))
-                    : SyntaxFactory.Block(mark, usingStatement.Statement.WithoutTrivia()).WithTriviaFrom(usingStatement.Statement).WithAdditionalAnnotations(Formatter.Annotation);
-                tracked = tracked.ReplaceNode(usingStatement.Statement, body);
-            }
-            else if (TerminationSyntax.InsertAround(tracked, currentHolder, System.Array.Empty<StatementSyntax>(), new[] { mark }) is { } inserted)
-            {
-                tracked = inserted;
-            }
-            else
+            if (TerminationSyntax.InsertAfterHolder(tracked, tracked.GetCurrentNode(holder)!, insideUsing, mark) is not { } marked)
             {
                 return null;
             }
 
+            tracked = marked;
             var newRoot = TerminationSyntax.InsertAround(tracked, tracked.GetCurrentNode(loopStatement)!, new[] { declaration }, new[] { check });
             return newRoot is null ? null : document.WithSyntaxRoot(newRoot);
         }

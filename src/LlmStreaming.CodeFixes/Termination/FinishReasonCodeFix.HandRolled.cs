@@ -72,27 +72,12 @@ public sealed partial class FinishReasonCodeFix
             model);
 
         var tracked = context.Root.TrackNodes(holder, loop);
-        var currentHolder = tracked.GetCurrentNode(holder)!;
-        if (insideUsing)
+        if (TerminationSyntax.InsertAfterHolder(tracked, tracked.GetCurrentNode(holder)!, insideUsing, captureStatement) is not { } captured)
         {
-            // using (var json = JsonDocument.Parse(payload)) { … }: the capture goes first in the using's body.
-            var usingStatement = (UsingStatementSyntax)currentHolder;
-            var body = usingStatement.Statement is BlockSyntax block
-                ? block.WithStatements(block.Statements.Insert(0, captureStatement))
-                : SyntaxFactory.Block(captureStatement, usingStatement.Statement.WithoutTrivia()).WithTriviaFrom(usingStatement.Statement).WithAdditionalAnnotations(Formatter.Annotation);
-            tracked = tracked.ReplaceNode(usingStatement.Statement, body);
-        }
-        else
-        {
-            var inserted = TerminationSyntax.InsertAround(tracked, currentHolder, Array.Empty<StatementSyntax>(), new[] { captureStatement });
-            if (inserted is null)
-            {
-                return null;
-            }
-
-            tracked = inserted;
+            return null;
         }
 
+        tracked = captured;
         var newRoot = TerminationSyntax.InsertAround(tracked, tracked.GetCurrentNode(loop)!, new[] { declaration }, new[] { check });
         return newRoot is null ? null : context.Document.WithSyntaxRoot(newRoot);
     }

@@ -275,4 +275,23 @@ internal static class TerminationSyntax
 
         return true;
     }
+
+    /// <summary>
+    /// Inserts <paramref name="statement"/> right after the statement that holds a parse result (<paramref name="holder"/>,
+    /// as the tracked root has it): after a local declaration, or first in the body of <c>using (var json = …)</c> when
+    /// <paramref name="insideUsing"/>. Null when there is no place for it.
+    /// </summary>
+    public static SyntaxNode? InsertAfterHolder(SyntaxNode root, StatementSyntax holder, bool insideUsing, StatementSyntax statement)
+    {
+        if (!insideUsing)
+        {
+            return InsertAround(root, holder, System.Array.Empty<StatementSyntax>(), new[] { statement });
+        }
+
+        var usingStatement = (UsingStatementSyntax)holder;
+        var body = usingStatement.Statement is BlockSyntax block
+            ? block.WithStatements(block.Statements.Insert(0, statement))
+            : SyntaxFactory.Block(statement, usingStatement.Statement.WithoutTrivia()).WithTriviaFrom(usingStatement.Statement).WithAdditionalAnnotations(Formatter.Annotation);
+        return root.ReplaceNode(usingStatement.Statement, body);
+    }
 }
