@@ -22,6 +22,8 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 // Notation: "A <- B" is an exception and its InnerException; "n=" is how many requests the call sent; "RST" is
 // "System.IO.IOException <- SocketException(ConnectionReset)"; "CUT" is "System.Net.Http.HttpIOException(ResponseEnded)" (HttpIOException : IOException).
 // Tokens already received stay received: every mid-stream fault leaves the partial text in the caller's hands.
+// A read aborted by a timeout or a cancel ("IOException <- SocketException(OperationAborted)" below) is, as timing has
+// it on a loaded machine, an HttpIOException instead.
 //
 // OpenAI 2.15 ChatClient.CompleteChatStreamingAsync (default ClientRetryPolicy: 3 retries, honours retry-after-ms):
 //   ResetAfter / ResetAfterRole   -> RST thrown from the enumeration, n=1 (no retry once the headers came)
