@@ -19,7 +19,8 @@ namespace LlmStreaming.CodeFixes.Termination;
 /// LLM205: inserts the check that throws with the provider's message. Hand-rolled loops: before the parse, a payload
 /// that has a top-level <c>"error"</c> property throws an <see cref="System.IO.IOException"/> carrying
 /// <c>error.message</c> (or the error itself). Betalgo: first thing in the loop, <c>if (!update.Successful) throw …</c>
-/// with <c>Error.Message</c>.
+/// with <c>Error.Message</c>: an <see cref="System.Net.Http.HttpRequestException"/> with the item's status when the request
+/// failed (status 400 and up, where that constructor exists), else an <see cref="System.IO.IOException"/>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InStreamErrorCodeFix)), Shared]
 public sealed class InStreamErrorCodeFix : TerminationCodeFix
@@ -54,12 +55,29 @@ public sealed class InStreamErrorCodeFix : TerminationCodeFix
             }
 
             var update = loop.Identifier.ValueText;
-            var check = TerminationSyntax.Statement(
-                "if (!" + update + ".Successful)\n{\n    throw new IOException(\"The model stream reported an error: \" + (" + update + ".Error?.Message ?? " + update + ".Error?.Code ?? \"unknown error\"));\n}",
-                generator,
-                loop,
-                types,
-                model);
+            var errorMessage = "\"The model stream reported an error: \" + (" + update + ".Error?.Message ?? " + update + ".Error?.Code ?? \"unknown error\")";
+            var httpRequestException = model.Compilation.GetTypeByMetadataName("System.Net.Http.HttpRequestException");
+            string checkText;
+            if (httpRequestException is not null && HasStatusConstructor(httpRequestException))
+            {
+                // A failed request (its status, 400 and up) becomes the HttpRequestException EnsureSuccessStatusCode would
+                // throw, with its StatusCode, so that a retry takes 408, 429 and 5xx and never 400/401/403/404; an error
+                // inside a 200 stream stays an IOException (transient).
+                var errorName = TerminationSyntax.UniqueName(model, loop.Statement, "error");
+                types["HttpRequestException"] = httpRequestException;
+                checkText = "if (!" + update + ".Successful)\n{\n"
+                    + "    var " + errorName + " = " + errorMessage + ";\n"
+                    + "    if ((int)" + update + ".HttpStatusCode >= 400)\n    {\n"
+                    + "        throw new HttpRequestException(" + errorName + ", null, " + update + ".HttpStatusCode);\n"
+                    + "    }\n\n"
+                    + "    throw new IOException(" + errorName + ");\n}";
+            }
+            else
+            {
+                checkText = "if (!" + update + ".Successful)\n{\n    throw new IOException(" + errorMessage + ");\n}";
+            }
+
+            var check = TerminationSyntax.Statement(checkText, generator, loop, types, model);
             var body = loop.Statement is BlockSyntax block
                 ? block.WithStatements(block.Statements.Insert(0, check))
                 : SyntaxFactory.Block(check, loop.Statement.WithoutTrivia()).WithTriviaFrom(loop.Statement).WithAdditionalAnnotations(Formatter.Annotation);
@@ -116,4 +134,11 @@ public sealed class InStreamErrorCodeFix : TerminationCodeFix
         var newRoot = TerminationSyntax.InsertAround(root, statement, new List<StatementSyntax> { inserted });
         return newRoot is null ? null : document.WithSyntaxRoot(newRoot);
     }
+
+    /// <summary>HttpRequestException(string, Exception, HttpStatusCode?) exists (.NET 5 and later).</summary>
+    private static bool HasStatusConstructor(INamedTypeSymbol httpRequestException)
+        => httpRequestException.InstanceConstructors.Any(c => c.DeclaredAccessibility == Accessibility.Public
+            && c.Parameters.Length == 3
+            && c.Parameters[2].Type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+            && nullable.TypeArguments[0].ToDisplayString() == "System.Net.HttpStatusCode");
 }

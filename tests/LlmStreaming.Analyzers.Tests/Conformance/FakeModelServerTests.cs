@@ -42,6 +42,20 @@ public sealed class FakeModelServerTests
 
     private static string Prefix(int tokens) => string.Concat(FakeModelServer.Tokens.Take(tokens));
 
+    /// <summary>
+    /// A read cut short by a timeout or a cancel: the chain given, whose aborted read is an IOException over a
+    /// SocketException(OperationAborted) — or, as timing has it on a loaded machine, an HttpIOException.
+    /// </summary>
+    private static void AssertCancelledRead(string expected, Exception? error)
+    {
+        const string AbortedRead = "System.IO.IOException <- System.Net.Sockets.SocketException(OperationAborted)";
+        var actual = SdkOutcome.Describe(error);
+        var head = expected.Substring(0, expected.IndexOf(AbortedRead, StringComparison.Ordinal));
+        Assert.True(
+            actual == expected || actual.StartsWith(head + "System.Net.Http.HttpIOException(", StringComparison.Ordinal),
+            "expected " + expected + " (or an HttpIOException for the aborted read), got " + actual);
+    }
+
     /// <summary>Runs one call against a server that answers every request with <paramref name="fault"/>, and checks the row.</summary>
     private static async Task<FakeModelServer> CheckAsync(
         Func<FakeModelServer, CancellationToken, Task<SdkOutcome>> run, Fault fault, int tokens, string? finish, string? error, int requests, bool streaming = true)
@@ -189,6 +203,18 @@ public sealed class FakeModelServerTests
     public Task SemanticKernel_Streaming(string fault, int tokens, string? finish, string? error, int requests)
         => CheckAsync((s, ct) => SdkDrivers.SemanticKernelStreamAsync(SdkDrivers.SemanticKernel(s), ct), F(fault), tokens, finish, error, requests);
 
+    // The conformance program's construction: a kernel over an OpenAI client of its own (its retries, its network timeout).
+    [Theory]
+    [InlineData("Normal", 10, "Stop", null, 1)]
+    [InlineData("ResetAfter3", 3, null, Reset, 1)]
+    [InlineData("429", 0, null, "System.ClientModel.ClientResultException(429)", 4)]
+    [InlineData("500", 0, null, "System.ClientModel.ClientResultException(500)", 4)]
+    [InlineData("503", 0, null, "System.ClientModel.ClientResultException(503)", 4)]
+    [InlineData("401", 0, null, "System.ClientModel.ClientResultException(401)", 1)]
+    [InlineData("404", 0, null, "System.ClientModel.ClientResultException(404)", 1)]
+    public Task SemanticKernel_KernelOverAnOpenAIClient_Streaming(string fault, int tokens, string? finish, string? error, int requests)
+        => CheckAsync((s, ct) => SdkDrivers.SemanticKernelStreamAsync(SdkDrivers.SemanticKernelOverClient(s), ct), F(fault), tokens, finish, error, requests);
+
     // ---- Betalgo.Ranul.OpenAI 9.2.6, ChatCompletion.CreateCompletionAsStream (no retries; errors in band) ----
 
     [Theory]
@@ -204,8 +230,22 @@ public sealed class FakeModelServerTests
     [InlineData("500", 0, "error:server_error", null, 1)]
     [InlineData("503", 0, "error:service_unavailable", null, 1)]
     [InlineData("401", 0, "error:invalid_api_key", null, 1)]
+    [InlineData("400", 0, "error:invalid_value", null, 1)]
+    [InlineData("403", 0, "error:unsupported_country_region_territory", null, 1)]
+    [InlineData("404", 0, "error:model_not_found", null, 1)]
     public Task Betalgo_Streaming(string fault, int tokens, string? finish, string? error, int requests)
         => CheckAsync((s, ct) => SdkDrivers.BetalgoStreamAsync(SdkDrivers.Betalgo(s), ct), F(fault), tokens, finish, error, requests);
+
+    // A failed request comes as an item that carries the response's status; an error event inside a 200 stream carries 200.
+    [Theory]
+    [InlineData("ErrorEvent3", 3, "200:server_error")]
+    [InlineData("429", 0, "429:rate_limit_exceeded")]
+    [InlineData("500", 0, "500:server_error")]
+    [InlineData("400", 0, "400:invalid_value")]
+    [InlineData("401", 0, "401:invalid_api_key")]
+    [InlineData("404", 0, "404:model_not_found")]
+    public Task Betalgo_FailedItems_CarryTheStatus(string fault, int tokens, string finish)
+        => CheckAsync((s, ct) => SdkDrivers.BetalgoFailedItemsAsync(SdkDrivers.Betalgo(s), ct), F(fault), tokens, finish, null, 1);
 
     // ---- OpenAI 2.15 Responses, ResponsesClient.CreateResponseStreamingAsync ----
 
@@ -220,11 +260,12 @@ public sealed class FakeModelServerTests
     [InlineData("ContentFilter2", 2, "incomplete:content_filter", null, 1)]
     [InlineData("429", 0, null, "System.ClientModel.ClientResultException(429)", 4)]
     [InlineData("500", 0, null, "System.ClientModel.ClientResultException(500)", 4)]
+    [InlineData("503", 0, null, "System.ClientModel.ClientResultException(503)", 4)]
     [InlineData("400", 0, null, "System.ClientModel.ClientResultException(400)", 1)]
+    [InlineData("401", 0, null, "System.ClientModel.ClientResultException(401)", 1)]
+    [InlineData("404", 0, null, "System.ClientModel.ClientResultException(404)", 1)]
     public Task Responses_Streaming(string fault, int tokens, string? finish, string? error, int requests)
-        => CheckAsync(
-            (s, ct) => SdkDrivers.ResponsesStreamAsync(new ResponsesClient(new System.ClientModel.ApiKeyCredential("fake-key"), new ResponsesClientOptions { Endpoint = new Uri(s.BaseUrl + "/v1") }), ct),
-            F(fault), tokens, finish, error, requests);
+        => CheckAsync((s, ct) => SdkDrivers.ResponsesStreamAsync(SdkDrivers.Responses(s), ct), F(fault), tokens, finish, error, requests);
 
     // ---- Anthropic 13.12, Messages.CreateStreaming (default MaxRetries 2) ----
 
@@ -306,11 +347,58 @@ public sealed class FakeModelServerTests
         await server.WaitForIdleAsync().WaitAsync(Bound);
 
         Assert.Equal(Prefix(2), outcome.Text);
-        Assert.Equal(ReadTimeout, SdkOutcome.Describe(outcome.Error));
+        AssertCancelledRead(ReadTimeout, outcome.Error);
         Assert.False(cts.IsCancellationRequested);
         Assert.True(outcome.Elapsed < TimeSpan.FromSeconds(2), outcome.ToString());
         Assert.Equal(1, server.RequestCount);
         Assert.True(server.Requests[0].ClientAborted);
+    }
+
+    [Fact]
+    public async Task SemanticKernel_KernelOverAnOpenAIClient_Stall_IsEndedByItsNetworkTimeout_WithoutRetry()
+    {
+        await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)) };
+        using var cts = new CancellationTokenSource(Bound);
+        var outcome = await SdkDrivers.SemanticKernelStreamAsync(SdkDrivers.SemanticKernelOverClient(server, networkTimeout: TimeSpan.FromMilliseconds(300)), cts.Token);
+        await server.WaitForIdleAsync().WaitAsync(Bound);
+
+        Assert.Equal(Prefix(2), outcome.Text);
+        AssertCancelledRead(ReadTimeout, outcome.Error);
+        Assert.False(cts.IsCancellationRequested);
+        Assert.True(outcome.Elapsed < TimeSpan.FromSeconds(2), outcome.ToString());
+        Assert.Equal(1, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task Responses_Streaming_SendsTheRequest_WhenTheCallIsAwaited()
+    {
+        await using var server = new FakeModelServer();
+        using var cts = new CancellationTokenSource(Bound);
+        var stream = await SdkDrivers.Responses(server).CreateResponseStreamingAsync(WireFormat.Model, "hi", cancellationToken: cts.Token);
+        Assert.Equal(1, server.RequestCount);
+        var updates = 0;
+        await foreach (var _ in stream)
+        {
+            updates++;
+        }
+
+        Assert.True(updates > 10);
+        Assert.Equal(1, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task Responses_Streaming_Stall_IsEndedByNetworkTimeout_WithoutRetry()
+    {
+        await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)) };
+        using var cts = new CancellationTokenSource(Bound);
+        var outcome = await SdkDrivers.ResponsesStreamAsync(SdkDrivers.Responses(server, networkTimeout: TimeSpan.FromMilliseconds(300)), cts.Token);
+        await server.WaitForIdleAsync().WaitAsync(Bound);
+
+        Assert.Equal(Prefix(2), outcome.Text);
+        AssertCancelledRead(ReadTimeout, outcome.Error);
+        Assert.False(cts.IsCancellationRequested);
+        Assert.True(outcome.Elapsed < TimeSpan.FromSeconds(2), outcome.ToString());
+        Assert.Equal(1, server.RequestCount);
     }
 
     [Fact]
@@ -322,7 +410,7 @@ public sealed class FakeModelServerTests
         var outcome = await SdkDrivers.OpenAIStreamAsync(SdkDrivers.OpenAIChat(server), cts.Token).WaitAsync(Bound);
         await server.WaitForIdleAsync().WaitAsync(Bound);
 
-        Assert.Equal(ReadTimeout, SdkOutcome.Describe(outcome.Error));
+        AssertCancelledRead(ReadTimeout, outcome.Error);
         Assert.True(server.Requests[0].ClientAborted);
     }
 
@@ -334,7 +422,7 @@ public sealed class FakeModelServerTests
         var outcome = await SdkDrivers.OpenAICompleteAsync(SdkDrivers.OpenAIChat(server, maxRetries: 1, networkTimeout: TimeSpan.FromMilliseconds(200)), cts.Token);
         await server.WaitForIdleAsync().WaitAsync(Bound);
 
-        Assert.Equal("System.AggregateException <- System.Threading.Tasks.TaskCanceledException <- " + ReadTimeout, SdkOutcome.Describe(outcome.Error));
+        AssertCancelledRead("System.AggregateException <- System.Threading.Tasks.TaskCanceledException <- " + ReadTimeout, outcome.Error);
         Assert.Equal(2, server.RequestCount);
         Assert.All(server.Requests, r => Assert.True(r.ClientAborted));
     }
@@ -349,7 +437,7 @@ public sealed class FakeModelServerTests
         await server.WaitForIdleAsync().WaitAsync(Bound);
 
         Assert.Equal(Prefix(2), outcome.Text);
-        Assert.Equal(Cancelled, SdkOutcome.Describe(outcome.Error));
+        AssertCancelledRead(Cancelled, outcome.Error);
         Assert.True(outcome.Elapsed >= TimeSpan.FromMilliseconds(700), outcome.ToString());
         Assert.True(cts.IsCancellationRequested);
         Assert.Equal(1, server.RequestCount);
@@ -418,6 +506,21 @@ public sealed class FakeModelServerTests
         Assert.Equal(Prefix(2), outcome.Text);
         Assert.Equal(Cut, SdkOutcome.Describe(outcome.Error));
         Assert.True(cts.IsCancellationRequested);
+        Assert.True(outcome.Elapsed >= TimeSpan.FromMilliseconds(1400), outcome.ToString());
+        Assert.False(server.Requests[0].ClientAborted);
+    }
+
+    [Fact]
+    public async Task Betalgo_Stall_IsNotBoundedByTheHttpClientTimeout()
+    {
+        await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)), ConnectionTimeout = TimeSpan.FromMilliseconds(1500) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(300) };
+        using var cts = new CancellationTokenSource(Bound);
+        var outcome = await SdkDrivers.BetalgoStreamAsync(SdkDrivers.Betalgo(server, http), cts.Token).WaitAsync(Bound);
+        await server.WaitForIdleAsync().WaitAsync(Bound);
+
+        Assert.Equal(Prefix(2), outcome.Text);
+        Assert.Equal(Cut, SdkOutcome.Describe(outcome.Error));
         Assert.True(outcome.Elapsed >= TimeSpan.FromMilliseconds(1400), outcome.ToString());
         Assert.False(server.Requests[0].ClientAborted);
     }

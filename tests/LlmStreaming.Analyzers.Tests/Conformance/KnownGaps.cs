@@ -14,6 +14,7 @@ internal static class KnownGaps
     private const string UserRetryMissesTimeout = "a retry loop of the program's own that catches only IOException: no rule adds the timeout (OperationCanceledException) to its filter";
     private const string AccumulatorInsideAttempt = "the program's own retry loop declares its accumulator inside the attempt: no fix can reach the text from the final failure (hoisting it is not done yet)";
     private const string SdkCannotBoundStall = "the SDK does not observe the token during a stalled read (OllamaSharp), or its Timeout covers only the headers (Anthropic): no fix of the loop can bound the stall (see 'Where a promise cannot be kept')";
+    private const string BetalgoCannotBoundStall = "Betalgo does not observe the token during a stalled read, and its only timeout, its HttpClient's, covers the headers alone (both measured): nothing a fix of the loop can write ends the stall, the run hangs until the server closes (see 'Where a promise cannot be kept')";
     private const string OllamaNoContentFilter = "Ollama has no content-filter stop; the fake's done_reason \"content_filter\" is not a real value, and LLM203's fix treats only \"length\" as a truncation";
     private const string OllamaErrorLine = "OllamaSharp yields Ollama's {\"error\": …} line as an update with no message, so the program's own chunk?.Message.Content throws NullReferenceException; no rule checks an SDK stream's error updates for OllamaSharp";
 
@@ -41,6 +42,7 @@ internal static class KnownGaps
         new("ollama", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "stall", SdkCannotBoundStall),
         new("ollama", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", OllamaNoContentFilter),
         new("ndjson", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "content-filter", OllamaNoContentFilter),
+        new("betalgo", "resilient resilient-polly resilient-fallback lightbulbs lightbulbs-reversed format-warn format-info", "stall", BetalgoCannotBoundStall),
     };
 
     public static Gap? Find(Cell cell) => All.FirstOrDefault(g => g.Matches(cell));

@@ -4059,6 +4059,11 @@ public class LLM205Tests
             """),
             InStreamErrorCodeFix.Key);
 
+    /// <summary>
+    /// A failed request (Betalgo yields a 400, 401, 429 or 500 as an item) throws the HttpRequestException that carries its
+    /// status, so that a retry's status filter leaves 400/401/403/404 alone (an IOException for all made the fixed
+    /// program send a 401 four times); an error inside the 200 stream stays an IOException.
+    /// </summary>
     [Fact]
     public Task Fix_Betalgo_ThrowsWhenNotSuccessful()
         => Verify<InStreamErrorAnalyzer, InStreamErrorCodeFix>.FixAsync("""
@@ -4082,6 +4087,7 @@ public class LLM205Tests
             }
             """, """
             using System.IO;
+            using System.Net.Http;
             using System.Text;
             using System.Threading.Tasks;
             using Betalgo.Ranul.OpenAI.Interfaces;
@@ -4096,7 +4102,13 @@ public class LLM205Tests
                     {
                         if (!chunk.Successful)
                         {
-                            throw new IOException("The model stream reported an error: " + (chunk.Error?.Message ?? chunk.Error?.Code ?? "unknown error"));
+                            var error = "The model stream reported an error: " + (chunk.Error?.Message ?? chunk.Error?.Code ?? "unknown error");
+                            if ((int)chunk.HttpStatusCode >= 400)
+                            {
+                                throw new HttpRequestException(error, null, chunk.HttpStatusCode);
+                            }
+
+                            throw new IOException(error);
                         }
 
                         if (chunk.Choices.Count > 0) text.Append(chunk.Choices[0].Delta?.Content);

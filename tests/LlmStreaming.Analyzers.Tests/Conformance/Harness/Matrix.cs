@@ -18,6 +18,13 @@ internal static class Matrix
     /// </summary>
     private const int Parallelism = 8;
 
+    /// <summary>
+    /// A run still going after this long is waiting, not working (a program that meets the contract answers or fails in a
+    /// few seconds; past this, one that hangs on a stall nothing bounds waits out <see cref="Bound"/>): it gives its slot
+    /// to the next run, so that the hangs do not hold a slot each for 20 s.
+    /// </summary>
+    private static readonly TimeSpan SlotHold = TimeSpan.FromSeconds(5);
+
     private static readonly Lazy<Task<ImmutableArray<Cell>>> Cells = new(ComputeAsync);
 
     public static Task<ImmutableArray<Cell>> GetAsync() => Cells.Value;
@@ -58,17 +65,32 @@ internal static class Matrix
         }
 
         await gate.WaitAsync();
+        var released = 0;
+        void Release()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+
         try
         {
             await using var server = new FakeModelServer { Script = mode.Script, ConnectionTimeout = Bound + TimeSpan.FromSeconds(5) };
-            var outcome = await ProgramHost.RunAsync(fixedProgram.Image, server.BaseUrl, Bound, mode.CancelAfter);
+            var run = ProgramHost.RunAsync(fixedProgram.Image, server.BaseUrl, Bound, mode.CancelAfter);
+            if (await Task.WhenAny(run, Task.Delay(SlotHold)) != run)
+            {
+                Release();
+            }
+
+            var outcome = await run;
             var log = server.Requests;
             var fallback = fixedProgram.Source.Contains(NonStreamingFallback.Marker, StringComparison.Ordinal);
             return new Cell(program, path, mode, outcome, log.Count, Contract.Judge(program, mode, outcome, log, fallback));
         }
         finally
         {
-            gate.Release();
+            Release();
         }
     }
 

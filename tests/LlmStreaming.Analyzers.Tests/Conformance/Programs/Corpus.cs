@@ -590,6 +590,178 @@ internal static class Corpus
         Emits: false,
         SdkRequestsOnPersistentFailure: 1);
 
+    /// <summary>
+    /// Semantic Kernel over its OpenAI connector, built the way its samples build it (a kernel, the chat service taken from
+    /// it). The connector takes the OpenAI client it is given, so that client's 2 s network (idle) timeout and its own
+    /// retries of the initial request (3) apply.
+    /// </summary>
+    public static readonly FlawedProgram SemanticKernel = new(
+        "semantic-kernel",
+        "Semantic Kernel `GetStreamingChatMessageContentsAsync` over the OpenAI connector, content appended, no retry, finish reason never read",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.ClientModel;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.SemanticKernel;
+        using Microsoft.SemanticKernel.ChatCompletion;
+        using OpenAI;
+
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var options = new OpenAIClientOptions { Endpoint = new Uri(baseUrl + "/v1"), NetworkTimeout = TimeSpan.FromSeconds(2) };
+                var kernel = Kernel.CreateBuilder()
+                    .AddOpenAIChatCompletion("gpt-test", new OpenAIClient(new ApiKeyCredential("test-key"), options))
+                    .Build();
+                return new Assistant(kernel.GetRequiredService<IChatCompletionService>()).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+
+        public sealed class Assistant
+        {
+            private readonly IChatCompletionService _chat;
+
+            public Assistant(IChatCompletionService chat)
+            {
+                _chat = chat;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var history = new ChatHistory();
+                history.AddUserMessage(question);
+                var answer = new StringBuilder();
+                await foreach (var chunk in _chat.GetStreamingChatMessageContentsAsync(history, cancellationToken: cancellationToken))
+                {
+                    answer.Append(chunk.Content);
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 4);
+
+    /// <summary>
+    /// Betalgo.Ranul.OpenAI: no retries of its own, failures (statuses, error events) yielded as items with
+    /// <c>Successful == false</c> rather than thrown, and no timeout option but the HttpClient's (which covers the headers
+    /// only, as Betalgo reads the stream with ResponseHeadersRead): its default client is used.
+    /// </summary>
+    public static readonly FlawedProgram Betalgo = new(
+        "betalgo",
+        "Betalgo.Ranul.OpenAI `CreateCompletionAsStream`, first choice's content appended, Successful never read, no retry, finish reason never read",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.Linq;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Betalgo.Ranul.OpenAI;
+        using Betalgo.Ranul.OpenAI.Interfaces;
+        using Betalgo.Ranul.OpenAI.Managers;
+        using Betalgo.Ranul.OpenAI.ObjectModels.RequestModels;
+
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var service = new OpenAIService(new OpenAIOptions { ApiKey = "test-key", BaseDomain = baseUrl });
+                return new Assistant(service).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+
+        public sealed class Assistant
+        {
+            private readonly IOpenAIService _service;
+
+            public Assistant(IOpenAIService service)
+            {
+                _service = service;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var request = new ChatCompletionCreateRequest { Model = "gpt-test", Messages = new List<ChatMessage> { ChatMessage.FromUser(question) } };
+                var answer = new StringBuilder();
+                await foreach (var completion in _service.ChatCompletion.CreateCompletionAsStream(request, cancellationToken: cancellationToken))
+                {
+                    answer.Append(completion.Choices.First().Message.Content);
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 1);
+
+    /// <summary>
+    /// OpenAI's Responses API: typed events, the text in <c>StreamingResponseOutputTextDeltaUpdate</c>, the end in
+    /// <c>response.completed</c>/<c>response.incomplete</c>, errors as <c>StreamingResponseErrorUpdate</c> items. The request
+    /// is sent when the call is awaited, not at the first MoveNext.
+    /// </summary>
+    public static readonly FlawedProgram OpenAIResponses = new(
+        "openai-responses",
+        "OpenAI Responses `CreateResponseStreamingAsync`, text deltas appended, no retry, terminal event never read",
+        WireFormat.OpenAIResponses,
+        """
+        using System;
+        using System.ClientModel;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using OpenAI;
+        using OpenAI.Responses;
+
+        #pragma warning disable OPENAI001 // the Responses client is marked experimental
+
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var options = new ResponsesClientOptions { Endpoint = new Uri(baseUrl + "/v1"), NetworkTimeout = TimeSpan.FromSeconds(2) };
+                var client = new ResponsesClient(new ApiKeyCredential("test-key"), options);
+                return new Assistant(client).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+
+        public sealed class Assistant
+        {
+            private readonly ResponsesClient _client;
+
+            public Assistant(ResponsesClient client)
+            {
+                _client = client;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var answer = new StringBuilder();
+                await foreach (var update in await _client.CreateResponseStreamingAsync("gpt-test", question, cancellationToken: cancellationToken))
+                {
+                    if (update is StreamingResponseOutputTextDeltaUpdate delta)
+                    {
+                        answer.Append(delta.Delta);
+                    }
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 4);
+
     /// <summary>A .NET Framework-era project (C# 7.3): no <c>await foreach</c>, so the synchronous stream.</summary>
     public static readonly FlawedProgram OpenAISyncCSharp73 = new(
         "openai-sync-cs73",
@@ -720,5 +892,5 @@ internal static class Corpus
         LanguageVersion: Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp7_3);
 
     public static readonly ImmutableArray<FlawedProgram> All = ImmutableArray.Create(
-        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, HandRolledSse, HandRolledSseWholeBody, HandRolledSseLogged, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
+        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, SemanticKernel, Betalgo, OpenAIResponses, HandRolledSse, HandRolledSseWholeBody, HandRolledSseLogged, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
 }

@@ -2,10 +2,11 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace LlmStreaming.Analyzers.Tests.Conformance.Programs;
 
-/// <summary>The wire format a program's model speaks, which the fake server answers in.</summary>
+/// <summary>The wire format a program's model speaks (the fake server picks it from the request path: <c>/chat/completions</c>, <c>/responses</c>, <c>/messages</c>, <c>/api/chat</c>).</summary>
 internal enum WireFormat
 {
     OpenAIChat,
+    OpenAIResponses,
     Anthropic,
     Ollama,
 }

@@ -22,6 +22,8 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 // Notation: "A <- B" is an exception and its InnerException; "n=" is how many requests the call sent; "RST" is
 // "System.IO.IOException <- SocketException(ConnectionReset)"; "CUT" is "System.Net.Http.HttpIOException(ResponseEnded)" (HttpIOException : IOException).
 // Tokens already received stay received: every mid-stream fault leaves the partial text in the caller's hands.
+// A read aborted by a timeout or a cancel ("IOException <- SocketException(OperationAborted)" below) is, as timing has
+// it on a loaded machine, an HttpIOException instead.
 //
 // OpenAI 2.15 ChatClient.CompleteChatStreamingAsync (default ClientRetryPolicy: 3 retries, honours retry-after-ms):
 //   ResetAfter / ResetAfterRole   -> RST thrown from the enumeration, n=1 (no retry once the headers came)
@@ -51,14 +53,21 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 //   SILENT, statuses HttpRequestException / OllamaException with n=1, and the token does NOT end a stall (CUT when the server closes).
 // Semantic Kernel 1.82 OpenAIChatCompletionService.GetStreamingChatMessageContentsAsync: exactly as OpenAI 2.15 streaming
 //   (same exceptions and counts; ErrorEvent and NoEnd SILENT; Metadata["FinishReason"] Stop / Length / ContentFilter).
+//   Built over an OpenAIClient of the caller's (Kernel.CreateBuilder().AddOpenAIChatCompletion(model, client)): that
+//   client's retries (429 / 500 / 503 n=4; 401 / 404 n=1) and its NetworkTimeout (a stall: TaskCanceledException, n=1) apply.
 // Betalgo.Ranul.OpenAI 9.2.6 ChatCompletion.CreateCompletionAsStream (no retries at all, n=1 always):
 //   ResetAfter / ResetAfterRole -> RST;  Truncated -> CUT;  NoEnd -> normal end, FinishReason null
 //   ErrorEvent and every status (429, 500, 503, 400, 401, ...) -> NO exception: a chunk with Successful == false and
 //     Error.Code ("server_error", "rate_limit_exceeded", "service_unavailable", "invalid_api_key", ...)
 //   Stall -> like Ollama: the caller's token does NOT interrupt a stalled read; hangs until the server closes, then CUT.
-// OpenAI 2.15 ResponsesClient.CreateResponseStreamingAsync: RST / CUT / statuses as chat; NoEnd (no response.completed)
-//   ends normally; ErrorEvent (event: error) arrives as a StreamingResponseErrorUpdate, no exception; Length /
-//   ContentFilter arrive as StreamingResponseIncompleteUpdate with reason max_output_tokens / content_filter.
+//     Betalgo has no timeout option; the Timeout of an HttpClient handed to it does not bound the stalled body either.
+//   A failed item's HttpStatusCode is the response's status (429, 500, 400, 401, 404, ...); an error event's is 200.
+//   400 / 403 / 404 -> items with Error.Code "invalid_value" / "unsupported_country_region_territory" / "model_not_found".
+// OpenAI 2.15 ResponsesClient.CreateResponseStreamingAsync: RST / CUT / statuses as chat (429 / 500 / 503 n=4; 400 / 401 /
+//   404 n=1); NoEnd (no response.completed) ends normally; ErrorEvent (event: error) arrives as a StreamingResponseErrorUpdate,
+//   no exception; Length / ContentFilter arrive as StreamingResponseIncompleteUpdate with reason max_output_tokens /
+//   content_filter; Stall + NetworkTimeout -> TaskCanceledException as chat, n=1. The request is sent when the call is
+//   awaited (it returns Task<AsyncStreamingResult<StreamingResponseUpdate>>), the body read by the enumeration.
 // Anthropic 13.12 Messages.CreateStreaming (default MaxRetries 2 = 3 requests, honours retry-after-ms):
 //   ResetAfter / ResetAfterRole   -> RST (not wrapped), n=1
 //   Truncated                     -> CUT, n=1
@@ -257,6 +266,12 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
+                return;
+            }
+            catch (Exception) when (stopping.IsCancellationRequested)
+            {
+                // Disposed between the check above and the accept: the listener is stopped (InvalidOperationException
+                // "Not listening"). Seen once under load, where it failed DisposeAsync and with it the whole matrix.
                 return;
             }
 

@@ -6,6 +6,7 @@ using System.Threading;
 using Anthropic;
 using Anthropic.Models.Messages;
 using Microsoft.Extensions.AI;
+using Microsoft.SemanticKernel;
 using OllamaSharp;
 using OllamaSharp.Models;
 using OllamaSharp.Models.Chat;
@@ -177,6 +178,24 @@ public static class SdkDrivers
     public static Microsoft.SemanticKernel.Connectors.OpenAI.OpenAIChatCompletionService SemanticKernel(FakeModelServer server)
         => new(WireFormat.Model, new Uri(server.BaseUrl + "/v1"), "fake-key");
 
+    /// <summary>
+    /// Semantic Kernel as the conformance program builds it: a kernel whose chat service wraps an OpenAI client of the
+    /// caller's (so the client's retries and network timeout are the ones that apply).
+    /// </summary>
+    public static Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService SemanticKernelOverClient(FakeModelServer server, TimeSpan? networkTimeout = null)
+    {
+        var options = new OpenAIClientOptions { Endpoint = new Uri(server.BaseUrl + "/v1") };
+        if (networkTimeout is { } timeout)
+        {
+            options.NetworkTimeout = timeout;
+        }
+
+        var kernel = Microsoft.SemanticKernel.Kernel.CreateBuilder()
+            .AddOpenAIChatCompletion(WireFormat.Model, new OpenAIClient(new ApiKeyCredential("fake-key"), options))
+            .Build();
+        return kernel.GetRequiredService<Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService>();
+    }
+
     public static Task<SdkOutcome> SemanticKernelStreamAsync(Microsoft.SemanticKernel.ChatCompletion.IChatCompletionService service, CancellationToken ct)
         => RunAsync(async (text, finish) =>
         {
@@ -192,8 +211,9 @@ public static class SdkDrivers
             }
         });
 
-    public static global::Betalgo.Ranul.OpenAI.Managers.OpenAIService Betalgo(FakeModelServer server)
-        => new(new global::Betalgo.Ranul.OpenAI.OpenAIOptions { ApiKey = "fake-key", BaseDomain = server.BaseUrl });
+    /// <summary>Betalgo's service, on its own HttpClient, or on <paramref name="http"/> (its only timeout is that client's).</summary>
+    public static global::Betalgo.Ranul.OpenAI.Managers.OpenAIService Betalgo(FakeModelServer server, HttpClient? http = null)
+        => new(new global::Betalgo.Ranul.OpenAI.OpenAIOptions { ApiKey = "fake-key", BaseDomain = server.BaseUrl }, http);
 
     /// <summary>Betalgo reports some failures in the response (Successful false, Error) instead of throwing: they come back as finish "error:CODE".</summary>
     public static Task<SdkOutcome> BetalgoStreamAsync(global::Betalgo.Ranul.OpenAI.Managers.OpenAIService service, CancellationToken ct)
@@ -219,6 +239,44 @@ public static class SdkDrivers
                 }
             }
         });
+
+    /// <summary>
+    /// The items of a Betalgo stream that report a failure (<c>Successful == false</c>), as "STATUS:CODE" (the item's
+    /// <c>HttpStatusCode</c> as a number, and its error code); the text as it arrives.
+    /// </summary>
+    public static Task<SdkOutcome> BetalgoFailedItemsAsync(global::Betalgo.Ranul.OpenAI.Managers.OpenAIService service, CancellationToken ct)
+        => RunAsync(async (text, finish) =>
+        {
+            var request = new global::Betalgo.Ranul.OpenAI.ObjectModels.RequestModels.ChatCompletionCreateRequest
+            {
+                Model = WireFormat.Model,
+                Messages = [global::Betalgo.Ranul.OpenAI.ObjectModels.RequestModels.ChatMessage.FromUser("hi")],
+            };
+            await foreach (var chunk in service.ChatCompletion.CreateCompletionAsStream(request, cancellationToken: ct))
+            {
+                if (!chunk.Successful)
+                {
+                    finish((int)chunk.HttpStatusCode + ":" + (chunk.Error?.Code ?? chunk.Error?.Type ?? "?"));
+                    continue;
+                }
+
+                foreach (var choice in chunk.Choices)
+                {
+                    text.Append(choice.Message?.Content);
+                }
+            }
+        });
+
+    public static ResponsesClient Responses(FakeModelServer server, TimeSpan? networkTimeout = null)
+    {
+        var options = new ResponsesClientOptions { Endpoint = new Uri(server.BaseUrl + "/v1") };
+        if (networkTimeout is { } timeout)
+        {
+            options.NetworkTimeout = timeout;
+        }
+
+        return new ResponsesClient(new ApiKeyCredential("fake-key"), options);
+    }
 
     public static Task<SdkOutcome> ResponsesStreamAsync(ResponsesClient client, CancellationToken ct)
         => RunAsync(async (text, finish) =>
