@@ -180,6 +180,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
         current = await ApplyStepsAsync(current, regionMark, usePolly, skipped, applied, beforeRetry: false, cancellationToken).ConfigureAwait(false);
 
+        current = await RetryTimeoutsTooAsync(current, regionMark, cancellationToken).ConfigureAwait(false) ?? current;
         current = await KeepPartialOnFinalFailureAsync(current, regionMark, cancellationToken).ConfigureAwait(false) ?? current;
         if (fallback)
         {
@@ -308,6 +309,62 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
         return null;
     }
+
+    /// <summary>
+    /// A retry loop of the code's own whose retrying catch takes a transport exception (<c>catch (IOException) when
+    /// (attempt &lt; 3)</c>) but not a timeout: a stalled stream ends in the SDK's or the idle timeout's
+    /// <c>OperationCanceledException</c>, which escapes on the first attempt. A second catch with the same filter and
+    /// handling is added for <c>OperationCanceledException</c> while the caller's token (the one the stream is given) is
+    /// not cancelled. Not when a clause of the try already takes it, or when the retrying catch names its exception
+    /// (its handling may use what only that type has).
+    /// </summary>
+    private static async Task<Document?> RetryTimeoutsTooAsync(Document document, SyntaxAnnotation regionMark, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        var cancelled = model?.Compilation.GetTypeByMetadataName("System.OperationCanceledException");
+        if (root is null || model is null || cancelled is null
+            || await FindStreamAsync(document, regionMark, cancellationToken).ConfigureAwait(false) is not var (llm, options, streamLoop)
+            || llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not { Kind: RetryKind.Loop, Try.Syntax: TryStatementSyntax @try, RetryingCatch.Syntax: CatchClauseSyntax retrying }
+            || retrying.Declaration is not { } declaration
+            || declaration.Identifier.ValueText.Length > 0
+            || model.GetTypeInfo(declaration.Type, cancellationToken).Type is not INamedTypeSymbol caught
+            || cancelled.IsOrInheritsFrom(caught))
+        {
+            return null;
+        }
+
+        foreach (var clause in @try.Catches)
+        {
+            var type = clause.Declaration is null ? null : model.GetTypeInfo(clause.Declaration.Type, cancellationToken).Type as INamedTypeSymbol;
+            if (clause.Declaration is null || type is not null && (cancelled.IsOrInheritsFrom(type) || type.IsOrInheritsFrom(cancelled)))
+            {
+                return null; // a clause already takes the timeout (or everything)
+            }
+        }
+
+        // The caller's token: the CancellationToken the stream call is given, when it is a plain name.
+        var token = streamLoop.Source?.Call?.Arguments
+            .Where(a => a.ArgumentKind == ArgumentKind.Explicit && a.Value.Type?.Name == "CancellationToken")
+            .Select(a => a.Value.Syntax)
+            .OfType<IdentifierNameSyntax>()
+            .FirstOrDefault()?.Identifier.ValueText;
+        var notCancelled = token is null ? null : "!" + token + ".IsCancellationRequested";
+        var filter = retrying.Filter?.FilterExpression is { } existing
+            ? (notCancelled is null ? existing.WithoutTrivia().ToString() : (BindsTighterThanOr(existing) ? existing.WithoutTrivia() + " && " : "(" + existing.WithoutTrivia() + ") && ") + notCancelled)
+            : notCancelled;
+        var text = "try { } catch (global::System.OperationCanceledException)" + (filter is null ? string.Empty : " when (" + filter + ")") + " { }";
+        var timeoutCatch = ((TryStatementSyntax)SyntaxFactory.ParseStatement(text)).Catches[0]
+            .WithBlock(retrying.Block)
+            .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation, Formatter.Annotation);
+        var newTry = @try.WithCatches(@try.Catches.Insert(@try.Catches.IndexOf(retrying) + 1, timeoutCatch));
+        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(@try, newTry)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>True when <paramref name="expression"/> can stand before <c>&amp;&amp;</c> without parentheses.</summary>
+    private static bool BindsTighterThanOr(ExpressionSyntax expression)
+        => expression is not (BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalOrExpression or (int)SyntaxKind.CoalesceExpression }
+            or ConditionalExpressionSyntax or AssignmentExpressionSyntax or SimpleLambdaExpressionSyntax or ParenthesizedLambdaExpressionSyntax);
 
     /// <summary>
     /// When every attempt has failed, the exception leaves with the text generated so far attached

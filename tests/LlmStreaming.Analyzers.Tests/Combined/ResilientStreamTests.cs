@@ -560,6 +560,10 @@ public class ResilientStreamTests
                         {
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 500 << attempt)), ct);
                         }
+                        catch (OperationCanceledException) when (attempt < 3 && !ct.IsCancellationRequested)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 500 << attempt)), ct);
+                        }
                         catch (Exception exception)
                         {
                             exception.Data["PartialOutput"] = answer.ToString();
