@@ -235,11 +235,11 @@ internal sealed class HandRolledRecognizer
 
                 case IInvocationOperation { TargetMethod.Name: "Split", Instance: { } text } split
                     when split.TargetMethod.ContainingType.SpecialType == SpecialType.System_String:
-                    return ComesFromHttpText(text, cancellationToken, depth: 0);
+                    return ComesFromHttp(text, cancellationToken, depth: 0, throughText: true);
 
                 case IInvocationOperation { TargetMethod: { Name: "Split", IsStatic: true, ContainingType.Name: "Regex" } } regexSplit
                     when regexSplit.Arguments.Length > 0:
-                    return ComesFromHttpText(regexSplit.Arguments[0].Value, cancellationToken, depth: 0);
+                    return ComesFromHttp(regexSplit.Arguments[0].Value, cancellationToken, depth: 0, throughText: true);
 
                 default:
                     return false;
@@ -251,37 +251,6 @@ internal sealed class HandRolledRecognizer
 
     private static readonly ImmutableHashSet<string> LineFilters = ImmutableHashSet.Create(
         "Where", "Select", "Skip", "SkipWhile", "Take", "TakeWhile", "ToList", "ToArray", "AsEnumerable");
-
-    /// <summary>
-    /// True when <paramref name="text"/> is (through locals, <c>await</c>, <c>.Result</c>, <c>GetAwaiter().GetResult()</c>
-    /// and string clean-ups) the result of a System.Net.Http call: the response body read whole.
-    /// </summary>
-    private static bool ComesFromHttpText(IOperation text, CancellationToken cancellationToken, int depth)
-    {
-        if (depth > 8)
-        {
-            return false;
-        }
-
-        switch (text.WalkDownConversions())
-        {
-            case ILocalReferenceOperation local:
-                var initializer = StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken);
-                return initializer is not null && ComesFromHttpText(initializer, cancellationToken, depth + 1);
-            case IAwaitOperation awaited:
-                return ComesFromHttpText(awaited.Operation, cancellationToken, depth + 1);
-            case IPropertyReferenceOperation { Property.Name: "Result", Instance: { } task }:
-                return ComesFromHttpText(task, cancellationToken, depth + 1);
-            case IInvocationOperation { TargetMethod.Name: "GetResult" or "GetAwaiter" or "ConfigureAwait", Instance: { } awaitable }:
-                return ComesFromHttpText(awaitable, cancellationToken, depth + 1);
-            case IInvocationOperation { Instance: { } receiver } cleanUp when cleanUp.TargetMethod.ContainingType.SpecialType == SpecialType.System_String:
-                return ComesFromHttpText(receiver, cancellationToken, depth + 1); // body.Trim(), body.Replace("\r", "")
-            case IInvocationOperation invocation:
-                return (invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod).IsInNamespace("System.Net.Http");
-            default:
-                return false;
-        }
-    }
 
     /// <summary>The stream handed to <c>SseParser.Create(stream)</c> of a foreach over <c>EnumerateAsync</c>.</summary>
     private static IOperation? SseParserSource(ILoopOperation loop)
@@ -330,7 +299,7 @@ internal sealed class HandRolledRecognizer
                 // A string or buffer in memory: not a response body unless the text was read from one (a buffered SSE body).
                 if (created.Name is "StringReader" or "MemoryStream")
                 {
-                    return creation.Arguments.Length == 0 || !ComesFromHttp(creation.Arguments[0].Value, cancellationToken, depth + 1);
+                    return creation.Arguments.Length == 0 || !ComesFromHttp(creation.Arguments[0].Value, cancellationToken, depth + 1, throughText: false);
                 }
 
                 // new StreamReader(path) reads a file; new StreamReader(stream) or new BufferedStream(stream) reads whatever the stream reads.
@@ -347,10 +316,14 @@ internal sealed class HandRolledRecognizer
         }
     }
 
-    /// <summary>True when <paramref name="value"/> is (through await and locals) the result of a System.Net.Http call.</summary>
-    private static bool ComesFromHttp(IOperation value, CancellationToken cancellationToken, int depth)
+    /// <summary>
+    /// True when <paramref name="value"/> is (through locals and <c>await</c>) the result of a System.Net.Http call. With
+    /// <paramref name="throughText"/>, for the text a split body comes from, also through <c>.Result</c>,
+    /// <c>GetAwaiter().GetResult()</c>, <c>ConfigureAwait</c> and string clean-ups (<c>Trim</c>, <c>Replace</c>…).
+    /// </summary>
+    private static bool ComesFromHttp(IOperation value, CancellationToken cancellationToken, int depth, bool throughText)
     {
-        if (depth > 6)
+        if (depth > (throughText ? 8 : 6))
         {
             return false;
         }
@@ -359,9 +332,15 @@ internal sealed class HandRolledRecognizer
         {
             case ILocalReferenceOperation local:
                 var initializer = StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken);
-                return initializer is not null && ComesFromHttp(initializer, cancellationToken, depth + 1);
+                return initializer is not null && ComesFromHttp(initializer, cancellationToken, depth + 1, throughText);
             case IAwaitOperation awaited:
-                return ComesFromHttp(awaited.Operation, cancellationToken, depth + 1);
+                return ComesFromHttp(awaited.Operation, cancellationToken, depth + 1, throughText);
+            case IPropertyReferenceOperation { Property.Name: "Result", Instance: { } task } when throughText:
+                return ComesFromHttp(task, cancellationToken, depth + 1, throughText);
+            case IInvocationOperation { TargetMethod.Name: "GetResult" or "GetAwaiter" or "ConfigureAwait", Instance: { } awaitable } when throughText:
+                return ComesFromHttp(awaitable, cancellationToken, depth + 1, throughText);
+            case IInvocationOperation { Instance: { } receiver } cleanUp when throughText && cleanUp.TargetMethod.ContainingType.SpecialType == SpecialType.System_String:
+                return ComesFromHttp(receiver, cancellationToken, depth + 1, throughText); // body.Trim(), body.Replace("\r", "")
             case IInvocationOperation invocation:
                 return (invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod).IsInNamespace("System.Net.Http");
             default:

@@ -200,9 +200,7 @@ internal static class NonStreamingFallback
 
         var attemptNumber = attempt.Identifier.ValueText + " + 1";
         var logger = RetryLogging.FindLogger(model, retryLoop.SpanStart, cancellationToken);
-        var warn = logger is null
-            ? string.Empty
-            : logger + ".LogWarning(" + exception + ", \"The model stream failed on attempt {Attempt}; falling back to a non-streaming call\", " + attemptNumber + ");\n";
+        var warn = logger is null ? string.Empty : RetryLogging.RetryStatement(logger, exception, attemptNumber, RetryLogging.FallbackMessage);
         var error = logger is null ? string.Empty : RetryLogging.FailureStatement(logger, failure, attempt.Identifier.ValueText + " + 2", Token(filter.Right));
 
         // After the last streaming attempt: the same request without streaming. Its failure leaves with the text of the

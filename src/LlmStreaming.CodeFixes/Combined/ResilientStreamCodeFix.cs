@@ -343,12 +343,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
             }
         }
 
-        // The caller's token: the CancellationToken the stream call is given, when it is a plain name.
-        var token = streamLoop.Source?.Call?.Arguments
-            .Where(a => a.ArgumentKind == ArgumentKind.Explicit && a.Value.Type?.Name == "CancellationToken")
-            .Select(a => a.Value.Syntax)
-            .OfType<IdentifierNameSyntax>()
-            .FirstOrDefault()?.Identifier.ValueText;
+        var token = CallerToken(streamLoop);
         var notCancelled = token is null ? null : "!" + token + ".IsCancellationRequested";
         var filter = retrying.Filter?.FilterExpression is { } existing
             ? (notCancelled is null ? existing.WithoutTrivia().ToString() : (BindsTighterThanOr(existing) ? existing.WithoutTrivia() + " && " : "(" + existing.WithoutTrivia() + ") && ") + notCancelled)
@@ -360,6 +355,14 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         var newTry = @try.WithCatches(@try.Catches.Insert(@try.Catches.IndexOf(retrying) + 1, timeoutCatch));
         return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(@try, newTry)), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The caller's token: the <c>CancellationToken</c> the stream call is given, when it is a plain name.</summary>
+    internal static string? CallerToken(LlmStreamLoop streamLoop)
+        => streamLoop.Source?.Call?.Arguments
+            .Where(a => a.ArgumentKind == ArgumentKind.Explicit && a.Value.Type?.Name == "CancellationToken")
+            .Select(a => a.Value.Syntax)
+            .OfType<IdentifierNameSyntax>()
+            .FirstOrDefault()?.Identifier.ValueText;
 
     /// <summary>True when <paramref name="expression"/> can stand before <c>&amp;&amp;</c> without parentheses.</summary>
     private static bool BindsTighterThanOr(ExpressionSyntax expression)

@@ -16,6 +16,9 @@ internal static class RetryLogging
     /// <summary>The message of a retry: <c>{Attempt}</c> is the attempt that failed, counted from 1.</summary>
     public const string RetryMessage = "\"The model stream failed on attempt {Attempt}; retrying\"";
 
+    /// <summary>The message of the last streaming failure, before the non-streaming fallback.</summary>
+    public const string FallbackMessage = "\"The model stream failed on attempt {Attempt}; falling back to a non-streaming call\"";
+
     /// <summary>The message of the final failure.</summary>
     public const string FailureMessage = "\"The model stream failed on attempt {Attempt}; giving up\"";
 
@@ -55,9 +58,9 @@ internal static class RetryLogging
         return null;
     }
 
-    /// <summary><c>logger.LogWarning(ex, "…", attempt + 1);</c></summary>
-    public static string RetryStatement(string logger, string exception, string attemptNumber)
-        => logger + ".LogWarning(" + exception + ", " + RetryMessage + ", " + attemptNumber + ");\n";
+    /// <summary><c>logger.LogWarning(ex, "…", attempt + 1);</c> (<paramref name="message"/>: <see cref="RetryMessage"/> unless given).</summary>
+    public static string RetryStatement(string logger, string exception, string attemptNumber, string message = RetryMessage)
+        => logger + ".LogWarning(" + exception + ", " + message + ", " + attemptNumber + ");\n";
 
     /// <summary>
     /// <c>logger.LogError(exception, "…", attempt + 1);</c> — not when the caller's own token was cancelled (a user who

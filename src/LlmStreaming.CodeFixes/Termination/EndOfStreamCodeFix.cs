@@ -114,8 +114,7 @@ public sealed class EndOfStreamCodeFix : TerminationCodeFix
         if (LlmAnalysisContext.Get(model.Compilation) is not { } llm
             || llm.Streams.TryGetStreamLoop(loop, llm.GetOptions(root.SyntaxTree, document.Project.AnalyzerOptions), cancellationToken) is not { HandRolled: { IsSse: false } handRolled }
             || model.Compilation.GetTypeByMetadataName("System.Text.Json.JsonValueKind") is not { } valueKind
-            || loopStatement.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
-                .Any(n => n is ReturnStatementSyntax || n.IsKind(SyntaxKind.YieldBreakStatement)))
+            || FinishReasonCodeFix.LeavesFromInside(loopStatement))
         {
             return null;
         }

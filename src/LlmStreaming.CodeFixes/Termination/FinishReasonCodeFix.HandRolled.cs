@@ -86,7 +86,7 @@ public sealed partial class FinishReasonCodeFix
     /// True when the loop leaves its function from inside (<c>if (data == "[DONE]") return text;</c>, <c>yield break</c>):
     /// a check after the loop would not run on that path, so no fix is offered.
     /// </summary>
-    private static bool LeavesFromInside(StatementSyntax loop)
+    internal static bool LeavesFromInside(StatementSyntax loop)
         => loop.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
             .Any(n => n is ReturnStatementSyntax || n.IsKind(SyntaxKind.YieldBreakStatement));
 

@@ -3,6 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Timeouts;
+using LlmStreaming.CodeFixes.Retry;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -115,7 +116,7 @@ public sealed partial class BufferedStreamingResponseCodeFix
 
         if (loop.AwaitKeyword != default || loop.Parent is not BlockSyntax loopBlock || !block.Contains(loopBlock)
             || loop.Type is not (IdentifierNameSyntax { IsVar: true } or PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.StringKeyword })
-            || !IsAsyncContext(read))
+            || !RetryCodeGen.IsInAsyncFunction(readOperation, model, cancellationToken))
         {
             return null;
         }
@@ -131,23 +132,22 @@ public sealed partial class BufferedStreamingResponseCodeFix
         }
 
         // The send whose body is read: it must stream its headers first.
-        Plan? send = null;
-        if (readOperation.Instance?.WalkDownConversions() is IPropertyReferenceOperation { Property.Name: "Content", Instance: { } response }
-            && TraceSend(response, cancellationToken) is { } sendOperation)
-        {
-            if (!sendOperation.Arguments.Any(a => a.Value.ConstantValue is { HasValue: true, Value: 1 } && a.Value.Type?.Name == "HttpCompletionOption"))
-            {
-                if (sendOperation.Syntax is not InvocationExpressionSyntax sendCall || PlanFor(model, sendCall, cancellationToken) is not { } sendPlan)
-                {
-                    return null;
-                }
-
-                send = sendPlan;
-            }
-        }
-        else
+        if (LlmAnalysisContext.Get(model.Compilation)?.HttpClients.Responses is not { } flow
+            || !flow.IsBufferedBodyRead(readOperation, out var response)
+            || flow.TraceResponse(response, cancellationToken) is not { } sendOperation)
         {
             return null;
+        }
+
+        Plan? send = null;
+        if (flow.BufferingOf(sendOperation) != BodyBuffering.HeadersRead)
+        {
+            if (sendOperation.Syntax is not InvocationExpressionSyntax sendCall || PlanFor(model, sendCall, cancellationToken) is not { } sendPlan)
+            {
+                return null;
+            }
+
+            send = sendPlan;
         }
 
         return new LinesPlan(bodyDeclaration, read, linesDeclaration, loop, skipEmpty, send);
@@ -155,26 +155,6 @@ public sealed partial class BufferedStreamingResponseCodeFix
 
     private static bool IsDeclaration(SyntaxToken identifier)
         => identifier.Parent is VariableDeclaratorSyntax or ForEachStatementSyntax or ParameterSyntax or SingleVariableDesignationSyntax or CatchDeclarationSyntax;
-
-    private static bool IsAsyncContext(SyntaxNode node)
-    {
-        foreach (var ancestor in node.Ancestors())
-        {
-            switch (ancestor)
-            {
-                case AnonymousFunctionExpressionSyntax lambda:
-                    return lambda.AsyncKeyword != default;
-                case LocalFunctionStatementSyntax local:
-                    return local.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                case MethodDeclarationSyntax method:
-                    return method.Modifiers.Any(SyntaxKind.AsyncKeyword);
-                case MemberDeclarationSyntax:
-                    return false;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>The one reference to <paramref name="local"/> in <paramref name="scope"/>, or null when there are none or several.</summary>
     private static IdentifierNameSyntax? SingleUse(SyntaxNode scope, ILocalSymbol local, SemanticModel model, CancellationToken cancellationToken)
@@ -249,27 +229,6 @@ public sealed partial class BufferedStreamingResponseCodeFix
     private static bool IsLineEnd(IOperation value)
         => value.ConstantValue is { HasValue: true, Value: '\n' or "\n" or "\r\n" }
             || value is IPropertyReferenceOperation { Property: { Name: "NewLine", IsStatic: true, ContainingType.Name: "Environment" } };
-
-    /// <summary>A response → the send that produced it, through locals, <c>await</c> and <c>EnsureSuccessStatusCode()</c>.</summary>
-    private static IInvocationOperation? TraceSend(IOperation response, CancellationToken cancellationToken)
-    {
-        for (var depth = 0; depth < 6; depth++)
-        {
-            var value = HttpResponseFlow.FollowLocal(response, cancellationToken);
-            switch (value)
-            {
-                case IInvocationOperation { TargetMethod.Name: "EnsureSuccessStatusCode", Instance: { } instance }:
-                    response = instance;
-                    continue;
-                case IInvocationOperation invocation when (invocation.TargetMethod.ContainingType?.Name == "HttpClient" || invocation.TargetMethod.ReducedFrom?.ContainingType?.Name == "HttpClientJsonExtensions"):
-                    return invocation;
-                default:
-                    return null;
-            }
-        }
-
-        return null;
-    }
 
     private static async Task<Document> ApplyLinesAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
