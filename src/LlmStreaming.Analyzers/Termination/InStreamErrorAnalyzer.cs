@@ -12,16 +12,19 @@ namespace LlmStreaming.Analyzers.Termination;
 /// <summary>
 /// LLM205: a hand-rolled model stream loop parses every event as an update without checking for an error payload
 /// (<c>{"error": …}</c>, <c>event: error</c>), or a Betalgo stream loop never reads <c>Successful</c>/<c>Error</c>
-/// (Betalgo yields HTTP and stream errors as items instead of throwing).
+/// (Betalgo yields HTTP and stream errors as items instead of throwing), or an OllamaSharp chat loop dereferences
+/// <c>Message</c> with no null check (OllamaSharp yields Ollama's <c>{"error": …}</c> line as an update with no message:
+/// the loop throws <see cref="System.NullReferenceException"/> and the error's text is lost).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class InStreamErrorAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>Property handed to the fix: "HandRolled" or "Betalgo".</summary>
+    /// <summary>Property handed to the fix: "HandRolled", "Betalgo" or "Ollama".</summary>
     internal const string ShapeProperty = "Shape";
 
     internal const string ShapeHandRolled = "HandRolled";
     internal const string ShapeBetalgo = "Betalgo";
+    internal const string ShapeOllama = "Ollama";
 
     private static readonly ImmutableHashSet<string> BetalgoErrorMembers = ImmutableHashSet.Create("Successful", "Error");
 
@@ -55,6 +58,10 @@ public sealed class InStreamErrorAnalyzer : DiagnosticAnalyzer
         else if (stream.Kind == LlmStreamKind.Sdk && signals.IsBetalgo(stream.ElementType) && stream.IterationVariable is not null)
         {
             AnalyzeBetalgo(context, stream, signals);
+        }
+        else if (stream.Kind == LlmStreamKind.Sdk && signals.IsOllamaChat(stream.ElementType) && stream.IterationVariable is not null)
+        {
+            AnalyzeOllama(context, stream);
         }
     }
 
@@ -108,6 +115,73 @@ public sealed class InStreamErrorAnalyzer : DiagnosticAnalyzer
             "The enumeration of " + stream.MessageName + " reads its items",
             "Betalgo yields a failed request as an item with Successful == false instead of throwing"));
     }
+
+    /// <summary>
+    /// OllamaSharp reads each NDJSON line as a <c>ChatResponseStream</c>; Ollama's error line (<c>{"error": "…"}</c>, sent
+    /// when the model runner fails mid-answer) has no <c>message</c>, so the update's <c>Message</c> is null. Reported
+    /// when the loop dereferences <c>update.Message</c> (<c>update.Message.Content</c>, <c>update?.Message.Content</c>)
+    /// and tests it for null nowhere and looks for an error nowhere. A loop that never dereferences it passes the error
+    /// line as an empty update; the missing <c>Done</c> then shows the cut (LLM203).
+    /// </summary>
+    private static void AnalyzeOllama(OperationAnalysisContext context, LlmStreamLoop stream)
+    {
+        var dereferenced = false;
+        foreach (var node in stream.Body.DescendantsAndSelf())
+        {
+            if (node is not IPropertyReferenceOperation { Property.Name: "Message" } message
+                || message.Property.ContainingType.ToDisplayString() != "OllamaSharp.Models.Chat.ChatResponseStream"
+                || !IsUpdate(message.Instance, stream))
+            {
+                continue;
+            }
+
+            if (message.Parent is IPropertyReferenceOperation { Instance: var instance } && instance == message
+                || message.Parent is IFieldReferenceOperation { Instance: var field } && field == message
+                || message.Parent is IInvocationOperation { Instance: var receiver } && receiver == message)
+            {
+                dereferenced = true;
+                continue;
+            }
+
+            IOperation tested = message;
+            while (tested.Parent is IConditionalAccessOperation access && access.WhenNotNull == tested || tested.Parent is IConversionOperation or IParenthesizedOperation)
+            {
+                tested = tested.Parent;
+            }
+
+            switch (tested.Parent)
+            {
+                case IConditionalAccessOperation access when access.Operation == tested:
+                case IIsPatternOperation:
+                case ICoalesceOperation:
+                case IBinaryOperation binary when binary.LeftOperand.WalkDownConversions().ConstantValue is { HasValue: true, Value: null }
+                    || binary.RightOperand.WalkDownConversions().ConstantValue is { HasValue: true, Value: null }:
+                    return; // tested for null
+            }
+        }
+
+        if (!dereferenced || ChecksError(stream.Loop, Array.Empty<ILocalSymbol>(), context.CancellationToken))
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM205_InStreamErrorIgnored,
+            TerminationFacts.LoopKeywordLocation(stream.Loop),
+            additionalLocations: null,
+            properties: ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, ShapeOllama),
+            "The enumeration of " + stream.MessageName + " reads each update's Message",
+            "OllamaSharp yields Ollama's error line as an update with no Message (NullReferenceException)"));
+    }
+
+    /// <summary>The loop's update: the iteration variable, read directly or through <c>?.</c>.</summary>
+    private static bool IsUpdate(IOperation? instance, LlmStreamLoop stream)
+        => instance?.WalkDownConversions() switch
+        {
+            ILocalReferenceOperation local => SymbolEqualityComparer.Default.Equals(local.Local, stream.IterationVariable),
+            IConditionalAccessInstanceOperation => true,
+            _ => false,
+        };
 
     /// <summary>
     /// True when the loop looks for an error anywhere (lambdas included): a literal mentioning "error"

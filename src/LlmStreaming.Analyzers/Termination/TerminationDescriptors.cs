@@ -48,5 +48,5 @@ public static partial class Descriptors
         "In-stream error is ignored",
         "{0} without checking for an error: {1}; check for it and throw with the provider's message",
         DiagnosticSeverity.Warning,
-        "Model APIs report failures that happen after the response started (overloaded, server error, rate limit) inside the 200 stream: an 'error' object or an 'event: error'. A loop that parses every event as an update silently drops them. Betalgo.Ranul.OpenAI yields HTTP and stream errors as items with Successful == false instead of throwing.");
+        "Model APIs report failures that happen after the response started (overloaded, server error, rate limit) inside the 200 stream: an 'error' object or an 'event: error'. A loop that parses every event as an update silently drops them. Betalgo.Ranul.OpenAI yields HTTP and stream errors as items with Successful == false instead of throwing; OllamaSharp yields Ollama's error line as an update with no Message.");
 }

@@ -181,6 +181,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         current = await ApplyStepsAsync(current, regionMark, usePolly, skipped, applied, beforeRetry: false, cancellationToken).ConfigureAwait(false);
 
         current = await RetryTimeoutsTooAsync(current, regionMark, cancellationToken).ConfigureAwait(false) ?? current;
+        current = await HoistAccumulatorAsync(current, regionMark, cancellationToken).ConfigureAwait(false) ?? current;
         current = await KeepPartialOnFinalFailureAsync(current, regionMark, cancellationToken).ConfigureAwait(false) ?? current;
         if (fallback)
         {
@@ -368,6 +369,66 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
     private static bool BindsTighterThanOr(ExpressionSyntax expression)
         => expression is not (BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalOrExpression or (int)SyntaxKind.CoalesceExpression }
             or ConditionalExpressionSyntax or AssignmentExpressionSyntax or SimpleLambdaExpressionSyntax or ParenthesizedLambdaExpressionSyntax);
+
+    /// <summary>
+    /// A retry loop of the code's own that declares its accumulator inside the attempt
+    /// (<c>try { var answer = new StringBuilder(); await foreach … }</c>): the text of the last attempt is out of reach
+    /// once the failure leaves the try. The declaration moves before the retry loop, and its place in the attempt
+    /// becomes an assignment of the same value, so that each attempt still starts afresh. Only for a declaration of one
+    /// variable, directly in the attempt's block, whose value has no side effect (a literal, <c>string.Empty</c>, or an
+    /// object creation whose arguments are constants), and whose name no other variable of the function uses.
+    /// </summary>
+    private static async Task<Document?> HoistAccumulatorAsync(Document document, SyntaxAnnotation regionMark, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null
+            || await FindStreamAsync(document, regionMark, cancellationToken).ConfigureAwait(false) is not var (llm, options, streamLoop)
+            || Accumulators.Find(streamLoop, llm.Types).FirstOrDefault(a => a.Kind != AccumulatorKind.Collection || PartialText.ElementIsString(a.Type)) is not { Symbol: ILocalSymbol local }
+            || llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not { Kind: RetryKind.Loop, Node.Syntax: StatementSyntax { Parent: BlockSyntax } retryLoop, Try.Syntax: TryStatementSyntax @try }
+            || local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } value } declarator
+            || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 } declaration
+            || declaration.Parent is not LocalDeclarationStatementSyntax { Parent: BlockSyntax attempt } statement
+            || attempt != @try.Block
+            || statement.UsingKeyword != default || statement.IsConst
+            || !HasNoSideEffect(value, model, cancellationToken)
+            || SyntaxScopes.FunctionBody(retryLoop) is not { } function
+            || CountDeclarations(function, local.Name) != 1)
+        {
+            return null;
+        }
+
+        var hoisted = statement.WithoutLeadingTrivia().WithAdditionalAnnotations(Formatter.Annotation);
+        var reset = SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, SyntaxFactory.IdentifierName(declarator.Identifier.ValueText), value.WithoutTrivia()))
+            .WithTriviaFrom(statement)
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        var newRoot = root.TrackNodes(retryLoop, statement);
+        newRoot = newRoot.ReplaceNode(newRoot.GetCurrentNode(statement)!, reset);
+        newRoot = newRoot.InsertNodesBefore(newRoot.GetCurrentNode(retryLoop)!, new[] { hoisted });
+        return document.WithSyntaxRoot(newRoot);
+    }
+
+    /// <summary>A value computed again at each attempt without anyone seeing it: a literal, <c>string.Empty</c>, <c>new T(constants)</c>.</summary>
+    private static bool HasNoSideEffect(ExpressionSyntax value, SemanticModel model, CancellationToken cancellationToken)
+        => model.GetOperation(value, cancellationToken)?.WalkDownConversions() switch
+        {
+            { ConstantValue.HasValue: true } => true,
+            IFieldReferenceOperation { Field: { IsStatic: true, Name: "Empty" } field } => field.ContainingType.SpecialType == SpecialType.System_String,
+            IObjectCreationOperation creation => creation.Initializer is null && creation.Arguments.All(a => a.Value.WalkDownConversions().ConstantValue.HasValue),
+            _ => false,
+        };
+
+    /// <summary>How many variables and parameters of <paramref name="function"/> (lambdas included) are called <paramref name="name"/>.</summary>
+    private static int CountDeclarations(SyntaxNode function, string name)
+        => function.DescendantNodesAndSelf().Count(n => n switch
+        {
+            VariableDeclaratorSyntax v => v.Identifier.ValueText == name,
+            SingleVariableDesignationSyntax d => d.Identifier.ValueText == name,
+            ForEachStatementSyntax f => f.Identifier.ValueText == name,
+            ParameterSyntax p => p.Identifier.ValueText == name,
+            CatchDeclarationSyntax c => c.Identifier.ValueText == name,
+            _ => false,
+        });
 
     /// <summary>
     /// When every attempt has failed, the exception leaves with the text generated so far attached

@@ -20,7 +20,9 @@ namespace LlmStreaming.CodeFixes.Termination;
 /// that has a top-level <c>"error"</c> property throws an <see cref="System.IO.IOException"/> carrying
 /// <c>error.message</c> (or the error itself). Betalgo: first thing in the loop, <c>if (!update.Successful) throw …</c>
 /// with <c>Error.Message</c>: an <see cref="System.Net.Http.HttpRequestException"/> with the item's status when the request
-/// failed (status 400 and up, where that constructor exists), else an <see cref="System.IO.IOException"/>.
+/// failed (status 400 and up, where that constructor exists), else an <see cref="System.IO.IOException"/>. OllamaSharp:
+/// first thing in the loop, an update with no <c>Message</c> (Ollama's error line) throws an
+/// <see cref="System.IO.IOException"/>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InStreamErrorCodeFix)), Shared]
 public sealed class InStreamErrorCodeFix : TerminationCodeFix
@@ -78,10 +80,27 @@ public sealed class InStreamErrorCodeFix : TerminationCodeFix
             }
 
             var check = TerminationSyntax.Statement(checkText, generator, loop, types, model);
-            var body = loop.Statement is BlockSyntax block
-                ? block.WithStatements(block.Statements.Insert(0, check))
-                : SyntaxFactory.Block(check, loop.Statement.WithoutTrivia()).WithTriviaFrom(loop.Statement).WithAdditionalAnnotations(Formatter.Annotation);
-            return document.WithSyntaxRoot(root.ReplaceNode(loop.Statement, body));
+            return document.WithSyntaxRoot(root.ReplaceNode(loop.Statement, FirstInLoop(loop, check)));
+        }
+
+        if (shape == InStreamErrorAnalyzer.ShapeOllama)
+        {
+            if (nodes[0] is not ForEachStatementSyntax ollamaLoop)
+            {
+                return null;
+            }
+
+            // Ollama's error line reaches the loop as an update with no Message (OllamaSharp drops the error's text): an
+            // IOException, so that a retry takes it as it takes a reset.
+            var chunk = ollamaLoop.Identifier.ValueText;
+            var check = TerminationSyntax.Statement(
+                "if (" + chunk + " != null && " + chunk + ".Message == null)\n{\n"
+                    + "    throw new IOException(\"The model stream reported an error: Ollama sent an error line, which OllamaSharp yields as an update with no message.\");\n}",
+                generator,
+                ollamaLoop,
+                types,
+                model);
+            return document.WithSyntaxRoot(root.ReplaceNode(ollamaLoop.Statement, FirstInLoop(ollamaLoop, check)));
         }
 
         if (nodes.Length < 3 || nodes[0] is not ExpressionSyntax parse || nodes[1] is not ExpressionSyntax payload || nodes[2] is not StatementSyntax streamLoop)
@@ -134,6 +153,12 @@ public sealed class InStreamErrorCodeFix : TerminationCodeFix
         var newRoot = TerminationSyntax.InsertAround(root, statement, new List<StatementSyntax> { inserted });
         return newRoot is null ? null : document.WithSyntaxRoot(newRoot);
     }
+
+    /// <summary>The loop's body with <paramref name="check"/> as its first statement.</summary>
+    private static StatementSyntax FirstInLoop(ForEachStatementSyntax loop, StatementSyntax check)
+        => loop.Statement is BlockSyntax block
+            ? block.WithStatements(block.Statements.Insert(0, check))
+            : SyntaxFactory.Block(check, loop.Statement.WithoutTrivia()).WithTriviaFrom(loop.Statement).WithAdditionalAnnotations(Formatter.Annotation);
 
     /// <summary>HttpRequestException(string, Exception, HttpStatusCode?) exists (.NET 5 and later).</summary>
     private static bool HasStatusConstructor(INamedTypeSymbol httpRequestException)

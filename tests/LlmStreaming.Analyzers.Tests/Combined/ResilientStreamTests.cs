@@ -37,6 +37,18 @@ public class ResilientStreamTests
         return test.RunAsync();
     }
 
+    /// <summary>"Make this stream resilient" (plain) applied to the first LLM203 finding; the fixed source must compile.</summary>
+    private static async Task<string> ApplyPlainAsync(string source)
+    {
+        var document = Conformance.Harness.ProgramWorkspace.Create(source, Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest);
+        var finding = (await Conformance.Harness.ProgramWorkspace.AnalyzeAsync(document)).First(d => d.Id == "LLM203");
+        var action = (await Conformance.Harness.ProgramWorkspace.ActionsAsync(new ResilientStreamCodeFix(), document, finding)).Single(a => a.EquivalenceKey == ResilientStreamCodeFix.PlainKey);
+        var fixedDocument = await Conformance.Harness.ProgramWorkspace.ApplyAsync(action, document);
+        var (image, errors) = await Conformance.Harness.ProgramWorkspace.TryEmitAsync(fixedDocument);
+        Assert.True(image is not null, string.Join(Environment.NewLine, errors));
+        return (await fixedDocument.GetTextAsync()).ToString();
+    }
+
     private const string ExtensionsAISource = """
         using System.Text;
         using System.Threading;
@@ -573,6 +585,153 @@ public class ResilientStreamTests
                 }
             }
             """, ResilientStreamCodeFix.PlainKey);
+
+    /// <summary>
+    /// A retry loop of the code's own that declares its accumulator inside the attempt: the declaration moves before the
+    /// loop (its place becomes an assignment, so each attempt still starts afresh), and the last catch attaches the text
+    /// of the last attempt to the failure that leaves (found by the conformance suite: openai-naive-retry's final failure,
+    /// length and content-filter stops left with no partial text on every combined path).
+    /// </summary>
+    [Fact]
+    public Task Fix_ExistingRetryLoop_HoistsAnAccumulatorDeclaredInsideTheAttempt()
+        => FixAsync("""
+            using System;
+            using System.IO;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            // a fresh answer per attempt
+                            var answer = new StringBuilder();
+                            await {|LLM203:foreach|} (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            return answer.ToString();
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 500 << attempt)), ct);
+                        }
+                    }
+                }
+            }
+            """, """
+            using System;
+            using System.IO;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            // a fresh answer per attempt
+                            answer = new StringBuilder();
+                            ChatFinishReason? finishReason = null;
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                finishReason ??= update.FinishReason;
+                                answer.Append(update.Text);
+                            }
+
+                            if (finishReason is null)
+                            {
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                            }
+
+                            if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
+                            {
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                            }
+
+                            return answer.ToString();
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 500 << attempt)), ct);
+                        }
+                        catch (OperationCanceledException) when (attempt < 3 && !ct.IsCancellationRequested)
+                        {
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 500 << attempt)), ct);
+                        }
+                        catch (Exception exception)
+                        {
+                            exception.Data["PartialOutput"] = answer.ToString();
+                            throw;
+                        }
+                    }
+                }
+            }
+            """, ResilientStreamCodeFix.PlainKey);
+
+    /// <summary>
+    /// The declaration stays where it is when moving it could change what the code does or means: its value has a side
+    /// effect (computed once more before the loop), or the name is taken elsewhere in the method (CS0136 once it moves
+    /// out). The fix then adds what it can, and no catch that would not compile.
+    /// </summary>
+    [Theory]
+    [InlineData("var answer = NewBuilder();", "")]
+    [InlineData("var answer = new StringBuilder();", "var answer = attempt.ToString(); Console.Error.WriteLine(answer);")]
+    public async Task Fix_ExistingRetryLoop_LeavesTheDeclarationWhereMovingItIsNotSafe(string declaration, string elsewhere)
+    {
+        var source = """
+            using System;
+            using System.IO;
+            using System.Text;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.Extensions.AI;
+
+            class Chat
+            {
+                static StringBuilder NewBuilder() => new StringBuilder();
+
+                async Task<string> AskAsync(IChatClient client, string question, CancellationToken ct)
+                {
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        try
+                        {
+                            DECLARATION
+                            await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: ct))
+                            {
+                                answer.Append(update.Text);
+                            }
+
+                            return answer.ToString();
+                        }
+                        catch (IOException) when (attempt < 3)
+                        {
+                            ELSEWHERE
+                            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, 500 << attempt)), ct);
+                        }
+                    }
+                }
+            }
+            """.Replace("DECLARATION", declaration).Replace("ELSEWHERE", elsewhere);
+        var fixedSource = await ApplyPlainAsync(source);
+        Assert.Contains("                " + declaration, fixedSource, StringComparison.Ordinal);
+        Assert.DoesNotContain("PartialOutput", fixedSource, StringComparison.Ordinal);
+        Assert.Contains("ChatFinishReason? finishReason = null;", fixedSource, StringComparison.Ordinal);
+    }
 
     /// <summary>
     /// Code that does not compile can keep a finding after its own fix (the Polly delegate does not bind, so the retry is

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO;
 using LlmStreaming.Analyzers.Tests.Conformance.Harness;
 using LlmStreaming.Analyzers.Tests.Conformance.Programs;
 using Microsoft.CodeAnalysis;
@@ -54,6 +55,13 @@ public class FixedProgramsTests
         var program = Corpus.All.Single(p => p.Name == programName);
         var path = FixPaths.All.Single(p => p.Name == pathName);
         var result = await FixedPrograms.GetAsync(program, path);
+        if (Environment.GetEnvironmentVariable("LLM_CONFORMANCE_DUMP") is { Length: > 0 } dump)
+        {
+            // A debugging aid: every fixed program's source, to read or diff (LLM_CONFORMANCE_DUMP=folder).
+            Directory.CreateDirectory(dump);
+            File.WriteAllText(Path.Combine(dump, $"{programName}.{pathName}.cs"), result.Source);
+        }
+
         _output.WriteLine("remaining: " + string.Join(" ", result.Remaining));
         _output.WriteLine(result.Source);
         var gap = KnownGaps.All.FirstOrDefault(g => g.Matches(programName, pathName, KnownGaps.CompileMode));

@@ -3542,7 +3542,7 @@ public class LLM204Tests
             """);
 }
 
-public class LLM205Tests
+public partial class LLM205Tests
 {
     private const string Usings = """
         using System;

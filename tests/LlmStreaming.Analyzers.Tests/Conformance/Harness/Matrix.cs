@@ -33,7 +33,7 @@ internal static class Matrix
     {
         // The fixes first, one at a time: they use the CPU, and the runs must not compete with them for it.
         var fixedPrograms = new List<FixedPrograms.Fixed>();
-        foreach (var program in Corpus.All)
+        foreach (var program in Corpus.All.Where(Selected))
         {
             foreach (var path in FixPaths.All)
             {
@@ -45,7 +45,7 @@ internal static class Matrix
         var runs = new List<Task<Cell>>();
         foreach (var fixedProgram in fixedPrograms)
         {
-            foreach (var mode in Modes.All)
+            foreach (var mode in Modes.All.Where(m => m.NotApplicable(fixedProgram.Program) is null))
             {
                 runs.Add(RunCellAsync(fixedProgram, mode, gate));
             }
@@ -53,6 +53,14 @@ internal static class Matrix
 
         return (await Task.WhenAll(runs)).ToImmutableArray();
     }
+
+    /// <summary>
+    /// A debugging aid: <c>LLM_CONFORMANCE_PROGRAMS="ollama betalgo"</c> runs only those programs (the page must then not
+    /// be regenerated from the run).
+    /// </summary>
+    private static bool Selected(FlawedProgram program)
+        => Environment.GetEnvironmentVariable("LLM_CONFORMANCE_PROGRAMS") is not { Length: > 0 } names
+            || names.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains(program.Name);
 
     private static async Task<Cell> RunCellAsync(FixedPrograms.Fixed fixedProgram, Mode mode, SemaphoreSlim gate)
     {
@@ -98,23 +106,51 @@ internal static class Matrix
     public const string EndMarker = "<!-- matrix:end -->";
 
     /// <summary>The known gaps as Markdown: each reason with the cells it covers.</summary>
+    /// <summary>A cell whose mode cannot happen to the program's provider.</summary>
+    public const string NotApplicableMark = "— n/a";
+
+    /// <summary>The known gaps (to mend), the limits (promises that cannot be kept, decided) and the cells not run, as Markdown.</summary>
     public static string GapsToMarkdown()
     {
         var text = new StringBuilder();
-        foreach (var reason in KnownGaps.All.GroupBy(g => g.Reason))
+        text.Append("#### Known gaps\n\n");
+        AppendGaps(text, KnownGaps.All.Where(g => !g.Limit), "None: every cell that can be mended meets the contract.\n");
+        text.Append("\n#### Limits: promises that cannot be kept\n\n");
+        AppendGaps(text, KnownGaps.All.Where(g => g.Limit), "None.\n");
+        text.Append("\n#### Not applicable\n\n");
+        foreach (var mode in Modes.All)
         {
+            var programs = Corpus.All.Where(p => mode.NotApplicable(p) is not null).ToList();
+            foreach (var reason in programs.GroupBy(p => mode.NotApplicable(p)!))
+            {
+                text.Append("- ").Append(mode.Name).Append(" for ").Append(string.Join(", ", reason.Select(p => "`" + p.Name + "`"))).Append(": ").Append(reason.Key).Append(".\n");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void AppendGaps(StringBuilder text, IEnumerable<KnownGaps.Gap> gaps, string none)
+    {
+        var any = false;
+        foreach (var reason in gaps.GroupBy(g => g.Reason))
+        {
+            any = true;
             text.Append("- ").Append(reason.Key).Append(": ");
             text.Append(string.Join("; ", reason.Select(g => "`" + g.Programs + "` × " + g.Paths + " × " + g.Modes))).Append(".\n");
         }
 
-        return text.ToString();
+        if (!any)
+        {
+            text.Append(none);
+        }
     }
 
     /// <summary>The matrix as Markdown: per program, a row per mode and a column per fix path.</summary>
     public static string ToMarkdown(ImmutableArray<Cell> cells)
     {
         var text = new StringBuilder();
-        foreach (var program in Corpus.All)
+        foreach (var program in Corpus.All.Where(Selected))
         {
             text.Append("### `").Append(program.Name).Append("`: ").Append(program.Description).Append("\n\n");
             text.Append("| mode |");
@@ -135,6 +171,12 @@ internal static class Matrix
                 text.Append("| ").Append(mode.Name).Append(" |");
                 foreach (var path in FixPaths.All)
                 {
+                    if (mode.NotApplicable(program) is not null)
+                    {
+                        text.Append(' ').Append(NotApplicableMark).Append(" |");
+                        continue;
+                    }
+
                     var cell = cells.Single(c => c.Program == program && c.Path == path && c.Mode == mode);
                     text.Append(' ').Append(cell.Meets ? "✅ " : "❌ ").Append(cell.Summary).Append(" |");
                 }

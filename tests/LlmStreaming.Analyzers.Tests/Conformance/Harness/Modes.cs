@@ -22,6 +22,9 @@ internal enum Expectation
 /// </summary>
 internal sealed record Mode(string Name, string Description, Func<int, Fault> Script, Expectation Expectation, Func<FlawedProgram, int> Requests, TimeSpan? CancelAfter = null)
 {
+    /// <summary>Why the mode cannot happen to a program (its provider has no such fault), or null: such cells are not run.</summary>
+    public Func<FlawedProgram, string?> NotApplicable { get; init; } = _ => null;
+
     public override string ToString() => Name;
 }
 
@@ -43,6 +46,9 @@ internal static class Modes
     /// <summary>A failing status on every request: the SDK's own retries of the initial request, never multiplied by the fix's.</summary>
     private static int SdkOrFixAttempts(FlawedProgram program) => program.SdkRequestsOnPersistentFailure > 1 ? program.SdkRequestsOnPersistentFailure : 1 + FixRetries;
 
+    /// <summary>The reason the content-filter mode is not run for Ollama's protocol.</summary>
+    public const string NoOllamaContentFilter = "Ollama has no content-filter stop: its done_reason is stop, length, load or unload, so a fix has no such stop to meet";
+
     public static readonly ImmutableArray<Mode> All = ImmutableArray.Create(
         new Mode("normal", "a normal stream", FaultScript.Always(Fault.Normal), Expectation.FullAnswer, One),
         new Mode("slow", "every token 150 ms apart, alive", FaultScript.Always(Fault.Slow(TimeSpan.FromMilliseconds(150))), Expectation.FullAnswer, One),
@@ -57,7 +63,10 @@ internal static class Modes
         new Mode("reset-always", "RST after 3 tokens on every attempt", FaultScript.Always(Fault.ResetAfter(TokensBeforeFault)), Expectation.ClearFailure, AllAttempts),
         new Mode("stream-broken", "RST after 3 tokens on every streaming request; a non-streaming request is answered", FaultScript.Always(Fault.WhenStreaming(Fault.ResetAfter(TokensBeforeFault))), Expectation.ClearFailure, AllAttempts),
         new Mode("length", "a length stop after 4 tokens", FaultScript.Always(Fault.Length()), Expectation.ClearFailure, One),
-        new Mode("content-filter", "a content-filter stop after 2 tokens", FaultScript.Always(Fault.ContentFilter()), Expectation.ClearFailure, One),
+        new Mode("content-filter", "a content-filter stop after 2 tokens", FaultScript.Always(Fault.ContentFilter()), Expectation.ClearFailure, One)
+        {
+            NotApplicable = program => program.Format == Programs.WireFormat.Ollama ? NoOllamaContentFilter : null,
+        },
         new Mode("500-always", "500 on every request", FaultScript.Always(Fault.Status(500)), Expectation.ClearFailure, SdkOrFixAttempts),
         new Mode("400", "400 Bad Request", FaultScript.Always(Fault.Status(400)), Expectation.ClearFailure, One),
         new Mode("401", "401 Unauthorized", FaultScript.Always(Fault.Status(401)), Expectation.ClearFailure, One),
