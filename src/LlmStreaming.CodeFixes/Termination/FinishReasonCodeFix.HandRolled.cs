@@ -36,6 +36,7 @@ public sealed partial class FinishReasonCodeFix
             return null;
         }
 
+        context.Partial = PartialOf(context, loop);
         var reason = Name(context, loop, protocol switch
         {
             HandRolledProtocol.Ollama => "doneReason",
@@ -65,7 +66,7 @@ public sealed partial class FinishReasonCodeFix
         var declaration = TerminationSyntax.Statement("string" + nullable + " " + reason + " = null;", generator, loop);
         var check = TerminationSyntax.Statement(
             "if (" + string.Join(" || ", truncating.Select(v => reason + " == \"" + v + "\"")) + ")\n"
-                + Throw("InvalidOperationException", "$\"The model stopped before the end of the answer (" + label + ": {" + reason + "}).\""),
+                + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer (" + label + ": {" + reason + "}).\""),
             generator,
             loop,
             types,

@@ -6,13 +6,16 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Termination;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.CodeFixes.Termination;
 
@@ -93,6 +96,9 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
         public INamedTypeSymbol? IOException { get; }
         public INamedTypeSymbol? InvalidOperationException { get; }
         public HashSet<string> Taken { get; } = new();
+
+        /// <summary>The accumulated text of the loop being fixed, which its checks' exceptions carry; null when there is none.</summary>
+        public string? Partial { get; set; }
     }
 
     /// <summary>The statements one fix writes: before the loop, first in its body, after it.</summary>
@@ -113,6 +119,7 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
             return null;
         }
 
+        context.Partial = PartialOf(context, loop);
         var plan = new Plan();
         plan.Types["IOException"] = context.IOException;
         plan.Types["InvalidOperationException"] = context.InvalidOperationException;
@@ -156,8 +163,32 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
     private static string Name(FixContext context, SyntaxNode at, string baseName)
         => TerminationSyntax.UniqueName(context.Model, at, baseName, context.Taken);
 
-    private static string Throw(string type, string message)
-        => "{\n    throw new " + type + "(" + message + ");\n}";
+    /// <summary>
+    /// The throw of a check. Where the loop accumulates the text (see <see cref="FixContext.Partial"/>), the exception
+    /// carries it (<c>Data["PartialOutput"]</c>), as LLM301 asks of a thrown exception: a length stop is not retried, so the
+    /// text is all the caller gets, and a retry loop of the code's own lets the exception leave as it is.
+    /// </summary>
+    private static string Throw(FixContext context, string type, string message)
+        => "{\n    throw new " + type + "(" + message + ")"
+            + (context.Partial is null ? string.Empty : " { Data = { [\"PartialOutput\"] = " + context.Partial + " } }")
+            + ";\n}";
+
+    /// <summary>The text <paramref name="loop"/> accumulates, as an expression readable after it (null when it keeps none).</summary>
+    private static string? PartialOf(FixContext context, StatementSyntax loop)
+    {
+        var model = context.Model;
+        if (model.GetOperation(loop, context.CancellationToken) is not ILoopOperation operation
+            || LlmAnalysisContext.Get(model.Compilation) is not { } llm)
+        {
+            return null;
+        }
+
+        var options = llm.GetOptions(loop.SyntaxTree, context.Document.Project.AnalyzerOptions);
+        return llm.Streams.TryGetStreamLoop(operation, options, context.CancellationToken) is { } stream
+            && Accumulators.Find(stream, llm.Types).FirstOrDefault(a => a.Kind != AccumulatorKind.Collection || PartialText.ElementIsString(a.Type)) is { } accumulator
+            ? PartialText.Of(accumulator.Name, accumulator.Kind.ToString(), accumulator.Type)?.ToString()
+            : null;
+    }
 
     /// <summary>OpenAI <c>ChatFinishReason?</c> (an enum) and MEAI <c>ChatFinishReason?</c> (a struct with <c>==</c>).</summary>
     private static bool PlanFinishReasonProperty(FixContext context, SyntaxNode at, ITypeSymbol element, string update, Plan plan)
@@ -175,9 +206,9 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
         plan.Capture.Add(at.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: >= LanguageVersion.CSharp8 }
             ? reason + " ??= " + update + ".FinishReason;"
             : "if (" + reason + " == null)\n{\n    " + reason + " = " + update + ".FinishReason;\n}"); // C# 7.3 has no ??=
-        plan.After.Add("if (" + reason + " is null)\n" + Throw("IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""));
+        plan.After.Add("if (" + reason + " is null)\n" + Throw(context, "IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""));
         plan.After.Add("if (" + reason + " == ChatFinishReason.Length || " + reason + " == ChatFinishReason.ContentFilter)\n"
-            + Throw("InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""));
+            + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""));
         return true;
     }
 
@@ -189,9 +220,9 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
         var value = Name(context, at, "reason");
         plan.Before.Add("object? " + reason + " = null;");
         plan.Capture.Add("if (" + update + ".Metadata is { } " + metadata + " && " + metadata + ".TryGetValue(\"FinishReason\", out var " + value + ") && " + value + " is not null)\n{\n    " + reason + " = " + value + ";\n}");
-        plan.After.Add("if (" + reason + " is null)\n" + Throw("IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""));
+        plan.After.Add("if (" + reason + " is null)\n" + Throw(context, "IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""));
         plan.After.Add("if (" + reason + ".ToString() is \"Length\" or \"ContentFilter\")\n"
-            + Throw("InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""));
+            + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""));
         return true;
     }
 
@@ -219,9 +250,9 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
         var value = Name(context, at, "reason");
         plan.Before.Add("StopReasonValue? " + reason + " = null;");
         plan.Capture.Add("if (" + update + ".TryPickDelta(out var " + delta + ") && " + delta + ".Delta.StopReason is { } " + value + ")\n{\n    " + reason + " = " + value + ";\n}");
-        plan.After.Add("if (" + reason + " is null)\n" + Throw("IOException", "\"The model stream ended without a stop reason: " + CutOff + "\""));
+        plan.After.Add("if (" + reason + " is null)\n" + Throw(context, "IOException", "\"The model stream ended without a stop reason: " + CutOff + "\""));
         plan.After.Add("if (" + string.Join(" || ", truncating.Select(t => reason + " == StopReason." + t)) + ")\n"
-            + Throw("InvalidOperationException", "$\"The model stopped before the end of the answer (stop reason: {" + reason + "}).\""));
+            + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer (stop reason: {" + reason + "}).\""));
         return true;
     }
 
@@ -240,9 +271,9 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
         var reason = Name(context, at, "doneReason");
         plan.Before.Add("string? " + reason + " = null;");
         plan.Capture.Add("if (" + update + "?.Done == true)\n{\n    " + reason + " = (" + update + " as DoneResponseStream)?.DoneReason ?? \"stop\";\n}");
-        plan.After.Add("if (" + reason + " is null)\n" + Throw("IOException", "\"The model stream ended before its final 'done' chunk: " + CutOff + "\""));
+        plan.After.Add("if (" + reason + " is null)\n" + Throw(context, "IOException", "\"The model stream ended before its final 'done' chunk: " + CutOff + "\""));
         plan.After.Add("if (" + reason + " == \"length\")\n"
-            + Throw("InvalidOperationException", "$\"The model stopped before the end of the answer (done reason: {" + reason + "}).\""));
+            + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer (done reason: {" + reason + "}).\""));
         return true;
     }
 
@@ -254,9 +285,9 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
         var value = Name(context, at, "reason");
         plan.Before.Add("string? " + reason + " = null;");
         plan.Capture.Add("if (" + update + ".Choices is { Count: > 0 } " + choices + " && " + choices + "[0].FinishReason is { } " + value + ")\n{\n    " + reason + " = " + value + ";\n}");
-        plan.After.Add("if (" + reason + " is null)\n" + Throw("IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""));
+        plan.After.Add("if (" + reason + " is null)\n" + Throw(context, "IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""));
         plan.After.Add("if (" + reason + " == \"length\" || " + reason + " == \"content_filter\")\n"
-            + Throw("InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""));
+            + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""));
         return true;
     }
 
@@ -279,9 +310,9 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
         var incompleteName = Name(context, at, "incomplete");
         plan.Before.Add("StreamingResponseUpdate? " + terminal + " = null;");
         plan.Capture.Add("if (" + update + " is StreamingResponseCompletedUpdate or StreamingResponseIncompleteUpdate)\n{\n    " + terminal + " = " + update + ";\n}");
-        plan.After.Add("if (" + terminal + " is null)\n" + Throw("IOException", "\"The model stream ended before response.completed: " + CutOff + "\""));
+        plan.After.Add("if (" + terminal + " is null)\n" + Throw(context, "IOException", "\"The model stream ended before response.completed: " + CutOff + "\""));
         plan.After.Add("if (" + terminal + " is StreamingResponseIncompleteUpdate " + incompleteName + ")\n"
-            + Throw("InvalidOperationException", "$\"The model stopped before the end of the answer ({" + incompleteName + ".Response.IncompleteStatusDetails?.Reason}).\""));
+            + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer ({" + incompleteName + ".Response.IncompleteStatusDetails?.Reason}).\""));
         return true;
     }
 
@@ -322,10 +353,10 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
         var reason = variable + ".FinishReason";
         var after = new List<StatementSyntax>
         {
-            TerminationSyntax.Statement("if (" + reason + " is null)\n" + Throw("IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""), context.Generator, statement, types, context.Model),
+            TerminationSyntax.Statement("if (" + reason + " is null)\n" + Throw(context, "IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""), context.Generator, statement, types, context.Model),
             TerminationSyntax.Statement(
                 "if (" + reason + " == ChatFinishReason.Length || " + reason + " == ChatFinishReason.ContentFilter)\n"
-                    + Throw("InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""),
+                    + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""),
                 context.Generator,
                 statement,
                 types,

@@ -101,12 +101,12 @@ public class ResilientStreamTests
 
                             if (finishReason is null)
                             {
-                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
 
                             if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
                             {
-                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
 
                             break;
@@ -163,12 +163,12 @@ public class ResilientStreamTests
 
                             if (finishReason is null)
                             {
-                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
 
                             if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
                             {
-                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
 
                             break;
@@ -292,12 +292,12 @@ public class ResilientStreamTests
 
                             if (finishReason is null)
                             {
-                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
 
                             if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
                             {
-                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
                         }, ct);
                     }
@@ -375,12 +375,12 @@ public class ResilientStreamTests
 
                                 if (finishReason is null)
                                 {
-                                    throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                                    throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = answer.ToString() } };
                                 }
 
                                 if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
                                 {
-                                    throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                                    throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = answer.ToString() } };
                                 }
 
                                 break;
@@ -470,12 +470,12 @@ public class ResilientStreamTests
 
                             if (stopReason is null)
                             {
-                                throw new IOException("The model stream ended without a stop reason: the answer was cut off.");
+                                throw new IOException("The model stream ended without a stop reason: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                             }
 
                             if (stopReason == StopReason.MaxTokens || stopReason == StopReason.ModelContextWindowExceeded || stopReason == StopReason.Refusal)
                             {
-                                throw new InvalidOperationException($"The model stopped before the end of the answer (stop reason: {stopReason}).");
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (stop reason: {stopReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                             }
 
                             break;
@@ -558,12 +558,12 @@ public class ResilientStreamTests
 
                             if (finishReason is null)
                             {
-                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
 
                             if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
                             {
-                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
 
                             return answer.ToString();
@@ -654,12 +654,12 @@ public class ResilientStreamTests
 
                             if (finishReason is null)
                             {
-                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                                throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
 
                             if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
                             {
-                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                                throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = answer.ToString() } };
                             }
 
                             return answer.ToString();
@@ -729,7 +729,7 @@ public class ResilientStreamTests
             """.Replace("DECLARATION", declaration).Replace("ELSEWHERE", elsewhere);
         var fixedSource = await ApplyPlainAsync(source);
         Assert.Contains("                " + declaration, fixedSource, StringComparison.Ordinal);
-        Assert.DoesNotContain("PartialOutput", fixedSource, StringComparison.Ordinal);
+        Assert.DoesNotContain("catch (Exception exception)", fixedSource, StringComparison.Ordinal);
         Assert.Contains("ChatFinishReason? finishReason = null;", fixedSource, StringComparison.Ordinal);
     }
 

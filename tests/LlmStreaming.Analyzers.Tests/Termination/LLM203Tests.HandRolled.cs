@@ -582,7 +582,7 @@ public partial class LLM203Tests
 
                     if (finishReason == "length" || finishReason == "content_filter")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -655,7 +655,7 @@ public partial class LLM203Tests
 
                     if (doneReason == "length")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (done reason: {doneReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (done reason: {doneReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -684,7 +684,7 @@ public partial class LLM203Tests
 
                     if (doneReason == "length")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (done reason: {doneReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (done reason: {doneReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -742,7 +742,7 @@ public partial class LLM203Tests
 
                     if (stopReason == "max_tokens" || stopReason == "refusal" || stopReason == "model_context_window_exceeded")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (stop reason: {stopReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (stop reason: {stopReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -856,7 +856,7 @@ public partial class LLM203Tests
 
                     if (finishReason == "length" || finishReason == "content_filter")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -882,7 +882,7 @@ public partial class LLM203Tests
 
                     if (doneReason == "length")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (done reason: {doneReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (done reason: {doneReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -909,7 +909,7 @@ public partial class LLM203Tests
 
                     if (stopReason == "max_tokens" || stopReason == "refusal" || stopReason == "model_context_window_exceeded")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (stop reason: {stopReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (stop reason: {stopReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -1002,7 +1002,7 @@ public partial class LLM203Tests
 
                     if (finishReason == "length" || finishReason == "content_filter")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -1143,7 +1143,7 @@ public partial class LLM203Tests
 
                         if (finishReason == "length" || finishReason == "content_filter")
                         {
-                            throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                            throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                         }
                     }
 
@@ -1169,7 +1169,7 @@ public partial class LLM203Tests
 
                     if (finishReason2 == "length" || finishReason2 == "content_filter")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason2}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason2}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();

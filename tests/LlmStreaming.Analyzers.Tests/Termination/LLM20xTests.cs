@@ -2504,12 +2504,12 @@ public partial class LLM203Tests
 
                     if (finishReason is null)
                     {
-                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -2564,12 +2564,12 @@ public partial class LLM203Tests
 
                     if (finishReason is null)
                     {
-                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -2638,12 +2638,12 @@ public partial class LLM203Tests
 
                     if (finishReason is null)
                     {
-                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (finishReason == Microsoft.Extensions.AI.ChatFinishReason.Length || finishReason == Microsoft.Extensions.AI.ChatFinishReason.ContentFilter)
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -2700,12 +2700,12 @@ public partial class LLM203Tests
 
                     if (finishReason is null)
                     {
-                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (finishReason.ToString() is "Length" or "ContentFilter")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -2769,12 +2769,12 @@ public partial class LLM203Tests
 
                     if (stopReason is null)
                     {
-                        throw new IOException("The model stream ended without a stop reason: the answer was cut off.");
+                        throw new IOException("The model stream ended without a stop reason: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (stopReason == StopReason.MaxTokens || stopReason == StopReason.ModelContextWindowExceeded || stopReason == StopReason.Refusal)
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (stop reason: {stopReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (stop reason: {stopReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -2831,12 +2831,12 @@ public partial class LLM203Tests
 
                     if (doneReason is null)
                     {
-                        throw new IOException("The model stream ended before its final 'done' chunk: the answer was cut off.");
+                        throw new IOException("The model stream ended before its final 'done' chunk: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (doneReason == "length")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (done reason: {doneReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (done reason: {doneReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -2895,12 +2895,12 @@ public partial class LLM203Tests
 
                     if (finishReason is null)
                     {
-                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (finishReason == "length" || finishReason == "content_filter")
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -2961,12 +2961,12 @@ public partial class LLM203Tests
 
                     if (terminalUpdate is null)
                     {
-                        throw new IOException("The model stream ended before response.completed: the answer was cut off.");
+                        throw new IOException("The model stream ended before response.completed: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (terminalUpdate is StreamingResponseIncompleteUpdate incomplete)
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer ({incomplete.Response.IncompleteStatusDetails?.Reason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer ({incomplete.Response.IncompleteStatusDetails?.Reason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();
@@ -3022,12 +3022,12 @@ public partial class LLM203Tests
 
                     if (finishReason is null)
                     {
-                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (finishReason == ChatFinishReason.Length || finishReason == ChatFinishReason.ContentFilter)
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     ChatFinishReason? finishReason2 = null;
@@ -3039,12 +3039,12 @@ public partial class LLM203Tests
 
                     if (finishReason2 is null)
                     {
-                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.");
+                        throw new IOException("The model stream ended without a finish reason: the answer was cut off.") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     if (finishReason2 == ChatFinishReason.Length || finishReason2 == ChatFinishReason.ContentFilter)
                     {
-                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason2}).");
+                        throw new InvalidOperationException($"The model stopped before the end of the answer (finish reason: {finishReason2}).") { Data = { ["PartialOutput"] = text.ToString() } };
                     }
 
                     return text.ToString();

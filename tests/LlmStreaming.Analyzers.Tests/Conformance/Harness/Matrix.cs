@@ -109,14 +109,16 @@ internal static class Matrix
     /// <summary>A cell whose mode cannot happen to the program's provider.</summary>
     public const string NotApplicableMark = "— n/a";
 
-    /// <summary>The known gaps (to mend), the limits (promises that cannot be kept, decided) and the cells not run, as Markdown.</summary>
+    /// <summary>The known gaps (to mend), the limits (promises no fix can keep), the decisions and the cells not run, as Markdown.</summary>
     public static string GapsToMarkdown()
     {
         var text = new StringBuilder();
-        text.Append("#### Known gaps\n\n");
-        AppendGaps(text, KnownGaps.All.Where(g => !g.Limit), "None: every cell that can be mended meets the contract.\n");
-        text.Append("\n#### Limits: promises that cannot be kept\n\n");
-        AppendGaps(text, KnownGaps.All.Where(g => g.Limit), "None.\n");
+        text.Append("#### Known gaps (to mend)\n\n");
+        AppendGaps(text, KnownGaps.All.Where(g => g.Kind == KnownGaps.GapKind.ToMend), "None.\n");
+        text.Append("\n#### Limits: promises no fix can keep\n\n");
+        AppendGaps(text, KnownGaps.All.Where(g => g.Kind == KnownGaps.GapKind.Limit), "None.\n");
+        text.Append("\n#### Decisions: code the rules accept, left as it is by a single rule's fix\n\n");
+        AppendGaps(text, KnownGaps.All.Where(g => g.Kind == KnownGaps.GapKind.Decision), "None.\n");
         text.Append("\n#### Not applicable\n\n");
         foreach (var mode in Modes.All)
         {
