@@ -101,6 +101,9 @@ internal sealed class HttpClientRecognizer
     /// Like <see cref="Classify"/>, and also says where the client is handed to an SDK and which variable holds it.
     /// The expression may also be a call that returns a client (<c>factory.CreateClient("x")</c>): its position counts.
     /// </summary>
+    /// <param name="clientExpression">The expression that gives the client.</param>
+    /// <param name="options">The options of the tree the expression is in.</param>
+    /// <param name="cancellationToken">The analysis's token.</param>
     /// <param name="bodies">
     /// The operation blocks of the type being analysed, as the analyzer driver handed them over (a symbol-start
     /// analyzer): a member client is then looked for in them, and no body is bound for the question.

@@ -499,7 +499,7 @@ internal sealed class StreamRecognizer
         return null;
     }
 
-    /// <summary>True when <paramref name="symbol"/> is the iteration variable of <paramref name="loop"/> or a local derived from it inside the loop.</summary>
+    /// <summary>True when <paramref name="expression"/> reads the iteration variable of <paramref name="loop"/> or a local derived from it inside the loop.</summary>
     public static bool IsDerivedFromIteration(IOperation expression, LlmStreamLoop loop)
     {
         if (loop.IterationVariable is null)

@@ -75,7 +75,7 @@ internal static class SymbolExtensions
         return null;
     }
 
-    /// <summary>True when <paramref name="type"/> is an exception type that catches <paramref name="exceptionType"/> (it or a base of it).</summary>
+    /// <summary>True when <paramref name="catchType"/> is an exception type that catches <paramref name="exceptionType"/> (it or a base of it).</summary>
     public static bool Catches(this ITypeSymbol? catchType, INamedTypeSymbol? exceptionType)
         => catchType is not null && exceptionType is not null && exceptionType.IsOrInheritsFrom(catchType as INamedTypeSymbol);
 

@@ -346,10 +346,10 @@ internal sealed class FinishSignals
         return true;
     }
 
-    /// <summary>True when <paramref name="loop"/> is an SDK loop over updates of a family this rule knows (for the Betalgo error rule).</summary>
     /// <summary>OllamaSharp's chat update (<c>ChatResponseStream</c>), whose <c>Message</c> is null on Ollama's error line.</summary>
     public bool IsOllamaChat(ITypeSymbol? element)
         => element is not null && OllamaUpdates.Any(t => t.Name == "ChatResponseStream" && element.IsOrInheritsFrom(t));
 
+    /// <summary>True when <paramref name="element"/> is a Betalgo update type (for LLM205's Betalgo case).</summary>
     public bool IsBetalgo(ITypeSymbol? element) => element is not null && element.IsOrInheritsFrom(BetalgoBaseResponse) && _streams.UpdateFamily(element) == LlmFamily.Betalgo;
 }

@@ -850,7 +850,7 @@ internal static class TerminationFacts
     private static bool IsWriteTarget(IOperation node)
         => node.Parent is ISimpleAssignmentOperation assignment && assignment.Target == node;
 
-    /// <summary>True when any of <paramref name="names"/> (case-insensitive) occurs as an identifier or in a string literal of the source declaration of <paramref name="method"/>.</summary>
+    /// <summary>True when an identifier or a string literal of the source declaration of <paramref name="method"/> satisfies <paramref name="matches"/>.</summary>
     public static bool SourceBodyMentions(IMethodSymbol method, Func<string, bool> matches, CancellationToken cancellationToken)
     {
         foreach (var reference in method.OriginalDefinition.DeclaringSyntaxReferences)

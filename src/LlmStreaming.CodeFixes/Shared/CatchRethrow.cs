@@ -35,7 +35,7 @@ internal static class CatchRethrow
         return (@catch.WithCatchKeyword(keyword).WithDeclaration(declaration), name);
     }
 
-    /// <summary><paramref name="updated"/> (a copy of <paramref name="original"/> with a new body) with the name <see cref="NamedException"/> gave the exception.</summary>
+    /// <summary><paramref name="updated"/> (a copy of the original catch with a new body) with the name <see cref="NamedException"/> gave the exception in <paramref name="renamed"/>.</summary>
     public static CatchClauseSyntax WithName(CatchClauseSyntax updated, CatchClauseSyntax? renamed)
         => renamed is null ? updated : updated.WithCatchKeyword(renamed.CatchKeyword).WithDeclaration(renamed.Declaration);
 

@@ -170,7 +170,7 @@ public sealed partial class FinishReasonCodeFix : TerminationCodeFix
     /// </summary>
     private static string Throw(FixContext context, string type, string message)
         => "{\n    throw new " + type + "(" + message + ")"
-            + (context.Partial is null ? string.Empty : " { Data = { [\"PartialOutput\"] = " + context.Partial + " } }")
+            + (context.Partial is null ? string.Empty : " { Data = { [\"" + CatchRethrow.DataKey + "\"] = " + context.Partial + " } }")
             + ";\n}";
 
     /// <summary>The text <paramref name="loop"/> accumulates, as an expression readable after it (null when it keeps none).</summary>

@@ -209,7 +209,8 @@ internal static class TerminationSyntax
             .Any();
 
     /// <summary>
-    /// A local name based on <paramref name="baseName"/> that no symbol in scope at <paramref name="position"/> and no
+    /// A local name based on <paramref name="baseName"/> that no symbol in scope at <paramref name="at"/>, no name in
+    /// <paramref name="taken"/> (which receives the result) and no
     /// local of the enclosing function uses (<c>finishReason</c>, <c>finishReason2</c>…). Member names the function only
     /// mentions (<c>new { stream = true }</c>, <c>request.Stream</c>, <c>stream: true</c>) cannot clash with a local and
     /// do not count.
