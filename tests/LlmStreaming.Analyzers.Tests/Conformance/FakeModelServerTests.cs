@@ -332,6 +332,29 @@ public sealed class FakeModelServerTests
     public Task Ollama_Generate(string fault, int tokens, string? finish, string? error, int requests)
         => CheckAsync((s, ct) => SdkDrivers.OllamaGenerateAsync(SdkDrivers.Ollama(s), ct), F(fault), tokens, finish, error, requests);
 
+    /// <summary>
+    /// What LLM205's OllamaSharp case rests on: Ollama's error line is not skipped and does not throw, it is yielded as
+    /// an update whose Message is null (and whose Done is false), after the tokens before it.
+    /// </summary>
+    [Fact]
+    public async Task Ollama_Chat_ErrorLine_IsAnUpdateWithNoMessage()
+    {
+        await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.ErrorEvent(3)) };
+        using var cts = new CancellationTokenSource(Bound);
+        var request = new OllamaSharp.Models.Chat.ChatRequest { Model = WireFormat.Model, Messages = [new OllamaSharp.Models.Chat.Message(OllamaSharp.Models.Chat.ChatRole.User, "hi")] };
+        var updates = new List<OllamaSharp.Models.Chat.ChatResponseStream?>();
+        await foreach (var update in SdkDrivers.Ollama(server).ChatAsync(request, cts.Token))
+        {
+            updates.Add(update);
+        }
+
+        Assert.Equal(4, updates.Count);
+        Assert.All(updates.Take(3), u => Assert.NotNull(u?.Message));
+        Assert.NotNull(updates[3]);
+        Assert.Null(updates[3]!.Message);
+        Assert.False(updates[3]!.Done);
+    }
+
     [Fact]
     public Task Ollama_Chat_NonStreaming()
         => CheckAsync((s, ct) => SdkDrivers.OllamaChatAsync(SdkDrivers.Ollama(s), ct, stream: false), Fault.Normal, 10, "stop", null, 1, streaming: false);

@@ -88,7 +88,8 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 // OllamaSharp 5.5.2 ChatAsync / GenerateAsync (no retries at all):
 //   ResetAfter / ResetAfterRole   -> RST, n=1;  Truncated -> CUT, n=1
 //   NoEnd                         -> normal end, no ChatDoneResponseStream (DoneReason never seen)
-//   ErrorEvent ({"error":...} line) -> SILENT: the line is skipped, the enumeration ends normally
+//   ErrorEvent ({"error":...} line) -> SILENT: yielded as an update with Message null and Done false (a loop that
+//                                    reads update.Message.Content throws NullReferenceException), then a normal end
 //   Length                        -> done_reason "length"; (ContentFilter: Ollama has no such reason; the fake sends "content_filter")
 //   Stall                         -> the caller's token does NOT interrupt a stalled read: the call hangs until the
 //                                    server closes (here ConnectionTimeout), then CUT. A real stall hangs for ever.
