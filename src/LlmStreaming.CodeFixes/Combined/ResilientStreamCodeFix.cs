@@ -9,12 +9,12 @@ using LlmStreaming.Analyzers.PartialOutput;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
 using LlmStreaming.Analyzers.Termination;
+using LlmStreaming.Analyzers.Timeouts;
 using LlmStreaming.CodeFixes.PartialOutput;
 using LlmStreaming.CodeFixes.Retry;
 using LlmStreaming.CodeFixes.Shared;
 using LlmStreaming.CodeFixes.Termination;
 using LlmStreaming.CodeFixes.Timeouts;
-using LlmStreaming.Analyzers.Timeouts;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -24,7 +24,6 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
-using Microsoft.CodeAnalysis.Text;
 
 namespace LlmStreaming.CodeFixes.Combined;
 

@@ -6,7 +6,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
 using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;

@@ -4,10 +4,10 @@ using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Text;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace LlmStreaming.CodeFixes.Retry;
 

@@ -7,7 +7,6 @@ using LlmStreaming.Analyzers.Termination;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
 
 namespace LlmStreaming.CodeFixes.Termination;
 

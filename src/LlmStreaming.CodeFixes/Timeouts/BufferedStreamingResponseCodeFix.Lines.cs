@@ -2,7 +2,6 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers.Recognition;
-using LlmStreaming.Analyzers.Timeouts;
 using LlmStreaming.CodeFixes.Retry;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;

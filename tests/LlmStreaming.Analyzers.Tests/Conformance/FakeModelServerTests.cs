@@ -38,7 +38,7 @@ public sealed class FakeModelServerTests
 
     /// <summary>Cancels <paramref name="cts"/> <paramref name="delay"/> after the server saw its first request (so a slow machine does not cancel before the stream started).</summary>
     private static void CancelAfterFirstRequest(FakeModelServer server, CancellationTokenSource cts, TimeSpan delay)
-        => _ = server.WaitForRequestsAsync(1).ContinueWith(t => { if (t.IsCompletedSuccessfully) cts.CancelAfter(delay); }, TaskScheduler.Default);
+        => _ = server.WaitForRequestsAsync(1).ContinueWith(t => { if (t.IsCompletedSuccessfully) { cts.CancelAfter(delay); } }, TaskScheduler.Default);
 
     private static string Prefix(int tokens) => string.Concat(FakeModelServer.Tokens.Take(tokens));
 

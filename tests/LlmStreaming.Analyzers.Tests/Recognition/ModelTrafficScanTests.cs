@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.IO;
 using System.Text.RegularExpressions;
 using LlmStreaming.Analyzers.Recognition;

@@ -1,9 +1,9 @@
 using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Retry;
-using Microsoft.CodeAnalysis;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.Analyzers.Tests.Termination;
 using LlmStreaming.CodeFixes.Retry;
+using Microsoft.CodeAnalysis;
 
 namespace LlmStreaming.Analyzers.Tests.Retry;
 

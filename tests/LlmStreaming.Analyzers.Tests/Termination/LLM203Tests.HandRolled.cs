@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Termination;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.Termination;

@@ -1,5 +1,3 @@
-using System;
-
 namespace LlmStreaming.Benchmarks.Generation;
 
 /// <summary>

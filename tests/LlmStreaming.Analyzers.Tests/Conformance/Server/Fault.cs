@@ -1,5 +1,3 @@
-using System.Threading;
-
 namespace LlmStreaming.Analyzers.Tests.Conformance;
 
 /// <summary>What the fake server does wrong (or right) with one request.</summary>
