@@ -97,7 +97,7 @@ public sealed class StandardResilienceDefaultsAnalyzer : DiagnosticAnalyzer
         var where = registration.DisplayName + (registration.IsDefaults ? " (every client)" : string.Empty);
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM403_StandardResilienceDefaults,
-            BufferedStreamingResponseAnalyzer.NameLocation(handler),
+            StreamingResponseBufferedAnalyzer.NameLocation(handler),
             properties,
             "on " + where + " keeps " + string.Join(" and ", shortOnes) + ", too short for a slow model",
             "raise the attempt and total timeouts to at least " + TimeoutValue.DisplaySeconds(minimum)));
@@ -166,7 +166,7 @@ public sealed class StandardResilienceDefaultsAnalyzer : DiagnosticAnalyzer
             : "raise the timeouts in the service defaults, or with ConfigureAll<HttpStandardResilienceOptions>";
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM403_StandardResilienceDefaults,
-            BufferedStreamingResponseAnalyzer.NameLocation(call),
+            StreamingResponseBufferedAnalyzer.NameLocation(call),
             "from the service defaults ('" + call.TargetMethod.Name + "') limits " + cut.DisplayName + " to "
                 + attempt.Display + " per attempt, " + total.Display + " in total",
             remedy));

@@ -55,32 +55,32 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
     private static readonly ImmutableArray<Step> Steps = ImmutableArray.Create(
         new Step(DiagnosticIds.PartialOutputDiscarded, new PartialOutputDiscardedCodeFix(), PartialOutputDiscardedCodeFix.RethrowWithPartialKey, PartialOutputDiscardedCodeFix.AttachPartialKey),
         new Step(DiagnosticIds.StreamFailureSwallowed, new StreamFailureSwallowedCodeFix(), StreamFailureSwallowedCodeFix.RethrowKey),
-        new Step(DiagnosticIds.CatchMissesMidStreamFailure, new MidStreamCatchCodeFixProvider(), MidStreamCatchCodeFixProvider.EquivalenceKey),
-        new Step(DiagnosticIds.DoneSentinelNotHandled, new DoneSentinelCodeFix(), StepScope.Function, StepPhase.Any, DoneSentinelCodeFix.Key),
-        new Step(DiagnosticIds.EndOfStreamAccepted, new EndOfStreamCodeFix(), StepScope.Function, StepPhase.Any, EndOfStreamCodeFix.Key),
-        new Step(DiagnosticIds.InStreamErrorIgnored, new InStreamErrorCodeFix(), StepScope.Function, StepPhase.Any, InStreamErrorCodeFix.Key),
-        new Step(DiagnosticIds.ContentPartIndexedWithoutGuard, new UnguardedContentIndexCodeFix(), StepScope.Function, StepPhase.Any, UnguardedContentIndexCodeFix.EquivalenceKey),
-        new Step(DiagnosticIds.StreamingResponseBuffered, new BufferedStreamingResponseCodeFix(), StepScope.Function, StepPhase.Any, BufferedStreamingResponseCodeFix.EquivalenceKey),
-        new Step(DiagnosticIds.MidStreamFailureNotRetried, new MidStreamRetryCodeFixProvider(), MidStreamRetryCodeFixProvider.RetryLoopKey),
-        new Step(DiagnosticIds.RetryWithoutBackoff, new RetryBackoffCodeFixProvider(), StepScope.Function, StepPhase.AfterRetry, RetryBackoffCodeFixProvider.EquivalenceKey),
-        new Step(DiagnosticIds.FinishReasonNotObserved, new FinishReasonCodeFix(), StepScope.Region, StepPhase.AfterRetry, FinishReasonCodeFix.Key),
-        new Step(DiagnosticIds.StreamedBodyWithoutIdleTimeout, new StreamIdleTimeoutCodeFix(), StepScope.Function, StepPhase.AfterRetry, StreamIdleTimeoutCodeFix.EquivalenceKey),
-        new Step(DiagnosticIds.RetryReplaysEmittedOutput, new RetryReplaysOutputCodeFixProvider(), RetryReplaysOutputCodeFixProvider.EquivalenceKey));
+        new Step(DiagnosticIds.CatchMissesMidStreamFailure, new CatchMissesMidStreamFailureCodeFix(), CatchMissesMidStreamFailureCodeFix.EquivalenceKey),
+        new Step(DiagnosticIds.DoneSentinelNotHandled, new DoneSentinelNotHandledCodeFix(), StepScope.Function, StepPhase.Any, DoneSentinelNotHandledCodeFix.Key),
+        new Step(DiagnosticIds.EndOfStreamAccepted, new EndOfStreamAcceptedCodeFix(), StepScope.Function, StepPhase.Any, EndOfStreamAcceptedCodeFix.Key),
+        new Step(DiagnosticIds.InStreamErrorIgnored, new InStreamErrorIgnoredCodeFix(), StepScope.Function, StepPhase.Any, InStreamErrorIgnoredCodeFix.Key),
+        new Step(DiagnosticIds.ContentPartIndexedWithoutGuard, new ContentPartIndexedWithoutGuardCodeFix(), StepScope.Function, StepPhase.Any, ContentPartIndexedWithoutGuardCodeFix.EquivalenceKey),
+        new Step(DiagnosticIds.StreamingResponseBuffered, new StreamingResponseBufferedCodeFix(), StepScope.Function, StepPhase.Any, StreamingResponseBufferedCodeFix.EquivalenceKey),
+        new Step(DiagnosticIds.MidStreamFailureNotRetried, new MidStreamFailureNotRetriedCodeFix(), MidStreamFailureNotRetriedCodeFix.RetryLoopKey),
+        new Step(DiagnosticIds.RetryWithoutBackoff, new RetryWithoutBackoffCodeFix(), StepScope.Function, StepPhase.AfterRetry, RetryWithoutBackoffCodeFix.EquivalenceKey),
+        new Step(DiagnosticIds.FinishReasonNotObserved, new FinishReasonNotObservedCodeFix(), StepScope.Region, StepPhase.AfterRetry, FinishReasonNotObservedCodeFix.Key),
+        new Step(DiagnosticIds.StreamedBodyWithoutIdleTimeout, new StreamedBodyWithoutIdleTimeoutCodeFix(), StepScope.Function, StepPhase.AfterRetry, StreamedBodyWithoutIdleTimeoutCodeFix.EquivalenceKey),
+        new Step(DiagnosticIds.RetryReplaysEmittedOutput, new RetryReplaysEmittedOutputCodeFix(), RetryReplaysEmittedOutputCodeFix.EquivalenceKey));
 
     private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(
-        new FinishReasonAnalyzer(),
+        new FinishReasonNotObservedAnalyzer(),
         new PartialOutputDiscardedAnalyzer(),
         new StreamFailureSwallowedAnalyzer(),
-        new MidStreamCatchAnalyzer(),
-        new MidStreamRetryAnalyzer(),
-        new RetryReplaysOutputAnalyzer(),
-        new RetryBackoffAnalyzer(),
-        new DoneSentinelAnalyzer(),
+        new CatchMissesMidStreamFailureAnalyzer(),
+        new MidStreamFailureNotRetriedAnalyzer(),
+        new RetryReplaysEmittedOutputAnalyzer(),
+        new RetryWithoutBackoffAnalyzer(),
+        new DoneSentinelNotHandledAnalyzer(),
         new EndOfStreamAcceptedAnalyzer(),
-        new InStreamErrorAnalyzer(),
-        new UnguardedContentIndexAnalyzer(),
-        new BufferedStreamingResponseAnalyzer(),
-        new StreamIdleTimeoutAnalyzer());
+        new InStreamErrorIgnoredAnalyzer(),
+        new ContentPartIndexedWithoutGuardAnalyzer(),
+        new StreamingResponseBufferedAnalyzer(),
+        new StreamedBodyWithoutIdleTimeoutAnalyzer());
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
         DiagnosticIds.MidStreamFailureNotRetried,
@@ -235,8 +235,8 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
 
         var location = streamLoop.Loop.Syntax.GetLocation();
         var diagnostic = Diagnostic.Create(Descriptors.LLM101_MidStreamFailureNotRetried, location, additionalLocations: new[] { location }, streamLoop.DisplayName);
-        var keys = new[] { usePolly ? MidStreamRetryCodeFixProvider.PollyKey : MidStreamRetryCodeFixProvider.RetryLoopKey, MidStreamRetryCodeFixProvider.RetryLoopKey };
-        return await FixerActions.ApplyAsync(new MidStreamRetryCodeFixProvider(), document, diagnostic, keys, cancellationToken).ConfigureAwait(false);
+        var keys = new[] { usePolly ? MidStreamFailureNotRetriedCodeFix.PollyKey : MidStreamFailureNotRetriedCodeFix.RetryLoopKey, MidStreamFailureNotRetriedCodeFix.RetryLoopKey };
+        return await FixerActions.ApplyAsync(new MidStreamFailureNotRetriedCodeFix(), document, diagnostic, keys, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The recognised stream loop of the region, with the context and options to judge it.</summary>
@@ -295,7 +295,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
                 }
 
                 var keys = step.Id == DiagnosticIds.MidStreamFailureNotRetried && usePolly
-                    ? new[] { MidStreamRetryCodeFixProvider.PollyKey, MidStreamRetryCodeFixProvider.RetryLoopKey }
+                    ? new[] { MidStreamFailureNotRetriedCodeFix.PollyKey, MidStreamFailureNotRetriedCodeFix.RetryLoopKey }
                     : step.Keys;
                 if (await FixerActions.ApplyAsync(step.Fixer, document, diagnostic, keys, cancellationToken).ConfigureAwait(false) is { } changed)
                 {

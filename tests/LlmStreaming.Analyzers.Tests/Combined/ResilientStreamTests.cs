@@ -16,10 +16,10 @@ namespace LlmStreaming.Analyzers.Tests.Combined;
 /// </summary>
 public class ResilientStreamTests
 {
-    private sealed class CombinedTest : CSharpCodeFixTest<MidStreamRetryAnalyzer, ResilientStreamCodeFix, DefaultVerifier>
+    private sealed class CombinedTest : CSharpCodeFixTest<MidStreamFailureNotRetriedAnalyzer, ResilientStreamCodeFix, DefaultVerifier>
     {
         protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers()
-            => new DiagnosticAnalyzer[] { new MidStreamRetryAnalyzer(), new FinishReasonAnalyzer(), new PartialOutputDiscardedAnalyzer() };
+            => new DiagnosticAnalyzer[] { new MidStreamFailureNotRetriedAnalyzer(), new FinishReasonNotObservedAnalyzer(), new PartialOutputDiscardedAnalyzer() };
     }
 
     private static Task FixAsync(string source, string fixedSource, string key, int iterations = 1)
@@ -770,7 +770,7 @@ public class ResilientStreamTests
                 }
             }
             """;
-        var fixedText = await CodeActions.ApplyOnceAsync(source, new FinishReasonAnalyzer(), new ResilientStreamCodeFix(), ResilientStreamCodeFix.PollyKey);
+        var fixedText = await CodeActions.ApplyOnceAsync(source, new FinishReasonNotObservedAnalyzer(), new ResilientStreamCodeFix(), ResilientStreamCodeFix.PollyKey);
         Assert.Single(Regex.Matches(fixedText, @"\.ExecuteAsync\("));
         Assert.Single(Regex.Matches(fixedText, "finishReason is null"));
     }

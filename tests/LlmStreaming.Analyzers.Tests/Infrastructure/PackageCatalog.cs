@@ -12,7 +12,7 @@ internal static class PackageCatalog
 {
     public static readonly Assembly AnalyzerAssembly = typeof(Descriptors).Assembly;
 
-    public static readonly Assembly CodeFixAssembly = typeof(DeltaOverwriteCodeFix).Assembly;
+    public static readonly Assembly CodeFixAssembly = typeof(DeltaOverwritesTextCodeFix).Assembly;
 
     public static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = AnalyzerAssembly.GetTypes()
         .Where(t => typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && !t.IsAbstract)

@@ -105,8 +105,8 @@ internal static class Bookkeeping
     }
 
     /// <summary>
-    /// A rule page with its title line and its Category and Default severity rows written from the descriptor; null
-    /// when <paramref name="current"/> is null (no page yet): then <see cref="PageSkeleton"/>.
+    /// A rule page with its title line, its Rule ID, Category and Default severity rows written from the descriptor, and
+    /// as its last line the links to the rule's sources (<see cref="SourcesLine"/>).
     /// </summary>
     public static string Page(string current, DiagnosticDescriptor descriptor)
     {
@@ -128,8 +128,51 @@ internal static class Bookkeeping
             }
         }
 
-        return string.Join("\n", lines);
+        var text = string.Join("\n", lines).TrimEnd('\n');
+        var last = text.LastIndexOf('\n');
+        if (text.Substring(last + 1).StartsWith("Sources: ", StringComparison.Ordinal))
+        {
+            text = text.Substring(0, last).TrimEnd('\n');
+        }
+
+        return text + "\n\n" + SourcesLine(descriptor.Id) + "\n";
     }
+
+    /// <summary>The name of a rule's constant in <see cref="DiagnosticIds"/> (LLM301: <c>PartialOutputDiscarded</c>).</summary>
+    public static string ConstantName(string id)
+        => typeof(DiagnosticIds).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Single(f => f.IsLiteral && (string?)f.GetRawConstantValue() == id).Name;
+
+    /// <summary>
+    /// The source files of a rule, as paths from the repository root: its analyzer (<c>{Constant}Analyzer.cs</c>), its fix
+    /// (<c>{Constant}CodeFix.cs</c>, and its partial files) and its tests (<c>{Constant}Tests.cs</c> and partial files).
+    /// </summary>
+    public static IReadOnlyList<(string Kind, string Path)> Sources(string id)
+    {
+        var constant = ConstantName(id);
+        var sources = new List<(string, string)>();
+        void Add(string kind, string folder, string name)
+        {
+            var root = Repository.PathOf(folder);
+            foreach (var file in Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories)
+                .Where(f => !f.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                    && !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                .Where(f => Path.GetFileName(f) == name + ".cs" || Path.GetFileName(f).StartsWith(name + ".", StringComparison.Ordinal))
+                .OrderBy(f => f.Length).ThenBy(f => f, StringComparer.Ordinal))
+            {
+                sources.Add((kind, Path.GetRelativePath(Repository.PathOf(), file).Replace(Path.DirectorySeparatorChar, '/')));
+            }
+        }
+
+        Add("analyzer", "src", constant + "Analyzer");
+        Add("fix", "src", constant + "CodeFix");
+        Add("tests", "tests", constant + "Tests");
+        return sources;
+    }
+
+    /// <summary>The last line of a rule page: links to the rule's analyzer, fix and tests.</summary>
+    public static string SourcesLine(string id)
+        => "Sources: " + string.Join(", ", Sources(id).Select(s => "[" + s.Kind + " `" + Path.GetFileName(s.Path) + "`](../../" + s.Path + ")")) + ".";
 
     /// <summary>The page a new rule starts with: the property table and every section a page must have, to be written.</summary>
     public static string PageSkeleton(DiagnosticDescriptor descriptor)
@@ -141,7 +184,7 @@ internal static class Bookkeeping
             + "| Code fix | " + (HasFix(descriptor.Id) ? "Yes: (what it does)" : "No") + " |\n\n"
             + "## Cause\n\n(to write)\n\n## Why it matters\n\n(to write)\n\n## How to fix\n\n(to write)\n\n"
             + "## Configuration\n\nSeverity: `dotnet_diagnostic." + descriptor.Id + ".severity`.\n\n"
-            + "## When to suppress\n\n(to write)\n\n## Related rules\n\n(to write)\n";
+            + "## When to suppress\n\n(to write)\n\n## Related rules\n\n(to write)\n\n" + SourcesLine(descriptor.Id) + "\n";
 
     /// <summary>Every generated file: its path and its text as the descriptors say it should be.</summary>
     public static IEnumerable<(string Path, string Expected)> Files()

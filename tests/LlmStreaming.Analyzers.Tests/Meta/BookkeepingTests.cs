@@ -35,6 +35,27 @@ public class BookkeepingTests
         Assert.True(stale.Count == 0, "stale, regenerate with " + Bookkeeping.UpdateVariable + "=1 dotnet test --filter Bookkeeping: " + string.Join(", ", stale));
     }
 
+    /// <summary>
+    /// One name per rule: knowing an ID, its constant in DiagnosticIds names its analyzer ({Constant}Analyzer), its fix
+    /// ({Constant}CodeFix, where it has one) and its tests ({Constant}Tests.cs), and its page links them.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(DescriptorTests.Ids), MemberType = typeof(DescriptorTests))]
+    public void EveryRule_AnalyzerFixAndTests_CarryTheNameOfItsConstant(string id)
+    {
+        var constant = Bookkeeping.ConstantName(id);
+        var analyzers = PackageCatalog.Analyzers.Where(a => a.SupportedDiagnostics.Any(d => d.Id == id)).Select(a => a.GetType().Name).ToList();
+        Assert.Equal(new[] { constant + "Analyzer" }, analyzers);
+        var fixers = PackageCatalog.CodeFixes.Where(f => f.FixableDiagnosticIds.Contains(id)).Select(f => f.GetType().Name).ToList();
+        Assert.Contains(constant + "CodeFix", fixers);
+        Assert.All(PackageCatalog.CodeFixes, f => Assert.EndsWith("CodeFix", f.GetType().Name, StringComparison.Ordinal));
+        var sources = Bookkeeping.Sources(id);
+        Assert.Contains(sources, s => s.Kind == "analyzer");
+        Assert.Contains(sources, s => s.Kind == "fix");
+        Assert.Contains(sources, s => s.Kind == "tests" && s.Path.EndsWith("/" + constant + "Tests.cs", StringComparison.Ordinal));
+        Assert.EndsWith(Bookkeeping.SourcesLine(id), File.ReadAllText(Repository.PathOf("docs", "rules", id + ".md")).TrimEnd('\n'), StringComparison.Ordinal);
+    }
+
     /// <summary>The generator can fail: a README whose table lost a row, or a preset missing a rule, is stale.</summary>
     [Fact]
     public void Bookkeeping_FindsAStaleTableAndPreset()

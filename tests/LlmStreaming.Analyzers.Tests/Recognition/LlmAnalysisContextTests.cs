@@ -165,7 +165,7 @@ public class LlmAnalysisContextTests
         // Two analyzers of the package on one compilation share one context.
         var compilation = RecognitionHarness.CreateCompilation(Plain, References.Framework.AddRange(References.Sdks));
         var before = LlmAnalysisContext.CreatedCount;
-        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new OptionsProbeAnalyzer(), new global::LlmStreaming.Analyzers.PartialOutput.DeltaOverwriteAnalyzer());
+        var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(new OptionsProbeAnalyzer(), new global::LlmStreaming.Analyzers.PartialOutput.DeltaOverwritesTextAnalyzer());
         var diagnostics = await compilation.WithAnalyzers(analyzers, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty))
             .GetAnalyzerDiagnosticsAsync();
         Assert.Equal("LLMPROBE", Assert.Single(diagnostics).Id);

@@ -88,12 +88,12 @@ public class RetryRobustnessTests
         """;
 
     private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(
-        new MidStreamRetryAnalyzer(),
-        new RetryBackoffAnalyzer(),
+        new MidStreamFailureNotRetriedAnalyzer(),
+        new RetryWithoutBackoffAnalyzer(),
         new SdkRetriesDisabledAnalyzer(),
-        new UnstartedStreamRetryAnalyzer(),
-        new RetryReplaysOutputAnalyzer(),
-        new MidStreamCatchAnalyzer());
+        new RetryWrapsUnstartedStreamAnalyzer(),
+        new RetryReplaysEmittedOutputAnalyzer(),
+        new CatchMissesMidStreamFailureAnalyzer());
 
     [Fact]
     public async Task NoAnalyzerException_OnTruncatedAndMutatedSources()

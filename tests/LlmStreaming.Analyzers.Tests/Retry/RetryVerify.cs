@@ -18,12 +18,12 @@ namespace LlmStreaming.Analyzers.Tests.Retry;
 internal static class RetryVerify
 {
     private static readonly ImmutableArray<DiagnosticAnalyzer> RetryAnalyzers = ImmutableArray.Create<DiagnosticAnalyzer>(
-        new MidStreamRetryAnalyzer(),
-        new RetryBackoffAnalyzer(),
+        new MidStreamFailureNotRetriedAnalyzer(),
+        new RetryWithoutBackoffAnalyzer(),
         new SdkRetriesDisabledAnalyzer(),
-        new UnstartedStreamRetryAnalyzer(),
-        new RetryReplaysOutputAnalyzer(),
-        new MidStreamCatchAnalyzer());
+        new RetryWrapsUnstartedStreamAnalyzer(),
+        new RetryReplaysEmittedOutputAnalyzer(),
+        new CatchMissesMidStreamFailureAnalyzer());
 
     public static async Task FixAsync<TAnalyzer, TCodeFix>(
         string source,
@@ -96,7 +96,7 @@ internal static class RetryVerify
             .WithProjectCompilationOptions(projectId, compilation);
     }
 
-    private sealed class AllRetryAnalyzersTest : CSharpAnalyzerTest<MidStreamRetryAnalyzer, DefaultVerifier>
+    private sealed class AllRetryAnalyzersTest : CSharpAnalyzerTest<MidStreamFailureNotRetriedAnalyzer, DefaultVerifier>
     {
         protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => RetryAnalyzers;
     }

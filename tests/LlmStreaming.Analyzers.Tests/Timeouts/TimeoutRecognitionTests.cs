@@ -44,7 +44,7 @@ public class TimeoutRecognitionTests
 
         Assert.Equal(
             new[] { "OllamaApiClient", "HttpClientPipelineTransport", "AnthropicClient.HttpClient", "AddOpenAIChatCompletion" },
-            infos.Take(4).Select(i => LlmStreaming.Analyzers.Timeouts.HttpClientTimeoutAnalyzer.TargetName(i.SdkTargets.Single())).ToArray());
+            infos.Take(4).Select(i => LlmStreaming.Analyzers.Timeouts.HttpClientTimeoutTooShortAnalyzer.TargetName(i.SdkTargets.Single())).ToArray());
         Assert.Equal(new[] { false, true, true, false }, infos.Take(4).Select(i => llm.HttpClients.SdkOwnsTimeout(i.SdkTargets[0])).ToArray());
         Assert.Equal(LlmHttpClientEvidence.None, infos[4].Evidence);
     }

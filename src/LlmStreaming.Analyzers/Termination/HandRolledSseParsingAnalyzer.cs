@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Immutable;
+using LlmStreaming.Analyzers.Recognition;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.Analyzers.Termination;
+
+/// <summary>
+/// LLM204 (Info): a <c>ReadLine</c>/<c>ReadLineAsync</c> loop over a model response that splits server-sent events by
+/// hand, where <c>System.Net.ServerSentEvents.SseParser</c> is available (.NET 9 and later, or the package).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class HandRolledSseParsingAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM204_HandRolledSseParsing);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        {
+            if (llm.Types.SseParser is null || llm.Types.TextReader is null)
+            {
+                return; // nothing to suggest instead
+            }
+
+            start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
+        });
+    }
+
+    private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm)
+    {
+        var loop = (ILoopOperation)context.Operation;
+        var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
+        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken);
+        if (stream?.HandRolled is not { IsSse: true, UsesSseParser: false } handRolled || handRolled.Reads.IsEmpty)
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM204_HandRolledSseParsing,
+            handRolled.Reads[0].Syntax.GetLocation(),
+            additionalLocations: new[] { loop.Syntax.GetLocation() },
+            Evidence(loop)));
+    }
+
+    /// <summary>The hand-splitting the loop does, for the message: <c>line.StartsWith("data: ")</c>.</summary>
+    private static string Evidence(ILoopOperation loop)
+    {
+        ILiteralOperation? first = null;
+        foreach (var node in TerminationFacts.OwnOperations(loop))
+        {
+            if (node is ILiteralOperation { ConstantValue: { HasValue: true, Value: string text } } literal
+                && text.StartsWith("data:", StringComparison.Ordinal)
+                && (first is null || literal.Syntax.SpanStart < first.Syntax.SpanStart))
+            {
+                first = literal;
+            }
+        }
+
+        if (first is null)
+        {
+            return "a 'data:' prefix";
+        }
+
+        var parent = first.Parent;
+        while (parent is IConversionOperation or IArgumentOperation)
+        {
+            parent = parent.Parent;
+        }
+
+        return parent is IInvocationOperation or IBinaryOperation ? parent.Syntax.ToString() : first.Syntax.ToString();
+    }
+}

@@ -1,0 +1,293 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using LlmStreaming.Analyzers.Recognition;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.Analyzers.Termination;
+
+/// <summary>
+/// LLM205: a hand-rolled model stream loop parses every event as an update without checking for an error payload
+/// (<c>{"error": …}</c>, <c>event: error</c>), or a Betalgo stream loop never reads <c>Successful</c>/<c>Error</c>
+/// (Betalgo yields HTTP and stream errors as items instead of throwing), or an OllamaSharp chat loop dereferences
+/// <c>Message</c> with no null check (OllamaSharp yields Ollama's <c>{"error": …}</c> line as an update with no message:
+/// the loop throws <see cref="System.NullReferenceException"/> and the error's text is lost).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class InStreamErrorIgnoredAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Property handed to the fix: "HandRolled", "Betalgo" or "Ollama".</summary>
+    internal const string ShapeProperty = "Shape";
+
+    internal const string ShapeHandRolled = "HandRolled";
+    internal const string ShapeBetalgo = "Betalgo";
+    internal const string ShapeOllama = "Ollama";
+
+    private static readonly ImmutableHashSet<string> BetalgoErrorMembers = ImmutableHashSet.Create("Successful", "Error");
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM205_InStreamErrorIgnored);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        {
+            var signals = new FinishSignals(start.Compilation, llm.Streams);
+            start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
+        });
+    }
+
+    private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, FinishSignals signals)
+    {
+        var loop = (ILoopOperation)context.Operation;
+        var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
+        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken);
+        if (stream is null)
+        {
+            return;
+        }
+
+        if (stream.HandRolled is not null)
+        {
+            AnalyzeHandRolled(context, stream);
+        }
+        else if (stream.Kind == LlmStreamKind.Sdk && signals.IsBetalgo(stream.ElementType) && stream.IterationVariable is not null)
+        {
+            AnalyzeBetalgo(context, stream, signals);
+        }
+        else if (stream.Kind == LlmStreamKind.Sdk && signals.IsOllamaChat(stream.ElementType) && stream.IterationVariable is not null)
+        {
+            AnalyzeOllama(context, stream);
+        }
+    }
+
+    private static void AnalyzeHandRolled(OperationAnalysisContext context, LlmStreamLoop stream)
+    {
+        var payloadLocals = TerminationFacts.PayloadLocals(stream);
+        if (TerminationFacts.FirstPayloadParse(stream, payloadLocals) is not var (parse, payload))
+        {
+            return;
+        }
+
+        if (ChecksError(stream.Loop, payloadLocals, context.CancellationToken))
+        {
+            return;
+        }
+
+        if (HandsOnAnErrorCarryingUpdate(stream.Loop, parse))
+        {
+            return; // the update type has an Error member and goes to the caller, who can read it (Betalgo's own reader)
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM205_InStreamErrorIgnored,
+            parse.Syntax.GetLocation(),
+            additionalLocations: new[] { payload.Value.Syntax.GetLocation(), stream.Loop.Syntax.GetLocation() },
+            properties: ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, ShapeHandRolled),
+            "Each event of " + stream.MessageName + " is parsed by '" + TerminationFacts.DisplayName(parse) + "'",
+            "an error event inside the 200 stream passes as the end of the answer"));
+    }
+
+    private static void AnalyzeBetalgo(OperationAnalysisContext context, LlmStreamLoop stream, FinishSignals signals)
+    {
+        foreach (var node in stream.Body.DescendantsAndSelf())
+        {
+            if (node is IPropertyReferenceOperation property && BetalgoErrorMembers.Contains(property.Property.Name))
+            {
+                return;
+            }
+        }
+
+        if (signals.UpdateEscapes(stream, BetalgoErrorMembers, context.CancellationToken))
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM205_InStreamErrorIgnored,
+            TerminationFacts.LoopKeywordLocation(stream.Loop),
+            additionalLocations: null,
+            properties: ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, ShapeBetalgo),
+            "The enumeration of " + stream.MessageName + " reads its items",
+            "Betalgo yields a failed request as an item with Successful == false instead of throwing"));
+    }
+
+    /// <summary>
+    /// OllamaSharp reads each NDJSON line as a <c>ChatResponseStream</c>; Ollama's error line (<c>{"error": "…"}</c>, sent
+    /// when the model runner fails mid-answer) has no <c>message</c>, so the update's <c>Message</c> is null. Reported
+    /// when the loop dereferences <c>update.Message</c> (<c>update.Message.Content</c>, <c>update?.Message.Content</c>)
+    /// and tests it for null nowhere and looks for an error nowhere. A loop that never dereferences it passes the error
+    /// line as an empty update; the missing <c>Done</c> then shows the cut (LLM203).
+    /// </summary>
+    private static void AnalyzeOllama(OperationAnalysisContext context, LlmStreamLoop stream)
+    {
+        var dereferenced = false;
+        foreach (var node in stream.Body.DescendantsAndSelf())
+        {
+            if (node is not IPropertyReferenceOperation { Property.Name: "Message" } message
+                || message.Property.ContainingType.ToDisplayString() != "OllamaSharp.Models.Chat.ChatResponseStream"
+                || !IsUpdate(message.Instance, stream))
+            {
+                continue;
+            }
+
+            if (message.Parent is IPropertyReferenceOperation { Instance: var instance } && instance == message
+                || message.Parent is IFieldReferenceOperation { Instance: var field } && field == message
+                || message.Parent is IInvocationOperation { Instance: var receiver } && receiver == message)
+            {
+                dereferenced = true;
+                continue;
+            }
+
+            IOperation tested = message;
+            while (tested.Parent is IConditionalAccessOperation access && access.WhenNotNull == tested || tested.Parent is IConversionOperation or IParenthesizedOperation)
+            {
+                tested = tested.Parent;
+            }
+
+            switch (tested.Parent)
+            {
+                case IConditionalAccessOperation access when access.Operation == tested:
+                case IIsPatternOperation:
+                case ICoalesceOperation:
+                case IBinaryOperation binary when binary.LeftOperand.WalkDownConversions().ConstantValue is { HasValue: true, Value: null }
+                    || binary.RightOperand.WalkDownConversions().ConstantValue is { HasValue: true, Value: null }:
+                    return; // tested for null
+            }
+        }
+
+        if (!dereferenced || ChecksError(stream.Loop, Array.Empty<ILocalSymbol>(), context.CancellationToken))
+        {
+            return;
+        }
+
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM205_InStreamErrorIgnored,
+            TerminationFacts.LoopKeywordLocation(stream.Loop),
+            additionalLocations: null,
+            properties: ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, ShapeOllama),
+            "The enumeration of " + stream.MessageName + " reads each update's Message",
+            "OllamaSharp yields Ollama's error line as an update with no Message (NullReferenceException)"));
+    }
+
+    /// <summary>The loop's update: the iteration variable, read directly or through <c>?.</c>.</summary>
+    private static bool IsUpdate(IOperation? instance, LlmStreamLoop stream)
+        => instance?.WalkDownConversions() switch
+        {
+            ILocalReferenceOperation local => SymbolEqualityComparer.Default.Equals(local.Local, stream.IterationVariable),
+            IConditionalAccessInstanceOperation => true,
+            _ => false,
+        };
+
+    /// <summary>
+    /// True when the loop looks for an error anywhere (lambdas included): a literal mentioning "error"
+    /// (<c>TryGetProperty("error", …)</c>, <c>EventType == "error"</c>), a member whose name mentions it
+    /// (<c>chunk.Error</c>), a test of an error type, or a source helper given the payload whose code mentions it.
+    /// </summary>
+    private static bool ChecksError(ILoopOperation loop, ICollection<ILocalSymbol> payloadLocals, CancellationToken cancellationToken)
+    {
+        foreach (var node in loop.DescendantsAndSelf())
+        {
+            switch (node)
+            {
+                case { ConstantValue: { HasValue: true, Value: string text } } when Mentions(text):
+                case IPropertyReferenceOperation property when Mentions(property.Property.Name):
+                case IFieldReferenceOperation field when Mentions(field.Field.Name):
+                case IIsTypeOperation isType when Mentions(isType.TypeOperand.Name):
+                case IPatternOperation pattern when Mentions(pattern.NarrowedType.Name):
+                    return true;
+
+                case IInvocationOperation invocation when TerminationFacts.IsInSource(invocation.TargetMethod):
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        if (TerminationFacts.ReadsAny(argument.Value, payloadLocals) || IsParseResult(argument.Value))
+                        {
+                            if (TerminationFacts.SourceBodyMentions(invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod, Mentions, cancellationToken))
+                            {
+                                return true;
+                            }
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// True when <paramref name="parse"/> produces an update type with an error member (<c>Error</c>, <c>Errors</c>, also
+    /// on a base type or the constraint of a type parameter) and the loop yields or returns the parsed update: an error
+    /// event then parses into that member and reaches the caller, instead of parsing as an empty update.
+    /// </summary>
+    private static bool HandsOnAnErrorCarryingUpdate(ILoopOperation loop, IInvocationOperation parse)
+    {
+        IOperation result = parse;
+        while (result.Parent is IConversionOperation or IAwaitOperation or IParenthesizedOperation)
+        {
+            result = result.Parent;
+        }
+
+        if (!HasErrorMember(result.Type) && !(parse.TargetMethod.TypeArguments.Length == 1 && HasErrorMember(parse.TargetMethod.TypeArguments[0])))
+        {
+            return false;
+        }
+
+        var target = result.Parent switch
+        {
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment when assignment.Value == result => local.Local,
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            _ => null,
+        };
+
+        foreach (var node in loop.DescendantsAndSelf())
+        {
+            if (node is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.Return, ReturnedValue: { } value }
+                && (value.WalkDownConversions() == result || target is not null && value.References(target)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasErrorMember(ITypeSymbol? type)
+    {
+        if (type is ITypeParameterSymbol parameter)
+        {
+            foreach (var constraint in parameter.ConstraintTypes)
+            {
+                if (HasErrorMember(constraint))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member is IPropertySymbol or IFieldSymbol && !member.IsStatic && member.Name is "Error" or "Errors")
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A local whose value came from parsing (a chunk DTO, a JsonDocument): helpers often get the parsed update.</summary>
+    private static bool IsParseResult(IOperation value) => value.WalkDownConversions() is ILocalReferenceOperation;
+
+    private static bool Mentions(string text) => text.IndexOf("error", StringComparison.OrdinalIgnoreCase) >= 0;
+}

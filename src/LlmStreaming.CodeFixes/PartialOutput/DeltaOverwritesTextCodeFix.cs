@@ -1,0 +1,62 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LlmStreaming.CodeFixes.PartialOutput;
+
+/// <summary>LLM302: turns <c>x = update.Text</c> into <c>x += update.Text</c>.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DeltaOverwritesTextCodeFix)), Shared]
+public sealed class DeltaOverwritesTextCodeFix : CodeFixProvider
+{
+    public const string EquivalenceKey = "LLM302.Append";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.DeltaOverwritesText);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not AssignmentExpressionSyntax assignment
+                || !assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                || model.GetTypeInfo(assignment.Left, context.CancellationToken).Type?.SpecialType != SpecialType.System_String)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Append the delta with '+='",
+                    ct => AppendAsync(context.Document, assignment, ct),
+                    EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    private static async Task<Document> AppendAsync(Document document, AssignmentExpressionSyntax assignment, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var append = SyntaxFactory.AssignmentExpression(
+                SyntaxKind.AddAssignmentExpression,
+                assignment.Left,
+                SyntaxFactory.Token(SyntaxKind.PlusEqualsToken).WithTriviaFrom(assignment.OperatorToken),
+                assignment.Right)
+            .WithTriviaFrom(assignment);
+        return document.WithSyntaxRoot(root!.ReplaceNode(assignment, append));
+    }
+}

@@ -1,0 +1,233 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Retry;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.CodeFixes.Retry;
+
+/// <summary>
+/// LLM102: waits an exponentially growing, fully jittered delay computed from the attempt number before the next
+/// attempt — replacing the constant delay's argument, or inserting <c>await Task.Delay(…, ct)</c> at the end of the
+/// retrying catch. The loop's attempt counter is reused (a <c>for</c> variable or a local the loop increments); a loop
+/// without one gets a counter.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RetryWithoutBackoffCodeFix)), Shared]
+public sealed class RetryWithoutBackoffCodeFix : CodeFixProvider
+{
+    public const string EquivalenceKey = "LLM102.AddJitteredBackoff";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.RetryWithoutBackoff);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (diagnostic.AdditionalLocations.Count == 0)
+            {
+                continue;
+            }
+
+            var span = diagnostic.AdditionalLocations[0].SourceSpan;
+            if (Plan(root.FindNode(span, getInnermostNodeForTie: true), model, FixOptions.Get(context.Document, root.SyntaxTree), context.CancellationToken) is null)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create("Wait an exponential backoff with jitter between attempts", c => FixAsync(context.Document, span, c), EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    private sealed class BackoffPlan
+    {
+        public BackoffPlan(ILoopOperation loop, ICatchClauseOperation @catch, IInvocationOperation? constantDelay, ILocalSymbol? counter, bool isAsync, string? token)
+        {
+            Loop = loop;
+            Catch = @catch;
+            ConstantDelay = constantDelay;
+            Counter = counter;
+            IsAsync = isAsync;
+            Token = token;
+        }
+
+        public ILoopOperation Loop { get; }
+
+        public ICatchClauseOperation Catch { get; }
+
+        public IInvocationOperation? ConstantDelay { get; }
+
+        public ILocalSymbol? Counter { get; }
+
+        public bool IsAsync { get; }
+
+        public string? Token { get; }
+    }
+
+    private static BackoffPlan? Plan(SyntaxNode node, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
+    {
+        var llm = LlmAnalysisContext.Get(model.Compilation);
+        if (llm is null || model.GetOperation(node, cancellationToken) is not ILoopOperation loop)
+        {
+            return null;
+        }
+
+        var retried = RetryWithoutBackoffAnalyzer.RetriedEnumerations(loop, llm, options, cancellationToken);
+        if (retried.IsEmpty || RetryLoops.FindRetry(llm, retried[0].Operation, options, cancellationToken) is not { RetryingCatch: { } @catch })
+        {
+            return null;
+        }
+
+        var types = RetryTypes.Get(model.Compilation);
+        var streamLoops = retried.Where(e => e.Loop is not null).Select(e => e.Loop!.Loop).ToImmutableArray();
+        var kind = Backoff.Classify(loop, streamLoops, types, out var constantDelay, cancellationToken);
+        if (kind == BackoffKind.Adequate || @catch.Handler.Syntax is not BlockSyntax handler)
+        {
+            return null;
+        }
+
+        if (constantDelay is null && !CanAppend(handler, model))
+        {
+            return null;
+        }
+
+        var isAsync = RetryCodeGen.IsInAsyncFunction(loop, model, cancellationToken);
+        var token = RetryCodeGen.TokenInScope(retried[0].Operation, new[] { retried[0].Operation }, types, model, cancellationToken);
+        return new BackoffPlan(loop, @catch, constantDelay, FindCounter(loop), isAsync, token);
+    }
+
+    /// <summary>The handler's end is reachable, or it ends with <c>continue;</c>: the delay goes last (before the continue).</summary>
+    private static bool CanAppend(BlockSyntax handler, SemanticModel model)
+    {
+        if (handler.Statements.Count == 0)
+        {
+            return true;
+        }
+
+        if (handler.Statements.Last() is ContinueStatementSyntax)
+        {
+            return true;
+        }
+
+        return model.AnalyzeControlFlow(handler) is { Succeeded: true, EndPointIsReachable: true };
+    }
+
+    /// <summary>The attempt counter: the <c>for</c> loop's int variable, or an int local the loop increments.</summary>
+    private static ILocalSymbol? FindCounter(ILoopOperation loop)
+    {
+        if (loop is IForLoopOperation forLoop)
+        {
+            foreach (var local in forLoop.Locals)
+            {
+                if (local.Type.SpecialType == SpecialType.System_Int32 && forLoop.AtLoopBottom.Any(o => Increments(o, local)))
+                {
+                    return local;
+                }
+            }
+        }
+
+        foreach (var node in loop.Body.DescendantsWithinFunction())
+        {
+            if (node is IIncrementOrDecrementOperation { Kind: OperationKind.Increment, Target: ILocalReferenceOperation { Local: { Type.SpecialType: SpecialType.System_Int32 } local } }
+                && !Accumulators.IsDeclaredInside(local, loop.Body))
+            {
+                return local;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Increments(IOperation operation, ILocalSymbol local)
+        => operation.DescendantsAndSelf().Any(o => o is IIncrementOrDecrementOperation { Target: ILocalReferenceOperation reference } && SymbolEqualityComparer.Default.Equals(reference.Local, local)
+            || o is ICompoundAssignmentOperation { Target: ILocalReferenceOperation target } && SymbolEqualityComparer.Default.Equals(target.Local, local));
+
+    private static async Task<Document> FixAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null
+            || Plan(root.FindNode(span, getInnermostNodeForTie: true), model, FixOptions.Get(document, root.SyntaxTree), cancellationToken) is not { } plan)
+        {
+            return document;
+        }
+
+        var template = new CodeTemplate(model.Compilation, SyntaxGenerator.GetGenerator(document));
+        var types = RetryTypes.Get(model.Compilation);
+        var loopSyntax = (StatementSyntax)plan.Loop.Syntax;
+        var handler = (BlockSyntax)plan.Catch.Handler.Syntax;
+
+        string counter;
+        StatementSyntax? counterDeclaration = null;
+        var incrementAfterDelay = false;
+        if (plan.Counter is { } existing)
+        {
+            counter = existing.Name;
+        }
+        else
+        {
+            if (loopSyntax.Parent is not BlockSyntax)
+            {
+                return document;
+            }
+
+            counter = RetryCodeGen.UniqueName(RetryCodeGen.UsedNames(model, loopSyntax.SpanStart, new SyntaxNode[] { loopSyntax }), "attempt");
+            counterDeclaration = SyntaxFactory.ParseStatement("var " + counter + " = 0;\n").WithAdditionalAnnotations(Formatter.Annotation);
+            incrementAfterDelay = true;
+        }
+
+        var editor = new SyntaxEditor(root, document.Project.Solution.Services);
+        if (plan.ConstantDelay is { } delay && delay.Syntax is InvocationExpressionSyntax invocation && invocation.ArgumentList.Arguments.Count > 0)
+        {
+            var first = invocation.ArgumentList.Arguments[0];
+            var backoff = template.Expression(RetryCodeGen.BackoffExpression(counter, types, template));
+            editor.ReplaceNode(first.Expression, backoff.WithTriviaFrom(first.Expression));
+            if (incrementAfterDelay && delay.Syntax.FirstAncestorOrSelf<StatementSyntax>() is { Parent: BlockSyntax } delayStatement)
+            {
+                editor.InsertAfter(delayStatement, SyntaxFactory.ParseStatement(counter + "++;\n").WithAdditionalAnnotations(Formatter.Annotation));
+            }
+        }
+        else
+        {
+            var text = RetryCodeGen.BackoffComment + "\n" + RetryCodeGen.DelayStatement(counter, plan.IsAsync, plan.Token, types, template) + "\n"
+                + (incrementAfterDelay ? counter + "++;\n" : string.Empty);
+            var statements = template.Statements(text);
+            if (handler.Statements.LastOrDefault() is ContinueStatementSyntax @continue)
+            {
+                editor.InsertBefore(@continue, statements);
+            }
+            else
+            {
+                editor.ReplaceNode(handler, handler.AddStatements(statements.ToArray()));
+            }
+        }
+
+        if (counterDeclaration is not null)
+        {
+            editor.InsertBefore(loopSyntax, counterDeclaration);
+        }
+
+        return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(editor.GetChangedRoot()), cancellationToken).ConfigureAwait(false);
+    }
+}

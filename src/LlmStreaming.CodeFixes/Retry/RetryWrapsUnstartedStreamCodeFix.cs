@@ -1,0 +1,300 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Retry;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.CodeFixes.Retry;
+
+/// <summary>
+/// LLM104: moves the enumeration into the Polly delegate. <c>var s = await pipeline.ExecuteAsync(t =&gt; ValueTask.FromResult(client.X(…)), ct);</c>
+/// followed by <c>await foreach (var u in s) { … }</c> becomes <c>await pipeline.ExecuteAsync(async t =&gt; { await foreach (var u in client.X(…)) { … } }, ct);</c>,
+/// resetting the loop's accumulators at the start of the delegate. Offered when the stream local is used only by that
+/// loop and the loop can run inside a lambda (no return, yield or jump out, nothing written out).
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RetryWrapsUnstartedStreamCodeFix)), Shared]
+public sealed class RetryWrapsUnstartedStreamCodeFix : CodeFixProvider
+{
+    public const string EquivalenceKey = "LLM104.EnumerateInsideDelegate";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.RetryWrapsUnstartedStream);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            var span = diagnostic.Location.SourceSpan;
+            if (Plan(root, span, model, FixOptions.Get(context.Document, root.SyntaxTree), context.CancellationToken) is null)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create("Enumerate the stream inside the retry delegate", c => FixAsync(context.Document, span, c), EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    private sealed class MovePlan
+    {
+        public MovePlan(LocalDeclarationStatementSyntax declaration, InvocationExpressionSyntax execute, LambdaExpressionSyntax lambda, ExpressionSyntax stream, IdentifierNameSyntax use, CommonForEachStatementSyntax loop, ImmutableArray<string> resets)
+        {
+            Declaration = declaration;
+            Execute = execute;
+            Lambda = lambda;
+            Stream = stream;
+            Use = use;
+            Loop = loop;
+            Resets = resets;
+        }
+
+        public LocalDeclarationStatementSyntax Declaration { get; }
+
+        public InvocationExpressionSyntax Execute { get; }
+
+        public LambdaExpressionSyntax Lambda { get; }
+
+        /// <summary>The lazy stream expression the delegate returned.</summary>
+        public ExpressionSyntax Stream { get; }
+
+        /// <summary>The one use of the local: in the loop's collection.</summary>
+        public IdentifierNameSyntax Use { get; }
+
+        public CommonForEachStatementSyntax Loop { get; }
+
+        public ImmutableArray<string> Resets { get; }
+    }
+
+    private static MovePlan? Plan(SyntaxNode root, Microsoft.CodeAnalysis.Text.TextSpan span, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
+    {
+        var llm = LlmAnalysisContext.Get(model.Compilation);
+        var call = root.FindNode(span, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
+        if (llm is null || call is null)
+        {
+            return null;
+        }
+
+        // The lambda returns the call (expression body, or a block that is a single return).
+        var lambda = call.FirstAncestorOrSelf<LambdaExpressionSyntax>();
+        var returned = lambda switch
+        {
+            { ExpressionBody: { } body } => body,
+            { Block.Statements: { Count: 1 } statements } when statements[0] is ReturnStatementSyntax { Expression: { } value } => value,
+            _ => null,
+        };
+        if (lambda is null || returned is null || StripResultWrapper(returned, model, cancellationToken) is not { } stream || !stream.Span.Contains(call.Span))
+        {
+            return null;
+        }
+
+        if (lambda.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax execute } }
+            || model.GetOperation(execute, cancellationToken) is not IInvocationOperation executeOperation
+            || !llm.Retries.IsPollyExecute(executeOperation.TargetMethod))
+        {
+            return null;
+        }
+
+        // var s = [await] pipeline.ExecuteAsync(…);
+        var initializer = execute.Parent is AwaitExpressionSyntax await ? (ExpressionSyntax)await : execute;
+        if (initializer.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
+            || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block } declaration }
+            || !declaration.UsingKeyword.IsKind(SyntaxKind.None)
+            || model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local)
+        {
+            return null;
+        }
+
+        // …used once, as the collection of a loop later in the same block.
+        var uses = block.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(n => n.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, local))
+            .ToList();
+        if (uses.Count != 1 || uses[0].FirstAncestorOrSelf<CommonForEachStatementSyntax>() is not { Parent: BlockSyntax loopBlock } loop
+            || loopBlock != block || !loop.Expression.Span.Contains(uses[0].Span) || !IsCollectionRoot(uses[0], loop.Expression))
+        {
+            return null;
+        }
+
+        if (!CanRunInLambda(loop, model, cancellationToken)
+            || model.GetOperation(loop, cancellationToken) is not ILoopOperation loopOperation
+            || llm.Streams.TryGetStreamLoop(loopOperation, options, cancellationToken) is not { } streamLoop)
+        {
+            return null;
+        }
+
+        // Output written out could not be taken back on a retry (LLM105): no fix then.
+        var types = RetryTypes.Get(model.Compilation);
+        if (!Emissions.FindWrites(streamLoop, types).IsEmpty)
+        {
+            return null;
+        }
+
+        var resets = ImmutableArray.CreateBuilder<string>();
+        foreach (var accumulator in Accumulators.Find(streamLoop, llm.Types))
+        {
+            var reset = AccumulatorResets.TryGetReset(accumulator, streamLoop, model, cancellationToken);
+            if (reset is null)
+            {
+                return null;
+            }
+
+            resets.Add(reset);
+        }
+
+        return new MovePlan(declaration, execute, lambda, stream, uses[0], loop, resets.ToImmutable());
+    }
+
+    /// <summary><c>ValueTask.FromResult(x)</c>, <c>Task.FromResult(x)</c>, <c>new ValueTask&lt;T&gt;(x)</c> → <c>x</c>.</summary>
+    private static ExpressionSyntax? StripResultWrapper(ExpressionSyntax expression, SemanticModel model, CancellationToken cancellationToken)
+    {
+        switch (expression)
+        {
+            case InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 } invocation
+                when model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { Name: "FromResult" } method
+                && method.ContainingType.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks":
+                return invocation.ArgumentList.Arguments[0].Expression;
+            case ObjectCreationExpressionSyntax { ArgumentList.Arguments.Count: 1 } creation
+                when model.GetTypeInfo(creation, cancellationToken).Type is { Name: "ValueTask" }:
+                return creation.ArgumentList.Arguments[0].Expression;
+            case AwaitExpressionSyntax:
+                return null;
+            default:
+                return expression;
+        }
+    }
+
+    /// <summary>The local is the stream itself, possibly under <c>WithCancellation</c>/<c>ConfigureAwait</c>.</summary>
+    private static bool IsCollectionRoot(IdentifierNameSyntax use, ExpressionSyntax collection)
+    {
+        SyntaxNode current = use;
+        while (current != collection)
+        {
+            if (current.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax } member && member.Expression == current
+                && SdkCatalog.PassThroughWrappers.Contains(member.Name.Identifier.ValueText))
+            {
+                current = member.Parent!;
+                continue;
+            }
+
+            if (current.Parent is PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } bang)
+            {
+                current = bang;
+                continue;
+            }
+
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>No return, yield, goto or jump out of the loop; nothing a lambda cannot capture.</summary>
+    private static bool CanRunInLambda(CommonForEachStatementSyntax loop, SemanticModel model, CancellationToken cancellationToken)
+    {
+        foreach (var node in loop.Statement.DescendantNodesAndSelf(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)))
+        {
+            switch (node)
+            {
+                case ReturnStatementSyntax or YieldStatementSyntax or GotoStatementSyntax or LabeledStatementSyntax:
+                    return false;
+                case BreakStatementSyntax or ContinueStatementSyntax:
+                    var target = node.Ancestors().FirstOrDefault(a => a is ForStatementSyntax or CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax || a is SwitchSectionSyntax && node is BreakStatementSyntax);
+                    if (target is null || !loop.Span.Contains(target.Span))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case IdentifierNameSyntax identifier:
+                    var symbol = model.GetSymbolInfo(identifier, cancellationToken).Symbol;
+                    if (symbol is IParameterSymbol { RefKind: not RefKind.None } || symbol is ILocalSymbol { IsRef: true } || symbol is ILocalSymbol { Type.IsRefLikeType: true })
+                    {
+                        return false;
+                    }
+
+                    break;
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<Document> FixAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || Plan(root, span, model, FixOptions.Get(document, root.SyntaxTree), cancellationToken) is not { } plan)
+        {
+            return document;
+        }
+
+        var isAsync = plan.Loop.AwaitKeyword.IsKind(SyntaxKind.AwaitKeyword);
+
+        // The loop over the stream expression itself.
+        var loop = plan.Loop.ReplaceNode(plan.Use, plan.Stream.WithoutTrivia()).WithoutLeadingTrivia();
+
+        var parameters = plan.Lambda switch
+        {
+            SimpleLambdaExpressionSyntax simple => simple.Parameter.ToString(),
+            ParenthesizedLambdaExpressionSyntax parenthesized => parenthesized.ParameterList.ToString(),
+            _ => "()",
+        };
+
+        // pipeline.ExecuteAsync<T>(…) → pipeline.ExecuteAsync(…): the delegate now returns nothing.
+        var callee = plan.Execute.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax generic } member
+            ? member.WithName(SyntaxFactory.IdentifierName(generic.Identifier))
+            : plan.Execute.Expression;
+
+        var lambda = new StringBuilder();
+        lambda.Append(isAsync ? "async " : string.Empty).Append(parameters).Append(" =>\n{\n");
+        foreach (var reset in plan.Resets)
+        {
+            lambda.Append(reset).Append('\n');
+        }
+
+        lambda.Append(CodeTemplate.RegionPlaceholder).Append("\n}");
+        var arguments = plan.Execute.ArgumentList.Arguments.Select(a => a.Expression == plan.Lambda ? lambda.ToString() : a.ToString());
+        var text = (plan.Execute.Parent is AwaitExpressionSyntax ? "await " : string.Empty)
+            + callee.WithoutTrivia().ToString() + "(" + string.Join(", ", arguments) + ");";
+
+        var template = new CodeTemplate(model.Compilation, SyntaxGenerator.GetGenerator(document));
+        // The loop's comments stay; its indentation goes (the formatter indents the statement and its lambda together).
+        var leading = plan.Loop.GetLeadingTrivia();
+        while (leading.Count > 0 && leading[leading.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia))
+        {
+            leading = leading.RemoveAt(leading.Count - 1);
+        }
+
+        var statement = template.Statement(text, new[] { (StatementSyntax)loop })
+            .WithLeadingTrivia(leading)
+            .WithTrailingTrivia(plan.Loop.GetTrailingTrivia())
+            .WithAdditionalAnnotations(Formatter.Annotation);
+
+        var block = (BlockSyntax)plan.Loop.Parent!;
+        var statements = block.Statements
+            .Where(s => s != plan.Declaration)
+            .Select(s => s == plan.Loop ? statement : s);
+        var newRoot = root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(statements)));
+        return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
+    }
+}

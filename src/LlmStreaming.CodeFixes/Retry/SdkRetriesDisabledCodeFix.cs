@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace LlmStreaming.CodeFixes.Retry;
+
+/// <summary>
+/// LLM103: restores the SDK's default retries by removing the override — the assignment statement, or the member of
+/// an object or <c>with</c> initializer (an initializer left empty goes: <c>new AnthropicClient()</c>, <c>o</c>).
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SdkRetriesDisabledCodeFix)), Shared]
+public sealed class SdkRetriesDisabledCodeFix : CodeFixProvider
+{
+    public const string EquivalenceKey = "LLM103.RestoreSdkRetries";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SdkRetriesDisabled);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not AssignmentExpressionSyntax assignment
+                || assignment.Parent is not (ExpressionStatementSyntax { Parent: BlockSyntax } or InitializerExpressionSyntax))
+            {
+                continue;
+            }
+
+            var span = assignment.Span;
+            context.RegisterCodeFix(
+                CodeAction.Create("Remove the override to restore the SDK's retries", c => FixAsync(context.Document, span, c), EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    private static async Task<Document> FixAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        if (root?.FindNode(span, getInnermostNodeForTie: true) is not AssignmentExpressionSyntax assignment)
+        {
+            return document;
+        }
+
+        switch (assignment.Parent)
+        {
+            case ExpressionStatementSyntax statement:
+                return document.WithSyntaxRoot(root.RemoveNode(statement, SyntaxRemoveOptions.KeepUnbalancedDirectives)!);
+
+            case InitializerExpressionSyntax initializer:
+                var remaining = initializer.Expressions.Remove(assignment);
+                SyntaxNode owner = initializer.Parent!;
+                SyntaxNode replacement;
+                if (remaining.Count > 0)
+                {
+                    owner = initializer;
+                    replacement = initializer.WithExpressions(remaining);
+                }
+                else
+                {
+                    switch (owner)
+                    {
+                        case ObjectCreationExpressionSyntax creation:
+                            replacement = creation.WithInitializer(null)
+                                .WithArgumentList(creation.ArgumentList ?? SyntaxFactory.ArgumentList())
+                                .WithType(creation.Type.WithoutTrailingTrivia())
+                                .WithTrailingTrivia(initializer.GetTrailingTrivia());
+                            break;
+                        case ImplicitObjectCreationExpressionSyntax implicitCreation:
+                            replacement = implicitCreation.WithInitializer(null).WithTrailingTrivia(initializer.GetTrailingTrivia());
+                            break;
+                        case WithExpressionSyntax with:
+                            replacement = with.Expression.WithoutTrailingTrivia().WithTrailingTrivia(initializer.GetTrailingTrivia());
+                            break;
+                        default:
+                            owner = initializer;
+                            replacement = initializer.WithExpressions(remaining);
+                            break;
+                    }
+                }
+
+                return document.WithSyntaxRoot(root.ReplaceNode(owner, replacement.WithAdditionalAnnotations(Formatter.Annotation)));
+
+            default:
+                return document;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.Timeouts;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LlmStreaming.CodeFixes.Timeouts;
+
+/// <summary>LLM404: raises an SDK timeout or a token deadline to the minimum.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SdkTimeoutTooShortCodeFix)), Shared]
+public sealed class SdkTimeoutTooShortCodeFix : CodeFixProvider
+{
+    public const string RaiseKey = "LLM404.RaiseToMinimum";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SdkTimeoutTooShort);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (TimeoutSyntax.Seconds(diagnostic, SdkTimeoutTooShortAnalyzer.MinimumSecondsProperty) is not int minimum || Target(root, diagnostic) is null)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Raise the timeout to " + HttpClientTimeoutTooShortCodeFix.Display(minimum),
+                    c => ApplyAsync(context.Document, diagnostic, minimum, c),
+                    RaiseKey),
+                diagnostic);
+        }
+    }
+
+    /// <summary>The expression to replace: the assignment's value, or the argument the diagnostic is on.</summary>
+    private static ExpressionSyntax? Target(SyntaxNode root, Diagnostic diagnostic)
+    {
+        if (!diagnostic.Properties.TryGetValue(SdkTimeoutTooShortAnalyzer.ShapeProperty, out var shape))
+        {
+            return null;
+        }
+
+        if (shape == SdkTimeoutTooShortAnalyzer.ShapeAssignment)
+        {
+            return TimeoutSyntax.NodeAt<AssignmentExpressionSyntax>(root, diagnostic)?.Right;
+        }
+
+        return root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) switch
+        {
+            ArgumentSyntax argument => argument.Expression,
+            ExpressionSyntax expression when expression.Span == diagnostic.Location.SourceSpan => expression,
+            _ => null,
+        };
+    }
+
+    private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, int minimum, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || Target(root, diagnostic) is not { } target)
+        {
+            return document;
+        }
+
+        ExpressionSyntax value = diagnostic.Properties.TryGetValue(SdkTimeoutTooShortAnalyzer.MillisecondsProperty, out var ms) && ms == "true"
+            ? SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(checked(minimum * 1000).ToString("#,0", CultureInfo.InvariantCulture).Replace(",", "_"), minimum * 1000))
+            : TimeoutSyntax.Duration(minimum);
+
+        var changed = document.WithSyntaxRoot(root.ReplaceNode(target, value.WithTriviaFrom(target)));
+        return await TimeoutSyntax.CleanupAsync(changed, cancellationToken).ConfigureAwait(false);
+    }
+}

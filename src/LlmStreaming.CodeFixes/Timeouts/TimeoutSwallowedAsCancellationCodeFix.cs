@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.Timeouts;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LlmStreaming.CodeFixes.Timeouts;
+
+/// <summary>LLM407: adds <c>when (token.IsCancellationRequested)</c> to the catch, so that timeouts are no longer caught as a cancel.</summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TimeoutSwallowedAsCancellationCodeFix)), Shared]
+public sealed class TimeoutSwallowedAsCancellationCodeFix : CodeFixProvider
+{
+    public const string EquivalenceKey = "LLM407.FilterOnOwnToken";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.TimeoutSwallowedAsCancellation);
+
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (Catch(root, diagnostic) is null || Filter(diagnostic) is not { } filter)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create("Catch only your own cancellation: when (" + filter + ")", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    private static CatchClauseSyntax? Catch(SyntaxNode root, Diagnostic diagnostic)
+        => root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.AncestorsAndSelf().OfType<CatchClauseSyntax>().FirstOrDefault() is { Filter: null, Declaration: not null } clause
+            ? clause
+            : null;
+
+    private static string? Filter(Diagnostic diagnostic)
+        => diagnostic.Properties.TryGetValue(TimeoutSwallowedAsCancellationAnalyzer.TokenProperty, out var token) && !string.IsNullOrEmpty(token)
+            && SyntaxFactory.ParseExpression(token + ".IsCancellationRequested") is { ContainsDiagnostics: false }
+            ? token + ".IsCancellationRequested"
+            : null;
+
+    private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || Catch(root, diagnostic) is not { } clause || Filter(diagnostic) is not { } filterText)
+        {
+            return document;
+        }
+
+        var declaration = clause.Declaration!;
+        var filter = SyntaxFactory.CatchFilterClause(
+                SyntaxFactory.Token(SyntaxKind.WhenKeyword).WithLeadingTrivia(SyntaxFactory.Space).WithTrailingTrivia(SyntaxFactory.Space),
+                SyntaxFactory.Token(SyntaxKind.OpenParenToken),
+                SyntaxFactory.ParseExpression(filterText),
+                SyntaxFactory.Token(SyntaxKind.CloseParenToken))
+            .WithTrailingTrivia(declaration.GetTrailingTrivia());
+        var newClause = clause.WithDeclaration(declaration.WithoutTrailingTrivia()).WithFilter(filter);
+        return document.WithSyntaxRoot(root.ReplaceNode(clause, newClause));
+    }
+}
