@@ -6,6 +6,7 @@ namespace LlmStreaming.Analyzers;
 public static partial class DiagnosticIds
 {
     public const string ModelStreamIgnoresClientDisconnect = "LLM502";
+    public const string SseDataCarriesRawModelText = "LLM503";
 }
 
 /// <summary>Relays — LLM5xx.</summary>
@@ -17,4 +18,11 @@ public static partial class Descriptors
         "{0} gets {1} in this {2}, so generation and billing go on after the client left; pass the client's token {3}{4}",
         DiagnosticSeverity.Warning,
         "A relay (a minimal-API endpoint, a controller action, middleware, a SignalR hub streaming method, or code that writes a model stream to an HttpResponse) has its client's token at hand: HttpContext.RequestAborted, the endpoint's CancellationToken parameter, the hub method's [EnumeratorCancellation] token. When the model call gets no token, CancellationToken.None or a token not linked to the client's, closing the browser tab does not stop the upstream request: the model generates, and bills, to the end.");
+
+    public static readonly DiagnosticDescriptor LLM503_SseDataCarriesRawModelText = Rule(
+        DiagnosticIds.SseDataCarriesRawModelText,
+        "SSE data field carries raw model text",
+        "{0} is written raw after 'data:': a newline in a model delta ends the SSE field and the client drops or misreads the rest; JSON-encode it (JsonSerializer.Serialize)",
+        DiagnosticSeverity.Warning,
+        "In server-sent events a line break ends the data field: a model delta that contains a newline (code, lists, paragraphs) cuts the event, and the browser's EventSource drops or misreads what follows, or takes a line of the answer for another field. Serialize the payload as JSON (one line, newlines escaped), or let SseFormatter or TypedResults.ServerSentEvents write the events.");
 }
