@@ -394,7 +394,7 @@ internal sealed class RelayRecognizer
     /// </summary>
     public bool Forwards(LlmStreamLoop streamLoop)
     {
-        foreach (var node in streamLoop.Body.Descendants())
+        foreach (var node in streamLoop.Body.DescendantsAndSelf())
         {
             switch (node)
             {
@@ -430,7 +430,7 @@ internal sealed class RelayRecognizer
         {
             case RelayKind.Hub:
                 return "Context.ConnectionAborted";
-            case RelayKind.Controller:
+            case RelayKind.Controller when method.ContainingType.IsOrInheritsFrom(ControllerBase):
                 return "HttpContext.RequestAborted";
         }
 

@@ -43,7 +43,7 @@ public sealed class RawSseDataAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        foreach (var node in streamLoop.Body.Descendants())
+        foreach (var node in streamLoop.Body.DescendantsAndSelf())
         {
             if (node is not IInvocationOperation write || !relays.IsResponseWrite(write))
             {

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Relays;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
+using LlmStreaming.Analyzers.Tests.Timeouts;
 using LlmStreaming.CodeFixes.Relays;
 
 namespace LlmStreaming.Analyzers.Tests.Relays;
@@ -595,6 +596,67 @@ public class LLM502Tests
                         await context.Response.WriteAsync(line + "\n\n");
                     }
                 }
+            }
+            """);
+    [Fact]
+    public Task Reports_ConfiguredStreamingMethod()
+        => Verify<ClientDisconnectAnalyzer>.AnalyzerAsync("""
+            using System.Collections.Generic;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.AspNetCore.Routing;
+
+            namespace MyApp
+            {
+                public class Gateway { public IAsyncEnumerable<string> StreamAsync(string prompt, CancellationToken cancellationToken = default) => throw null!; }
+
+                static class ChatEndpoints
+                {
+                    public static void Map(IEndpointRouteBuilder app)
+                        => app.MapPost("/chat", async (Gateway gateway, HttpResponse response, CancellationToken ct) =>
+                        {
+                            await foreach (var text in gateway.{|LLM502:StreamAsync|}("Hi"))
+                            {
+                                await response.WriteAsync(text, ct);
+                            }
+                        });
+                }
+            }
+            """,
+            References.Sdks,
+            "llm_streaming.streaming_methods = MyApp.Gateway.StreamAsync\n");
+
+    [Fact]
+    public Task NoCrash_OnBrokenRelays()
+        => TimeoutTestHelpers.BrokenCodeAsync<ClientDisconnectAnalyzer>("""
+            using System.Threading;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.AspNetCore.SignalR;
+            using Microsoft.Extensions.AI;
+
+            static class ChatEndpoints
+            {
+                public static void Map(IEndpointRouteBuilder app)
+                {
+                    app.MapPost("/chat", async (IChatClient client, HttpResponse response, CancellationToken ct) =>
+                    {
+                        await foreach (var update in client.GetStreamingResponseAsync(
+                        {
+                            await response.WriteAsync(update.Text
+                    });
+                    app.MapGet("/b", Missing);
+                }
+            }
+
+            public class ChatHub : Hub
+            {
+                public async IAsyncEnumerable<string> Stream(IChatClient client, [EnumeratorCancellation] CancellationToken)
+                {
+                    await foreach (var update in client.GetStreamingResponseAsync("Hi", cancellationToken: ))
+                        yield return update.
             }
             """);
 }

@@ -1,5 +1,6 @@
 using LlmStreaming.Analyzers.Relays;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
+using LlmStreaming.Analyzers.Tests.Timeouts;
 using LlmStreaming.CodeFixes.Relays;
 
 namespace LlmStreaming.Analyzers.Tests.Relays;
@@ -333,6 +334,48 @@ public class LLM503Tests
                     await foreach (var update in client.GetStreamingResponseAsync(prompt, cancellationToken: ct))
                     {
                         await Response.WriteAsync(string.Format("data: {0}\n\n", JsonSerializer.Serialize(update.Text)), ct);
+                    }
+                }
+            }
+            """);
+    [Fact]
+    public Task NoCrash_OnBrokenRelays()
+        => TimeoutTestHelpers.BrokenCodeAsync<RawSseDataAnalyzer>("""
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.Extensions.AI;
+
+            static class ChatEndpoints
+            {
+                public static void Map(IEndpointRouteBuilder app)
+                {
+                    app.MapPost("/chat", async (IChatClient client, HttpResponse response) =>
+                    {
+                        await foreach (var update in client.GetStreamingResponseAsync("Hi"))
+                        {
+                            await response.WriteAsync($"data: {update.Text}\n\n" + );
+                            await response.WriteAsync(string.Format("data: {0}", ));
+                            await response.Body.WriteAsync(System.Text.Encoding.UTF8.GetBytes());
+                    });
+            }
+            """);
+
+    [Fact]
+    public Task NoDiagnostic_HubItems_SignalRFramesThem()
+        => Verify<RawSseDataAnalyzer>.AnalyzerAsync("""
+            using System.Collections.Generic;
+            using System.Runtime.CompilerServices;
+            using System.Threading;
+            using Microsoft.AspNetCore.SignalR;
+            using Microsoft.Extensions.AI;
+
+            public class ChatHub : Hub
+            {
+                public async IAsyncEnumerable<string> Stream(IChatClient client, [EnumeratorCancellation] CancellationToken cancellationToken)
+                {
+                    await foreach (var update in client.GetStreamingResponseAsync("Hi", cancellationToken: cancellationToken))
+                    {
+                        yield return "data: " + update.Text;
                     }
                 }
             }
