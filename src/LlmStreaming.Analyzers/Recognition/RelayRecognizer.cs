@@ -80,6 +80,7 @@ internal sealed class RelayRecognizer
 
     private readonly LlmAnalysisContext _context;
     private readonly ConcurrentDictionary<SyntaxNode, RelayKind?> _kinds = new();
+    private readonly ConcurrentDictionary<SyntaxNode, Relay?> _relaysByLoop = new();
 
     private RelayRecognizer(LlmAnalysisContext context, Compilation compilation, INamedTypeSymbol httpContext)
     {
@@ -132,6 +133,11 @@ internal sealed class RelayRecognizer
     /// forwarded, and for a loop over anything that is not a model stream (a price feed is never a relay).
     /// </summary>
     public Relay? TryGetRelay(LlmStreamLoop streamLoop, CancellationToken cancellationToken)
+        => _relaysByLoop.TryGetValue(streamLoop.Loop.Syntax, out var known)
+            ? known // every relay rule asks about every stream loop
+            : _relaysByLoop.GetOrAdd(streamLoop.Loop.Syntax, Recognize(streamLoop, cancellationToken));
+
+    private Relay? Recognize(LlmStreamLoop streamLoop, CancellationToken cancellationToken)
     {
         if (!Forwards(streamLoop))
         {
