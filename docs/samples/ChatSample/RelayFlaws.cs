@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.AI;
+
+/// <summary>
+/// Relays — LLM5xx: an endpoint that forwards a model stream to the browser as server-sent events. What the browser
+/// sees when the user leaves, or when the answer has a newline, is decided here.
+/// </summary>
+internal static class RelayFlaws
+{
+    public static void MapChat(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/chat/stream", async (string question, IChatClient chat, HttpResponse response, CancellationToken cancellationToken) =>
+        {
+            response.ContentType = "text/event-stream";
+
+            // LLM502: the handler has the client's token, the model call does not: when the tab closes, generation
+            // (and billing) go on to the end.
+            await foreach (var update in chat.GetStreamingResponseAsync(question))
+            {
+                // LLM503: a delta with a newline ends the data field; the browser's EventSource loses the rest.
+                await response.WriteAsync($"data: {update.Text}\n\n", cancellationToken);
+            }
+        });
+    }
+}
