@@ -32,20 +32,7 @@ public sealed class ClientDisconnectAnalyzer : DiagnosticAnalyzer
         {
             if (llm.Relays is { } relays && llm.Types.CancellationToken is not null)
             {
-                // The call that starts the stream is often before the loop (a local, the upstream send): the loops of a
-                // body are judged as they come and reported at the end of the body, so the diagnostic is local to it.
-                start.RegisterOperationBlockStartAction(block =>
-                {
-                    var found = new ConcurrentQueue<Diagnostic>();
-                    block.RegisterOperationAction(c => AnalyzeLoop(c, llm, relays, found), OperationKind.Loop);
-                    block.RegisterOperationBlockEndAction(end =>
-                    {
-                        foreach (var diagnostic in found)
-                        {
-                            end.ReportDiagnostic(diagnostic);
-                        }
-                    });
-                });
+                RelayLoops.RegisterReportedPerBody(start, (c, found) => AnalyzeLoop(c, llm, relays, found));
             }
         });
     }

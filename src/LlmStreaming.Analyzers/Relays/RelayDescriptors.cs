@@ -5,6 +5,7 @@ namespace LlmStreaming.Analyzers;
 /// <summary>Relays — LLM5xx.</summary>
 public static partial class DiagnosticIds
 {
+    public const string RelayHidesUpstreamFailure = "LLM501";
     public const string ModelStreamIgnoresClientDisconnect = "LLM502";
     public const string SseDataCarriesRawModelText = "LLM503";
 }
@@ -12,6 +13,13 @@ public static partial class DiagnosticIds
 /// <summary>Relays — LLM5xx.</summary>
 public static partial class Descriptors
 {
+    public static readonly DiagnosticDescriptor LLM501_RelayHidesUpstreamFailure = Rule(
+        DiagnosticIds.RelayHidesUpstreamFailure,
+        "Relay ends the client's stream normally after an upstream failure",
+        "When {0} fails mid-answer this catch {1}, and the client's stream ends as if the answer were complete; {2}",
+        DiagnosticSeverity.Warning,
+        "Once a relay has started its response, the status code is sent: only what it writes next tells the browser that the upstream model stream broke. A catch that only logs, writes the error as answer text, writes a normal end ([DONE], message_stop), completes a SignalR channel without the exception or ends the stream, shows a cut-off answer as a finished one. Write an SSE error event and no end marker, complete the channel with the exception, throw a HubException, or abort the connection.");
+
     public static readonly DiagnosticDescriptor LLM502_ModelStreamIgnoresClientDisconnect = Rule(
         DiagnosticIds.ModelStreamIgnoresClientDisconnect,
         "Model stream ignores the client's disconnect",
