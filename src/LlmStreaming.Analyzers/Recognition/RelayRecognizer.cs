@@ -28,24 +28,16 @@ internal enum RelayKind
     ResponseWriter,
 }
 
-/// <summary>A function that forwards a model stream to a remote client, and what it has at hand for that client.</summary>
+/// <summary>A function that forwards a model stream to a remote client: its kind, and the client's token it has at hand.</summary>
 internal sealed class Relay
 {
-    public Relay(RelayKind kind, IOperation function, ImmutableArray<IParameterSymbol> tokenParameters, string? clientTokenText)
+    public Relay(RelayKind kind, string? clientTokenText)
     {
         Kind = kind;
-        Function = function;
-        TokenParameters = tokenParameters;
         ClientTokenText = clientTokenText;
     }
 
     public RelayKind Kind { get; }
-
-    /// <summary>The relay's body: a method body, a lambda or a local function.</summary>
-    public IOperation Function { get; }
-
-    /// <summary>The <c>CancellationToken</c> parameters of the relay and of the functions between it and the stream loop.</summary>
-    public ImmutableArray<IParameterSymbol> TokenParameters { get; }
 
     /// <summary>
     /// The client's token as code to pass (<c>cancellationToken</c>, <c>context.RequestAborted</c>,
@@ -53,7 +45,7 @@ internal sealed class Relay
     /// </summary>
     public string? ClientTokenText { get; }
 
-    /// <summary>What the rule pages call the kind.</summary>
+    /// <summary>The kind as a message names it ("in this endpoint").</summary>
     public string KindName => Kind switch
     {
         RelayKind.MinimalApi => "endpoint",
@@ -161,7 +153,7 @@ internal sealed class RelayRecognizer
             tokens.AddRange(method.Parameters.Where(p => _context.Cancellation.IsToken(p.Type)));
             if (Classify(current, method, cancellationToken) is { } kind)
             {
-                return new Relay(kind, current, tokens.ToImmutable(), ClientTokenText(kind, current, method, tokens));
+                return new Relay(kind, ClientTokenText(kind, method, tokens));
             }
         }
 
@@ -425,7 +417,7 @@ internal sealed class RelayRecognizer
         => invocation.TargetMethod.Name is "WriteAsync" or "TryWrite" && invocation.TargetMethod.ContainingType.IsOrInheritsFrom(ChannelWriterOfT);
 
     /// <summary>The client's token as code, for the fix: a token parameter of an endpoint, else the request's or connection's token.</summary>
-    private string? ClientTokenText(RelayKind kind, IOperation function, IMethodSymbol method, ImmutableArray<IParameterSymbol>.Builder tokens)
+    private string? ClientTokenText(RelayKind kind, IMethodSymbol method, ImmutableArray<IParameterSymbol>.Builder tokens)
     {
         if (kind != RelayKind.ResponseWriter && tokens.Count > 0)
         {
