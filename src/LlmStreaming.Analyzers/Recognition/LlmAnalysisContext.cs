@@ -21,6 +21,7 @@ internal sealed class LlmAnalysisContext
     private static int s_createdCount;
 
     private readonly ConcurrentDictionary<SyntaxTree, LlmOptions> _optionsByTree = new();
+    private readonly Lazy<RelayRecognizer?> _relays;
 
     private LlmAnalysisContext(Compilation compilation, KnownTypes types, bool hasSdk)
     {
@@ -32,6 +33,7 @@ internal sealed class LlmAnalysisContext
         Retries = new RetryRecognizer(this);
         HttpClients = new HttpClientRecognizer(this);
         Cancellation = new CancellationFlow(this);
+        _relays = new Lazy<RelayRecognizer?>(() => RelayRecognizer.Create(this, compilation), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public Compilation Compilation { get; }
@@ -51,6 +53,9 @@ internal sealed class LlmAnalysisContext
 
     /// <summary>Cancellation tokens: where a source's token goes, None tokens, token arguments.</summary>
     public CancellationFlow Cancellation { get; }
+
+    /// <summary>Relays (LLM5xx): null when the compilation does not reference ASP.NET Core. Resolved on first use.</summary>
+    public RelayRecognizer? Relays => _relays.Value;
 
     /// <summary>How many contexts have been built in this process (tests guard "once per compilation" with it).</summary>
     internal static int CreatedCount => Volatile.Read(ref s_createdCount);

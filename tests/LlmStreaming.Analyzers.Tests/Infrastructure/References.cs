@@ -36,13 +36,31 @@ internal static class References
         "LlmStreaming", "DiffPlex", "MessagePack", "Microsoft.NET.StringTools", "Microsoft.Bcl", "System.Composition",
         "Microsoft.ServiceHub", "Nerdbank", "StreamJsonRpc", "Newtonsoft");
 
-    /// <summary>Every SDK assembly the test project restores (OpenAI, MEAI, SK, Anthropic, OllamaSharp, Betalgo, Polly, resilience…).</summary>
-    public static readonly ImmutableArray<MetadataReference> Sdks = Directory
+    private static readonly ImmutableArray<string> SdkPaths = Directory
         .GetFiles(AppContext.BaseDirectory, "*.dll")
         .Where(p => !FrameworkNames.Contains(Path.GetFileNameWithoutExtension(p)))
         .Where(p => !ExcludedPrefixes.Any(prefix => Path.GetFileName(p).StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
         .OrderBy(p => p, StringComparer.Ordinal)
+        .ToImmutableArray();
+
+    /// <summary>
+    /// The ASP.NET Core shared framework's reference pack (minimal APIs, MVC, SignalR, <c>HttpResponse</c>), as a web
+    /// project references it, with no model SDK: a web app that relays something else.
+    /// </summary>
+    public static readonly ImmutableArray<MetadataReference> AspNetCore = Directory
+        .GetFiles(Path.Combine(PackageRoot, "microsoft.aspnetcore.app.ref", "10.0.12", "ref", "net10.0"), "*.dll")
+        .OrderBy(p => p, StringComparer.Ordinal)
         .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+        .ToImmutableArray();
+
+    /// <summary>
+    /// Every SDK assembly the test project restores (OpenAI, MEAI, SK, Anthropic, OllamaSharp, Betalgo, Polly, resilience…)
+    /// and the ASP.NET Core shared framework: the test sources are the code of a web app that calls models, as the relays
+    /// (LLM5xx) are. An assembly both bring (Microsoft.Extensions.*) is the SDKs' one, so that none is referenced twice.
+    /// </summary>
+    public static readonly ImmutableArray<MetadataReference> Sdks = SdkPaths
+        .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+        .Concat(AspNetCore.Where(a => !SdkPaths.Any(s => string.Equals(Path.GetFileName(s), Path.GetFileName(a.Display), StringComparison.OrdinalIgnoreCase))))
         .ToImmutableArray();
 
     /// <summary>

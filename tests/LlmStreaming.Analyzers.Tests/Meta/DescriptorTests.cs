@@ -25,7 +25,7 @@ public class DescriptorTests
         var ids = PackageCatalog.Descriptors.Select(d => d.Id).ToList();
         Assert.NotEmpty(ids);
         Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
-        Assert.All(ids, id => Assert.Matches(new Regex("^LLM[1-4][0-9][0-9]$"), id));
+        Assert.All(ids, id => Assert.Matches(new Regex("^LLM[1-5][0-9][0-9]$"), id));
     }
 
     [Fact]

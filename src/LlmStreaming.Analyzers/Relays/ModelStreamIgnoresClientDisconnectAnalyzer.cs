@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Retry;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LlmStreaming.Analyzers.Relays;
+
+/// <summary>
+/// LLM502: a relay forwards a model stream while its client's token is at hand, and the model call gets no token,
+/// <c>default</c>, <c>CancellationToken.None</c>, or a token not linked to the client's. The diagnostic is on the call that
+/// starts the stream (the SDK's streaming call, or the <c>HttpClient</c> send of a hand-rolled stream).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>The client's token as code (<c>ct</c>, <c>context.RequestAborted</c>…).</summary>
+    internal const string ClientTokenProperty = "ClientToken";
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM502_ModelStreamIgnoresClientDisconnect);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        {
+            if (llm.Relays is { } relays && llm.Types.CancellationToken is not null)
+            {
+                RelayLoops.RegisterReportedPerBody(start, (c, found) => AnalyzeLoop(c, llm, relays, found));
+            }
+        });
+    }
+
+    private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, RelayRecognizer relays, ConcurrentQueue<Diagnostic> found)
+    {
+        var loop = (ILoopOperation)context.Operation;
+        var cancellationToken = context.CancellationToken;
+        var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
+        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken) is not { } streamLoop
+            || relays.TryGetRelay(streamLoop, cancellationToken) is not { ClientTokenText: { } clientToken } relay
+            || ModelCall(streamLoop, llm, cancellationToken) is not { } call)
+        {
+            return;
+        }
+
+        var tokens = Tokens(streamLoop, call, llm, cancellationToken).ToList();
+        if (tokens.Any(t => relays.IsLinkedToClient(t, cancellationToken)))
+        {
+            return;
+        }
+
+        string given;
+        var notLinked = tokens.FirstOrDefault(t => !llm.Cancellation.IsNone(t));
+        if (notLinked is not null)
+        {
+            given = "'" + notLinked.Syntax + "' (not linked to the client's)";
+        }
+        else
+        {
+            given = tokens.Count > 0 ? "'" + tokens[0].Syntax + "'" : "no token";
+        }
+
+        // The fix replaces (None) or links (another token) the token given; with none, it adds the client's to the call.
+        var replaced = notLinked ?? tokens.FirstOrDefault();
+        found.Enqueue(Diagnostic.Create(
+            Descriptors.LLM502_ModelStreamIgnoresClientDisconnect,
+            StreamEnumeration.NameLocation(call.Syntax),
+            replaced is null ? null : new[] { replaced.Syntax.GetLocation() },
+            ImmutableDictionary<string, string?>.Empty.Add(ClientTokenProperty, clientToken),
+            "'" + call.TargetMethod.Name + "'",
+            given,
+            relay.KindName,
+            "'" + clientToken + "'",
+            notLinked is null ? string.Empty : ", or a token linked to both"));
+    }
+
+    /// <summary>
+    /// The call that starts the model stream the relay forwards: the SDK's streaming call (in the loop's collection or in
+    /// the initializer of the local it enumerates), or the send of a hand-rolled stream. Null when it is not visible here.
+    /// </summary>
+    internal static IInvocationOperation? ModelCall(LlmStreamLoop streamLoop, LlmAnalysisContext llm, CancellationToken cancellationToken)
+        => streamLoop.HandRolled is null
+            ? streamLoop.Source is { Origin: StreamOrigin.Call, Call: { } call } && call.IsWithin(HttpClientRegistrations.Root(streamLoop.Loop)) ? call : null
+            : llm.HttpClients.Responses.TraceLoopToCall(streamLoop, cancellationToken);
+
+    /// <summary>
+    /// The tokens given to the stream: the streaming call's (or send's) token arguments, <c>WithCancellation(token)</c> on
+    /// the enumerated stream, and the token arguments of a hand-rolled loop's reads.
+    /// </summary>
+    internal static IEnumerable<IOperation> Tokens(LlmStreamLoop streamLoop, IInvocationOperation call, LlmAnalysisContext llm, CancellationToken cancellationToken)
+    {
+        foreach (var argument in llm.Cancellation.ExplicitTokenArguments(call))
+        {
+            yield return argument.Value;
+        }
+
+        var wrappers = streamLoop.Loop is IForEachLoopOperation forEach ? forEach.Collection.DescendantsAndSelf() : Enumerable.Empty<IOperation>();
+        if (streamLoop.Loop is IForEachLoopOperation { Collection: var collection } && collection.WalkDownConversions() is ILocalReferenceOperation local
+            && StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken) is { } initializer)
+        {
+            wrappers = wrappers.Concat(initializer.DescendantsAndSelf());
+        }
+
+        var reads = streamLoop.HandRolled?.Reads ?? ImmutableArray<IInvocationOperation>.Empty;
+        foreach (var node in wrappers.Concat(reads))
+        {
+            if (node is IInvocationOperation { TargetMethod.Name: "WithCancellation" or "WaitAsync" or "EnumerateAsync" or "ReadLineAsync" or "ReadAsync" } wrapper)
+            {
+                foreach (var argument in llm.Cancellation.ExplicitTokenArguments(wrapper))
+                {
+                    yield return argument.Value;
+                }
+            }
+        }
+    }
+}
