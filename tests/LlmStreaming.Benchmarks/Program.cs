@@ -8,7 +8,7 @@ namespace LlmStreaming.Benchmarks;
 
 /// <summary>
 /// <c>generate --out DIR --files N [--no-sdk] --repo ROOT</c> writes a generated project (build-benchmark.sh builds it);
-/// <c>profile --files N [--no-sdk] [--runs R]</c> prints each analyzer's time over a generated compilation;
+/// <c>profile --files N [--no-sdk] [--relays] [--runs R]</c> prints each analyzer's time over a generated compilation;
 /// anything else runs BenchmarkDotNet (<c>--filter '*'</c>).
 /// </summary>
 public static class Program
@@ -40,7 +40,7 @@ public static class Program
                 return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
             }
 
-            Benchmarks.Profile.Run(int.Parse(Option("--files") ?? "500"), !args.Contains("--no-sdk"), int.Parse(Option("--runs") ?? "3"));
+            Benchmarks.Profile.Run(int.Parse(Option("--files") ?? "500"), !args.Contains("--no-sdk"), int.Parse(Option("--runs") ?? "3"), args.Contains("--relays"));
             return 0;
         }
 

@@ -24,6 +24,12 @@ internal static class BenchCompilations
         .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
         .ToImmutableArray());
 
+    private static readonly Lazy<ImmutableArray<MetadataReference>> AspNetCore = new(() => Directory
+        .GetFiles(Path.Combine(PackageRoot, "microsoft.aspnetcore.app.ref", "10.0.12", "ref", "net10.0"), "*.dll")
+        .OrderBy(p => p, StringComparer.Ordinal)
+        .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+        .ToImmutableArray());
+
     /// <summary>Assemblies of this program's own machinery, never referenced by the generated code.</summary>
     private static readonly string[] ExcludedPrefixes =
     {
@@ -51,10 +57,17 @@ internal static class BenchCompilations
         .WithSpecificDiagnosticOptions(new[] { "OPENAI001", "MEAI001", "SKEXP0001", "SKEXP0010" }.ToDictionary(id => id, _ => ReportDiagnostic.Suppress));
 
     /// <summary>A generated project of <paramref name="files"/> files as a compilation; throws when it does not compile.</summary>
-    public static CSharpCompilation Create(int files, bool withSdk)
+    /// <paramref name="relays"/>: a web project (ASP.NET Core referenced, relays of model streams among its files).
+    public static CSharpCompilation Create(int files, bool withSdk, bool relays = false)
     {
-        var trees = Codebase.Generate(files, withSdk).Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path));
+        var trees = Codebase.Generate(files, withSdk, relays).Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, s.Path));
         var references = withSdk ? Framework.Value.AddRange(Sdks.Value) : Framework.Value;
+        if (relays)
+        {
+            // The SDKs' own copies of Microsoft.Extensions.* stay; the shared framework's duplicates are left out.
+            var taken = references.Select(r => Path.GetFileName(r.Display)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            references = references.AddRange(AspNetCore.Value.Where(r => !taken.Contains(Path.GetFileName(r.Display))));
+        }
         var compilation = CSharpCompilation.Create("Generated", trees, references, Options);
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Take(5).ToList();
         if (errors.Count > 0)

@@ -10,15 +10,15 @@ using Microsoft.CodeAnalysis.Diagnostics.Telemetry;
 namespace LlmStreaming.Benchmarks.Benchmarks;
 
 /// <summary>
-/// <c>profile --files N [--no-sdk] [--runs R]</c>: runs all of the package's analyzers (and the empty baseline) over a
+/// <c>profile --files N [--no-sdk] [--relays] [--runs R]</c>: runs all of the package's analyzers (and the empty baseline) over a
 /// generated compilation with execution times logged, and prints each analyzer's time (the median of the runs).
 /// A quick look for hotspots; BenchmarkDotNet and build-benchmark.sh give the numbers that are recorded.
 /// </summary>
 internal static class Profile
 {
-    public static void Run(int files, bool withSdk, int runs)
+    public static void Run(int files, bool withSdk, int runs, bool relays = false)
     {
-        var compilation = BenchCompilations.Create(files, withSdk);
+        var compilation = BenchCompilations.Create(files, withSdk, relays);
         var times = new Dictionary<string, List<double>>();
         var walls = new List<double>();
         var baselines = new List<double>();
@@ -33,7 +33,7 @@ internal static class Profile
             wall.Stop();
             if (run == 0)
             {
-                Console.WriteLine($"{files} files, {(withSdk ? "with the SDKs" : "no SDK")}: {diagnostics} diagnostics (first run discarded: JIT)");
+                Console.WriteLine($"{files} files, {(withSdk ? "with the SDKs" : "no SDK")}{(relays ? ", a web project with relays" : string.Empty)}: {diagnostics} diagnostics (first run discarded: JIT)");
                 continue;
             }
 
@@ -65,7 +65,7 @@ internal static class Profile
         }
     }
 
-    private static (ImmutableDictionary<DiagnosticAnalyzer, AnalyzerTelemetryInfo> Telemetry, int Diagnostics) Execute(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool logTimes)
+    private static (ImmutableDictionary<DiagnosticAnalyzer, AnalyzerTelemetryInfo> Telemetry, string Diagnostics) Execute(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, bool logTimes)
     {
         var options = new CompilationWithAnalyzersOptions(
             new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
@@ -77,6 +77,7 @@ internal static class Profile
         var telemetry = logTimes
             ? analyzers.ToImmutableDictionary(a => a, a => withAnalyzers.GetAnalyzerTelemetryInfoAsync(a, System.Threading.CancellationToken.None).GetAwaiter().GetResult())
             : ImmutableDictionary<DiagnosticAnalyzer, AnalyzerTelemetryInfo>.Empty;
-        return (telemetry, diagnostics.Length);
+        var byId = diagnostics.GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.Key + " " + g.Count());
+        return (telemetry, diagnostics.Length + " (" + string.Join(", ", byId) + ")");
     }
 }

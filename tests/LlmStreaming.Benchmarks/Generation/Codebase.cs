@@ -19,7 +19,8 @@ internal static class Codebase
     public const int LlmEvery = 33;
 
     /// <summary>The file paths and texts of a project of <paramref name="files"/> files.</summary>
-    public static ImmutableArray<(string Path, string Text)> Generate(int files, bool withSdk)
+    /// <paramref name="relays"/>: a web project, whose every fourth LLM file is ASP.NET Core relays of a model stream.
+    public static ImmutableArray<(string Path, string Text)> Generate(int files, bool withSdk, bool relays = false)
     {
         var builder = ImmutableArray.CreateBuilder<(string, string)>(files);
         var llm = 0;
@@ -28,7 +29,10 @@ internal static class Codebase
             var folder = "Module" + (index / 100).ToString("D2");
             if (withSdk && index % LlmEvery == LlmEvery / 2)
             {
-                builder.Add(($"{folder}/Llm{index:D4}.cs", LlmCode.File(llm++, index)));
+                builder.Add(relays && llm % 4 == 3
+                    ? ($"{folder}/Relay{index:D4}.cs", RelayCode.File(index))
+                    : ($"{folder}/Llm{index:D4}.cs", LlmCode.File(llm, index)));
+                llm++;
             }
             else
             {
