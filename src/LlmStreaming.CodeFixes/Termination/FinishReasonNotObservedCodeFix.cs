@@ -324,9 +324,9 @@ public sealed partial class FinishReasonNotObservedCodeFix : TerminationCodeFix
         string? variable = statement switch
         {
             LocalDeclarationStatementSyntax { Declaration.Variables.Count: 1 } declaration
-                when declaration.Declaration.Variables[0].Initializer?.Value is { } value && Unwrap(value) == invocation => declaration.Declaration.Variables[0].Identifier.ValueText,
+                when declaration.Declaration.Variables[0].Initializer?.Value is { } value && TerminationSyntax.Unwrap(value) == invocation => declaration.Declaration.Variables[0].Identifier.ValueText,
             ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } assignment }
-                when Unwrap(assignment.Right) == invocation => target.Identifier.ValueText,
+                when TerminationSyntax.Unwrap(assignment.Right) == invocation => target.Identifier.ValueText,
             _ => null,
         };
 
@@ -365,27 +365,6 @@ public sealed partial class FinishReasonNotObservedCodeFix : TerminationCodeFix
 
         var newRoot = TerminationSyntax.InsertAround(context.Root, statement, Array.Empty<StatementSyntax>(), after);
         return newRoot is null ? null : context.Document.WithSyntaxRoot(newRoot);
-    }
-
-    private static ExpressionSyntax Unwrap(ExpressionSyntax expression)
-    {
-        while (true)
-        {
-            switch (expression)
-            {
-                case AwaitExpressionSyntax awaited:
-                    expression = awaited.Expression;
-                    continue;
-                case ParenthesizedExpressionSyntax parenthesized:
-                    expression = parenthesized.Expression;
-                    continue;
-                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Expression: { } inner } }:
-                    expression = inner;
-                    continue;
-                default:
-                    return expression;
-            }
-        }
     }
 
     private static IPropertySymbol? FindProperty(ITypeSymbol? type, string name)

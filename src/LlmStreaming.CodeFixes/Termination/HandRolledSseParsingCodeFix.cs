@@ -102,7 +102,7 @@ public sealed class HandRolledSseParsingCodeFix : TerminationCodeFix
             && statements.Count > 0
             && statements[0] is LocalDeclarationStatementSyntax { Declaration.Variables: { Count: 1 } variables } first
             && variables[0].Initializer?.Value is { } initializer
-            && Unwrap(initializer) == read)
+            && TerminationSyntax.Unwrap(initializer) == read)
         {
             line = model.GetDeclaredSymbol(variables[0], cancellationToken) as ILocalSymbol;
             statements.RemoveAt(0);
@@ -282,34 +282,13 @@ public sealed class HandRolledSseParsingCodeFix : TerminationCodeFix
             assigned = parenthesized.Expression;
         }
 
-        return assigned is AssignmentExpressionSyntax { Left: IdentifierNameSyntax line } assignment && Unwrap(assignment.Right) == read ? line : null;
+        return assigned is AssignmentExpressionSyntax { Left: IdentifierNameSyntax line } assignment && TerminationSyntax.Unwrap(assignment.Right) == read ? line : null;
     }
 
     private static bool IsEndOfStreamOrTrue(ExpressionSyntax condition, ILocalSymbol reader, SemanticModel model, CancellationToken cancellationToken)
         => condition.IsKind(SyntaxKind.TrueLiteralExpression)
             || condition is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression, Operand: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "EndOfStream", Expression: IdentifierNameSyntax name } }
                 && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, reader);
-
-    private static ExpressionSyntax Unwrap(ExpressionSyntax expression)
-    {
-        while (true)
-        {
-            switch (expression)
-            {
-                case AwaitExpressionSyntax awaited:
-                    expression = awaited.Expression;
-                    continue;
-                case ParenthesizedExpressionSyntax parenthesized:
-                    expression = parenthesized.Expression;
-                    continue;
-                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Expression: { } inner } }:
-                    expression = inner;
-                    continue;
-                default:
-                    return expression;
-            }
-        }
-    }
 
     /// <summary>
     /// Drops the statements the parser makes redundant (skipping blank, comment and non-data lines; the end-of-body

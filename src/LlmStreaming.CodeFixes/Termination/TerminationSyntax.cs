@@ -295,4 +295,26 @@ internal static class TerminationSyntax
             : SyntaxFactory.Block(statement, usingStatement.Statement.WithoutTrivia()).WithTriviaFrom(usingStatement.Statement).WithAdditionalAnnotations(Formatter.Annotation);
         return root.ReplaceNode(usingStatement.Statement, body);
     }
+
+    /// <summary><paramref name="expression"/> without <c>await</c>, parentheses and <c>.ConfigureAwait(…)</c> around it.</summary>
+    public static ExpressionSyntax Unwrap(ExpressionSyntax expression)
+    {
+        while (true)
+        {
+            switch (expression)
+            {
+                case AwaitExpressionSyntax awaited:
+                    expression = awaited.Expression;
+                    continue;
+                case ParenthesizedExpressionSyntax parenthesized:
+                    expression = parenthesized.Expression;
+                    continue;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait", Expression: { } inner } }:
+                    expression = inner;
+                    continue;
+                default:
+                    return expression;
+            }
+        }
+    }
 }
