@@ -103,6 +103,9 @@ public sealed class RelayHidesUpstreamFailureAnalyzer : DiagnosticAnalyzer
                 case IInvocationOperation write when relays.IsResponseWrite(write) && write.Arguments.Any(a => IsErrorEvent(a.Value)):
                     return true;
 
+                case IReturnOperation { ReturnedValue: { } returned } when IsFailureResult(returned):
+                    return true;
+
                 case ISimpleAssignmentOperation { Value: var value, Target: var target } when exception is not null
                     && value.References(exception) && !(target.ReferencedSymbol() is ILocalSymbol local && local.DeclaringSyntaxReferences.Any(r => r.Span.IntersectsWith(@catch.Handler.Syntax.Span))):
                     return true;
@@ -111,6 +114,18 @@ public sealed class RelayHidesUpstreamFailureAnalyzer : DiagnosticAnalyzer
 
         return false;
     }
+
+    /// <summary>
+    /// A failure result returned to ASP.NET Core (<c>Results.Problem(…)</c>, <c>TypedResults.StatusCode(500)</c>, a
+    /// controller's <c>Problem(…)</c> or <c>StatusCode(…)</c>): before the first write the client gets the status; after
+    /// it the framework cannot set one, the result throws, and the server aborts the connection, which the client sees
+    /// as a failure, not as a complete answer.
+    /// </summary>
+    private static bool IsFailureResult(IOperation returned)
+        => returned.WalkDownConversions() is IInvocationOperation { TargetMethod: { Name: var name, ContainingType: { } type } }
+            && type.Name is "Results" or "TypedResults" or "ControllerBase" or "Controller"
+            && type.ContainingNamespace?.ToDisplayString() is "Microsoft.AspNetCore.Http" or "Microsoft.AspNetCore.Mvc"
+            && name is "Problem" or "ValidationProblem" or "StatusCode" or "InternalServerError" or "BadRequest" or "UnprocessableEntity" or "Conflict" or "ServiceUnavailable";
 
     /// <summary>
     /// An error event or object: a constant with <c>event: error</c> or a quoted <c>"error"</c>, or a serialized object with

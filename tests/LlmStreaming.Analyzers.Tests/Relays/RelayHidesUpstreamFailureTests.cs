@@ -268,6 +268,65 @@ public class RelayHidesUpstreamFailureTests
             }
             """);
 
+    /// <summary>
+    /// Real code (validation, CSharpMeetsAI's ChatService): a service that writes the stream to the response and returns
+    /// <c>Results.Problem(…)</c> from its catch. Before the first write the client gets the 500; after it the result
+    /// cannot set a status, throws, and the server aborts the connection: the client sees a failure either way. A catch
+    /// that returns a success result is still reported.
+    /// </summary>
+    [Fact]
+    public Task NoDiagnostic_FailureResultReturned_ButASuccessResultIsReported()
+        => Verify<RelayHidesUpstreamFailureAnalyzer>.AnalyzerAsync("""
+            using System;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.Extensions.AI;
+
+            class ChatService
+            {
+                private readonly IChatClient _chat;
+
+                public ChatService(IChatClient chat) => _chat = chat;
+
+                public async Task<IResult> StreamAsync(string prompt, HttpResponse response, CancellationToken cancellationToken)
+                {
+                    try
+                    {
+                        await foreach (var update in _chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
+                        {
+                            await response.WriteAsync(update.Text, cancellationToken);
+                        }
+
+                        return Results.Empty;
+                    }
+                    catch (Exception)
+                    {
+                        return Results.Problem("An error occurred during streaming.");
+                    }
+                }
+
+                public async Task<IResult> QuietAsync(string prompt, HttpResponse response, CancellationToken cancellationToken)
+                {
+                    try
+                    {
+                        await foreach (var update in _chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
+                        {
+                            await response.WriteAsync(update.Text, cancellationToken);
+                        }
+
+                        return Results.Empty;
+                    }
+                    {|#0:catch|} (Exception)
+                    {
+                        return Results.Empty;
+                    }
+                }
+            }
+            """,
+            Verify<RelayHidesUpstreamFailureAnalyzer>.Diagnostic("LLM501").WithLocation(0)
+                .WithArguments("'GetStreamingResponseAsync'", "ends the stream", "write an SSE error event and no end marker, or abort the connection"));
+
     [Fact]
     public Task Fix_Sse_WritesAnErrorEventInsteadOfDone_AndReturns()
         => Verify<RelayHidesUpstreamFailureAnalyzer, RelayHidesUpstreamFailureCodeFix>.FixAsync("""
