@@ -14,22 +14,17 @@ namespace LlmStreaming.Analyzers.PartialOutput;
 /// with no count check: role-only and final updates carry no parts, so the access throws mid-stream.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ContentPartIndexedWithoutGuardAnalyzer : DiagnosticAnalyzer
+public sealed class ContentPartIndexedWithoutGuardAnalyzer : LlmAnalyzer
 {
     private static readonly ImmutableHashSet<string> ElementMethods = ImmutableHashSet.Create("First", "Last", "Single", "ElementAt");
     private static readonly ImmutableHashSet<string> GuardMembers = ImmutableHashSet.Create("Count", "Length", "Any", "GetArrayLength", "LongCount");
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM303_ContentPartIndexedWithoutGuard);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-        {
-            start.RegisterOperationAction(c => AnalyzeIndexer(c, llm), OperationKind.PropertyReference, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
-            start.RegisterOperationAction(c => AnalyzeElementMethod(c, llm), OperationKind.Invocation);
-        });
+        start.RegisterOperationAction(c => AnalyzeIndexer(c, llm), OperationKind.PropertyReference, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
+        start.RegisterOperationAction(c => AnalyzeElementMethod(c, llm), OperationKind.Invocation);
     }
 
     private static void AnalyzeIndexer(OperationAnalysisContext context, LlmAnalysisContext llm)

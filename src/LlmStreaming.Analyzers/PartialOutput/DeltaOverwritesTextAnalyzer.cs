@@ -11,17 +11,12 @@ namespace LlmStreaming.Analyzers.PartialOutput;
 /// Object and anonymous-object initializers (<c>new { text = update.Text }</c>) build a new value each time: not flagged.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DeltaOverwritesTextAnalyzer : DiagnosticAnalyzer
+public sealed class DeltaOverwritesTextAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM302_DeltaOverwritesText);
 
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-            start.RegisterOperationAction(c => AnalyzeAssignment(c, llm), OperationKind.SimpleAssignment));
-    }
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
+        => start.RegisterOperationAction(c => AnalyzeAssignment(c, llm), OperationKind.SimpleAssignment);
 
     private static void AnalyzeAssignment(OperationAnalysisContext context, LlmAnalysisContext llm)
     {

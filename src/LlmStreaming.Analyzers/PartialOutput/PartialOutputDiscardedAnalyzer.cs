@@ -14,7 +14,7 @@ namespace LlmStreaming.Analyzers.PartialOutput;
 /// from the accumulator, or throws a new exception that does not carry it.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class PartialOutputDiscardedAnalyzer : DiagnosticAnalyzer
+public sealed class PartialOutputDiscardedAnalyzer : LlmAnalyzer
 {
     /// <summary>Property names handed to the code fix.</summary>
     internal const string AccumulatorProperty = "Accumulator";
@@ -28,13 +28,8 @@ public sealed class PartialOutputDiscardedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM301_PartialOutputDiscarded);
 
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-            start.RegisterOperationAction(c => AnalyzeTry(c, llm), OperationKind.Try));
-    }
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
+        => start.RegisterOperationAction(c => AnalyzeTry(c, llm), OperationKind.Try);
 
     private static void AnalyzeTry(OperationAnalysisContext context, LlmAnalysisContext llm)
     {

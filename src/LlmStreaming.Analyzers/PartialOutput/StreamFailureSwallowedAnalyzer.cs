@@ -24,7 +24,7 @@ namespace LlmStreaming.Analyzers.PartialOutput;
 /// when the code after the try throws or returns something else before it uses the text.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StreamFailureSwallowedAnalyzer : DiagnosticAnalyzer
+public sealed class StreamFailureSwallowedAnalyzer : LlmAnalyzer
 {
     /// <summary>Set when the catch ends with <c>return &lt;the text&gt;;</c> (the diagnostic's additional location): the fix replaces it.</summary>
     internal const string ReturnsTextProperty = "ReturnsText";
@@ -37,15 +37,10 @@ public sealed class StreamFailureSwallowedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM304_StreamFailureSwallowed);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-        {
-            var types = RetryTypes.Get(start.Compilation);
-            start.RegisterOperationAction(c => AnalyzeTry(c, llm, types), OperationKind.Try);
-        });
+        var types = RetryTypes.Get(start.Compilation);
+        start.RegisterOperationAction(c => AnalyzeTry(c, llm, types), OperationKind.Try);
     }
 
     private static void AnalyzeTry(OperationAnalysisContext context, LlmAnalysisContext llm, RetryTypes types)

@@ -17,24 +17,19 @@ namespace LlmStreaming.Analyzers.Relays;
 /// starts the stream (the SDK's streaming call, or the <c>HttpClient</c> send of a hand-rolled stream).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : DiagnosticAnalyzer
+public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
 {
     /// <summary>The client's token as code (<c>ct</c>, <c>context.RequestAborted</c>…).</summary>
     internal const string ClientTokenProperty = "ClientToken";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM502_ModelStreamIgnoresClientDisconnect);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Relays is { } relays && llm.Types.CancellationToken is not null)
         {
-            if (llm.Relays is { } relays && llm.Types.CancellationToken is not null)
-            {
-                RelayLoops.RegisterReportedPerBody(start, (c, found) => AnalyzeLoop(c, llm, relays, found));
-            }
-        });
+            RelayLoops.RegisterReportedPerBody(start, (c, found) => AnalyzeLoop(c, llm, relays, found));
+        }
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, RelayRecognizer relays, ConcurrentQueue<Diagnostic> found)

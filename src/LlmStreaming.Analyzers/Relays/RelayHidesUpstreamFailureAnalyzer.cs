@@ -17,7 +17,7 @@ namespace LlmStreaming.Analyzers.Relays;
 /// exception, or ends the stream. The diagnostic is on the <c>catch</c> keyword.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RelayHidesUpstreamFailureAnalyzer : DiagnosticAnalyzer
+public sealed class RelayHidesUpstreamFailureAnalyzer : LlmAnalyzer
 {
     /// <summary>What the fix writes: <see cref="SseShape"/> or <see cref="ChannelShape"/>.</summary>
     internal const string ShapeProperty = "Shape";
@@ -33,18 +33,13 @@ public sealed class RelayHidesUpstreamFailureAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM501_RelayHidesUpstreamFailure);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Relays is { } relays)
         {
-            if (llm.Relays is { } relays)
-            {
-                var types = RetryTypes.Get(start.Compilation);
-                RelayLoops.RegisterReportedPerBody(start, (c, found) => AnalyzeLoop(c, llm, relays, types, found));
-            }
-        });
+            var types = RetryTypes.Get(start.Compilation);
+            RelayLoops.RegisterReportedPerBody(start, (c, found) => AnalyzeLoop(c, llm, relays, types, found));
+        }
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, RelayRecognizer relays, RetryTypes types, ConcurrentQueue<Diagnostic> found)

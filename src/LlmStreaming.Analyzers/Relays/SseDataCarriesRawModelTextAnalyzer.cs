@@ -13,23 +13,18 @@ namespace LlmStreaming.Analyzers.Relays;
 /// <c>string.Concat</c> or <c>string.Format</c>. The diagnostic is on the delta.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class SseDataCarriesRawModelTextAnalyzer : DiagnosticAnalyzer
+public sealed class SseDataCarriesRawModelTextAnalyzer : LlmAnalyzer
 {
     private const string DataField = "data:";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM503_SseDataCarriesRawModelText);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Relays is { } relays)
         {
-            if (llm.Relays is { } relays)
-            {
-                start.RegisterOperationAction(c => AnalyzeLoop(c, llm, relays), OperationKind.Loop);
-            }
-        });
+            start.RegisterOperationAction(c => AnalyzeLoop(c, llm, relays), OperationKind.Loop);
+        }
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, RelayRecognizer relays)

@@ -15,24 +15,19 @@ namespace LlmStreaming.Analyzers.Retry;
 /// a connection that drops mid-stream surfaces as <c>IOException</c>/<c>HttpIOException</c> and escapes.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class CatchMissesMidStreamFailureAnalyzer : DiagnosticAnalyzer
+public sealed class CatchMissesMidStreamFailureAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM106_CatchMissesMidStreamFailure);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        var types = RetryTypes.Get(start.Compilation);
+        if (types.TransportExceptions.IsEmpty)
         {
-            var types = RetryTypes.Get(start.Compilation);
-            if (types.TransportExceptions.IsEmpty)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => AnalyzeTry(c, llm, types), OperationKind.Try);
-        });
+        start.RegisterOperationAction(c => AnalyzeTry(c, llm, types), OperationKind.Try);
     }
 
     private static void AnalyzeTry(OperationAnalysisContext context, LlmAnalysisContext llm, RetryTypes types)

@@ -13,20 +13,15 @@ namespace LlmStreaming.Analyzers.Retry;
 /// pass-through iterators (their caller owns recovery).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class MidStreamFailureNotRetriedAnalyzer : DiagnosticAnalyzer
+public sealed class MidStreamFailureNotRetriedAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM101_MidStreamFailureNotRetried);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-        {
-            var types = RetryTypes.Get(start.Compilation);
-            var protection = new RetryProtection(llm, types);
-            start.RegisterOperationAction(c => Analyze(c, llm, types, protection), OperationKind.Loop, OperationKind.Invocation);
-        });
+        var types = RetryTypes.Get(start.Compilation);
+        var protection = new RetryProtection(llm, types);
+        start.RegisterOperationAction(c => Analyze(c, llm, types, protection), OperationKind.Loop, OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, LlmAnalysisContext llm, RetryTypes types, RetryProtection protection)

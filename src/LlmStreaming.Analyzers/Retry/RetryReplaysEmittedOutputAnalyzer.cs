@@ -15,19 +15,14 @@ namespace LlmStreaming.Analyzers.Retry;
 /// something the loop writes (a "nothing emitted yet" flag, the accumulator's length) or resumes from the accumulator.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RetryReplaysEmittedOutputAnalyzer : DiagnosticAnalyzer
+public sealed class RetryReplaysEmittedOutputAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM105_RetryReplaysEmittedOutput);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-        {
-            var types = RetryTypes.Get(start.Compilation);
-            start.RegisterOperationAction(c => Analyze(c, llm, types), OperationKind.Loop);
-        });
+        var types = RetryTypes.Get(start.Compilation);
+        start.RegisterOperationAction(c => Analyze(c, llm, types), OperationKind.Loop);
     }
 
     private static void Analyze(OperationAnalysisContext context, LlmAnalysisContext llm, RetryTypes types)

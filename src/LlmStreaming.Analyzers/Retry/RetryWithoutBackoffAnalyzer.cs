@@ -14,21 +14,16 @@ namespace LlmStreaming.Analyzers.Retry;
 /// rule does not judge) are not reported.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RetryWithoutBackoffAnalyzer : DiagnosticAnalyzer
+public sealed class RetryWithoutBackoffAnalyzer : LlmAnalyzer
 {
     internal const string BackoffKindProperty = "BackoffKind";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM102_RetryWithoutBackoff);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-        {
-            var types = RetryTypes.Get(start.Compilation);
-            start.RegisterOperationAction(c => AnalyzeLoop(c, llm, types), OperationKind.Loop);
-        });
+        var types = RetryTypes.Get(start.Compilation);
+        start.RegisterOperationAction(c => AnalyzeLoop(c, llm, types), OperationKind.Loop);
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, RetryTypes types)

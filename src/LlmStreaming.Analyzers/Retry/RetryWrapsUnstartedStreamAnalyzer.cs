@@ -13,17 +13,12 @@ namespace LlmStreaming.Analyzers.Retry;
 /// stores it outside — so the request is sent later, outside the retry, and nothing is retried.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class RetryWrapsUnstartedStreamAnalyzer : DiagnosticAnalyzer
+public sealed class RetryWrapsUnstartedStreamAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM104_RetryWrapsUnstartedStream);
 
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-            start.RegisterOperationAction(c => Analyze(c, llm), OperationKind.Return, OperationKind.SimpleAssignment));
-    }
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
+        => start.RegisterOperationAction(c => Analyze(c, llm), OperationKind.Return, OperationKind.SimpleAssignment);
 
     private static void Analyze(OperationAnalysisContext context, LlmAnalysisContext llm)
     {

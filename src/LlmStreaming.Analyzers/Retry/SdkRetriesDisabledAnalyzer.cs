@@ -12,25 +12,20 @@ namespace LlmStreaming.Analyzers.Retry;
 /// and <c>RetryPolicy = new ClientRetryPolicy(0)</c> on OpenAI/Azure OpenAI client options (System.ClientModel).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class SdkRetriesDisabledAnalyzer : DiagnosticAnalyzer
+public sealed class SdkRetriesDisabledAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM103_SdkRetriesDisabled);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        var types = RetryTypes.Get(start.Compilation);
+        var anthropic = llm.Types.AnthropicClient is not null || llm.Types.AnthropicClientOptions is not null;
+        if (!anthropic && types.ClientRetryPolicy is null)
         {
-            var types = RetryTypes.Get(start.Compilation);
-            var anthropic = llm.Types.AnthropicClient is not null || llm.Types.AnthropicClientOptions is not null;
-            if (!anthropic && types.ClientRetryPolicy is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterOperationAction(c => AnalyzeAssignment(c, types), OperationKind.SimpleAssignment);
-        });
+        start.RegisterOperationAction(c => AnalyzeAssignment(c, types), OperationKind.SimpleAssignment);
     }
 
     private static void AnalyzeAssignment(OperationAnalysisContext context, RetryTypes types)

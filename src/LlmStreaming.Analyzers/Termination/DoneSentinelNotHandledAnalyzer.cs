@@ -11,19 +11,14 @@ namespace LlmStreaming.Analyzers.Termination;
 /// it: the sentinel that ends every OpenAI-compatible stream is not JSON, so the parse throws at the end of the answer.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DoneSentinelNotHandledAnalyzer : DiagnosticAnalyzer
+public sealed class DoneSentinelNotHandledAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM201_DoneSentinelNotHandled);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-        {
-            var jsonException = start.Compilation.GetTypeByMetadataName("System.Text.Json.JsonException");
-            start.RegisterOperationAction(c => AnalyzeLoop(c, llm, jsonException), OperationKind.Loop);
-        });
+        var jsonException = start.Compilation.GetTypeByMetadataName("System.Text.Json.JsonException");
+        start.RegisterOperationAction(c => AnalyzeLoop(c, llm, jsonException), OperationKind.Loop);
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, INamedTypeSymbol? jsonException)

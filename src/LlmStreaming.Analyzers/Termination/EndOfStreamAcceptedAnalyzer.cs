@@ -12,20 +12,15 @@ namespace LlmStreaming.Analyzers.Termination;
 /// marker never arrived.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class EndOfStreamAcceptedAnalyzer : DiagnosticAnalyzer
+public sealed class EndOfStreamAcceptedAnalyzer : LlmAnalyzer
 {
     /// <summary>Property handed to the fix: "true" when the loop leaves at the end of the body from inside (<c>if (line == null) return …;</c>).</summary>
     internal const string LeavesFromBodyProperty = "LeavesFromBody";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM202_EndOfStreamAccepted);
 
-    public override void Initialize(AnalysisContext context)
-    {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-            start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop));
-    }
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
+        => start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm)
     {

@@ -15,7 +15,7 @@ namespace LlmStreaming.Analyzers.Termination;
 /// never reads its protocol's finish reason is reported too (<see cref="HandRolledFinish"/>).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class FinishReasonNotObservedAnalyzer : DiagnosticAnalyzer
+public sealed class FinishReasonNotObservedAnalyzer : LlmAnalyzer
 {
     /// <summary>Property handed to the fix: the <see cref="FinishSignalKind"/> of the stream.</summary>
     internal const string KindProperty = "Kind";
@@ -34,20 +34,15 @@ public sealed class FinishReasonNotObservedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM203_FinishReasonNotObserved);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        // Hand-rolled loops need no SDK: their loops are analysed in every compilation the recognition looks at.
+        var signals = llm.HasSdk ? new FinishSignals(start.Compilation, llm.Streams) : null;
+        start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
+        if (llm.HasSdk)
         {
-            // Hand-rolled loops need no SDK: their loops are analysed in every compilation the recognition looks at.
-            var signals = llm.HasSdk ? new FinishSignals(start.Compilation, llm.Streams) : null;
-            start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
-            if (llm.HasSdk)
-            {
-                start.RegisterOperationAction(c => AnalyzeAggregation(c, llm), OperationKind.Invocation);
-            }
-        });
+            start.RegisterOperationAction(c => AnalyzeAggregation(c, llm), OperationKind.Invocation);
+        }
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, FinishSignals? signals)

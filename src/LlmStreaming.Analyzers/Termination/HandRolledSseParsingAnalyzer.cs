@@ -12,23 +12,18 @@ namespace LlmStreaming.Analyzers.Termination;
 /// hand, where <c>System.Net.ServerSentEvents.SseParser</c> is available (.NET 9 and later, or the package).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HandRolledSseParsingAnalyzer : DiagnosticAnalyzer
+public sealed class HandRolledSseParsingAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM204_HandRolledSseParsing);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Types.SseParser is null || llm.Types.TextReader is null)
         {
-            if (llm.Types.SseParser is null || llm.Types.TextReader is null)
-            {
-                return; // nothing to suggest instead
-            }
+            return; // nothing to suggest instead
+        }
 
-            start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
-        });
+        start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm)

@@ -17,7 +17,7 @@ namespace LlmStreaming.Analyzers.Termination;
 /// the loop throws <see cref="System.NullReferenceException"/> and the error's text is lost).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class InStreamErrorIgnoredAnalyzer : DiagnosticAnalyzer
+public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
 {
     /// <summary>Property handed to the fix: "HandRolled", "Betalgo" or "Ollama".</summary>
     internal const string ShapeProperty = "Shape";
@@ -30,15 +30,10 @@ public sealed class InStreamErrorIgnoredAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM205_InStreamErrorIgnored);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
-        {
-            var signals = new FinishSignals(start.Compilation, llm.Streams);
-            start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
-        });
+        var signals = new FinishSignals(start.Compilation, llm.Streams);
+        start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, FinishSignals signals)

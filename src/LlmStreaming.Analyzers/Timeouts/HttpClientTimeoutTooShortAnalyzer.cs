@@ -15,7 +15,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// the 100 s default left in place.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HttpClientTimeoutTooShortAnalyzer : DiagnosticAnalyzer
+public sealed class HttpClientTimeoutTooShortAnalyzer : LlmAnalyzer
 {
     /// <summary>Property names handed to the code fix.</summary>
     internal const string FixKindProperty = "FixKind";
@@ -39,19 +39,14 @@ public sealed class HttpClientTimeoutTooShortAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM401_HttpClientTimeoutTooShort);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Types.HttpClient is null)
         {
-            if (llm.Types.HttpClient is null)
-            {
-                return;
-            }
+            return;
+        }
 
-            start.RegisterSymbolStartAction(type => AnalyzeType(type, llm), SymbolKind.NamedType);
-        });
+        start.RegisterSymbolStartAction(type => AnalyzeType(type, llm), SymbolKind.NamedType);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// the validator's ranges.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class ResilienceTimeoutsInvalidAnalyzer : DiagnosticAnalyzer
+public sealed class ResilienceTimeoutsInvalidAnalyzer : LlmAnalyzer
 {
     /// <summary>Property names handed to the code fix: the dependent values to write (seconds), empty when left alone.</summary>
     internal const string TotalSecondsProperty = "TotalSeconds";
@@ -27,17 +27,12 @@ public sealed class ResilienceTimeoutsInvalidAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM405_ResilienceTimeoutsInvalid);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Types.HttpStandardResilienceOptions is not null && llm.Types.IHttpClientBuilder is not null)
         {
-            if (llm.Types.HttpStandardResilienceOptions is not null && llm.Types.IHttpClientBuilder is not null)
-            {
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, llm), OperationKind.Invocation);
-            }
-        });
+            start.RegisterOperationAction(c => AnalyzeInvocation(c, llm), OperationKind.Invocation);
+        }
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, LlmAnalysisContext llm)

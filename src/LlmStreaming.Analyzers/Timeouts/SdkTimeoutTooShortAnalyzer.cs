@@ -14,7 +14,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// <c>new CancellationTokenSource(TimeSpan)</c>) whose token reaches an LLM stream.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class SdkTimeoutTooShortAnalyzer : DiagnosticAnalyzer
+public sealed class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
 {
     /// <summary>Property names handed to the code fix.</summary>
     internal const string MinimumSecondsProperty = "MinimumSeconds";
@@ -32,23 +32,18 @@ public sealed class SdkTimeoutTooShortAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM404_SdkTimeoutTooShort);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Types.ClientPipelineOptions is not null || llm.Types.AnthropicClient is not null || llm.Types.AnthropicClientOptions is not null)
         {
-            if (llm.Types.ClientPipelineOptions is not null || llm.Types.AnthropicClient is not null || llm.Types.AnthropicClientOptions is not null)
-            {
-                start.RegisterOperationAction(c => AnalyzeAssignment(c, llm), OperationKind.SimpleAssignment);
-            }
+            start.RegisterOperationAction(c => AnalyzeAssignment(c, llm), OperationKind.SimpleAssignment);
+        }
 
-            if (llm.Types.CancellationTokenSource is not null)
-            {
-                start.RegisterOperationAction(c => AnalyzeCancelAfter(c, llm), OperationKind.Invocation);
-                start.RegisterOperationAction(c => AnalyzeSourceCreation(c, llm), OperationKind.ObjectCreation);
-            }
-        });
+        if (llm.Types.CancellationTokenSource is not null)
+        {
+            start.RegisterOperationAction(c => AnalyzeCancelAfter(c, llm), OperationKind.Invocation);
+            start.RegisterOperationAction(c => AnalyzeSourceCreation(c, llm), OperationKind.ObjectCreation);
+        }
     }
 
     private static void AnalyzeAssignment(OperationAnalysisContext context, LlmAnalysisContext llm)

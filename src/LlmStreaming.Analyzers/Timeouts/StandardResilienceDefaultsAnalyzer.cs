@@ -16,7 +16,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// that registers an LLM client.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StandardResilienceDefaultsAnalyzer : DiagnosticAnalyzer
+public sealed class StandardResilienceDefaultsAnalyzer : LlmAnalyzer
 {
     /// <summary>Property names handed to the code fix: the values to write (seconds), empty when a setting is left alone.</summary>
     internal const string AttemptSecondsProperty = "AttemptSeconds";
@@ -34,18 +34,13 @@ public sealed class StandardResilienceDefaultsAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM403_StandardResilienceDefaults);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Types.HttpStandardResilienceOptions is not null && llm.Types.IHttpClientBuilder is not null)
         {
-            if (llm.Types.HttpStandardResilienceOptions is not null && llm.Types.IHttpClientBuilder is not null)
-            {
-                var serviceDefaults = new ServiceDefaults(start.Compilation, llm.Types);
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, llm, serviceDefaults), OperationKind.Invocation);
-            }
-        });
+            var serviceDefaults = new ServiceDefaults(start.Compilation, llm.Types);
+            start.RegisterOperationAction(c => AnalyzeInvocation(c, llm, serviceDefaults), OperationKind.Invocation);
+        }
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, LlmAnalysisContext llm, ServiceDefaults serviceDefaults)

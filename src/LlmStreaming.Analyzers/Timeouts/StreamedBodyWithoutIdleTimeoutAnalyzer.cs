@@ -14,24 +14,19 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// cancellation token (or only <c>CancellationToken.None</c>): nothing bounds a stalled stream.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : DiagnosticAnalyzer
+public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
 {
     /// <summary>The idle timeout the fix uses, in seconds: the larger of this rule's and LLM404's minimum, so that the fix does not trip LLM404.</summary>
     internal const string IdleSecondsProperty = "IdleSeconds";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM406_StreamedBodyWithoutIdleTimeout);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Types.HttpClient is not null && llm.Types.CancellationToken is not null)
         {
-            if (llm.Types.HttpClient is not null && llm.Types.CancellationToken is not null)
-            {
-                start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
-            }
-        });
+            start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
+        }
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm)

@@ -15,7 +15,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// <c>ReadAsStringAsync</c>.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StreamingResponseBufferedAnalyzer : DiagnosticAnalyzer
+public sealed class StreamingResponseBufferedAnalyzer : LlmAnalyzer
 {
     /// <summary>"true" when the send can be rewritten to <c>SendAsync(request, ResponseHeadersRead, ct)</c>.</summary>
     internal const string FixableProperty = "Fixable";
@@ -25,17 +25,12 @@ public sealed class StreamingResponseBufferedAnalyzer : DiagnosticAnalyzer
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM402_StreamingResponseBuffered);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Types.HttpClient is not null && llm.Types.HttpContent is not null)
         {
-            if (llm.Types.HttpClient is not null && llm.Types.HttpContent is not null)
-            {
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, llm), OperationKind.Invocation);
-            }
-        });
+            start.RegisterOperationAction(c => AnalyzeInvocation(c, llm), OperationKind.Invocation);
+        }
     }
 
     private static void AnalyzeInvocation(OperationAnalysisContext context, LlmAnalysisContext llm)

@@ -16,24 +16,19 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// a user cancel.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class TimeoutSwallowedAsCancellationAnalyzer : DiagnosticAnalyzer
+public sealed class TimeoutSwallowedAsCancellationAnalyzer : LlmAnalyzer
 {
     /// <summary>The token expression the fix checks (<c>ct</c>, <c>cts.Token</c>); absent when none is in sight.</summary>
     internal const string TokenProperty = "Token";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM407_TimeoutSwallowedAsCancellation);
 
-    public override void Initialize(AnalysisContext context)
+    private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        context.EnableConcurrentExecution();
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        LlmAnalyzerSetup.RegisterCompilationStart(context, static (start, llm) =>
+        if (llm.Types.OperationCanceledException is not null && llm.Types.CancellationToken is not null)
         {
-            if (llm.Types.OperationCanceledException is not null && llm.Types.CancellationToken is not null)
-            {
-                start.RegisterOperationAction(c => AnalyzeTry(c, llm), OperationKind.Try);
-            }
-        });
+            start.RegisterOperationAction(c => AnalyzeTry(c, llm), OperationKind.Try);
+        }
     }
 
     private static void AnalyzeTry(OperationAnalysisContext context, LlmAnalysisContext llm)
