@@ -98,6 +98,41 @@ public class RelayConformanceTests
         Assert.Equal(answer, after.Read.Text(Json));
     }
 
+    [Fact]
+    public async Task LLM504_DuringAnUpstreamSilence_TheClientReceivesHeartbeats_OnceFixed()
+    {
+        // The role chunk at once, then 3 s of silence (a model that thinks), then the answer; the fix's interval is 1 s
+        // (RelayBuilds.EditorConfig).
+        var tokens = new[] { "After some thought: yes." };
+        var thinking = Fault.Slow(TimeSpan.FromSeconds(3));
+        var original = await RelayBuilds.OriginalAsync();
+        var fixedBuild = await RelayBuilds.FixedAsync(DiagnosticIds.SseRelaySendsNoHeartbeat);
+        var before = await RunAsync(original, RelayProgram.NoHeartbeatPath, thinking, tokens);
+        var after = await RunAsync(fixedBuild, RelayProgram.NoHeartbeatPath, thinking, tokens);
+        Report(DiagnosticIds.SseRelaySendsNoHeartbeat, before, after);
+        AssertFixedOnlyThere(original, fixedBuild, "LLM504");
+
+        // Before: nothing crosses the wire for the 3 s.
+        Assert.True(before.Read.Ended, before.Read.ToString());
+        Assert.Empty(before.Read.Comments);
+        Assert.True(LongestSilence(before.Read) >= TimeSpan.FromSeconds(2.5), $"longest silence {LongestSilence(before.Read).TotalMilliseconds:0} ms");
+
+        // After: a keep-alive comment about every second of it, and the same answer.
+        Assert.True(after.Read.Ended, after.Read.ToString());
+        Assert.True(after.Read.Comments.Count >= 2, after.Read.ToString());
+        Assert.All(after.Read.Comments, c => Assert.Equal("keep-alive", c.Data));
+        Assert.True(LongestSilence(after.Read) < TimeSpan.FromSeconds(1.8), $"longest silence {LongestSilence(after.Read).TotalMilliseconds:0} ms");
+        Assert.Equal(tokens[0], after.Read.Text(Json));
+        Assert.Equal(before.Read.Text(Json), after.Read.Text(Json));
+    }
+
+    /// <summary>The longest time between two things the client received (events and comments).</summary>
+    private static TimeSpan LongestSilence(RelayRead read)
+    {
+        var times = read.Events.Concat(read.Comments).Select(e => e.At).OrderBy(t => t).ToList();
+        return times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(TimeSpan.Zero).Max();
+    }
+
     /// <summary>What the client received from one run, and what the fake server saw of the relay's upstream request.</summary>
     private sealed record RelayRun(RelayBuild Build, string Path, Fault Fault, RelayRead Read, IReadOnlyList<FakeRequest> Upstream);
 

@@ -12,6 +12,9 @@ namespace LlmStreaming.Analyzers.Tests.Conformance.Harness;
 /// </summary>
 internal static class RelayBuilds
 {
+    /// <summary>The project's options for the relay program: the heartbeat LLM504's fix writes is 1 s, so that a test sees several in 3 s.</summary>
+    public const string EditorConfig = "llm_streaming.heartbeat_seconds = 1";
+
     private static readonly ConcurrentDictionary<string, Lazy<Task<RelayBuild>>> Cache = new();
 
     /// <summary>The program as written.</summary>
@@ -25,7 +28,7 @@ internal static class RelayBuilds
 
     private static async Task<RelayBuild> BuildAsync(string? ruleId)
     {
-        var document = ProgramWorkspace.Create(RelayProgram.Source, LanguageVersion.Latest);
+        var document = ProgramWorkspace.Create(RelayProgram.Source, LanguageVersion.Latest, EditorConfig);
         var fixedCount = 0;
         if (ruleId is not null)
         {

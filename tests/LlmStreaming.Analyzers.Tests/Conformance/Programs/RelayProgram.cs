@@ -3,8 +3,9 @@ namespace LlmStreaming.Analyzers.Tests.Conformance.Programs;
 /// <summary>
 /// The relay program of the run-time checks of the relay rules (LLM5xx): a small ASP.NET Core app, like the sample's
 /// endpoints, that forwards a Microsoft.Extensions.AI stream (over the OpenAI client, pointed at the fake model server)
-/// to a browser as server-sent events. Each endpoint has exactly one relay flaw, so that the fix of one rule, applied to
-/// the whole program, changes only its own endpoint. The host calls <c>RelayEntry.AddModel(services, modelBaseUrl)</c>
+/// to a browser as server-sent events. Each endpoint has one of the flaws of LLM501–LLM503, so that the fix of one of
+/// these rules, applied to the whole program, changes only its own endpoint; every endpoint writes only when the model
+/// yields (LLM504), and <see cref="NoHeartbeatPath"/> has that flaw alone. The host calls <c>RelayEntry.AddModel(services, modelBaseUrl)</c>
 /// and <c>RelayEntry.Map(app)</c>.
 /// </summary>
 internal static class RelayProgram
@@ -19,6 +20,9 @@ internal static class RelayProgram
 
     /// <summary>LLM503: the delta written raw after <c>data:</c>.</summary>
     public const string RawTextPath = "/relay/raw-text";
+
+    /// <summary>LLM504 only: writes only when the model yields.</summary>
+    public const string NoHeartbeatPath = "/relay/no-heartbeat";
 
     public const string Source = """
         using System;
@@ -80,6 +84,17 @@ internal static class RelayProgram
                     await foreach (var update in chat.GetStreamingResponseAsync("Tell me about foxes.", cancellationToken: cancellationToken))
                     {
                         await response.WriteAsync($"data: {update.Text}\n\n", cancellationToken);
+                    }
+
+                    await response.WriteAsync("data: [DONE]\n\n", cancellationToken);
+                });
+
+                app.MapGet("/relay/no-heartbeat", async (IChatClient chat, HttpResponse response, CancellationToken cancellationToken) =>
+                {
+                    response.ContentType = "text/event-stream";
+                    await foreach (var update in chat.GetStreamingResponseAsync("Tell me about foxes.", cancellationToken: cancellationToken))
+                    {
+                        await response.WriteAsync("data: " + JsonSerializer.Serialize(update.Text) + "\n\n", cancellationToken);
                     }
 
                     await response.WriteAsync("data: [DONE]\n\n", cancellationToken);
