@@ -6,7 +6,8 @@ using Microsoft.Extensions.AI;
 
 /// <summary>
 /// Relays — LLM5xx: endpoints that forward a model stream to the browser as server-sent events. What the browser
-/// sees when the user leaves, when the answer has a newline, or when the model stream breaks, is decided here.
+/// sees when the user leaves, when the answer has a newline, when the model is silent for long, or when the model
+/// stream breaks, is decided here.
 /// </summary>
 internal static class RelayFlaws
 {
@@ -18,6 +19,8 @@ internal static class RelayFlaws
 
             // LLM502: the handler has the client's token, the model call does not: when the tab closes, generation
             // (and billing) go on to the end.
+            // LLM504: the loop writes only when the model yields: while it thinks, nothing crosses the wire, and a
+            // proxy that cuts idle connections after 60 s breaks the stream.
             await foreach (var update in chat.GetStreamingResponseAsync(question))
             {
                 // LLM503: a delta with a newline ends the data field; the browser's EventSource loses the rest.

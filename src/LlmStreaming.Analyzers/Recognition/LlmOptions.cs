@@ -19,14 +19,17 @@ internal sealed class LlmOptions
     public const string RetryMethodsKey = "retry_methods";
     public const string StreamingMethodsKey = "streaming_methods";
     public const string ModelHostsKey = "model_hosts";
+    public const string HeartbeatSecondsKey = "heartbeat_seconds";
     public const int DefaultMinTimeoutSeconds = 120;
+    public const int DefaultHeartbeatSeconds = 15;
 
     public static readonly LlmOptions Default = new(
         DefaultMinTimeoutSeconds,
         ImmutableDictionary<string, int>.Empty,
         ImmutableArray<MethodPattern>.Empty,
         ImmutableArray<MethodPattern>.Empty,
-        ImmutableArray<string>.Empty);
+        ImmutableArray<string>.Empty,
+        DefaultHeartbeatSeconds);
 
     private readonly int _minTimeoutSeconds;
     private readonly ImmutableDictionary<string, int> _minTimeoutSecondsPerRule;
@@ -36,13 +39,15 @@ internal sealed class LlmOptions
         ImmutableDictionary<string, int> minTimeoutSecondsPerRule,
         ImmutableArray<MethodPattern> retryMethods,
         ImmutableArray<MethodPattern> streamingMethods,
-        ImmutableArray<string> modelHosts)
+        ImmutableArray<string> modelHosts,
+        int heartbeatSeconds)
     {
         _minTimeoutSeconds = minTimeoutSeconds;
         _minTimeoutSecondsPerRule = minTimeoutSecondsPerRule;
         RetryMethods = retryMethods;
         StreamingMethods = streamingMethods;
         ModelHosts = modelHosts;
+        HeartbeatSeconds = heartbeatSeconds;
     }
 
     /// <summary>Extra methods that run a delegate with retries (<c>llm_streaming.retry_methods</c>).</summary>
@@ -53,6 +58,9 @@ internal sealed class LlmOptions
 
     /// <summary>Extra model hosts (<c>llm_streaming.model_hosts</c>).</summary>
     public ImmutableArray<string> ModelHosts { get; }
+
+    /// <summary>The interval of the heartbeat LLM504's fix writes, in seconds (<c>llm_streaming.heartbeat_seconds</c>, default 15).</summary>
+    public int HeartbeatSeconds { get; }
 
     /// <summary>The minimum acceptable timeout for <paramref name="ruleId"/>: its own key, else the shared key, else 120 s.</summary>
     public int MinTimeoutSeconds(string ruleId)
@@ -75,13 +83,14 @@ internal sealed class LlmOptions
         var retry = options.TryGetValue(Prefix + RetryMethodsKey, out var retryText) ? MethodPattern.ParseList(retryText) : ImmutableArray<MethodPattern>.Empty;
         var streaming = options.TryGetValue(Prefix + StreamingMethodsKey, out var streamingText) ? MethodPattern.ParseList(streamingText) : ImmutableArray<MethodPattern>.Empty;
         var hosts = options.TryGetValue(Prefix + ModelHostsKey, out var hostsText) ? ParseHosts(hostsText) : ImmutableArray<string>.Empty;
+        var heartbeat = TryGetPositiveInt(options, Prefix + HeartbeatSecondsKey) ?? DefaultHeartbeatSeconds;
 
-        if (minTimeout == DefaultMinTimeoutSeconds && perRule.IsEmpty && retry.IsEmpty && streaming.IsEmpty && hosts.IsEmpty)
+        if (minTimeout == DefaultMinTimeoutSeconds && perRule.IsEmpty && retry.IsEmpty && streaming.IsEmpty && hosts.IsEmpty && heartbeat == DefaultHeartbeatSeconds)
         {
             return Default;
         }
 
-        return new LlmOptions(minTimeout, perRule, retry, streaming, hosts);
+        return new LlmOptions(minTimeout, perRule, retry, streaming, hosts, heartbeat);
     }
 
     /// <summary>Rule IDs that accept a per-rule <c>min_timeout_seconds</c>.</summary>

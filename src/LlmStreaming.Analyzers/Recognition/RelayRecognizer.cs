@@ -30,13 +30,17 @@ internal enum RelayKind
 /// <summary>A function that forwards a model stream to a remote client: its kind, and the client's token it has at hand.</summary>
 internal sealed class Relay
 {
-    public Relay(RelayKind kind, string? clientTokenText)
+    public Relay(RelayKind kind, string? clientTokenText, SyntaxNode function)
     {
         Kind = kind;
         ClientTokenText = clientTokenText;
+        Function = function;
     }
 
     public RelayKind Kind { get; }
+
+    /// <summary>The relay function's syntax (the lambda, local function or method that makes it a relay).</summary>
+    public SyntaxNode Function { get; }
 
     /// <summary>
     /// The client's token as code to pass (<c>cancellationToken</c>, <c>context.RequestAborted</c>,
@@ -152,7 +156,7 @@ internal sealed class RelayRecognizer
             tokens.AddRange(method.Parameters.Where(p => _context.Cancellation.IsToken(p.Type)));
             if (Classify(current, method, cancellationToken) is { } kind)
             {
-                return new Relay(kind, ClientTokenText(kind, method, tokens));
+                return new Relay(kind, ClientTokenText(kind, method, tokens), current.Syntax);
             }
         }
 

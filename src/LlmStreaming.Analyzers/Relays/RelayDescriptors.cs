@@ -8,6 +8,7 @@ public static partial class DiagnosticIds
     public const string RelayHidesUpstreamFailure = "LLM501";
     public const string ModelStreamIgnoresClientDisconnect = "LLM502";
     public const string SseDataCarriesRawModelText = "LLM503";
+    public const string SseRelaySendsNoHeartbeat = "LLM504";
 }
 
 /// <summary>Relays — LLM5xx.</summary>
@@ -33,4 +34,11 @@ public static partial class Descriptors
         "{0} is written raw after 'data:': a newline in a model delta ends the SSE field and the client drops or misreads the rest; JSON-encode it (JsonSerializer.Serialize)",
         DiagnosticSeverity.Warning,
         "In server-sent events a line break ends the data field: a model delta that contains a newline (code, lists, paragraphs) cuts the event, and the browser's EventSource drops or misreads what follows, or takes a line of the answer for another field. Serialize the payload as JSON (one line, newlines escaped), or let SseFormatter or TypedResults.ServerSentEvents write the events.");
+
+    public static readonly DiagnosticDescriptor LLM504_SseRelaySendsNoHeartbeat = Rule(
+        DiagnosticIds.SseRelaySendsNoHeartbeat,
+        "SSE relay sends no heartbeat",
+        "This {0} writes only when {1} yields: while the model thinks nothing crosses the wire and proxies cut the idle connection; write a ': keep-alive' comment every {2} s while nothing was written",
+        DiagnosticSeverity.Info,
+        "An SSE relay that writes to its client only when the model yields leaves the connection silent while a reasoning model thinks, a tool runs or the upstream queues the request. Reverse proxies and load balancers close connections idle for 60 s to a few minutes (nginx's proxy_read_timeout and an AWS load balancer's idle timeout are 60 s by default), and the browser sees the stream break. A comment line (': keep-alive') written at an interval while no event was written keeps the connection busy; EventSource ignores it. The interval is llm_streaming.heartbeat_seconds (15 s by default).");
 }

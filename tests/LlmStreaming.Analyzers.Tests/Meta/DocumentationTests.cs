@@ -82,7 +82,7 @@ public class DocumentationTests
     public void ConfigurationPage_DocumentsEveryOption()
     {
         var text = File.ReadAllText(Repository.PathOf("docs", "configuration.md"));
-        foreach (var key in new[] { "llm_streaming.min_timeout_seconds", "llm_streaming.retry_methods", "llm_streaming.streaming_methods", "llm_streaming.model_hosts" })
+        foreach (var key in new[] { "llm_streaming.min_timeout_seconds", "llm_streaming.retry_methods", "llm_streaming.streaming_methods", "llm_streaming.model_hosts", "llm_streaming.heartbeat_seconds" })
         {
             Assert.Contains(key, text, StringComparison.Ordinal);
         }

@@ -30,7 +30,10 @@ internal static class ProgramWorkspace
         llm_streaming.min_timeout_seconds = 2
         """;
 
-    public static Document Create(string source, LanguageVersion languageVersion)
+    /// <param name="source">The program.</param>
+    /// <param name="languageVersion">The project's C# version.</param>
+    /// <param name="editorConfig">More lines of the <c>[*.cs]</c> section of the project's <c>.editorconfig</c> (an option a run needs).</param>
+    public static Document Create(string source, LanguageVersion languageVersion, string? editorConfig = null)
     {
         var workspace = new AdhocWorkspace();
         var projectId = ProjectId.CreateNewId();
@@ -49,7 +52,7 @@ internal static class ProgramWorkspace
                 compilationOptions: options,
                 parseOptions: new CSharpParseOptions(languageVersion),
                 metadataReferences: References.Framework.AddRange(References.Sdks.Except(References.Framework))))
-            .AddAnalyzerConfigDocument(DocumentId.CreateNewId(projectId), ".editorconfig", SourceText.From(EditorConfig), filePath: "/conformance/.editorconfig");
+            .AddAnalyzerConfigDocument(DocumentId.CreateNewId(projectId), ".editorconfig", SourceText.From(EditorConfig + (editorConfig is null ? string.Empty : "\n" + editorConfig)), filePath: "/conformance/.editorconfig");
         var documentId = DocumentId.CreateNewId(projectId);
         solution = solution.AddDocument(documentId, "Program.cs", SourceText.From(source), filePath: "/conformance/Program.cs");
         return solution.GetDocument(documentId)!;

@@ -201,6 +201,9 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The tokens this server's answers are made of: <see cref="Tokens"/> unless a test needs others (a delta with a newline).</summary>
+    public IReadOnlyList<string> AnswerTokens { get; set; } = Tokens;
+
     /// <summary>http://127.0.0.1:PORT (no trailing slash, no /v1).</summary>
     public string BaseUrl { get; }
 
@@ -454,7 +457,8 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
 
     private async Task<bool> RespondWholeAsync(HttpConnection c, WireFormat format, Fault fault, CancellationToken ct)
     {
-        var all = Tokens.Count;
+        var tokens = AnswerTokens;
+        var all = tokens.Count;
         switch (fault.Kind)
         {
             case FaultKind.ResetAfter or FaultKind.ResetAfterRole:
@@ -467,7 +471,7 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
                 return false;
             case FaultKind.Truncated:
             {
-                var bytes = System.Text.Encoding.UTF8.GetBytes(format.Complete(Answer, Finish.Stop, all));
+                var bytes = System.Text.Encoding.UTF8.GetBytes(format.Complete(string.Concat(tokens), Finish.Stop, all));
                 await c.WriteHeadAsync(200, "application/json", bytes.Length, IdHeaders, ct).ConfigureAwait(false);
                 await c.WriteAsync(bytes.AsSpan(0, bytes.Length / 2).ToArray(), ct).ConfigureAwait(false);
                 return false;
@@ -485,14 +489,15 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
             FaultKind.NoEnd => (all, null),
             _ => (all, Finish.Stop),
         };
-        await WriteWholeAsync(c, 200, format.Complete(string.Concat(Tokens.Take(count)), finish, count), [], ct).ConfigureAwait(false);
+        await WriteWholeAsync(c, 200, format.Complete(string.Concat(tokens.Take(count)), finish, count), [], ct).ConfigureAwait(false);
         return false;
     }
 
-    private static int Clamp(int tokens) => Math.Clamp(tokens, 0, Tokens.Count);
+    private int Clamp(int count) => Math.Clamp(count, 0, AnswerTokens.Count);
 
     private async Task<bool> StreamAsync(HttpConnection c, WireFormat format, Fault fault, CancellationToken ct)
     {
+        var tokens = AnswerTokens;
         await c.WriteHeadAsync(200, format.StreamContentType, null, [new("Cache-Control", "no-cache"), .. IdHeaders], ct).ConfigureAwait(false);
         foreach (var frame in format.Head())
         {
@@ -508,7 +513,7 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
         var sent = fault.Kind switch
         {
             FaultKind.ResetAfter or FaultKind.Truncated or FaultKind.ErrorEvent or FaultKind.Length or FaultKind.ContentFilter or FaultKind.Stall => Clamp(fault.Tokens),
-            _ => Tokens.Count,
+            _ => tokens.Count,
         };
         for (var i = 0; i < sent; i++)
         {
@@ -517,10 +522,10 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
                 await Task.Delay(fault.Delay, ct).ConfigureAwait(false);
             }
 
-            await c.WriteChunkAsync(format.Token(Tokens[i], i), ct).ConfigureAwait(false);
+            await c.WriteChunkAsync(format.Token(tokens[i], i), ct).ConfigureAwait(false);
         }
 
-        var text = string.Concat(Tokens.Take(sent));
+        var text = string.Concat(tokens.Take(sent));
         switch (fault.Kind)
         {
             case FaultKind.ResetAfter:
@@ -528,7 +533,7 @@ public sealed class FakeModelServer : IDisposable, IAsyncDisposable
                 return true;
             case FaultKind.Truncated:
                 await Task.Delay(CutDelay, ct).ConfigureAwait(false);
-                await c.WriteHalfChunkAsync(sent < Tokens.Count ? format.Token(Tokens[sent], sent) : format.Tail(Finish.Stop, text, sent).First(), ct).ConfigureAwait(false);
+                await c.WriteHalfChunkAsync(sent < tokens.Count ? format.Token(tokens[sent], sent) : format.Tail(Finish.Stop, text, sent).First(), ct).ConfigureAwait(false);
                 return false;
             case FaultKind.Stall:
                 await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);

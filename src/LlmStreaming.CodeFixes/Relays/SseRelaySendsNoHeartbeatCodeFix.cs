@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.Relays;
+using LlmStreaming.CodeFixes.Shared;
+using LlmStreaming.CodeFixes.Timeouts;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+
+namespace LlmStreaming.CodeFixes.Relays;
+
+/// <summary>
+/// LLM504: writes a heartbeat comment (<c>: keep-alive</c>) to the relay's response while nothing was written for the
+/// interval (<c>llm_streaming.heartbeat_seconds</c>, 15 s by default). A task started before the <c>await foreach</c>
+/// writes the comment; a semaphore keeps it from writing while the loop's body runs (an <c>HttpResponse</c> takes one
+/// write at a time), and the body restarts the idle clock; after the loop, however it ends, the task is stopped and
+/// awaited:
+/// <code>
+/// using var heartbeatGate = new SemaphoreSlim(1, 1);
+/// using var heartbeatStop = new CancellationTokenSource();
+/// var heartbeatIdle = Stopwatch.StartNew();
+/// var heartbeat = Task.Run(async () => { /* every interval of silence: await response.WriteAsync(": keep-alive\n\n") */ });
+/// try
+/// {
+///     await foreach (var update in stream)
+///     {
+///         await heartbeatGate.WaitAsync();
+///         try { /* the body */ }
+///         finally { heartbeatIdle.Restart(); heartbeatGate.Release(); }
+///     }
+/// }
+/// finally
+/// {
+///     heartbeatStop.Cancel();
+///     await heartbeat;
+/// }
+/// </code>
+/// The loop stays as it was (every other rule still sees the stream). Offered on an <c>await foreach</c> in a block
+/// whose events are written with <c>response.WriteAsync(text)</c>.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SseRelaySendsNoHeartbeatCodeFix)), Shared]
+public sealed class SseRelaySendsNoHeartbeatCodeFix : CodeFixProvider
+{
+    public const string EquivalenceKey = "LLM504.Heartbeat";
+
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SseRelaySendsNoHeartbeat);
+
+    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (Loop(root, diagnostic) is null || TimeoutSyntax.Seconds(diagnostic, SseRelaySendsNoHeartbeatAnalyzer.IntervalProperty) is not { } seconds)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create("Write a heartbeat comment every " + seconds.ToString(CultureInfo.InvariantCulture) + " s while nothing was written", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+                diagnostic);
+        }
+    }
+
+    /// <summary>The <c>await foreach</c> in a block the diagnostic is on, when the analyzer found where to write the heartbeat.</summary>
+    private static ForEachStatementSyntax? Loop(SyntaxNode root, Diagnostic diagnostic)
+        => diagnostic.Properties.TryGetValue(SseRelaySendsNoHeartbeatAnalyzer.TargetProperty, out var target) && !string.IsNullOrEmpty(target)
+            && TimeoutSyntax.NodeAt<ForEachStatementSyntax>(root, diagnostic) is { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword, Parent: BlockSyntax } loop
+            && TimeoutSyntax.SupportsUsingDeclarations(root.SyntaxTree)
+                ? loop
+                : null;
+
+    private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || Loop(root, diagnostic) is not { } loop
+            || !diagnostic.Properties.TryGetValue(SseRelaySendsNoHeartbeatAnalyzer.TargetProperty, out var response) || response is null
+            || TimeoutSyntax.Seconds(diagnostic, SseRelaySendsNoHeartbeatAnalyzer.IntervalProperty) is not { } seconds)
+        {
+            return document;
+        }
+
+        var scope = loop.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ?? loop.Parent!;
+        string Free(string preferred) => TimeoutSyntax.FreeName(model, loop.SpanStart, preferred, scope);
+        var (gate, stop, idle, interval, heartbeat, idleFor) = (Free("heartbeatGate"), Free("heartbeatStop"), Free("heartbeatIdle"), Free("heartbeatInterval"), Free("heartbeat"), Free("heartbeatIdleFor"));
+
+        var setup = (BlockSyntax)SyntaxFactory.ParseStatement($$"""
+            {
+                // A comment to the client while nothing was written for {{seconds.ToString(CultureInfo.InvariantCulture)}} s, so that proxies do not cut the idle connection (LLM504).
+                using var {{gate}} = new global::System.Threading.SemaphoreSlim(1, 1);
+                using var {{stop}} = new global::System.Threading.CancellationTokenSource();
+                var {{idle}} = global::System.Diagnostics.Stopwatch.StartNew();
+                var {{interval}} = global::System.TimeSpan.FromSeconds({{seconds.ToString(CultureInfo.InvariantCulture)}});
+                var {{heartbeat}} = global::System.Threading.Tasks.Task.Run(async () =>
+                {
+                    try
+                    {
+                        while (true)
+                        {
+                            var {{idleFor}} = {{idle}}.Elapsed;
+                            if ({{idleFor}} < {{interval}})
+                            {
+                                await global::System.Threading.Tasks.Task.Delay({{interval}} - {{idleFor}}, {{stop}}.Token);
+                                continue;
+                            }
+
+                            await {{gate}}.WaitAsync({{stop}}.Token);
+                            try
+                            {
+                                if ({{idle}}.Elapsed >= {{interval}})
+                                {
+                                    await {{response}}.WriteAsync(": keep-alive\n\n", {{stop}}.Token);
+                                    {{idle}}.Restart();
+                                }
+                            }
+                            finally
+                            {
+                                {{gate}}.Release();
+                            }
+                        }
+                    }
+                    catch (global::System.Exception)
+                    {
+                        // Stopped after the loop, or the client is gone (the relay's own writes find out).
+                    }
+                });
+            }
+            """);
+
+        var eol = TimeoutSyntax.EndOfLine(loop);
+        StatementSyntax Line(string text) => SyntaxFactory.ParseStatement(text).WithTrailingTrivia(eol);
+
+        // Parsed out of an async context, "await x;" would be a declaration of x.
+        StatementSyntax Await(string expression) => SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(SyntaxFactory.ParseExpression(expression))).WithTrailingTrivia(eol);
+        var body = loop.Statement is BlockSyntax block ? block.Statements : SyntaxFactory.SingletonList(loop.Statement);
+        var guardedBody = SyntaxFactory.Block(
+            Await(gate + ".WaitAsync()"),
+            SyntaxFactory.TryStatement(
+                SyntaxFactory.Block(body),
+                default,
+                SyntaxFactory.FinallyClause(SyntaxFactory.Block(Line(idle + ".Restart();"), Line(gate + ".Release();")))));
+        var guardedLoop = loop.WithStatement(guardedBody).WithoutLeadingTrivia().WithTrailingTrivia(eol);
+        var stopped = SyntaxFactory.TryStatement(
+            SyntaxFactory.Block(guardedLoop),
+            default,
+            SyntaxFactory.FinallyClause(SyntaxFactory.Block(Line(stop + ".Cancel();"), Await(heartbeat))));
+
+        var statements = setup.Statements.Select(s => TimeoutSyntax.Annotate(s)).Append(stopped).ToList();
+        statements[0] = statements[0].WithLeadingTrivia(loop.GetLeadingTrivia().AddRange(statements[0].GetLeadingTrivia()));
+        statements[statements.Count - 1] = statements[statements.Count - 1].WithTrailingTrivia(loop.GetTrailingTrivia());
+        var replaced = root.ReplaceNode(loop, statements.Select(s => s.WithAdditionalAnnotations(Formatter.Annotation)));
+        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(replaced), cancellationToken).ConfigureAwait(false);
+    }
+}
