@@ -383,7 +383,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (root is null || model is null
             || await FindStreamAsync(document, regionMark, cancellationToken).ConfigureAwait(false) is not var (llm, options, streamLoop)
-            || Accumulators.Find(streamLoop, llm.Types).FirstOrDefault(a => a.Kind != AccumulatorKind.Collection || PartialText.ElementIsString(a.Type)) is not { Symbol: ILocalSymbol local }
+            || PartialText.TextAccumulator(streamLoop, llm.Types) is not { Symbol: ILocalSymbol local }
             || llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not { Kind: RetryKind.Loop, Node.Syntax: StatementSyntax { Parent: BlockSyntax } retryLoop, Try.Syntax: TryStatementSyntax @try }
             || local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } value } declarator
             || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 } declaration
@@ -444,8 +444,8 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
             return null;
         }
 
-        if (Accumulators.Find(streamLoop, llm.Types).FirstOrDefault(a => a.Kind != AccumulatorKind.Collection || PartialText.ElementIsString(a.Type)) is not { } accumulator
-            || PartialText.Of(accumulator.Name, accumulator.Kind.ToString(), accumulator.Type) is not { } text
+        if (PartialText.TextAccumulator(streamLoop, llm.Types) is not { } accumulator
+            || PartialText.Of(accumulator) is not { } text
             || llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not { } retry)
         {
             return null;

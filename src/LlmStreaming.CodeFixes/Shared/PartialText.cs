@@ -1,4 +1,5 @@
 using System.Linq;
+using LlmStreaming.Analyzers.Recognition;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -29,6 +30,13 @@ internal static class PartialText
                 return null;
         }
     }
+
+    /// <summary>The first accumulator of <paramref name="stream"/> whose text can be read back (see <see cref="Of(Accumulator)"/>), or null.</summary>
+    public static Accumulator? TextAccumulator(LlmStreamLoop stream, KnownTypes types)
+        => Accumulators.Find(stream, types).FirstOrDefault(a => a.Kind != AccumulatorKind.Collection || ElementIsString(a.Type));
+
+    /// <summary>The text <paramref name="accumulator"/> holds, as an expression (see <see cref="Of(string, string, ITypeSymbol)"/>).</summary>
+    public static ExpressionSyntax? Of(Accumulator accumulator) => Of(accumulator.Name, accumulator.Kind.ToString(), accumulator.Type);
 
     public static bool ElementIsString(ITypeSymbol type)
         => type.AllInterfaces.Concat(type is INamedTypeSymbol { TypeKind: TypeKind.Interface } self ? new[] { self } : Enumerable.Empty<INamedTypeSymbol>())

@@ -185,8 +185,8 @@ public sealed partial class FinishReasonNotObservedCodeFix : TerminationCodeFix
 
         var options = llm.GetOptions(loop.SyntaxTree, context.Document.Project.AnalyzerOptions);
         return llm.Streams.TryGetStreamLoop(operation, options, context.CancellationToken) is { } stream
-            && Accumulators.Find(stream, llm.Types).FirstOrDefault(a => a.Kind != AccumulatorKind.Collection || PartialText.ElementIsString(a.Type)) is { } accumulator
-            ? PartialText.Of(accumulator.Name, accumulator.Kind.ToString(), accumulator.Type)?.ToString()
+            && PartialText.TextAccumulator(stream, llm.Types) is { } accumulator
+            ? PartialText.Of(accumulator)?.ToString()
             : null;
     }
 
