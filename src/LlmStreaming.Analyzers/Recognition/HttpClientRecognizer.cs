@@ -28,8 +28,7 @@ internal enum LlmHttpClientEvidence
 /// </summary>
 internal sealed class HttpClientRecognizer
 {
-    private static readonly ImmutableArray<string> SdkNamespaces = ImmutableArray.Create(
-        "OpenAI", "Azure.AI.OpenAI", "System.ClientModel", "Microsoft.Extensions.AI", "Microsoft.SemanticKernel", "Anthropic", "OllamaSharp", "Betalgo");
+    private static readonly ImmutableArray<string> SdkNamespaces = SdkCatalog.Namespaces;
 
     private static readonly ImmutableHashSet<string> SendMethodNames = ImmutableHashSet.Create(
         "SendAsync", "Send", "PostAsync", "PostAsJsonAsync", "GetAsync", "GetStreamAsync", "GetStringAsync", "PutAsync", "PatchAsync");

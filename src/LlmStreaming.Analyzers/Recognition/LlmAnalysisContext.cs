@@ -161,13 +161,17 @@ internal sealed class LlmAnalysisContext
             ? parsed // every rule asks at every operation it looks at: no allocation on this path
             : _optionsByTree.GetOrAdd(tree, LlmOptions.Parse(options.AnalyzerConfigOptionsProvider.GetOptions(tree)));
 
-    /// <summary>Resolves type metadata names that exist in this compilation.</summary>
+    /// <summary>
+    /// Resolves type metadata names that exist in this compilation: every type of that name, since two assemblies may
+    /// declare one (Microsoft Agent Framework adds its own <c>Microsoft.Extensions.AI.ChatClientExtensions</c>, and
+    /// <c>GetTypeByMetadataName</c> answers null to such a name).
+    /// </summary>
     internal ImmutableArray<(INamedTypeSymbol Type, T Value)> Resolve<T>(IEnumerable<(string MetadataName, T Value)> names)
     {
         var builder = ImmutableArray.CreateBuilder<(INamedTypeSymbol, T)>();
         foreach (var (name, value) in names)
         {
-            if (Compilation.GetTypeByMetadataName(name) is INamedTypeSymbol type)
+            foreach (var type in Compilation.GetTypesByMetadataName(name))
             {
                 builder.Add((type, value));
             }

@@ -10,6 +10,8 @@ internal enum LlmFamily
     Anthropic,
     Ollama,
     Betalgo,
+    AgentFramework,
+    AzureAIInference,
     HandRolled,
     Configured,
 }

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
+using LlmStreaming.Analyzers.Recognition.Families;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -11,27 +13,27 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// </summary>
 internal static class TextDeltas
 {
-    /// <summary>String members that carry a fragment of generated text on the SDKs' update types and on hand-rolled chunk DTOs.</summary>
-    private static readonly ImmutableHashSet<string> DeltaMemberNames = ImmutableHashSet.Create(
-        StringComparer.Ordinal,
-        "Text",          // OpenAI ChatMessageContentPart, MEAI ChatResponseUpdate/TextContent, SK StreamingTextContent, Anthropic TextDelta, Betalgo ChoiceResponse
-        "Content",       // SK StreamingChatMessageContent, Ollama Message, Betalgo ChatMessage (Delta), hand-rolled DTOs
-        "Delta",         // OpenAI StreamingResponseOutputTextDeltaUpdate, hand-rolled DTOs
-        "Response",      // Ollama GenerateResponseStream
-        "RefusalUpdate", // OpenAI StreamingChatCompletionUpdate
-        "Thinking");     // Anthropic ThinkingDelta, Ollama
+    /// <summary>
+    /// String members that carry a fragment of generated text: the families' (<see cref="SdkFamily.TextDeltaMembers"/>)
+    /// and the usual names of hand-rolled chunk DTOs.
+    /// </summary>
+    private static readonly ImmutableHashSet<string> DeltaMemberNames = SdkFamilies.All
+        .SelectMany(f => f.TextDeltaMembers)
+        .Concat(new[] { "Text", "Content", "Delta", "Response" })
+        .ToImmutableHashSet(StringComparer.Ordinal);
 
     /// <summary>JSON property names whose string value is a text fragment (<c>GetProperty("content").GetString()</c>).</summary>
     private static readonly ImmutableHashSet<string> DeltaJsonNames = ImmutableHashSet.Create(StringComparer.Ordinal, "content", "text", "response");
 
-    /// <summary>Collection members of update types (and hand-rolled chunks) that can be empty on some updates.</summary>
-    private static readonly ImmutableHashSet<string> ContentListNames = ImmutableHashSet.Create(
-        StringComparer.Ordinal,
-        "ContentUpdate",   // OpenAI StreamingChatCompletionUpdate
-        "ToolCallUpdates", // OpenAI StreamingChatCompletionUpdate, SK OpenAIStreamingChatMessageContent
-        "Contents",        // MEAI ChatResponseUpdate
-        "Items",           // SK StreamingChatMessageContent
-        "Choices");        // Betalgo and hand-rolled chunks (Azure's first chunk and usage chunks have none)
+    /// <summary>
+    /// Collection members of update types that can be empty on some updates: the families'
+    /// (<see cref="SdkFamily.ContentLists"/>) and the <c>Choices</c> of hand-rolled chunk DTOs (Azure's first chunk and
+    /// usage chunks have none).
+    /// </summary>
+    private static readonly ImmutableHashSet<string> ContentListNames = SdkFamilies.All
+        .SelectMany(f => f.ContentLists)
+        .Append("Choices")
+        .ToImmutableHashSet(StringComparer.Ordinal);
 
     private static readonly ImmutableHashSet<string> ContentListJsonNames = ImmutableHashSet.Create(StringComparer.Ordinal, "choices", "content");
 

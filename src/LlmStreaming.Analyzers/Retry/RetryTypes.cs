@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -14,8 +15,12 @@ internal sealed class RetryTypes
 {
     private static readonly ConditionalWeakTable<Compilation, RetryTypes> Instances = new();
 
+    private readonly Compilation _compilation;
+    private readonly ConcurrentDictionary<string, INamedTypeSymbol?> _byName = new();
+
     private RetryTypes(Compilation compilation)
     {
+        _compilation = compilation;
         INamedTypeSymbol? T(string metadataName) => compilation.GetTypeByMetadataName(metadataName);
 
         Exception = T("System.Exception");
@@ -72,6 +77,9 @@ internal sealed class RetryTypes
     }
 
     public static RetryTypes Get(Compilation compilation) => Instances.GetValue(compilation, static c => new RetryTypes(c));
+
+    /// <summary>A type named by a family (<see cref="Recognition.Families.SdkFamily"/>), looked up once per compilation; null when absent or ambiguous.</summary>
+    public INamedTypeSymbol? Resolve(string metadataName) => _byName.GetOrAdd(metadataName, _compilation.GetTypeByMetadataName);
 
     public INamedTypeSymbol? Exception { get; }
     public INamedTypeSymbol? SystemException { get; }

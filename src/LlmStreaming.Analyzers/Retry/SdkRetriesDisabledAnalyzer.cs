@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -7,9 +8,10 @@ using Microsoft.CodeAnalysis.Operations;
 namespace LlmStreaming.Analyzers.Retry;
 
 /// <summary>
-/// LLM103: client options that turn the SDK's own retries of the initial request off — Anthropic <c>MaxRetries = 0</c>
-/// (on <c>AnthropicClient</c>, <c>IAnthropicClient</c>, <c>ClientOptions</c>, also inside <c>WithOptions(o =&gt; o with { … })</c>),
-/// and <c>RetryPolicy = new ClientRetryPolicy(0)</c> on OpenAI/Azure OpenAI client options (System.ClientModel).
+/// LLM103: client options that turn the SDK's own retries of the initial request off, as the families name them
+/// (<see cref="SdkFamily.Options"/>) — Anthropic <c>MaxRetries = 0</c> (on <c>AnthropicClient</c>, <c>IAnthropicClient</c>,
+/// <c>ClientOptions</c>, also inside <c>WithOptions(o =&gt; o with { … })</c>), <c>RetryPolicy = new ClientRetryPolicy(0)</c> on
+/// OpenAI/Azure OpenAI client options (System.ClientModel), and Azure AI Inference's <c>Retry.MaxRetries = 0</c> (Azure.Core).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SdkRetriesDisabledAnalyzer : LlmAnalyzer
@@ -18,41 +20,34 @@ public sealed class SdkRetriesDisabledAnalyzer : LlmAnalyzer
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        var types = RetryTypes.Get(start.Compilation);
-        var anthropic = llm.Types.AnthropicClient is not null || llm.Types.AnthropicClientOptions is not null;
-        if (!anthropic && types.ClientRetryPolicy is null)
+        var options = SdkOptions.Get(start.Compilation);
+        if (options.PropertyNames.IsEmpty)
         {
             return;
         }
 
-        start.RegisterOperationAction(c => AnalyzeAssignment(c, types), OperationKind.SimpleAssignment);
+        start.RegisterOperationAction(c => AnalyzeAssignment(c, options), OperationKind.SimpleAssignment);
     }
 
-    private static void AnalyzeAssignment(OperationAnalysisContext context, RetryTypes types)
+    private static void AnalyzeAssignment(OperationAnalysisContext context, SdkOptions options)
     {
         var assignment = (ISimpleAssignmentOperation)context.Operation;
-        if (assignment.Target is not IPropertyReferenceOperation property)
+        if (assignment.Target is not IPropertyReferenceOperation property || !options.PropertyNames.Contains(property.Property.Name))
         {
             return;
         }
 
-        string? family = null;
-        if (property.Property.Name == "MaxRetries" && property.Property.ContainingType.IsInNamespace("Anthropic"))
-        {
-            family = IsZeroOrLess(assignment.Value) ? "Anthropic" : null;
-        }
-        else if (property.Property.Name == "RetryPolicy"
-            && property.Property.ContainingType.IsOrInheritsFrom(types.ClientPipelineOptions)
-            && IsLlmOptions(property.Instance?.Type, types)
-            && assignment.Value.WalkDownConversions() is IObjectCreationOperation creation
-            && SymbolEqualityComparer.Default.Equals(creation.Type, types.ClientRetryPolicy)
-            && creation.Arguments.Length > 0
-            && IsZeroOrLess(creation.Arguments[0].Value))
-        {
-            family = IsAzure(property.Instance?.Type) ? "Azure OpenAI" : "OpenAI";
-        }
-
-        if (family is null)
+        // A retry count of zero or less (Anthropic MaxRetries, Azure.Core's Retry.MaxRetries), or a retry policy made
+        // with no retries (System.ClientModel's RetryPolicy = new ClientRetryPolicy(0)).
+        var match = options.Match(property, SdkOptionKind.RetryCount) is { } count && IsZeroOrLess(assignment.Value)
+            ? count
+            : options.Match(property, SdkOptionKind.RetryPolicy) is { } policy
+                && assignment.Value.WalkDownConversions() is IObjectCreationOperation { Arguments.Length: > 0 } creation
+                && creation.Type?.Name == "ClientRetryPolicy"
+                && IsZeroOrLess(creation.Arguments[0].Value)
+                ? policy
+                : ((SdkOption Option, ITypeSymbol Owner)?)null;
+        if (match is not { } found)
         {
             return;
         }
@@ -61,15 +56,9 @@ public sealed class SdkRetriesDisabledAnalyzer : LlmAnalyzer
             Descriptors.LLM103_SdkRetriesDisabled,
             assignment.Syntax.GetLocation(),
             assignment.Syntax.ToString(),
-            family));
+            found.Option.SdkName));
     }
 
     private static bool IsZeroOrLess(IOperation value)
         => value.WalkDownConversions().ConstantValue is { HasValue: true, Value: int count } && count <= 0;
-
-    private static bool IsLlmOptions(ITypeSymbol? type, RetryTypes types)
-        => type is not null && (type.IsOrInheritsFrom(types.OpenAIClientOptions) || IsAzure(type));
-
-    private static bool IsAzure(ITypeSymbol? type)
-        => type is not null && type.IsInNamespace("Azure.AI.OpenAI");
 }

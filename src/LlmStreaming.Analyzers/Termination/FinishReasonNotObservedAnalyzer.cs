@@ -30,8 +30,6 @@ public sealed class FinishReasonNotObservedAnalyzer : LlmAnalyzer
     internal const string ShapeAggregation = "Aggregation";
     internal const string ShapeHandRolled = "HandRolled";
 
-    private static readonly ImmutableHashSet<string> ObservedAggregations = ImmutableHashSet.Create("ToChatResponseAsync", "ToChatCompletionAsync");
-
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM203_FinishReasonNotObserved);
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
@@ -157,7 +155,7 @@ public sealed class FinishReasonNotObservedAnalyzer : LlmAnalyzer
     private static void AnalyzeAggregation(OperationAnalysisContext context, LlmAnalysisContext llm)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (!ObservedAggregations.Contains(invocation.TargetMethod.Name))
+        if (!SdkCatalog.AggregatorsThatAcceptACutStream.Contains(invocation.TargetMethod.Name))
         {
             return;
         }

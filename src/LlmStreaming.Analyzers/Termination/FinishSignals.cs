@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -33,97 +34,86 @@ internal enum FinishSignalKind
 
     /// <summary>Betalgo.Ranul.OpenAI: <c>Choices[i].FinishReason</c>.</summary>
     Betalgo,
+
+    /// <summary>Microsoft Agent Framework <c>AgentResponseUpdate.FinishReason</c> (Microsoft.Extensions.AI's <c>ChatFinishReason?</c>).</summary>
+    AgentFramework,
+
+    /// <summary>Azure AI Inference <c>StreamingChatCompletionsUpdate.FinishReason</c> (<c>CompletionsFinishReason?</c>).</summary>
+    AzureAIInference,
 }
 
 /// <summary>
-/// The SDK types the termination rules look at, resolved once per compilation (any may be null), and the per-SDK
-/// knowledge of what "observing the end of the stream" means.
+/// What "observing the end of the stream" means for each SDK update type, from the families' finish signals
+/// (<see cref="SdkFamily.FinishSignals"/>), with their types resolved once per compilation.
 /// </summary>
 internal sealed class FinishSignals
 {
     private readonly StreamRecognizer _streams;
+    private readonly ImmutableArray<Signal> _signals;
+
+    /// <summary>One family's finish signal with its types resolved in this compilation.</summary>
+    private sealed class Signal
+    {
+        public Signal(FinishSignalSpec spec, Compilation compilation)
+        {
+            Spec = spec;
+            UpdateTypes = Resolve(compilation, spec.UpdateTypes);
+            TerminalTypes = Resolve(compilation, spec.TerminalTypes);
+            Members = spec.Members.ToImmutableHashSet();
+            UpdateMembers = spec.UpdateMembers.ToImmutableHashSet();
+            UpdateMethods = spec.UpdateMethods.ToImmutableHashSet();
+        }
+
+        public FinishSignalSpec Spec { get; }
+        public ImmutableArray<INamedTypeSymbol> UpdateTypes { get; }
+        public ImmutableArray<INamedTypeSymbol> TerminalTypes { get; }
+        public ImmutableHashSet<string> Members { get; }
+        public ImmutableHashSet<string> UpdateMembers { get; }
+        public ImmutableHashSet<string> UpdateMethods { get; }
+
+        public bool IsUpdate(ITypeSymbol? type) => type is not null && UpdateTypes.Any(type.IsOrInheritsFrom);
+    }
 
     public FinishSignals(Compilation compilation, StreamRecognizer streams)
     {
         _streams = streams;
-        INamedTypeSymbol? T(string name) => compilation.GetTypeByMetadataName(name);
-
-        OpenAIChatUpdate = T("OpenAI.Chat.StreamingChatCompletionUpdate");
-        ResponsesUpdate = T("OpenAI.Responses.StreamingResponseUpdate");
-        ResponsesUpdateKind = T("OpenAI.Responses.StreamingResponseUpdateKind");
-        ResponsesTerminalUpdates = Resolve(compilation,
-            "OpenAI.Responses.StreamingResponseCompletedUpdate",
-            "OpenAI.Responses.StreamingResponseIncompleteUpdate",
-            "OpenAI.Responses.StreamingResponseFailedUpdate");
-        ExtensionsAIUpdates = Resolve(compilation, "Microsoft.Extensions.AI.ChatResponseUpdate", "Microsoft.Extensions.AI.StreamingChatCompletionUpdate");
-        SemanticKernelContent = T("Microsoft.SemanticKernel.StreamingKernelContent");
-        AnthropicEvents = Resolve(compilation, "Anthropic.Models.Messages.RawMessageStreamEvent", "Anthropic.Models.Beta.Messages.BetaRawMessageStreamEvent");
-        AnthropicStopEvents = Resolve(compilation, "Anthropic.Models.Messages.RawMessageStopEvent", "Anthropic.Models.Beta.Messages.BetaRawMessageStopEvent");
-        OllamaUpdates = Resolve(compilation, "OllamaSharp.Models.Chat.ChatResponseStream", "OllamaSharp.Models.GenerateResponseStream");
-        OllamaDoneUpdates = Resolve(compilation, "OllamaSharp.Models.Chat.ChatDoneResponseStream", "OllamaSharp.Models.GenerateDoneResponseStream");
-        BetalgoUpdates = Resolve(compilation,
-            "Betalgo.Ranul.OpenAI.ObjectModels.ResponseModels.ChatCompletionCreateResponse",
-            "Betalgo.Ranul.OpenAI.ObjectModels.ResponseModels.CompletionCreateResponse");
-        BetalgoBaseResponse = T("Betalgo.Ranul.OpenAI.ObjectModels.ResponseModels.BaseResponse");
+        _signals = SdkFamilies.All
+            .SelectMany(f => f.FinishSignals)
+            .Select(spec => new Signal(spec, compilation))
+            .Where(signal => !signal.UpdateTypes.IsEmpty)
+            .ToImmutableArray();
+        OllamaChatUpdate = compilation.GetTypeByMetadataName("OllamaSharp.Models.Chat.ChatResponseStream");
+        BetalgoBaseResponse = compilation.GetTypeByMetadataName("Betalgo.Ranul.OpenAI.ObjectModels.ResponseModels.BaseResponse");
     }
 
-    public INamedTypeSymbol? OpenAIChatUpdate { get; }
-    public INamedTypeSymbol? ResponsesUpdate { get; }
-    public INamedTypeSymbol? ResponsesUpdateKind { get; }
-    public ImmutableArray<INamedTypeSymbol> ResponsesTerminalUpdates { get; }
-    public ImmutableArray<INamedTypeSymbol> ExtensionsAIUpdates { get; }
-    public INamedTypeSymbol? SemanticKernelContent { get; }
-    public ImmutableArray<INamedTypeSymbol> AnthropicEvents { get; }
-    public ImmutableArray<INamedTypeSymbol> AnthropicStopEvents { get; }
-    public ImmutableArray<INamedTypeSymbol> OllamaUpdates { get; }
-    public ImmutableArray<INamedTypeSymbol> OllamaDoneUpdates { get; }
-    public ImmutableArray<INamedTypeSymbol> BetalgoUpdates { get; }
-    public INamedTypeSymbol? BetalgoBaseResponse { get; }
+    private INamedTypeSymbol? OllamaChatUpdate { get; }
+    private INamedTypeSymbol? BetalgoBaseResponse { get; }
 
-    private static ImmutableArray<INamedTypeSymbol> Resolve(Compilation compilation, params string[] names)
-        => names.Select(compilation.GetTypeByMetadataName).Where(t => t is not null).Select(t => t!).ToImmutableArray();
+    private static ImmutableArray<INamedTypeSymbol> Resolve(Compilation compilation, ImmutableArray<string> names)
+        => names.SelectMany(name => compilation.GetTypesByMetadataName(name)).ToImmutableArray();
+
+    private Signal? SignalOf(FinishSignalKind kind)
+    {
+        foreach (var signal in _signals)
+        {
+            if (signal.Spec.Kind == kind)
+            {
+                return signal;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The signal the updates of type <paramref name="element"/> carry; None for updates with no finish signal (text chunks, Assistants events).</summary>
     public FinishSignalKind Classify(ITypeSymbol? element)
     {
-        if (element is null)
+        foreach (var signal in _signals)
         {
-            return FinishSignalKind.None;
-        }
-
-        if (element.IsOrInheritsFrom(OpenAIChatUpdate))
-        {
-            return FinishSignalKind.OpenAIChat;
-        }
-
-        if (element.IsOrInheritsFrom(ResponsesUpdate))
-        {
-            return FinishSignalKind.OpenAIResponses;
-        }
-
-        if (ExtensionsAIUpdates.Any(element.IsOrInheritsFrom))
-        {
-            return FinishSignalKind.ExtensionsAI;
-        }
-
-        if (element.IsOrInheritsFrom(SemanticKernelContent))
-        {
-            return FinishSignalKind.SemanticKernel;
-        }
-
-        if (AnthropicEvents.Any(element.IsOrInheritsFrom))
-        {
-            return FinishSignalKind.Anthropic;
-        }
-
-        if (OllamaUpdates.Any(element.IsOrInheritsFrom))
-        {
-            return FinishSignalKind.Ollama;
-        }
-
-        if (BetalgoUpdates.Any(element.IsOrInheritsFrom))
-        {
-            return FinishSignalKind.Betalgo;
+            if (signal.IsUpdate(element))
+            {
+                return signal.Spec.Kind;
+            }
         }
 
         return FinishSignalKind.None;
@@ -131,51 +121,7 @@ internal sealed class FinishSignals
 
     /// <summary>What to read, for the message.</summary>
     public static string Describe(FinishSignalKind kind)
-        => kind switch
-        {
-            FinishSignalKind.OpenAIChat => "the update's FinishReason",
-            FinishSignalKind.ExtensionsAI => "the update's FinishReason",
-            FinishSignalKind.OpenAIResponses => "the terminal event (StreamingResponseCompletedUpdate/IncompleteUpdate)",
-            FinishSignalKind.SemanticKernel => "the finish reason (Metadata[\"FinishReason\"])",
-            FinishSignalKind.Anthropic => "the stop reason (message_delta's StopReason, message_stop)",
-            FinishSignalKind.Ollama => "Done and DoneReason",
-            FinishSignalKind.Betalgo => "Choices[i].FinishReason",
-            _ => "the finish reason",
-        };
-
-    /// <summary>Members whose read counts as observing the end (any receiver).</summary>
-    private static ImmutableHashSet<string> MemberNames(FinishSignalKind kind)
-        => kind switch
-        {
-            FinishSignalKind.SemanticKernel => ImmutableHashSet.Create("FinishReason", "StopReason", "Metadata"),
-            FinishSignalKind.Ollama => ImmutableHashSet.Create("FinishReason", "StopReason", "Done", "DoneReason"),
-            FinishSignalKind.Betalgo => ImmutableHashSet.Create("FinishReason", "StopReason", "FinishDetails"),
-            FinishSignalKind.OpenAIResponses => ImmutableHashSet.Create("FinishReason", "StopReason", "IncompleteStatusDetails", "ResponseCompleted", "ResponseIncomplete", "ResponseFailed"),
-            _ => ImmutableHashSet.Create("FinishReason", "StopReason"),
-        };
-
-    /// <summary>Methods of the update whose call counts as observing the end (Anthropic's union: picking or switching over the stop event).</summary>
-    private static ImmutableHashSet<string> MethodNames(FinishSignalKind kind)
-        => kind == FinishSignalKind.Anthropic ? ImmutableHashSet.Create("TryPickStop", "Switch", "Match") : ImmutableHashSet<string>.Empty;
-
-    /// <summary>Literals that name the terminal event.</summary>
-    private static ImmutableArray<string> Literals(FinishSignalKind kind)
-        => kind switch
-        {
-            FinishSignalKind.Anthropic => ImmutableArray.Create("message_stop"),
-            FinishSignalKind.OpenAIResponses => ImmutableArray.Create("response.completed", "response.incomplete"),
-            _ => ImmutableArray<string>.Empty,
-        };
-
-    /// <summary>Types whose test (<c>is</c>, <c>as</c>, a cast, a pattern, a <c>case</c>) counts as observing the end.</summary>
-    private ImmutableArray<INamedTypeSymbol> TerminalTypes(FinishSignalKind kind)
-        => kind switch
-        {
-            FinishSignalKind.OpenAIResponses => ResponsesTerminalUpdates,
-            FinishSignalKind.Anthropic => AnthropicStopEvents,
-            FinishSignalKind.Ollama => OllamaDoneUpdates,
-            _ => ImmutableArray<INamedTypeSymbol>.Empty,
-        };
+        => SdkFamilies.All.SelectMany(f => f.FinishSignals).FirstOrDefault(s => s.Kind == kind)?.Description ?? "the finish reason";
 
     /// <summary>
     /// True when <paramref name="region"/> (lambdas and local functions included) reads the end signal of <paramref name="kind"/>:
@@ -183,30 +129,31 @@ internal sealed class FinishSignals
     /// </summary>
     public bool Observes(IOperation region, FinishSignalKind kind)
     {
-        var members = MemberNames(kind);
-        var methods = MethodNames(kind);
-        var literals = Literals(kind);
-        var terminalTypes = TerminalTypes(kind);
+        if (SignalOf(kind) is not { } signal)
+        {
+            return false;
+        }
+
+        var literals = signal.Spec.Literals;
         foreach (var node in region.DescendantsAndSelf())
         {
             switch (node)
             {
-                case IPropertyReferenceOperation property when members.Contains(property.Property.Name):
-                case IFieldReferenceOperation field when members.Contains(field.Field.Name):
+                case IPropertyReferenceOperation property when signal.Members.Contains(property.Property.Name):
+                case IFieldReferenceOperation field when signal.Members.Contains(field.Field.Name):
                     return true;
 
-                // An Ollama image model's picture arrives only with the final (done) response: reading it observes the end.
-                case IPropertyReferenceOperation { Property.Name: "Image" } image
-                    when kind == FinishSignalKind.Ollama && OllamaUpdates.Any(t => image.Property.ContainingType.IsOrInheritsFrom(t)):
+                // A member of the update that only the final update carries (an Ollama image model's picture).
+                case IPropertyReferenceOperation property when signal.UpdateMembers.Contains(property.Property.Name) && signal.IsUpdate(property.Property.ContainingType):
                     return true;
 
-                case IInvocationOperation invocation when methods.Contains(invocation.TargetMethod.Name)
-                    && AnthropicEvents.Any(t => invocation.TargetMethod.ContainingType.IsOrInheritsFrom(t)):
+                // A method of the update that picks or switches over the stop event (Anthropic's union).
+                case IInvocationOperation invocation when signal.UpdateMethods.Contains(invocation.TargetMethod.Name) && signal.IsUpdate(invocation.TargetMethod.ContainingType):
                     return true;
 
-                case IIsTypeOperation isType when IsTerminalType(isType.TypeOperand, terminalTypes):
-                case IPatternOperation pattern when IsTerminalType(pattern.NarrowedType, terminalTypes):
-                case IConversionOperation { IsImplicit: false } conversion when IsTerminalType(conversion.Type, terminalTypes):
+                case IIsTypeOperation isType when IsTerminalType(isType.TypeOperand, signal.TerminalTypes):
+                case IPatternOperation pattern when IsTerminalType(pattern.NarrowedType, signal.TerminalTypes):
+                case IConversionOperation { IsImplicit: false } conversion when IsTerminalType(conversion.Type, signal.TerminalTypes):
                     return true;
             }
 
@@ -224,10 +171,12 @@ internal sealed class FinishSignals
 
     /// <summary>The names a helper's source is searched for (identifiers and literals) to decide that it observes the end.</summary>
     public ImmutableHashSet<string> HelperTokens(FinishSignalKind kind)
-        => MemberNames(kind)
-            .Union(MethodNames(kind))
-            .Union(Literals(kind))
-            .Union(TerminalTypes(kind).Select(t => t.Name));
+        => SignalOf(kind) is { } signal
+            ? signal.Members
+                .Union(signal.UpdateMethods)
+                .Union(signal.Spec.Literals)
+                .Union(signal.TerminalTypes.Select(t => t.Name))
+            : ImmutableHashSet<string>.Empty;
 
     /// <summary>
     /// True when an update of <paramref name="loop"/> (the iteration variable, or an SDK value taken from it) leaves the
@@ -346,8 +295,7 @@ internal sealed class FinishSignals
     }
 
     /// <summary>OllamaSharp's chat update (<c>ChatResponseStream</c>), whose <c>Message</c> is null on Ollama's error line.</summary>
-    public bool IsOllamaChat(ITypeSymbol? element)
-        => element is not null && OllamaUpdates.Any(t => t.Name == "ChatResponseStream" && element.IsOrInheritsFrom(t));
+    public bool IsOllamaChat(ITypeSymbol? element) => element is not null && element.IsOrInheritsFrom(OllamaChatUpdate);
 
     /// <summary>True when <paramref name="element"/> is a Betalgo update type (for LLM205's Betalgo case).</summary>
     public bool IsBetalgo(ITypeSymbol? element) => element is not null && element.IsOrInheritsFrom(BetalgoBaseResponse) && _streams.UpdateFamily(element) == LlmFamily.Betalgo;

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -9,8 +10,9 @@ using Microsoft.CodeAnalysis.Operations;
 namespace LlmStreaming.Analyzers.Timeouts;
 
 /// <summary>
-/// LLM404: a constant below the minimum in System.ClientModel's <c>NetworkTimeout</c> (OpenAI, Azure OpenAI options),
-/// Anthropic's <c>Timeout</c>, or a <c>CancellationTokenSource</c> deadline (<c>CancelAfter</c>,
+/// LLM404: a constant below the minimum in an SDK's timeout option, as the families name them
+/// (<see cref="SdkFamily.Options"/>: System.ClientModel's <c>NetworkTimeout</c> on OpenAI, Azure OpenAI and Semantic
+/// Kernel options, Anthropic's <c>Timeout</c>, Azure.Core's <c>Retry.NetworkTimeout</c> on Azure AI Inference options), or a <c>CancellationTokenSource</c> deadline (<c>CancelAfter</c>,
 /// <c>new CancellationTokenSource(TimeSpan)</c>) whose token reaches an LLM stream.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -27,16 +29,14 @@ public sealed class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
     /// <summary>The diagnostic is on the timeout value itself (an argument).</summary>
     internal const string ShapeValue = "Value";
 
-    /// <summary>Namespaces whose <c>ClientPipelineOptions</c> subclasses configure a model client.</summary>
-    private static readonly ImmutableArray<string> ModelOptionNamespaces = ImmutableArray.Create("OpenAI", "Azure.AI.OpenAI", "Microsoft.SemanticKernel");
-
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM404_SdkTimeoutTooShort);
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        if (llm.Types.ClientPipelineOptions is not null || llm.Types.AnthropicClient is not null || llm.Types.AnthropicClientOptions is not null)
+        var sdkOptions = SdkOptions.Get(start.Compilation);
+        if (!sdkOptions.PropertyNames.IsEmpty)
         {
-            start.RegisterOperationAction(c => AnalyzeAssignment(c, llm), OperationKind.SimpleAssignment);
+            start.RegisterOperationAction(c => AnalyzeAssignment(c, llm, sdkOptions), OperationKind.SimpleAssignment);
         }
 
         if (llm.Types.CancellationTokenSource is not null)
@@ -46,33 +46,17 @@ public sealed class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
         }
     }
 
-    private static void AnalyzeAssignment(OperationAnalysisContext context, LlmAnalysisContext llm)
+    private static void AnalyzeAssignment(OperationAnalysisContext context, LlmAnalysisContext llm, SdkOptions sdkOptions)
     {
         var assignment = (ISimpleAssignmentOperation)context.Operation;
-        if (assignment.Target is not IPropertyReferenceOperation { Property: var property } reference)
+        if (assignment.Target is not IPropertyReferenceOperation reference || sdkOptions.Match(reference, SdkOptionKind.Timeout) is not { } match)
         {
             return;
         }
 
-        string? what = null;
-        string? effect = null;
-        var ownerType = reference.Instance?.Type ?? property.ContainingType;
-        if (property.Name == "NetworkTimeout" && property.ContainingType.IsOrInheritsFrom(llm.Types.ClientPipelineOptions) && IsModelOptions(ownerType))
-        {
-            what = ownerType.Name + ".NetworkTimeout";
-            effect = "it bounds the wait for the headers and each read, and cuts a model that thinks longer before a token";
-        }
-        else if (property.Name == "Timeout" && ownerType.IsInNamespace("Anthropic") && TimeoutValues.IsTimeSpan(property.Type))
-        {
-            what = "Anthropic " + ownerType.Name + ".Timeout";
-            effect = "it bounds the wait for the headers, which a long-thinking model sends late";
-        }
-
-        if (what is null || effect is null)
-        {
-            return;
-        }
-
+        var (option, owner) = match;
+        var what = (option.QualifyOwner ? option.SdkName + " " : string.Empty) + owner.Name + (option.Via is null ? string.Empty : "." + option.Via) + "." + option.Property;
+        var effect = option.Effect;
         var options = llm.GetOptions(assignment.Syntax.SyntaxTree, context.Options);
         var minimum = options.MinTimeoutSeconds(DiagnosticIds.SdkTimeoutTooShort);
         if (TimeoutValues.TryEvaluate(assignment.Value, context.CancellationToken) is not { } value || !value.IsBelow(minimum))
@@ -81,19 +65,6 @@ public sealed class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
         }
 
         Report(context, assignment.Syntax.GetLocation(), ShapeAssignment, milliseconds: false, what, value, "on a model client", effect, minimum);
-    }
-
-    private static bool IsModelOptions(ITypeSymbol type)
-    {
-        foreach (var ns in ModelOptionNamespaces)
-        {
-            if (type.IsInNamespace(ns))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static void AnalyzeCancelAfter(OperationAnalysisContext context, LlmAnalysisContext llm)

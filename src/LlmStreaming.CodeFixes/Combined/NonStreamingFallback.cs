@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Retry;
 using LlmStreaming.CodeFixes.Retry;
 using LlmStreaming.CodeFixes.Timeouts;
@@ -30,45 +31,15 @@ internal static class NonStreamingFallback
     /// <summary>The comment above the fallback call (the conformance suite finds the fallback by it).</summary>
     public const string Marker = "// Every streaming attempt failed: the same request once more, without streaming.";
 
-    private sealed class Twin
-    {
-        public Twin(string name, string text, string finished)
-        {
-            Name = name;
-            Text = text;
-            Finished = finished;
-        }
-
-        /// <summary>The non-streaming method.</summary>
-        public string Name { get; }
-
-        /// <summary>How to read the answer's text from the result (<c>{0}</c>); parts are appended one by one when it ends in <c>[]</c>.</summary>
-        public string Text { get; }
-
-        /// <summary>The test that the answer was cut by a length or content-filter stop (<c>{0}</c> is the result).</summary>
-        public string Finished { get; }
-    }
-
-    private static readonly Dictionary<string, Twin> Twins = new()
-    {
-        ["GetStreamingResponseAsync"] = new Twin(
-            "GetResponseAsync",
-            "{0}.Text",
-            "{0}.FinishReason == global::Microsoft.Extensions.AI.ChatFinishReason.Length || {0}.FinishReason == global::Microsoft.Extensions.AI.ChatFinishReason.ContentFilter"),
-        ["CompleteChatStreamingAsync"] = new Twin(
-            "CompleteChatAsync",
-            "{0}.Value.Content[]",
-            "{0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.Length || {0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.ContentFilter"),
-        ["CompleteChatStreaming"] = new Twin(
-            "CompleteChat",
-            "{0}.Value.Content[]",
-            "{0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.Length || {0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.ContentFilter"),
-    };
+    /// <summary>The families' twins, by streaming method name.</summary>
+    private static readonly Dictionary<string, NonStreamingTwin> Twins = SdkFamilies.All
+        .SelectMany(f => f.NonStreamingTwins)
+        .ToDictionary(t => t.StreamingMethod);
 
     /// <summary>What the fallback needs of the stream: its call, the twin, the accumulator.</summary>
     private sealed class Plan
     {
-        public Plan(LlmStreamLoop streamLoop, InvocationExpressionSyntax call, Twin twin, Accumulator accumulator, bool isAsync)
+        public Plan(LlmStreamLoop streamLoop, InvocationExpressionSyntax call, NonStreamingTwin twin, Accumulator accumulator, bool isAsync)
         {
             StreamLoop = streamLoop;
             Call = call;
@@ -81,7 +52,7 @@ internal static class NonStreamingFallback
 
         public InvocationExpressionSyntax Call { get; }
 
-        public Twin Twin { get; }
+        public NonStreamingTwin Twin { get; }
 
         public Accumulator Accumulator { get; }
 
@@ -103,7 +74,7 @@ internal static class NonStreamingFallback
         var streamLoop = ResilientStreamCodeFix.StreamLoopIn(region, model, llm, options, cancellationToken);
         if (streamLoop?.Source is not { Origin: StreamOrigin.Call, Call: { Syntax: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax } call } invocation }
             || !Twins.TryGetValue(invocation.TargetMethod.Name, out var twin)
-            || !HasTwin(model, call, invocation.TargetMethod, twin.Name)
+            || !HasTwin(model, call, invocation.TargetMethod, twin.Twin)
             || !Emissions.FindWrites(streamLoop, RetryTypes.Get(model.Compilation)).IsEmpty
             || RetryRecognizer.IsPassThroughIterator(streamLoop.Loop)
             || (requireNoRetry && llm.Retries.FindEnclosingRetry(streamLoop.Loop, options, cancellationToken) is not null))
@@ -181,7 +152,7 @@ internal static class NonStreamingFallback
         var result = TimeoutSyntax.FreeName(model, retrying.Block.SpanStart, "response", @try);
         var failure = TimeoutSyntax.FreeName(model, retrying.Block.SpanStart, "fallbackFailure", @try);
         var accumulator = plan.Accumulator.Name;
-        var twinCall = plan.Call.WithExpression(((MemberAccessExpressionSyntax)plan.Call.Expression).WithName(SyntaxFactory.IdentifierName(plan.Twin.Name))).WithoutTrivia().ToString();
+        var twinCall = plan.Call.WithExpression(((MemberAccessExpressionSyntax)plan.Call.Expression).WithName(SyntaxFactory.IdentifierName(plan.Twin.Twin))).WithoutTrivia().ToString();
         var (reset, append) = plan.Accumulator.Kind == AccumulatorKind.StringBuilder
             ? (accumulator + ".Clear();", accumulator + ".Append({0});")
             : (accumulator + " = \"\";", accumulator + " += {0};");
@@ -207,7 +178,7 @@ internal static class NonStreamingFallback
         var catchText = "try { } catch (" + declaration.Type + " " + exception + ") when (" + (filter.Right is ParenthesizedExpressionSyntax inner ? inner.Expression : filter.Right).WithoutTrivia() + ")\n{\n"
             + warn + Marker + "\ntry\n{\n"
             + "var " + result + " = " + (plan.IsAsync ? "await " : string.Empty) + twinCall + ";\n"
-            + "if (" + string.Format(plan.Twin.Finished, result) + ")\n{\nthrow new global::System.InvalidOperationException(\"The model stopped before the end of the answer (non-streaming fallback).\");\n}\n\n"
+            + "if (" + string.Format(plan.Twin.CutCheck, result) + ")\n{\nthrow new global::System.InvalidOperationException(\"The model stopped before the end of the answer (non-streaming fallback).\");\n}\n\n"
             + reset + "\n" + appendText + "break;\n}\n"
             + "catch (global::System.Exception " + failure + ")\n{\n" + error
             + failure + ".Data[\"" + Shared.CatchRethrow.DataKey + "\"] = " + accumulator + ".ToString();\nthrow;\n}\n}";

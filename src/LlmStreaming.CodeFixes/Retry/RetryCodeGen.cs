@@ -1,7 +1,9 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Retry;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -238,45 +240,25 @@ internal static class RetryCodeGen
             ? "null or " + httpStatus + ".RequestTimeout or " + httpStatus + ".TooManyRequests or >= " + httpStatus + ".InternalServerError"
             : null;
 
-        void AddHttpRequestException()
+        // The family's own transient exceptions (none for a hand-rolled or configured stream's family: HttpRequestException).
+        var transients = SdkFamilies.Get(family)?.TransientExceptions
+            ?? ImmutableArray.Create(new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+        foreach (var transient in transients)
         {
-            if (types.HttpRequestException is { } http && retryableStatus is not null && !http.GetMembers("StatusCode").IsEmpty)
+            var type = types.Resolve(transient.TypeMetadataName);
+            if (type is null)
             {
-                list.Add((http, "StatusCode is " + retryableStatus));
+                continue;
             }
-            else
+
+            if (transient.StatusMember is { } member && retryableStatus is not null && !type.GetMembers(member).IsEmpty)
             {
-                Add(types.HttpRequestException);
+                list.Add((type, member + " is " + retryableStatus));
             }
-        }
-
-        switch (family)
-        {
-            case LlmFamily.OpenAI:
-                break;
-
-            case LlmFamily.ExtensionsAI:
-                AddHttpRequestException();
-                break;
-
-            case LlmFamily.SemanticKernel:
-                AddHttpRequestException();
-                if (retryableStatus is not null)
-                {
-                    Add(types.HttpOperationException, "StatusCode is " + retryableStatus);
-                }
-
-                break;
-
-            case LlmFamily.Anthropic:
-                // The SDK retries a failed connection, 408, 429 and 5xx itself (AnthropicIOException, the rate-limit and
-                // 5xx exceptions come after its retries); an error event inside the stream is left to the fix.
-                Add(types.AnthropicSseException);
-                break;
-
-            default:
-                AddHttpRequestException();
-                break;
+            else if (transient.StatusMember is null || transient.WholeWithoutStatus)
+            {
+                list.Add((type, null));
+            }
         }
 
         if (anyCancellation)

@@ -7,6 +7,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Termination;
 using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
@@ -130,7 +131,8 @@ public sealed partial class FinishReasonNotObservedCodeFix : TerminationCodeFix
         var csharp9 = loop.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: >= LanguageVersion.CSharp9 };
         var ok = kind switch
         {
-            FinishSignalKind.OpenAIChat or FinishSignalKind.ExtensionsAI => PlanFinishReasonProperty(context, loop, element, update, plan),
+            FinishSignalKind.OpenAIChat or FinishSignalKind.ExtensionsAI or FinishSignalKind.AgentFramework or FinishSignalKind.AzureAIInference
+                => PlanFinishReasonProperty(context, loop, element, update, plan, CutValues(kind)),
             _ when !csharp9 => false,
             FinishSignalKind.SemanticKernel => PlanSemanticKernel(context, loop, update, plan),
             FinishSignalKind.Anthropic => PlanAnthropic(context, loop, element, update, plan),
@@ -190,12 +192,20 @@ public sealed partial class FinishReasonNotObservedCodeFix : TerminationCodeFix
             : null;
     }
 
-    /// <summary>OpenAI <c>ChatFinishReason?</c> (an enum) and MEAI <c>ChatFinishReason?</c> (a struct with <c>==</c>).</summary>
-    private static bool PlanFinishReasonProperty(FixContext context, SyntaxNode at, ITypeSymbol element, string update, Plan plan)
+    /// <summary>The values of the family's finish reason that mean a cut answer (<see cref="FinishSignalSpec.CutValues"/>).</summary>
+    private static ImmutableArray<string> CutValues(FinishSignalKind kind)
+        => SdkFamilies.All.SelectMany(f => f.FinishSignals).FirstOrDefault(s => s.Kind == kind)?.CutValues ?? ImmutableArray<string>.Empty;
+
+    /// <summary>
+    /// A nullable <c>FinishReason</c> on the update: OpenAI <c>ChatFinishReason?</c> (an enum), MEAI's and Agent Framework's
+    /// <c>ChatFinishReason?</c> and Azure AI Inference's <c>CompletionsFinishReason?</c> (structs with <c>==</c>).
+    /// </summary>
+    private static bool PlanFinishReasonProperty(FixContext context, SyntaxNode at, ITypeSymbol element, string update, Plan plan, ImmutableArray<string> cutValues)
     {
         if (FindProperty(element, "FinishReason")?.Type is not INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
             || nullable.TypeArguments[0] is not INamedTypeSymbol reasonType
-            || !HasMember(reasonType, "Length") || !HasMember(reasonType, "ContentFilter"))
+            || cutValues.IsDefaultOrEmpty
+            || !cutValues.All(value => HasMember(reasonType, value)))
         {
             return false;
         }
@@ -207,7 +217,7 @@ public sealed partial class FinishReasonNotObservedCodeFix : TerminationCodeFix
             ? reason + " ??= " + update + ".FinishReason;"
             : "if (" + reason + " == null)\n{\n    " + reason + " = " + update + ".FinishReason;\n}"); // C# 7.3 has no ??=
         plan.After.Add("if (" + reason + " is null)\n" + Throw(context, "IOException", "\"The model stream ended without a finish reason: " + CutOff + "\""));
-        plan.After.Add("if (" + reason + " == ChatFinishReason.Length || " + reason + " == ChatFinishReason.ContentFilter)\n"
+        plan.After.Add("if (" + string.Join(" || ", cutValues.Select(value => reason + " == ChatFinishReason." + value)) + ")\n"
             + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer (finish reason: {" + reason + "}).\""));
         return true;
     }

@@ -22,7 +22,7 @@ public class ResilientStreamTests
             => new DiagnosticAnalyzer[] { new MidStreamFailureNotRetriedAnalyzer(), new FinishReasonNotObservedAnalyzer(), new PartialOutputDiscardedAnalyzer() };
     }
 
-    private static Task FixAsync(string source, string fixedSource, string key, int iterations = 1)
+    internal static Task FixAsync(string source, string fixedSource, string key, int iterations = 1)
     {
         var test = new CombinedTest
         {
@@ -48,7 +48,7 @@ public class ResilientStreamTests
         return (await fixedDocument.GetTextAsync()).ToString();
     }
 
-    private const string ExtensionsAISource = """
+    internal const string ExtensionsAISource = """
         using System.Text;
         using System.Threading;
         using System.Threading.Tasks;

@@ -44,6 +44,52 @@ internal static class References
         .ToImmutableArray();
 
     /// <summary>
+    /// The environment variable that runs the suite against other versions of some SDK packages than the test project
+    /// restores: <c>id=version</c> pairs separated by <c>;</c> (<c>Microsoft.Extensions.AI.Abstractions=11.0.0</c>). Each
+    /// package's assemblies (from the NuGet cache, where the test project downloads them) replace the restored ones of the
+    /// same name. CI runs the suite once more so, with the newest served versions.
+    /// </summary>
+    public const string PackagesVariable = "LLM_TEST_PACKAGES";
+
+    /// <summary>The package versions <see cref="PackagesVariable"/> asks for, as "id version" (empty when unset).</summary>
+    public static readonly ImmutableArray<string> PackageOverrides = ParseOverrides(Environment.GetEnvironmentVariable(PackagesVariable))
+        .Select(o => o.Id + " " + o.Version)
+        .ToImmutableArray();
+
+    private static IEnumerable<(string Id, string Version)> ParseOverrides(string? value)
+        => (value ?? string.Empty)
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(pair => pair.Split('=', 2, StringSplitOptions.TrimEntries))
+            .Select(parts => parts.Length == 2 ? (parts[0], parts[1]) : throw new InvalidOperationException(PackagesVariable + ": '" + string.Join("=", parts) + "' is not id=version"));
+
+    /// <summary><paramref name="paths"/> with the assemblies of the overridden packages in place of the restored ones.</summary>
+    private static ImmutableArray<string> WithPackageOverrides(ImmutableArray<string> paths)
+    {
+        var result = paths.ToList();
+        foreach (var (id, version) in ParseOverrides(Environment.GetEnvironmentVariable(PackagesVariable)))
+        {
+            var lib = Path.Combine(PackageRoot, id.ToLowerInvariant(), version, "lib");
+            var framework = new[] { "net10.0", "net9.0", "net8.0", "netstandard2.1", "netstandard2.0" }
+                .Select(tfm => Path.Combine(lib, tfm))
+                .FirstOrDefault(Directory.Exists)
+                ?? throw new InvalidOperationException(PackagesVariable + ": no assemblies of " + id + " " + version + " under " + lib + " (is it a PackageDownload of the test project?)");
+            foreach (var assembly in Directory.GetFiles(framework, "*.dll"))
+            {
+                // In place of the restored assembly of that name, or beside them (one the shared framework brings, which
+                // then yields to it below).
+                var name = Path.GetFileName(assembly);
+                result.RemoveAll(p => string.Equals(Path.GetFileName(p), name, StringComparison.OrdinalIgnoreCase));
+                result.Add(assembly);
+            }
+        }
+
+        return result.ToImmutableArray();
+    }
+
+    /// <summary>The SDK assemblies the tests' compilations reference: the restored ones, with the package overrides.</summary>
+    private static readonly ImmutableArray<string> SdkAssemblyPaths = WithPackageOverrides(SdkPaths);
+
+    /// <summary>
     /// The ASP.NET Core shared framework's reference pack (minimal APIs, MVC, SignalR, <c>HttpResponse</c>), as a web
     /// project references it, with no model SDK: a web app that relays something else.
     /// </summary>
@@ -58,9 +104,9 @@ internal static class References
     /// and the ASP.NET Core shared framework: the test sources are the code of a web app that calls models, as the relays
     /// (LLM5xx) are. An assembly both bring (Microsoft.Extensions.*) is the SDKs' one, so that none is referenced twice.
     /// </summary>
-    public static readonly ImmutableArray<MetadataReference> Sdks = SdkPaths
+    public static readonly ImmutableArray<MetadataReference> Sdks = SdkAssemblyPaths
         .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
-        .Concat(AspNetCore.Where(a => !SdkPaths.Any(s => string.Equals(Path.GetFileName(s), Path.GetFileName(a.Display), StringComparison.OrdinalIgnoreCase))))
+        .Concat(AspNetCore.Where(a => !SdkAssemblyPaths.Any(s => string.Equals(Path.GetFileName(s), Path.GetFileName(a.Display), StringComparison.OrdinalIgnoreCase))))
         .ToImmutableArray();
 
     /// <summary>
@@ -82,6 +128,13 @@ internal static class References
     public static readonly ImmutableArray<MetadataReference> SdksWithHttpResilience810 = Sdks
         .Where(r => !string.Equals(Path.GetFileName(r.Display), "Microsoft.Extensions.Http.Resilience.dll", StringComparison.OrdinalIgnoreCase))
         .Append(MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "microsoft.extensions.http.resilience", "8.10.0", "lib", "net8.0", "Microsoft.Extensions.Http.Resilience.dll")))
+        .ToImmutableArray();
+
+    /// <summary>The SDKs with Microsoft Agent Framework 1.20.0 (the first served version) in place of the current one.</summary>
+    public static readonly ImmutableArray<MetadataReference> SdksWithAgentFramework120 = Sdks
+        .Where(r => !Path.GetFileName(r.Display ?? string.Empty).StartsWith("Microsoft.Agents.AI", StringComparison.OrdinalIgnoreCase))
+        .Append(MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "microsoft.agents.ai", "1.20.0", "lib", "net10.0", "Microsoft.Agents.AI.dll")))
+        .Append(MetadataReference.CreateFromFile(Path.Combine(PackageRoot, "microsoft.agents.ai.abstractions", "1.20.0", "lib", "net10.0", "Microsoft.Agents.AI.Abstractions.dll")))
         .ToImmutableArray();
 
     /// <summary>An empty reference-assembly set: the tests add every reference themselves, so nothing is resolved from a feed at run time.</summary>

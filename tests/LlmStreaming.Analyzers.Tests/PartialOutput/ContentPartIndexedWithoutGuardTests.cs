@@ -7,9 +7,9 @@ namespace LlmStreaming.Analyzers.Tests.PartialOutput;
 
 public class ContentPartIndexedWithoutGuardTests
 {
-    private static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<ContentPartIndexedWithoutGuardAnalyzer>.AnalyzerAsync(source, expected);
+    internal static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<ContentPartIndexedWithoutGuardAnalyzer>.AnalyzerAsync(source, expected);
 
-    private static Task Fix(string source, string fixedSource) => Verify<ContentPartIndexedWithoutGuardAnalyzer, ContentPartIndexedWithoutGuardCodeFix>.FixAsync(source, fixedSource, ContentPartIndexedWithoutGuardCodeFix.EquivalenceKey);
+    internal static Task Fix(string source, string fixedSource) => Verify<ContentPartIndexedWithoutGuardAnalyzer, ContentPartIndexedWithoutGuardCodeFix>.FixAsync(source, fixedSource, ContentPartIndexedWithoutGuardCodeFix.EquivalenceKey);
 
     [Fact]
     public Task Reports_OpenAI_ContentUpdateIndexed()

@@ -7,9 +7,9 @@ namespace LlmStreaming.Analyzers.Tests.PartialOutput;
 
 public class DeltaOverwritesTextTests
 {
-    private static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<DeltaOverwritesTextAnalyzer>.AnalyzerAsync(source, expected);
+    internal static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<DeltaOverwritesTextAnalyzer>.AnalyzerAsync(source, expected);
 
-    private static Task Fix(string source, string fixedSource) => Verify<DeltaOverwritesTextAnalyzer, DeltaOverwritesTextCodeFix>.FixAsync(source, fixedSource, DeltaOverwritesTextCodeFix.EquivalenceKey);
+    internal static Task Fix(string source, string fixedSource) => Verify<DeltaOverwritesTextAnalyzer, DeltaOverwritesTextCodeFix>.FixAsync(source, fixedSource, DeltaOverwritesTextCodeFix.EquivalenceKey);
 
     [Fact]
     public Task Reports_OpenAI_ContentPartTextAssignedToOuterLocal()

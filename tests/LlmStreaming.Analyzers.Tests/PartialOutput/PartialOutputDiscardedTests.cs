@@ -7,9 +7,9 @@ namespace LlmStreaming.Analyzers.Tests.PartialOutput;
 
 public class PartialOutputDiscardedTests
 {
-    private static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<PartialOutputDiscardedAnalyzer>.AnalyzerAsync(source, expected);
+    internal static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<PartialOutputDiscardedAnalyzer>.AnalyzerAsync(source, expected);
 
-    private static Task Fix(string source, string fixedSource, string key) => Verify<PartialOutputDiscardedAnalyzer, PartialOutputDiscardedCodeFix>.FixAsync(source, fixedSource, key);
+    internal static Task Fix(string source, string fixedSource, string key) => Verify<PartialOutputDiscardedAnalyzer, PartialOutputDiscardedCodeFix>.FixAsync(source, fixedSource, key);
 
     [Fact]
     public Task Reports_ExtensionsAI_ReturnsConstant_WithMessage()

@@ -10,9 +10,9 @@ namespace LlmStreaming.Analyzers.Tests.PartialOutput;
 
 public class StreamFailureSwallowedTests
 {
-    private static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<StreamFailureSwallowedAnalyzer>.AnalyzerAsync(source, expected);
+    internal static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<StreamFailureSwallowedAnalyzer>.AnalyzerAsync(source, expected);
 
-    private static Task Fix(string source, string fixedSource) => Verify<StreamFailureSwallowedAnalyzer, StreamFailureSwallowedCodeFix>.FixAsync(source, fixedSource, StreamFailureSwallowedCodeFix.RethrowKey);
+    internal static Task Fix(string source, string fixedSource) => Verify<StreamFailureSwallowedAnalyzer, StreamFailureSwallowedCodeFix>.FixAsync(source, fixedSource, StreamFailureSwallowedCodeFix.RethrowKey);
 
     [Fact]
     public Task Reports_ExtensionsAI_LogsThenReturnsTheText_WithMessage()

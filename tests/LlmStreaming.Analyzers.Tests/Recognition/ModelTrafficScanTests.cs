@@ -125,6 +125,11 @@ public class ModelTrafficScanTests
     [InlineData("Anthropic", true)]
     [InlineData("OllamaSharp", true)]
     [InlineData("Betalgo.Ranul.OpenAI", true)]
+    [InlineData("Microsoft.Agents.AI", true)]
+    [InlineData("Microsoft.Agents.AI.Abstractions", true)]
+    [InlineData("Microsoft.AgentsX", false)]
+    [InlineData("Azure.AI.Inference", true)]
+    [InlineData("Azure.Core", false)]
     [InlineData("OpenAIExtras", false)]
     [InlineData("Azure.AI.OpenAI", false)]
     [InlineData("Microsoft.Extensions.AIx", false)]
@@ -143,11 +148,11 @@ public class ModelTrafficScanTests
     {
         var compilation = RecognitionHarness.CreateCompilation("class C { }", References.Framework.AddRange(References.Sdks));
         var names = SdkCatalog.StreamingMethods.Select(m => m.TypeMetadataName).Concat(SdkCatalog.UpdateTypes.Select(u => u.MetadataName)).Distinct().ToList();
-        var resolved = names.Select(compilation.GetTypeByMetadataName).OfType<INamedTypeSymbol>().ToList();
+        var resolved = names.SelectMany(name => compilation.GetTypesByMetadataName(name)).ToList();
 
         Assert.All(resolved, type => Assert.True(SdkCatalog.IsSdkAssemblyName(type.ContainingAssembly.Name), type.ContainingAssembly.Name + ": " + type));
         Assert.Equal(
-            new[] { "Anthropic", "Betalgo.Ranul.OpenAI", "Microsoft.Extensions.AI.Abstractions", "Microsoft.SemanticKernel.Abstractions", "Microsoft.SemanticKernel.Core", "OllamaSharp", "OpenAI" },
+            new[] { "Anthropic", "Azure.AI.Inference", "Betalgo.Ranul.OpenAI", "Microsoft.Agents.AI", "Microsoft.Agents.AI.Abstractions", "Microsoft.Extensions.AI.Abstractions", "Microsoft.SemanticKernel.Abstractions", "Microsoft.SemanticKernel.Core", "OllamaSharp", "OpenAI" },
             resolved.Select(t => t.ContainingAssembly.Name).Distinct().Order(StringComparer.Ordinal));
     }
 

@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+using LlmStreaming.Analyzers.Termination;
+
+namespace LlmStreaming.Analyzers.Recognition.Families;
+
+/// <summary>
+/// Microsoft Agent Framework (<c>Microsoft.Agents.AI</c>): <c>AIAgent.RunStreamingAsync</c>, on every agent
+/// (<c>ChatClientAgent</c>, agents made with <c>AsAIAgent()</c>, delegating and custom agents). Its updates wrap
+/// Microsoft.Extensions.AI's, so the rules and fixes that apply to those apply here.
+/// </summary>
+internal sealed class AgentFrameworkFamily : SdkFamily
+{
+    public override LlmFamily Id => LlmFamily.AgentFramework;
+
+    public override string DisplayName => "Microsoft Agent Framework";
+
+    public override ImmutableArray<string> AssemblyNamePrefixes { get; } = List("Microsoft.Agents.AI");
+
+    public override ImmutableArray<string> Namespaces { get; } = List("Microsoft.Agents.AI");
+
+    // ChatClientAgent's own overloads (taking ChatClientAgentRunOptions) match through its base.
+    public override ImmutableArray<MethodRef> StreamingMethods { get; } = List(
+        M("Microsoft.Agents.AI.AIAgent", "RunStreamingAsync"));
+
+    public override ImmutableArray<NonStreamingTwin> NonStreamingTwins { get; } = List(
+        new NonStreamingTwin("RunStreamingAsync", "RunAsync", "{0}.Text", ExtensionsAIFamily.CutCheck));
+
+    public override ImmutableArray<string> UpdateTypes { get; } = List("Microsoft.Agents.AI.AgentResponseUpdate");
+
+    public override ImmutableArray<string> TextDeltaMembers { get; } = List("Text");
+
+    public override ImmutableArray<string> ContentLists { get; } = List("Contents");
+
+    // Like ToChatResponseAsync, it coalesces the updates' finish reasons into AgentResponse.FinishReason and never throws on a missing one.
+    public override ImmutableArray<Aggregator> Aggregators { get; } = List(
+        new Aggregator("Microsoft.Agents.AI.AgentResponseExtensions", "ToAgentResponseAsync", ThrowsOnMissingEnd: false));
+
+    public override ImmutableArray<FinishSignalSpec> FinishSignals { get; } = List(
+        new FinishSignalSpec(
+            FinishSignalKind.AgentFramework,
+            List("Microsoft.Agents.AI.AgentResponseUpdate"),
+            "the update's FinishReason",
+            Members: List("FinishReason", "StopReason"),
+            UpdateMembers: ImmutableArray<string>.Empty,
+            UpdateMethods: ImmutableArray<string>.Empty,
+            Literals: ImmutableArray<string>.Empty,
+            TerminalTypes: ImmutableArray<string>.Empty,
+            CutValues: List("Length", "ContentFilter")));
+
+    // The agent's chat client may be any provider; HttpClient-based ones fail with an HttpRequestException.
+    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
+        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+
+    public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
+        (nameof(Options), "agents have no retry or timeout option of their own: they are the chat client's, set where it is made"));
+}

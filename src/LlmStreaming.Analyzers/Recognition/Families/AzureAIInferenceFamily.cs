@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+using LlmStreaming.Analyzers.Termination;
+
+namespace LlmStreaming.Analyzers.Recognition.Families;
+
+/// <summary>
+/// Azure AI Inference (<c>Azure.AI.Inference</c>): <c>ChatCompletionsClient.CompleteStreaming[Async]</c> against Azure AI
+/// Foundry and GitHub Models endpoints (the OpenAI chat-completions wire format, through Azure.Core).
+/// </summary>
+internal sealed class AzureAIInferenceFamily : SdkFamily
+{
+    public override LlmFamily Id => LlmFamily.AzureAIInference;
+
+    public override string DisplayName => "Azure AI Inference";
+
+    public override ImmutableArray<string> AssemblyNamePrefixes { get; } = List("Azure.AI.Inference");
+
+    public override ImmutableArray<string> Namespaces { get; } = List("Azure.AI.Inference");
+
+    public override ImmutableArray<MethodRef> StreamingMethods { get; } = List(
+        M("Azure.AI.Inference.ChatCompletionsClient", "CompleteStreamingAsync"),
+        M("Azure.AI.Inference.ChatCompletionsClient", "CompleteStreaming"));
+
+    private const string Cut = "{0}.Value.FinishReason == global::Azure.AI.Inference.CompletionsFinishReason.TokenLimitReached || {0}.Value.FinishReason == global::Azure.AI.Inference.CompletionsFinishReason.ContentFiltered";
+
+    public override ImmutableArray<NonStreamingTwin> NonStreamingTwins { get; } = List(
+        new NonStreamingTwin("CompleteStreamingAsync", "CompleteAsync", "{0}.Value.Content", Cut),
+        new NonStreamingTwin("CompleteStreaming", "Complete", "{0}.Value.Content", Cut));
+
+    public override ImmutableArray<string> UpdateTypes { get; } = List("Azure.AI.Inference.StreamingChatCompletionsUpdate");
+
+    public override ImmutableArray<string> TextDeltaMembers { get; } = List("ContentUpdate");
+
+    public override ImmutableArray<string> ContentLists { get; } = List("Choices");
+
+    public override ImmutableArray<FinishSignalSpec> FinishSignals { get; } = List(
+        new FinishSignalSpec(
+            FinishSignalKind.AzureAIInference,
+            List("Azure.AI.Inference.StreamingChatCompletionsUpdate"),
+            "the update's FinishReason",
+            Members: List("FinishReason", "StopReason"),
+            UpdateMembers: ImmutableArray<string>.Empty,
+            UpdateMethods: ImmutableArray<string>.Empty,
+            Literals: ImmutableArray<string>.Empty,
+            TerminalTypes: ImmutableArray<string>.Empty,
+            CutValues: List("TokenLimitReached", "ContentFiltered")));
+
+    public override ImmutableArray<TransientException> TransientExceptions => ImmutableArray<TransientException>.Empty;
+
+    // Azure.Core's RetryOptions (options.Retry): NetworkTimeout bounds each network operation, the reads of a streamed body included.
+    public override ImmutableArray<SdkOption> Options { get; } = List(
+        new SdkOption(SdkOptionKind.Timeout, "NetworkTimeout", "Azure.AI.Inference", "Azure.Core.RetryOptions", "Retry", "Azure AI Inference", Effect: OpenAIFamily.ReadEffect),
+        new SdkOption(SdkOptionKind.RetryCount, "MaxRetries", "Azure.AI.Inference", "Azure.Core.RetryOptions", "Retry", "Azure AI Inference"));
+
+    public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
+        (nameof(Aggregators), "the SDK has no method that collects a stream into one result"),
+        (nameof(TransientExceptions), "Azure.Core retries a failed connection, 408, 429 and 5xx itself (RetryOptions, 3 retries by default) before the stream starts; once it has started, a failure is an IOException, which every retry takes"));
+}
