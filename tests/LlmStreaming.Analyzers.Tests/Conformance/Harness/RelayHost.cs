@@ -35,7 +35,14 @@ internal sealed class RelayHost : IAsyncDisposable
     /// <summary>http://127.0.0.1:PORT/</summary>
     public Uri BaseAddress { get; }
 
-    public static async Task<RelayHost> StartAsync(byte[] image, string modelBaseUrl)
+    /// <summary>Serves <paramref name="image"/> with its model client pointed at <paramref name="modelBaseUrl"/>.</summary>
+    /// <param name="image">The compiled relay program.</param>
+    /// <param name="modelBaseUrl">The fake model server's base URL.</param>
+    /// <param name="extra">
+    /// What one test adds to the app before the program maps its endpoints (the browser check's page and request count,
+    /// <see cref="BrowserRelayTests"/>); null for the others, which see the program's endpoints alone.
+    /// </param>
+    public static async Task<RelayHost> StartAsync(byte[] image, string modelBaseUrl, Action<WebApplication>? extra = null)
     {
         var context = new AssemblyLoadContext("relay-program", isCollectible: true);
         try
@@ -49,6 +56,7 @@ internal sealed class RelayHost : IAsyncDisposable
             builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(1));
             Invoke(entry, "AddModel", builder.Services, modelBaseUrl);
             var app = builder.Build();
+            extra?.Invoke(app);
             Invoke(entry, "Map", app);
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
