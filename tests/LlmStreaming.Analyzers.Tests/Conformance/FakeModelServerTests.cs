@@ -215,6 +215,45 @@ public sealed class FakeModelServerTests
     public Task SemanticKernel_KernelOverAnOpenAIClient_Streaming(string fault, int tokens, string? finish, string? error, int requests)
         => CheckAsync((s, ct) => SdkDrivers.SemanticKernelStreamAsync(SdkDrivers.SemanticKernelOverClient(s), ct), F(fault), tokens, finish, error, requests);
 
+    // ---- Azure AI Inference 1.0.0-beta.5, ChatCompletionsClient.CompleteStreamingAsync (Azure.Core's retries) ----
+
+    [Theory]
+    [InlineData("Normal", 10, "stop", null, 1)]
+    [InlineData("Slow", 10, "stop", null, 1)]
+    [InlineData("ResetAfter3", 3, null, Reset, 1)]
+    [InlineData("Truncated3", 3, null, Cut, 1)]
+    [InlineData("Length4", 4, "length", null, 1)]
+    [InlineData("ContentFilter2", 2, "content_filter", null, 1)]
+    [InlineData("429", 0, null, "Azure.RequestFailedException", 4)]
+    [InlineData("500", 0, null, "Azure.RequestFailedException", 4)]
+    [InlineData("400", 0, null, "Azure.RequestFailedException", 1)]
+    public Task AzureInference_Streaming(string fault, int tokens, string? finish, string? error, int requests)
+        => CheckAsync((s, ct) => SdkDrivers.AzureInferenceStreamAsync(SdkDrivers.AzureInference(s), ct), F(fault), tokens, finish, error, requests);
+
+    /// <summary>
+    /// A stream whose body ends without <c>[DONE]</c> (after all its tokens, or after an error event) is not ended by the
+    /// SDK: the enumeration waits, past its 1 s network timeout, until the caller's token is cancelled, and then ends
+    /// as if the answer were complete (no exception). Without a token that fires, the program hangs: the reason the
+    /// conformance matrix does not run Azure AI Inference yet (docs/conformance.md).
+    /// </summary>
+    [Theory]
+    [InlineData("NoEnd", 10)]
+    [InlineData("ErrorEvent3", 3)]
+    public async Task AzureInference_StreamWithoutDone_WaitsForTheToken_ThenEndsAsIfComplete(string fault, int tokens)
+    {
+        await using var server = new FakeModelServer { Script = FaultScript.Always(F(fault)), ConnectionTimeout = TimeSpan.FromSeconds(10) };
+        using var cts = new CancellationTokenSource();
+        CancelAfterFirstRequest(server, cts, TimeSpan.FromMilliseconds(2500));
+        var outcome = await SdkDrivers.AzureInferenceStreamAsync(SdkDrivers.AzureInference(server, networkTimeout: TimeSpan.FromSeconds(1)), cts.Token).WaitAsync(Bound);
+
+        Assert.Equal(Prefix(tokens), outcome.Text);
+        Assert.Null(outcome.Finish);
+        Assert.Null(outcome.Error);
+        Assert.True(cts.IsCancellationRequested);
+        Assert.True(outcome.Elapsed >= TimeSpan.FromMilliseconds(2400), outcome.ToString());
+        Assert.Equal(1, server.RequestCount);
+    }
+
     // ---- Betalgo.Ranul.OpenAI 9.2.6, ChatCompletion.CreateCompletionAsStream (no retries; errors in band) ----
 
     [Theory]

@@ -342,6 +342,160 @@ public class AzureAIInferenceTests
             }
             """, CodeFixes.Combined.ResilientStreamCodeFix.FallbackKey);
 
+    /// <summary>
+    /// The retry, partial-output and timeout rules on its streams: a retry loop with no backoff (LLM102), an accumulator
+    /// not reset per attempt (LLM105), a retry that takes only the SDK's <c>RequestFailedException</c> (LLM106), a choice
+    /// read without a guard (LLM303), a logged failure whose text is returned as complete (LLM304), a timeout taken for
+    /// the caller's cancel (LLM407).
+    /// </summary>
+    private const string Retries = """
+        using System;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Azure;
+        using Azure.AI.Inference;
+        using Microsoft.Extensions.Logging;
+
+        class Chat
+        {
+            private readonly ILogger _logger = null!;
+
+            async Task<string> NoBackoffAsync(ChatCompletionsClient client, ChatCompletionsOptions options)
+            {
+                var attempt = 0;
+                {|LLM102:while|} (attempt < 3)
+                {
+                    try
+                    {
+                        var answer = new StringBuilder();
+                        await foreach (var update in await client.CompleteStreamingAsync(options))
+                        {
+                            answer.Append(update.ContentUpdate);
+                        }
+
+                        return answer.ToString();
+                    }
+                    catch (IOException)
+                    {
+                        attempt++;
+                    }
+                }
+
+                return "";
+            }
+
+            async Task<string> NotResetAsync(ChatCompletionsClient client, ChatCompletionsOptions options)
+            {
+                var answer = new StringBuilder();
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        await foreach (var update in await client.CompleteStreamingAsync(options))
+                        {
+                            {|LLM105:answer.Append(update.ContentUpdate)|};
+                        }
+
+                        return answer.ToString();
+                    }
+                    catch (IOException) when (attempt < 3)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(100, 200) << attempt));
+                    }
+                }
+            }
+
+            async Task<string> OnlyRequestFailedAsync(ChatCompletionsClient client, ChatCompletionsOptions options)
+            {
+                for (var attempt = 0; ; attempt++)
+                {
+                    var answer = new StringBuilder();
+                    try
+                    {
+                        await foreach (var update in await client.CompleteStreamingAsync(options))
+                        {
+                            answer.Append(update.ContentUpdate);
+                        }
+
+                        return answer.ToString();
+                    }
+                    {|LLM106:catch|} (RequestFailedException) when (attempt < 3)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempt) * Random.Shared.NextDouble()));
+                    }
+                }
+            }
+
+            async Task PrintAsync(ChatCompletionsClient client, ChatCompletionsOptions options)
+            {
+                await foreach (var update in await client.CompleteStreamingAsync(options))
+                {
+                    var choice = {|LLM303:update.Choices[0]|};
+                    Console.Write(choice);
+                }
+            }
+
+            async Task<string> LoggedAsync(ChatCompletionsClient client, ChatCompletionsOptions options)
+            {
+                var answer = new StringBuilder();
+                try
+                {
+                    await foreach (var update in await client.CompleteStreamingAsync(options))
+                    {
+                        answer.Append(update.ContentUpdate);
+                    }
+                }
+                {|LLM304:catch|} (Exception ex)
+                {
+                    _logger.LogError(ex, "The stream failed");
+                }
+
+                return answer.ToString();
+            }
+
+            async Task<string> CancelledAsync(ChatCompletionsClient client, ChatCompletionsOptions options, CancellationToken ct)
+            {
+                var text = new StringBuilder();
+                try
+                {
+                    await foreach (var update in await client.CompleteStreamingAsync(options, ct))
+                    {
+                        text.Append(update.ContentUpdate);
+                    }
+                }
+                catch {|LLM407:(OperationCanceledException)|}
+                {
+                    return "Cancelled.";
+                }
+
+                return text.ToString();
+            }
+        }
+        """;
+
+    [Theory]
+    [InlineData("LLM102")]
+    [InlineData("LLM105")]
+    [InlineData("LLM106")]
+    [InlineData("LLM303")]
+    [InlineData("LLM304")]
+    [InlineData("LLM407")]
+    public Task Reports_RetryPartialOutputAndTimeoutRules(string id)
+    {
+        var source = Only(Retries, id);
+        return id switch
+        {
+            "LLM102" => Verify<RetryWithoutBackoffAnalyzer>.AnalyzerAsync(source),
+            "LLM105" => Verify<RetryReplaysEmittedOutputAnalyzer>.AnalyzerAsync(source),
+            "LLM106" => Verify<CatchMissesMidStreamFailureAnalyzer>.AnalyzerAsync(source),
+            "LLM303" => Verify<ContentPartIndexedWithoutGuardAnalyzer>.AnalyzerAsync(source),
+            "LLM304" => Verify<StreamFailureSwallowedAnalyzer>.AnalyzerAsync(source),
+            _ => Verify<LlmStreaming.Analyzers.Timeouts.TimeoutSwallowedAsCancellationAnalyzer>.AnalyzerAsync(source),
+        };
+    }
+
     /// <summary>Not Azure AI Inference: a type of the code's own with the same names, and the non-streaming call.</summary>
     [Fact]
     public Task NoDiagnostic_LookAlikes()

@@ -34,6 +34,19 @@ internal static class Corpus
         }
         """;
 
+    /// <summary>An agent of Microsoft Agent Framework over the same Microsoft.Extensions.AI client.</summary>
+    private const string AgentEntry = """
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var options = new OpenAIClientOptions { Endpoint = new Uri(baseUrl + "/v1"), NetworkTimeout = TimeSpan.FromSeconds(2) };
+                AIAgent agent = new ChatClient("gpt-test", new ApiKeyCredential("test-key"), options).AsIChatClient().AsAIAgent(instructions: "Answer briefly.");
+                return new Assistant(agent, output).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+        """;
+
     /// <summary>A hand-rolled client: the HttpClient's own 2 s timeout is the only bound its author chose.</summary>
     private const string HttpEntry = """
         public static class ConformanceEntry
@@ -125,6 +138,57 @@ internal static class Corpus
                 try
                 {
                     await foreach (var update in _client.GetStreamingResponseAsync(question, cancellationToken: cancellationToken))
+                    {
+                        answer.Append(update.Text);
+                    }
+                }
+                catch (Exception)
+                {
+                    return "Sorry, something went wrong.";
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 4);
+
+    public static readonly FlawedProgram AgentFramework = new(
+        "agent",
+        "Microsoft Agent Framework (`AsAIAgent` over Microsoft.Extensions.AI over OpenAI) `RunStreamingAsync`, a catch that answers \"Sorry\" and drops the text",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.ClientModel;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Microsoft.Agents.AI;
+        using Microsoft.Extensions.AI;
+        using OpenAI;
+        using OpenAI.Chat;
+
+        """ + AgentEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly AIAgent _agent;
+            private readonly TextWriter _output;
+
+            public Assistant(AIAgent agent, TextWriter output)
+            {
+                _agent = agent;
+                _output = output;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var answer = new StringBuilder();
+                try
+                {
+                    await foreach (var update in _agent.RunStreamingAsync(question, cancellationToken: cancellationToken))
                     {
                         answer.Append(update.Text);
                     }
@@ -892,5 +956,5 @@ internal static class Corpus
         LanguageVersion: Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp7_3);
 
     public static readonly ImmutableArray<FlawedProgram> All = ImmutableArray.Create(
-        OpenAIChat, ExtensionsAISorry, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, SemanticKernel, Betalgo, OpenAIResponses, HandRolledSse, HandRolledSseWholeBody, HandRolledSseLogged, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
+        OpenAIChat, ExtensionsAISorry, AgentFramework, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, SemanticKernel, Betalgo, OpenAIResponses, HandRolledSse, HandRolledSseWholeBody, HandRolledSseLogged, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
 }

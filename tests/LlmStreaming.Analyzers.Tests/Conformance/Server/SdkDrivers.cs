@@ -211,6 +211,46 @@ public static class SdkDrivers
             }
         });
 
+    /// <summary>Azure AI Inference's client (Azure.Core underneath: its retries, its network timeout) on the fake server's chat completions.</summary>
+    public static global::Azure.AI.Inference.ChatCompletionsClient AzureInference(FakeModelServer server, TimeSpan? networkTimeout = null)
+    {
+        // Azure.Core's retry delay (0.8 s, doubling) shortened so that its three retries fit the rows' bound; their count is what the rows measure.
+        var options = new global::Azure.AI.Inference.AzureAIInferenceClientOptions();
+        options.Retry.Delay = TimeSpan.FromMilliseconds(50);
+        if (networkTimeout is { } timeout)
+        {
+            options.Retry.NetworkTimeout = timeout;
+        }
+
+        return new(new Uri(server.BaseUrl + "/v1"), new global::Azure.AzureKeyCredential("fake-key"), options);
+    }
+
+    public static Task<SdkOutcome> AzureInferenceStreamAsync(global::Azure.AI.Inference.ChatCompletionsClient client, CancellationToken ct)
+        => RunAsync(async (text, finish) =>
+        {
+            var options = new global::Azure.AI.Inference.ChatCompletionsOptions(new global::Azure.AI.Inference.ChatRequestMessage[] { new global::Azure.AI.Inference.ChatRequestUserMessage("hi") }) { Model = WireFormat.Model };
+            await foreach (var update in await client.CompleteStreamingAsync(options, ct))
+            {
+                text.Append(update.ContentUpdate);
+                if (update.FinishReason is { } reason)
+                {
+                    finish(reason.ToString());
+                }
+            }
+        });
+
+    public static Task<SdkOutcome> AzureInferenceCompleteAsync(global::Azure.AI.Inference.ChatCompletionsClient client, CancellationToken ct)
+        => RunAsync(async (text, finish) =>
+        {
+            var options = new global::Azure.AI.Inference.ChatCompletionsOptions(new global::Azure.AI.Inference.ChatRequestMessage[] { new global::Azure.AI.Inference.ChatRequestUserMessage("hi") }) { Model = WireFormat.Model };
+            var response = await client.CompleteAsync(options, ct);
+            text.Append(response.Value.Content);
+            if (response.Value.FinishReason is { } reason)
+            {
+                finish(reason.ToString());
+            }
+        });
+
     /// <summary>Betalgo's service, on its own HttpClient, or on <paramref name="http"/> (its only timeout is that client's).</summary>
     public static global::Betalgo.Ranul.OpenAI.Managers.OpenAIService Betalgo(FakeModelServer server, HttpClient? http = null)
         => new(new global::Betalgo.Ranul.OpenAI.OpenAIOptions { ApiKey = "fake-key", BaseDomain = server.BaseUrl }, http);
