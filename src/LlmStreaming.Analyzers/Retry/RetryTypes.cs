@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using Microsoft.CodeAnalysis;
 
 namespace LlmStreaming.Analyzers.Retry;
@@ -69,11 +70,12 @@ internal sealed class RetryTypes
         HasRandomShared = Random is not null && !Random.GetMembers("Shared").IsEmpty;
         HasTooManyRequests = HttpStatusCode is not null && !HttpStatusCode.GetMembers("TooManyRequests").IsEmpty;
 
-        TransportExceptions = ImmutableArray.CreateRange(new[]
-        {
-            HttpRequestException, WebException, ClientResultException, HttpOperationException, KernelException,
-            AnthropicException, OllamaException, AzureRequestFailedException,
-        }.Where(t => t is not null)!.Cast<INamedTypeSymbol>());
+        // The framework's HTTP exceptions, and each family's own (SdkFamily.ErrorExceptions).
+        TransportExceptions = new[] { HttpRequestException, WebException }
+            .Concat(SdkFamilies.All.SelectMany(f => f.ErrorExceptions).Distinct().Select(compilation.GetTypeByMetadataName))
+            .Where(t => t is not null)
+            .Select(t => t!)
+            .ToImmutableArray();
     }
 
     public static RetryTypes Get(Compilation compilation) => Instances.GetValue(compilation, static c => new RetryTypes(c));

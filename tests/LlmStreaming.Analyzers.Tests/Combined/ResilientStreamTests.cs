@@ -1,3 +1,4 @@
+using LlmStreaming.Analyzers.Tests.Families;
 using System.Text.RegularExpressions;
 using LlmStreaming.Analyzers.PartialOutput;
 using LlmStreaming.Analyzers.Retry;
@@ -48,7 +49,7 @@ public class ResilientStreamTests
         return (await fixedDocument.GetTextAsync()).ToString();
     }
 
-    internal const string ExtensionsAISource = """
+    private const string ExtensionsAISource = """
         using System.Text;
         using System.Threading;
         using System.Threading.Tasks;
@@ -69,9 +70,10 @@ public class ResilientStreamTests
         }
         """;
 
-    [Fact]
-    public Task Fix_ExtensionsAI_PlainRetryLoop()
-        => FixAsync(ExtensionsAISource, """
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_ExtensionsAI_PlainRetryLoop(string family)
+        => FixAsync(FamilySources.F(family, ExtensionsAISource), FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Net;
@@ -125,15 +127,16 @@ public class ResilientStreamTests
                     return answer.ToString();
                 }
             }
-            """, ResilientStreamCodeFix.PlainKey);
+            """), ResilientStreamCodeFix.PlainKey);
 
     /// <summary>
     /// The fallback variant (issue 10): once the streaming retries are spent on a transient fault, the same request is
     /// made once without streaming, its stop checked, and its text put where the stream's would have gone.
     /// </summary>
-    [Fact]
-    public Task Fix_ExtensionsAI_NonStreamingFallback()
-        => FixAsync(ExtensionsAISource, """
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_ExtensionsAI_NonStreamingFallback(string family)
+        => FixAsync(FamilySources.F(family, ExtensionsAISource), FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Net;
@@ -208,7 +211,7 @@ public class ResilientStreamTests
                     return answer.ToString();
                 }
             }
-            """, ResilientStreamCodeFix.FallbackKey);
+            """), ResilientStreamCodeFix.FallbackKey);
 
     /// <summary>
     /// The fallback is offered only where it keeps the code's meaning: an SDK with a non-streaming twin, a loop that writes

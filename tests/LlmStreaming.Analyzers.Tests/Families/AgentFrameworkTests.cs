@@ -7,7 +7,7 @@ namespace LlmStreaming.Analyzers.Tests.Families;
 /// <summary>
 /// What only Microsoft Agent Framework has: every kind of agent (<c>ChatClientAgent</c> and its own overloads, an agent
 /// made with <c>AsAIAgent()</c>, a custom <c>AIAgent</c>), an earlier served version, and look-alikes that are not
-/// agents. The rules' shapes on agent streams are in <see cref="AgentFrameworkMatrixTests"/>.
+/// agents. The rules' shapes on agent streams run in the rules' own tests, on both families (<see cref="FamilySources"/>).
 /// </summary>
 public class AgentFrameworkTests
 {

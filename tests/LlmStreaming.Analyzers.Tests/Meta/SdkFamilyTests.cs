@@ -40,6 +40,7 @@ public class SdkFamilyTests
         [nameof(SdkFamily.Aggregators)] = family.Aggregators.Length,
         [nameof(SdkFamily.FinishSignals)] = family.FinishSignals.Length,
         [nameof(SdkFamily.TransientExceptions)] = family.TransientExceptions.Length,
+        [nameof(SdkFamily.ErrorExceptions)] = family.ErrorExceptions.Length,
         [nameof(SdkFamily.Options)] = family.Options.Length,
     };
 
@@ -136,6 +137,11 @@ public class SdkFamilyTests
             Assert.All(signal.UpdateMethods, m => Assert.Contains(signalUpdates, u => u.GetMembers(m).Any()));
             Assert.All(signal.UpdateMembers, m => Assert.Contains(signalUpdates, u => u.GetMembers(m).Any()));
             Assert.False(string.IsNullOrWhiteSpace(signal.Description));
+        }
+
+        foreach (var error in family.ErrorExceptions)
+        {
+            Assert.All(Types(error), t => Assert.True(t.IsOrInheritsFrom(compilation.GetTypeByMetadataName("System.Exception")), t + " is not an exception"));
         }
 
         foreach (var transient in family.TransientExceptions)

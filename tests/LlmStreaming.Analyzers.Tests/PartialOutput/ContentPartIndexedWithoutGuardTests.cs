@@ -1,4 +1,5 @@
 using LlmStreaming.Analyzers.PartialOutput;
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.PartialOutput;
 using Microsoft.CodeAnalysis.Testing;
@@ -7,9 +8,9 @@ namespace LlmStreaming.Analyzers.Tests.PartialOutput;
 
 public class ContentPartIndexedWithoutGuardTests
 {
-    internal static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<ContentPartIndexedWithoutGuardAnalyzer>.AnalyzerAsync(source, expected);
+    private static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<ContentPartIndexedWithoutGuardAnalyzer>.AnalyzerAsync(source, expected);
 
-    internal static Task Fix(string source, string fixedSource) => Verify<ContentPartIndexedWithoutGuardAnalyzer, ContentPartIndexedWithoutGuardCodeFix>.FixAsync(source, fixedSource, ContentPartIndexedWithoutGuardCodeFix.EquivalenceKey);
+    private static Task Fix(string source, string fixedSource) => Verify<ContentPartIndexedWithoutGuardAnalyzer, ContentPartIndexedWithoutGuardCodeFix>.FixAsync(source, fixedSource, ContentPartIndexedWithoutGuardCodeFix.EquivalenceKey);
 
     [Fact]
     public Task Reports_OpenAI_ContentUpdateIndexed()
@@ -51,9 +52,10 @@ public class ContentPartIndexedWithoutGuardTests
             }
             """);
 
-    [Fact]
-    public Task Reports_ExtensionsAI_Contents()
-        => Analyze("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_ExtensionsAI_Contents(string family)
+        => Analyze(FamilySources.F(family, """
             using System;
             using System.Threading.Tasks;
             using Microsoft.Extensions.AI;
@@ -69,7 +71,7 @@ public class ContentPartIndexedWithoutGuardTests
                     }
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Reports_SemanticKernel_Items()

@@ -1,4 +1,5 @@
 using LlmStreaming.Analyzers.PartialOutput;
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.PartialOutput;
 using Microsoft.CodeAnalysis.Testing;
@@ -7,9 +8,9 @@ namespace LlmStreaming.Analyzers.Tests.PartialOutput;
 
 public class DeltaOverwritesTextTests
 {
-    internal static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<DeltaOverwritesTextAnalyzer>.AnalyzerAsync(source, expected);
+    private static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<DeltaOverwritesTextAnalyzer>.AnalyzerAsync(source, expected);
 
-    internal static Task Fix(string source, string fixedSource) => Verify<DeltaOverwritesTextAnalyzer, DeltaOverwritesTextCodeFix>.FixAsync(source, fixedSource, DeltaOverwritesTextCodeFix.EquivalenceKey);
+    private static Task Fix(string source, string fixedSource) => Verify<DeltaOverwritesTextAnalyzer, DeltaOverwritesTextCodeFix>.FixAsync(source, fixedSource, DeltaOverwritesTextCodeFix.EquivalenceKey);
 
     [Fact]
     public Task Reports_OpenAI_ContentPartTextAssignedToOuterLocal()
@@ -58,9 +59,10 @@ public class DeltaOverwritesTextTests
             }
             """);
 
-    [Fact]
-    public Task Reports_ExtensionsAI_UpdateTextAssignedToField()
-        => Analyze("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_ExtensionsAI_UpdateTextAssignedToField(string family)
+        => Analyze(FamilySources.F(family, """
             using System.Threading.Tasks;
             using Microsoft.Extensions.AI;
 
@@ -76,7 +78,7 @@ public class DeltaOverwritesTextTests
                     }
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Reports_ExtensionsAI_ToStringAssignedToProperty()
@@ -487,9 +489,10 @@ public class DeltaOverwritesTextTests
         return test.RunAsync();
     }
 
-    [Fact]
-    public Task Fix_ChangesAssignmentToAppend()
-        => Fix("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_ChangesAssignmentToAppend(string family)
+        => Fix(FamilySources.F(family, """
             using System.Threading.Tasks;
             using Microsoft.Extensions.AI;
 
@@ -506,7 +509,7 @@ public class DeltaOverwritesTextTests
                     return text;
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System.Threading.Tasks;
             using Microsoft.Extensions.AI;
 
@@ -523,7 +526,7 @@ public class DeltaOverwritesTextTests
                     return text;
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Fix_All_InDocument()

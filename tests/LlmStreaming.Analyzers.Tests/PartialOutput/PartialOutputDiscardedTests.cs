@@ -1,4 +1,5 @@
 using LlmStreaming.Analyzers.PartialOutput;
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.PartialOutput;
 using Microsoft.CodeAnalysis.Testing;
@@ -7,13 +8,14 @@ namespace LlmStreaming.Analyzers.Tests.PartialOutput;
 
 public class PartialOutputDiscardedTests
 {
-    internal static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<PartialOutputDiscardedAnalyzer>.AnalyzerAsync(source, expected);
+    private static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<PartialOutputDiscardedAnalyzer>.AnalyzerAsync(source, expected);
 
-    internal static Task Fix(string source, string fixedSource, string key) => Verify<PartialOutputDiscardedAnalyzer, PartialOutputDiscardedCodeFix>.FixAsync(source, fixedSource, key);
+    private static Task Fix(string source, string fixedSource, string key) => Verify<PartialOutputDiscardedAnalyzer, PartialOutputDiscardedCodeFix>.FixAsync(source, fixedSource, key);
 
-    [Fact]
-    public Task Reports_ExtensionsAI_ReturnsConstant_WithMessage()
-        => Analyze("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_ExtensionsAI_ReturnsConstant_WithMessage(string family)
+        => Analyze(FamilySources.F(family, """
             using System.Net.Http;
             using System.Text;
             using System.Threading.Tasks;
@@ -39,9 +41,9 @@ public class PartialOutputDiscardedTests
                     return answer.ToString();
                 }
             }
-            """,
+            """),
             Verify<PartialOutputDiscardedAnalyzer>.Diagnostic("LLM301").WithLocation(0).WithLocation(1)
-                .WithArguments("answer", "'GetStreamingResponseAsync'", "returning \"Sorry, something went wr…\""));
+                .WithArguments("answer", FamilySources.F(family, "'GetStreamingResponseAsync'"), "returning \"Sorry, something went wr…\""));
 
     [Fact]
     public Task Reports_OpenAI_StringConcatenationThenNull()
@@ -510,9 +512,10 @@ public class PartialOutputDiscardedTests
             }
             """);
 
-    [Fact]
-    public Task Fix_RethrowsWithThePartialText()
-        => Fix("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_RethrowsWithThePartialText(string family)
+        => Fix(FamilySources.F(family, """
             using System.Net.Http;
             using System.Text;
             using System.Threading.Tasks;
@@ -538,7 +541,7 @@ public class PartialOutputDiscardedTests
                     return answer.ToString();
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System.Net.Http;
             using System.Text;
             using System.Threading.Tasks;
@@ -565,7 +568,7 @@ public class PartialOutputDiscardedTests
                     return answer.ToString();
                 }
             }
-            """, PartialOutputDiscardedCodeFix.RethrowWithPartialKey);
+            """), PartialOutputDiscardedCodeFix.RethrowWithPartialKey);
 
     [Fact]
     public Task Fix_HoistsAccumulatorDeclaredInsideTry()

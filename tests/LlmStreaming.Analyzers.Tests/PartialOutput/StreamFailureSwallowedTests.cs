@@ -1,3 +1,4 @@
+using LlmStreaming.Analyzers.Tests.Families;
 using System.Collections.Immutable;
 using System.IO;
 using LlmStreaming.Analyzers.PartialOutput;
@@ -10,13 +11,14 @@ namespace LlmStreaming.Analyzers.Tests.PartialOutput;
 
 public class StreamFailureSwallowedTests
 {
-    internal static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<StreamFailureSwallowedAnalyzer>.AnalyzerAsync(source, expected);
+    private static Task Analyze(string source, params DiagnosticResult[] expected) => Verify<StreamFailureSwallowedAnalyzer>.AnalyzerAsync(source, expected);
 
-    internal static Task Fix(string source, string fixedSource) => Verify<StreamFailureSwallowedAnalyzer, StreamFailureSwallowedCodeFix>.FixAsync(source, fixedSource, StreamFailureSwallowedCodeFix.RethrowKey);
+    private static Task Fix(string source, string fixedSource) => Verify<StreamFailureSwallowedAnalyzer, StreamFailureSwallowedCodeFix>.FixAsync(source, fixedSource, StreamFailureSwallowedCodeFix.RethrowKey);
 
-    [Fact]
-    public Task Reports_ExtensionsAI_LogsThenReturnsTheText_WithMessage()
-        => Analyze("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_ExtensionsAI_LogsThenReturnsTheText_WithMessage(string family)
+        => Analyze(FamilySources.F(family, """
             using System;
             using System.Text;
             using System.Threading.Tasks;
@@ -47,9 +49,9 @@ public class StreamFailureSwallowedTests
                     return answer.ToString();
                 }
             }
-            """,
+            """),
             Verify<StreamFailureSwallowedAnalyzer>.Diagnostic("LLM304").WithLocation(0)
-                .WithArguments("'GetStreamingResponseAsync'", "answer", "returned"));
+                .WithArguments(FamilySources.F(family, "'GetStreamingResponseAsync'"), "answer", "returned"));
 
     [Fact]
     public Task Reports_OpenAI_EmptyCatch_TextSavedToHistory()
@@ -736,9 +738,10 @@ public class StreamFailureSwallowedTests
             """, references, editorConfig: null);
     }
 
-    [Fact]
-    public Task Fix_RethrowsAfterTheLog()
-        => Fix("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_RethrowsAfterTheLog(string family)
+        => Fix(FamilySources.F(family, """
             using System;
             using System.Text;
             using System.Threading.Tasks;
@@ -767,7 +770,7 @@ public class StreamFailureSwallowedTests
                     return answer.ToString();
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System;
             using System.Text;
             using System.Threading.Tasks;
@@ -798,7 +801,7 @@ public class StreamFailureSwallowedTests
                     return answer.ToString();
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Fix_NamesTheExceptionOfABareCatch()

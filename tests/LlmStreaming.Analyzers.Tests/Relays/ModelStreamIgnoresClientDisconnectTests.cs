@@ -1,3 +1,4 @@
+using LlmStreaming.Analyzers.Tests.Families;
 using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Relays;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
@@ -358,9 +359,10 @@ public class ModelStreamIgnoresClientDisconnectTests
             """,
             References.Sdks.Except(References.AspNetCore).ToImmutableArray(),
             editorConfig: null);
-    [Fact]
-    public Task Fix_AddsTheHandlersToken()
-        => Verify<ModelStreamIgnoresClientDisconnectAnalyzer, ModelStreamIgnoresClientDisconnectCodeFix>.FixAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_AddsTheHandlersToken(string family)
+        => Verify<ModelStreamIgnoresClientDisconnectAnalyzer, ModelStreamIgnoresClientDisconnectCodeFix>.FixAsync(FamilySources.F(family, """
             using System.Text.Json;
             using System.Threading;
             using System.Threading.Tasks;
@@ -382,7 +384,7 @@ public class ModelStreamIgnoresClientDisconnectTests
                     });
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System.Text.Json;
             using System.Threading;
             using System.Threading.Tasks;
@@ -404,7 +406,7 @@ public class ModelStreamIgnoresClientDisconnectTests
                     });
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Fix_OpenAIParamsOverload_BindsTheTokenOverload_AndHubTokens()

@@ -1,4 +1,5 @@
 using LlmStreaming.Analyzers.Relays;
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.Analyzers.Tests.Timeouts;
 using LlmStreaming.CodeFixes.Relays;
@@ -7,9 +8,10 @@ namespace LlmStreaming.Analyzers.Tests.Relays;
 
 public class RelayHidesUpstreamFailureTests
 {
-    [Fact]
-    public Task Reports_MinimalApi_LogsThenDone()
-        => Verify<RelayHidesUpstreamFailureAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_MinimalApi_LogsThenDone(string family)
+        => Verify<RelayHidesUpstreamFailureAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System;
             using System.Text.Json;
             using System.Threading;
@@ -41,9 +43,9 @@ public class RelayHidesUpstreamFailureTests
                     });
                 }
             }
-            """,
+            """),
             Verify<RelayHidesUpstreamFailureAnalyzer>.Diagnostic("LLM501").WithLocation(0)
-                .WithArguments("'GetStreamingResponseAsync'", "writes a normal end ('[DONE]')", "write an SSE error event and no end marker, or abort the connection"));
+                .WithArguments(FamilySources.F(family, "'GetStreamingResponseAsync'"), "writes a normal end ('[DONE]')", "write an SSE error event and no end marker, or abort the connection"));
 
     [Fact]
     public Task Reports_Controller_ErrorAsText_Middleware_OnlyLogs_Channel_CompletedNormally()
@@ -327,9 +329,10 @@ public class RelayHidesUpstreamFailureTests
             Verify<RelayHidesUpstreamFailureAnalyzer>.Diagnostic("LLM501").WithLocation(0)
                 .WithArguments("'GetStreamingResponseAsync'", "ends the stream", "write an SSE error event and no end marker, or abort the connection"));
 
-    [Fact]
-    public Task Fix_Sse_WritesAnErrorEventInsteadOfDone_AndReturns()
-        => Verify<RelayHidesUpstreamFailureAnalyzer, RelayHidesUpstreamFailureCodeFix>.FixAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_Sse_WritesAnErrorEventInsteadOfDone_AndReturns(string family)
+        => Verify<RelayHidesUpstreamFailureAnalyzer, RelayHidesUpstreamFailureCodeFix>.FixAsync(FamilySources.F(family, """
             using System;
             using System.Threading;
             using System.Threading.Tasks;
@@ -361,7 +364,7 @@ public class RelayHidesUpstreamFailureTests
                     });
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System;
             using System.Text.Json;
             using System.Threading;
@@ -395,7 +398,7 @@ public class RelayHidesUpstreamFailureTests
                     });
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Fix_Channel_CompletesWithTheException()

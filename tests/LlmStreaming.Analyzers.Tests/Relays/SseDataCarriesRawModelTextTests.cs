@@ -1,4 +1,5 @@
 using LlmStreaming.Analyzers.Relays;
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.Analyzers.Tests.Timeouts;
 using LlmStreaming.CodeFixes.Relays;
@@ -248,9 +249,10 @@ public class SseDataCarriesRawModelTextTests
             }
             """);
 
-    [Fact]
-    public Task Fix_JsonEncodesTheDelta_AndAddsTheUsing()
-        => Verify<SseDataCarriesRawModelTextAnalyzer, SseDataCarriesRawModelTextCodeFix>.FixAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_JsonEncodesTheDelta_AndAddsTheUsing(string family)
+        => Verify<SseDataCarriesRawModelTextAnalyzer, SseDataCarriesRawModelTextCodeFix>.FixAsync(FamilySources.F(family, """
             using System.Threading;
             using System.Threading.Tasks;
             using Microsoft.AspNetCore.Builder;
@@ -272,7 +274,7 @@ public class SseDataCarriesRawModelTextTests
                     });
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System.Text.Json;
             using System.Threading;
             using System.Threading.Tasks;
@@ -295,7 +297,7 @@ public class SseDataCarriesRawModelTextTests
                     });
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Fix_FormatArgument_InAController()

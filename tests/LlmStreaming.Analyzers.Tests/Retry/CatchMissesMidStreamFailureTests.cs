@@ -1,4 +1,5 @@
 using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.Retry;
 
@@ -38,9 +39,10 @@ public class CatchMissesMidStreamFailureTests
             }
             """);
 
-    [Fact]
-    public Task Reports_RetryLoopThatRetriesOnlyHttpRequestException()
-        => Verify<CatchMissesMidStreamFailureAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_RetryLoopThatRetriesOnlyHttpRequestException(string family)
+        => Verify<CatchMissesMidStreamFailureAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System;
             using System.Net.Http;
             using System.Text;
@@ -70,7 +72,7 @@ public class CatchMissesMidStreamFailureTests
                     }
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Reports_SemanticKernel_Anthropic_Ollama()
@@ -458,9 +460,10 @@ public class CatchMissesMidStreamFailureTests
             }
             """, CatchMissesMidStreamFailureCodeFix.EquivalenceKey);
 
-    [Fact]
-    public Task Fix_RetryLoop_KeepsTheFilterPartsThatFit()
-        => RetryVerify.FixAsync<CatchMissesMidStreamFailureAnalyzer, CatchMissesMidStreamFailureCodeFix>("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_RetryLoop_KeepsTheFilterPartsThatFit(string family)
+        => RetryVerify.FixAsync<CatchMissesMidStreamFailureAnalyzer, CatchMissesMidStreamFailureCodeFix>(FamilySources.F(family, """
             using System;
             using System.Net.Http;
             using System.Text;
@@ -490,7 +493,7 @@ public class CatchMissesMidStreamFailureTests
                     }
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Net.Http;
@@ -525,7 +528,7 @@ public class CatchMissesMidStreamFailureTests
                     }
                 }
             }
-            """, CatchMissesMidStreamFailureCodeFix.EquivalenceKey);
+            """), CatchMissesMidStreamFailureCodeFix.EquivalenceKey);
 
     /// <summary>A filter that fits IOException is kept on one widened clause: the handler (and its comments) is not copied.</summary>
     [Fact]

@@ -1,3 +1,4 @@
+using LlmStreaming.Analyzers.Tests.Families;
 using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Retry;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
@@ -9,9 +10,10 @@ namespace LlmStreaming.Analyzers.Tests.Retry;
 
 public class MidStreamFailureNotRetriedTests
 {
-    [Fact]
-    public Task Reports_ExtensionsAI_EnumerationWithoutRetry()
-        => Verify<MidStreamFailureNotRetriedAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_ExtensionsAI_EnumerationWithoutRetry(string family)
+        => Verify<MidStreamFailureNotRetriedAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System.Text;
             using System.Threading;
             using System.Threading.Tasks;
@@ -30,7 +32,7 @@ public class MidStreamFailureNotRetriedTests
                     return answer.ToString();
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Reports_OpenAI_SyncEnumerationAndAsyncLocal()
@@ -246,9 +248,10 @@ public class MidStreamFailureNotRetriedTests
             }
             """);
 
-    [Fact]
-    public Task NoDiagnostic_RetryLoopWhoseCatchContinues()
-        => Verify<MidStreamFailureNotRetriedAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task NoDiagnostic_RetryLoopWhoseCatchContinues(string family)
+        => Verify<MidStreamFailureNotRetriedAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Text;
@@ -308,7 +311,7 @@ public class MidStreamFailureNotRetriedTests
                     }
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task NoDiagnostic_CatchHandlesIOExceptionOrBase()
@@ -399,9 +402,10 @@ public class MidStreamFailureNotRetriedTests
             References.Sdks,
             "llm_streaming.retry_methods = RetryHelper.RunAsync");
 
-    [Fact]
-    public Task NoDiagnostic_PassThroughIterator()
-        => Verify<MidStreamFailureNotRetriedAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task NoDiagnostic_PassThroughIterator(string family)
+        => Verify<MidStreamFailureNotRetriedAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System.Collections.Generic;
             using Microsoft.Extensions.AI;
 
@@ -415,7 +419,7 @@ public class MidStreamFailureNotRetriedTests
                     }
                 }
             }
-            """);
+            """));
 
     // Real code (OllamaSharp's OllamaApiClient, Betalgo's chat service): the pass-through loop has no block around its yield.
     [Fact]
@@ -922,9 +926,10 @@ public class MidStreamFailureNotRetriedTests
             }
             """, MidStreamFailureNotRetriedCodeFix.RetryLoopKey);
 
-    [Fact]
-    public Task Fix_ExtensionsAI_ResetsAccumulator()
-        => RetryVerify.FixAsync<MidStreamFailureNotRetriedAnalyzer, MidStreamFailureNotRetriedCodeFix>("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_ExtensionsAI_ResetsAccumulator(string family)
+        => RetryVerify.FixAsync<MidStreamFailureNotRetriedAnalyzer, MidStreamFailureNotRetriedCodeFix>(FamilySources.F(family, """
             using System.Text;
             using System.Threading;
             using System.Threading.Tasks;
@@ -944,7 +949,7 @@ public class MidStreamFailureNotRetriedTests
                     return answer.ToString();
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Net;
@@ -987,7 +992,7 @@ public class MidStreamFailureNotRetriedTests
                     return answer.ToString();
                 }
             }
-            """, MidStreamFailureNotRetriedCodeFix.RetryLoopKey);
+            """), MidStreamFailureNotRetriedCodeFix.RetryLoopKey);
 
     /// <summary>
     /// Monitoring (issue 10): with an <c>ILogger</c> in scope, the retry logs each retry as a warning and the final failure
@@ -1295,9 +1300,10 @@ public class MidStreamFailureNotRetriedTests
             }
             """, MidStreamFailureNotRetriedCodeFix.RetryLoopKey);
 
-    [Fact]
-    public Task Fix_Aggregation_DeclarationIsHoisted()
-        => RetryVerify.FixAsync<MidStreamFailureNotRetriedAnalyzer, MidStreamFailureNotRetriedCodeFix>("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_Aggregation_DeclarationIsHoisted(string family)
+        => RetryVerify.FixAsync<MidStreamFailureNotRetriedAnalyzer, MidStreamFailureNotRetriedCodeFix>(FamilySources.F(family, """
             using System.Threading;
             using System.Threading.Tasks;
             using Microsoft.Extensions.AI;
@@ -1310,7 +1316,7 @@ public class MidStreamFailureNotRetriedTests
                     return response.Text;
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Net;
@@ -1341,7 +1347,7 @@ public class MidStreamFailureNotRetriedTests
                     return response.Text;
                 }
             }
-            """, MidStreamFailureNotRetriedCodeFix.RetryLoopKey);
+            """), MidStreamFailureNotRetriedCodeFix.RetryLoopKey);
 
     [Fact]
     public Task Fix_Anthropic_ExpressionBodiedReturn()

@@ -1,4 +1,5 @@
 using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.Retry;
 
@@ -6,9 +7,10 @@ namespace LlmStreaming.Analyzers.Tests.Retry;
 
 public class RetryReplaysEmittedOutputTests
 {
-    [Fact]
-    public Task Reports_AccumulatorNotResetPerAttempt()
-        => Verify<RetryReplaysEmittedOutputAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_AccumulatorNotResetPerAttempt(string family)
+        => Verify<RetryReplaysEmittedOutputAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System;
             using System.Collections.Generic;
             using System.IO;
@@ -62,7 +64,7 @@ public class RetryReplaysEmittedOutputTests
                     }
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Reports_OutputWrittenInsideRetry()
@@ -514,9 +516,10 @@ public class RetryReplaysEmittedOutputTests
             }
             """);
 
-    [Fact]
-    public Task Fix_ResetsAccumulatorsBeforeTheEnumeration()
-        => RetryVerify.FixAsync<RetryReplaysEmittedOutputAnalyzer, RetryReplaysEmittedOutputCodeFix>("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_ResetsAccumulatorsBeforeTheEnumeration(string family)
+        => RetryVerify.FixAsync<RetryReplaysEmittedOutputAnalyzer, RetryReplaysEmittedOutputCodeFix>(FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Text;
@@ -549,7 +552,7 @@ public class RetryReplaysEmittedOutputTests
                     }
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Text;
@@ -584,7 +587,7 @@ public class RetryReplaysEmittedOutputTests
                     }
                 }
             }
-            """, RetryReplaysEmittedOutputCodeFix.EquivalenceKey);
+            """), RetryReplaysEmittedOutputCodeFix.EquivalenceKey);
 
     [Fact]
     public Task Fix_Polly_ResetsInsideTheDelegate()

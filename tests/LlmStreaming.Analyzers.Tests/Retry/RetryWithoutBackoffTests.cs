@@ -1,4 +1,5 @@
 using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.Retry;
 
@@ -416,9 +417,10 @@ public class RetryWithoutBackoffTests
             """);
 
     // A request rebuilt by a call on each attempt is still the same request: the loop is a retry.
-    [Fact]
-    public Task Reports_RetryLoopThatRebuildsTheRequestEachAttempt()
-        => Verify<RetryWithoutBackoffAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_RetryLoopThatRebuildsTheRequestEachAttempt(string family)
+        => Verify<RetryWithoutBackoffAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Threading.Tasks;
@@ -448,7 +450,7 @@ public class RetryWithoutBackoffTests
                     return "";
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Reports_Ollama_Betalgo_HandRolled()
@@ -567,9 +569,10 @@ public class RetryWithoutBackoffTests
             }
             """);
 
-    [Fact]
-    public Task Fix_NoDelay_InsertsJitteredBackoffWithTheToken()
-        => RetryVerify.FixAsync<RetryWithoutBackoffAnalyzer, RetryWithoutBackoffCodeFix>("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_NoDelay_InsertsJitteredBackoffWithTheToken(string family)
+        => RetryVerify.FixAsync<RetryWithoutBackoffAnalyzer, RetryWithoutBackoffCodeFix>(FamilySources.F(family, """
             using System.IO;
             using System.Text;
             using System.Threading;
@@ -598,7 +601,7 @@ public class RetryWithoutBackoffTests
                     }
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Text;
@@ -630,7 +633,7 @@ public class RetryWithoutBackoffTests
                     }
                 }
             }
-            """, RetryWithoutBackoffCodeFix.EquivalenceKey);
+            """), RetryWithoutBackoffCodeFix.EquivalenceKey);
 
     [Fact]
     public Task Fix_ConstantDelay_ReplacesTheArgument()

@@ -1,4 +1,5 @@
 using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.Retry;
 
@@ -232,9 +233,10 @@ public class RetryWrapsUnstartedStreamTests
             }
             """);
 
-    [Fact]
-    public Task Fix_MovesTheLoopIntoTheDelegate()
-        => RetryVerify.FixAsync<RetryWrapsUnstartedStreamAnalyzer, RetryWrapsUnstartedStreamCodeFix>("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_MovesTheLoopIntoTheDelegate(string family)
+        => RetryVerify.FixAsync<RetryWrapsUnstartedStreamAnalyzer, RetryWrapsUnstartedStreamCodeFix>(FamilySources.F(family, """
             using System.Text;
             using System.Threading;
             using System.Threading.Tasks;
@@ -255,7 +257,7 @@ public class RetryWrapsUnstartedStreamTests
                     return answer.ToString();
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System.Text;
             using System.Threading;
             using System.Threading.Tasks;
@@ -279,7 +281,7 @@ public class RetryWrapsUnstartedStreamTests
                     return answer.ToString();
                 }
             }
-            """, RetryWrapsUnstartedStreamCodeFix.EquivalenceKey);
+            """), RetryWrapsUnstartedStreamCodeFix.EquivalenceKey);
 
     [Fact]
     public Task Fix_Sync_OpenAI()

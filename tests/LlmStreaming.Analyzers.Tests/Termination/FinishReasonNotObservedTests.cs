@@ -1,3 +1,4 @@
+using LlmStreaming.Analyzers.Tests.Families;
 using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Termination;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
@@ -69,9 +70,10 @@ public partial class FinishReasonNotObservedTests
             }
             """);
 
-    [Fact]
-    public Task Reports_ExtensionsAI_LoopAndAggregation()
-        => Verify<FinishReasonNotObservedAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_ExtensionsAI_LoopAndAggregation(string family)
+        => Verify<FinishReasonNotObservedAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System.Text;
             using System.Threading.Tasks;
             using Microsoft.Extensions.AI;
@@ -98,7 +100,7 @@ public partial class FinishReasonNotObservedTests
                 async Task<string> InlineAsync(IChatClient client, string question)
                     => (await client.GetStreamingResponseAsync(question).{|LLM203:ToChatResponseAsync|}()).Text;
             }
-            """);
+            """));
 
     [Fact]
     public Task Reports_ExtensionsAI950_LoopWithoutFinishReason()
@@ -327,9 +329,10 @@ public partial class FinishReasonNotObservedTests
             }
             """);
 
-    [Fact]
-    public Task NoDiagnostic_ExtensionsAI_CorrectPatterns()
-        => Verify<FinishReasonNotObservedAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task NoDiagnostic_ExtensionsAI_CorrectPatterns(string family)
+        => Verify<FinishReasonNotObservedAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System;
             using System.Collections.Generic;
             using System.Text;
@@ -381,7 +384,7 @@ public partial class FinishReasonNotObservedTests
                     return response.Text;
                 }
             }
-            """);
+            """));
 
     [Theory]
     [InlineData("if (content.Metadata?[\"FinishReason\"] is \"Length\") throw new InvalidOperationException();")]
@@ -733,9 +736,10 @@ public partial class FinishReasonNotObservedTests
             }
             """, FinishReasonNotObservedCodeFix.Key);
 
-    [Fact]
-    public Task Fix_ExtensionsAI_LoopWithoutBracesAndAggregation()
-        => Verify<FinishReasonNotObservedAnalyzer, FinishReasonNotObservedCodeFix>.FixAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_ExtensionsAI_LoopWithoutBracesAndAggregation(string family)
+        => Verify<FinishReasonNotObservedAnalyzer, FinishReasonNotObservedCodeFix>.FixAsync(FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Text;
@@ -759,7 +763,7 @@ public partial class FinishReasonNotObservedTests
                     return response.Text;
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System;
             using System.IO;
             using System.Text;
@@ -807,7 +811,7 @@ public partial class FinishReasonNotObservedTests
                     return response.Text;
                 }
             }
-            """, FinishReasonNotObservedCodeFix.Key);
+            """), FinishReasonNotObservedCodeFix.Key);
 
     [Fact]
     public Task Fix_ExtensionsAI_AmbiguousWithOpenAIChatFinishReason()

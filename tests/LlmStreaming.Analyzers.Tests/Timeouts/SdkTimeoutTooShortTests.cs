@@ -1,3 +1,4 @@
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.Analyzers.Timeouts;
 using LlmStreaming.CodeFixes.Timeouts;
@@ -39,9 +40,10 @@ public class SdkTimeoutTooShortTests
             }
             """);
 
-    [Fact]
-    public Task Reports_ExtensionsAI_CancelAfterWhoseTokenReachesTheStream()
-        => Verify<SdkTimeoutTooShortAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_ExtensionsAI_CancelAfterWhoseTokenReachesTheStream(string family)
+        => Verify<SdkTimeoutTooShortAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System;
             using System.Text;
             using System.Threading;
@@ -63,7 +65,7 @@ public class SdkTimeoutTooShortTests
                     return text.ToString();
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Reports_OpenAI_TokenSourceWithDeadlineThroughWithCancellation()

@@ -1,3 +1,4 @@
+using LlmStreaming.Analyzers.Tests.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.Analyzers.Timeouts;
 using LlmStreaming.CodeFixes.Timeouts;
@@ -6,9 +7,10 @@ namespace LlmStreaming.Analyzers.Tests.Timeouts;
 
 public class TimeoutSwallowedAsCancellationTests
 {
-    [Fact]
-    public Task Reports_ExtensionsAI_CancelCatchAroundStream()
-        => Verify<TimeoutSwallowedAsCancellationAnalyzer>.AnalyzerAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Reports_ExtensionsAI_CancelCatchAroundStream(string family)
+        => Verify<TimeoutSwallowedAsCancellationAnalyzer>.AnalyzerAsync(FamilySources.F(family, """
             using System;
             using System.Text;
             using System.Threading;
@@ -35,7 +37,7 @@ public class TimeoutSwallowedAsCancellationTests
                     return text.ToString();
                 }
             }
-            """);
+            """));
 
     [Fact]
     public Task Reports_OpenAIAnthropicAndAggregation_TaskCanceledCatches()
@@ -217,9 +219,10 @@ public class TimeoutSwallowedAsCancellationTests
             }
             """, References.Sdks, "llm_streaming.min_timeout_seconds = 1\nllm_streaming.LLM407.min_timeout_seconds = 100000\n");
 
-    [Fact]
-    public Task Fix_AddsTheFilter()
-        => Verify<TimeoutSwallowedAsCancellationAnalyzer, TimeoutSwallowedAsCancellationCodeFix>.FixAsync("""
+    [Theory]
+    [MemberData(nameof(FamilySources.ChatClientFamilies), MemberType = typeof(FamilySources))]
+    public Task Fix_AddsTheFilter(string family)
+        => Verify<TimeoutSwallowedAsCancellationAnalyzer, TimeoutSwallowedAsCancellationCodeFix>.FixAsync(FamilySources.F(family, """
             using System;
             using System.Threading;
             using System.Threading.Tasks;
@@ -253,7 +256,7 @@ public class TimeoutSwallowedAsCancellationTests
                     }
                 }
             }
-            """, """
+            """), FamilySources.F(family, """
             using System;
             using System.Threading;
             using System.Threading.Tasks;
@@ -287,7 +290,7 @@ public class TimeoutSwallowedAsCancellationTests
                     }
                 }
             }
-            """, TimeoutSwallowedAsCancellationCodeFix.EquivalenceKey);
+            """), TimeoutSwallowedAsCancellationCodeFix.EquivalenceKey);
 
     [Fact]
     public Task NoCrash_IncompleteCode()

@@ -36,21 +36,15 @@ internal sealed class AgentFrameworkFamily : SdkFamily
         new Aggregator("Microsoft.Agents.AI.AgentResponseExtensions", "ToAgentResponseAsync", ThrowsOnMissingEnd: false));
 
     public override ImmutableArray<FinishSignalSpec> FinishSignals { get; } = List(
-        new FinishSignalSpec(
-            FinishSignalKind.AgentFramework,
-            List("Microsoft.Agents.AI.AgentResponseUpdate"),
-            "the update's FinishReason",
-            Members: List("FinishReason", "StopReason"),
-            UpdateMembers: ImmutableArray<string>.Empty,
-            UpdateMethods: ImmutableArray<string>.Empty,
-            Literals: ImmutableArray<string>.Empty,
-            TerminalTypes: ImmutableArray<string>.Empty,
-            CutValues: List("Length", "ContentFilter")));
+        FinishReasonProperty(FinishSignalKind.AgentFramework, List("Microsoft.Agents.AI.AgentResponseUpdate"), "Length", "ContentFilter"));
 
     // The agent's chat client may be any provider; HttpClient-based ones fail with an HttpRequestException.
     public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
         new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
 
+    public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
+
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
+        (nameof(ErrorExceptions), "an agent throws its chat client's exceptions unwrapped, which the provider's family names"),
         (nameof(Options), "agents have no retry or timeout option of their own: they are the chat client's, set where it is made"));
 }

@@ -34,18 +34,11 @@ internal sealed class AzureAIInferenceFamily : SdkFamily
     public override ImmutableArray<string> ContentLists { get; } = List("Choices");
 
     public override ImmutableArray<FinishSignalSpec> FinishSignals { get; } = List(
-        new FinishSignalSpec(
-            FinishSignalKind.AzureAIInference,
-            List("Azure.AI.Inference.StreamingChatCompletionsUpdate"),
-            "the update's FinishReason",
-            Members: List("FinishReason", "StopReason"),
-            UpdateMembers: ImmutableArray<string>.Empty,
-            UpdateMethods: ImmutableArray<string>.Empty,
-            Literals: ImmutableArray<string>.Empty,
-            TerminalTypes: ImmutableArray<string>.Empty,
-            CutValues: List("TokenLimitReached", "ContentFiltered")));
+        FinishReasonProperty(FinishSignalKind.AzureAIInference, List("Azure.AI.Inference.StreamingChatCompletionsUpdate"), "TokenLimitReached", "ContentFiltered"));
 
     public override ImmutableArray<TransientException> TransientExceptions => ImmutableArray<TransientException>.Empty;
+
+    public override ImmutableArray<string> ErrorExceptions { get; } = List("Azure.RequestFailedException");
 
     // Azure.Core's RetryOptions (options.Retry): NetworkTimeout bounds each network operation, the reads of a streamed body included.
     public override ImmutableArray<SdkOption> Options { get; } = List(

@@ -42,7 +42,10 @@ internal sealed class BetalgoFamily : SdkFamily
     public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
         new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
 
+    public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
+
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
+        (nameof(ErrorExceptions), "Betalgo reports a failed call in its result (Successful, Error) and otherwise lets HttpClient's exceptions through"),
         (nameof(Options), "OpenAIService has no retry option, and its only timeout is the HttpClient's (LLM401)"),
         (nameof(NonStreamingTwins), "CreateCompletion reports failures in its result (Successful, Error) instead of throwing: the fallback is not written for it"),
         (nameof(Aggregators), "the SDK has no method that collects a stream into one result"));

@@ -46,21 +46,15 @@ internal sealed class ExtensionsAIFamily : SdkFamily
         new Aggregator("Microsoft.Extensions.AI.StreamingChatCompletionUpdateExtensions", "ToChatCompletionAsync", ThrowsOnMissingEnd: false));
 
     public override ImmutableArray<FinishSignalSpec> FinishSignals { get; } = List(
-        new FinishSignalSpec(
-            FinishSignalKind.ExtensionsAI,
-            List("Microsoft.Extensions.AI.ChatResponseUpdate", "Microsoft.Extensions.AI.StreamingChatCompletionUpdate"),
-            "the update's FinishReason",
-            Members: List("FinishReason", "StopReason"),
-            UpdateMembers: ImmutableArray<string>.Empty,
-            UpdateMethods: ImmutableArray<string>.Empty,
-            Literals: ImmutableArray<string>.Empty,
-            TerminalTypes: ImmutableArray<string>.Empty,
-            CutValues: List("Length", "ContentFilter")));
+        FinishReasonProperty(FinishSignalKind.ExtensionsAI, List("Microsoft.Extensions.AI.ChatResponseUpdate", "Microsoft.Extensions.AI.StreamingChatCompletionUpdate"), "Length", "ContentFilter"));
 
     // The provider under IChatClient may be any; HttpClient-based ones fail with an HttpRequestException.
     public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
         new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
 
+    public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
+
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
+        (nameof(ErrorExceptions), "IChatClient throws its provider's exceptions unwrapped (ClientResultException over OpenAI, HttpRequestException over HTTP providers), which those families name"),
         (nameof(Options), "IChatClient has no retry or timeout option of its own: they are the provider client's, set where it is made"));
 }

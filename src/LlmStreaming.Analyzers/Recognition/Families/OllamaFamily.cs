@@ -45,6 +45,8 @@ internal sealed class OllamaFamily : SdkFamily
     public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
         new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
 
+    public override ImmutableArray<string> ErrorExceptions { get; } = List("OllamaSharp.Models.Exceptions.OllamaException");
+
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(Options), "OllamaApiClient has no retry option, and its only timeout is the HttpClient's (LLM401)"),
         (nameof(ContentLists), "each update carries one message or one response text, never a list"),

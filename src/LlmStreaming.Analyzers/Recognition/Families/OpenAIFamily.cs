@@ -51,16 +51,7 @@ internal sealed class OpenAIFamily : SdkFamily
     public override ImmutableArray<string> ContentLists { get; } = List("ContentUpdate", "ToolCallUpdates");
 
     public override ImmutableArray<FinishSignalSpec> FinishSignals { get; } = List(
-        new FinishSignalSpec(
-            FinishSignalKind.OpenAIChat,
-            List("OpenAI.Chat.StreamingChatCompletionUpdate"),
-            "the update's FinishReason",
-            Members: List("FinishReason", "StopReason"),
-            UpdateMembers: ImmutableArray<string>.Empty,
-            UpdateMethods: ImmutableArray<string>.Empty,
-            Literals: ImmutableArray<string>.Empty,
-            TerminalTypes: ImmutableArray<string>.Empty,
-            CutValues: List("Length", "ContentFilter")),
+        FinishReasonProperty(FinishSignalKind.OpenAIChat, List("OpenAI.Chat.StreamingChatCompletionUpdate"), "Length", "ContentFilter"),
         new FinishSignalSpec(
             FinishSignalKind.OpenAIResponses,
             List("OpenAI.Responses.StreamingResponseUpdate"),
@@ -75,6 +66,8 @@ internal sealed class OpenAIFamily : SdkFamily
                 "OpenAI.Responses.StreamingResponseFailedUpdate")));
 
     public override ImmutableArray<TransientException> TransientExceptions => ImmutableArray<TransientException>.Empty;
+
+    public override ImmutableArray<string> ErrorExceptions { get; } = List("System.ClientModel.ClientResultException");
 
     public override ImmutableArray<SdkOption> Options { get; } = List(
         new SdkOption(SdkOptionKind.Timeout, "NetworkTimeout", "OpenAI", "System.ClientModel.Primitives.ClientPipelineOptions", Via: null, "OpenAI", Effect: ReadEffect),

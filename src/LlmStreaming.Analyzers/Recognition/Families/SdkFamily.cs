@@ -57,6 +57,12 @@ internal abstract class SdkFamily
     /// </summary>
     public abstract ImmutableArray<TransientException> TransientExceptions { get; }
 
+    /// <summary>
+    /// The exception types (and their bases) the SDK throws for a failed call: a catch of only these (with the framework's
+    /// <c>HttpRequestException</c>) misses a mid-stream <c>IOException</c> (LLM106).
+    /// </summary>
+    public abstract ImmutableArray<string> ErrorExceptions { get; }
+
     /// <summary>The client options that turn the SDK's own retries off (LLM103) or bound its waits (LLM404).</summary>
     public virtual ImmutableArray<SdkOption> Options => ImmutableArray<SdkOption>.Empty;
 
@@ -67,13 +73,29 @@ internal abstract class SdkFamily
     public static readonly ImmutableArray<string> Questions = ImmutableArray.Create(
         nameof(AssemblyNamePrefixes), nameof(Namespaces), nameof(StreamingMethods), nameof(NonStreamingTwins),
         nameof(UpdateTypes), nameof(TextDeltaMembers), nameof(ContentLists), nameof(Aggregators), nameof(FinishSignals),
-        nameof(TransientExceptions), nameof(Options));
+        nameof(TransientExceptions), nameof(ErrorExceptions), nameof(Options));
 
     /// <summary>A method of a type, by the type's metadata name.</summary>
     protected static MethodRef M(string type, string method) => new(type, method);
 
     /// <summary>An immutable array of the arguments.</summary>
     protected static ImmutableArray<T> List<T>(params T[] items) => ImmutableArray.Create(items);
+
+    /// <summary>
+    /// The finish signal of updates with a nullable <c>FinishReason</c> property (OpenAI chat, Microsoft.Extensions.AI,
+    /// Agent Framework, Azure AI Inference): read it, and its <paramref name="cutValues"/> mean a cut answer.
+    /// </summary>
+    protected static FinishSignalSpec FinishReasonProperty(FinishSignalKind kind, ImmutableArray<string> updateTypes, params string[] cutValues)
+        => new(
+            kind,
+            updateTypes,
+            "the update's FinishReason",
+            Members: List("FinishReason", "StopReason"),
+            UpdateMembers: ImmutableArray<string>.Empty,
+            UpdateMethods: ImmutableArray<string>.Empty,
+            Literals: ImmutableArray<string>.Empty,
+            TerminalTypes: ImmutableArray<string>.Empty,
+            CutValues: ImmutableArray.Create(cutValues));
 
     /// <summary>The not-applicable answers, as question/reason pairs.</summary>
     protected static ImmutableDictionary<string, string> Reasons(params (string Question, string Reason)[] reasons)

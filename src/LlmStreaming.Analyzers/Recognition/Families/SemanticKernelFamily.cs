@@ -46,6 +46,8 @@ internal sealed class SemanticKernelFamily : SdkFamily
         new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true),
         new TransientException("Microsoft.SemanticKernel.HttpOperationException", "StatusCode", WholeWithoutStatus: false));
 
+    public override ImmutableArray<string> ErrorExceptions { get; } = List("Microsoft.SemanticKernel.HttpOperationException", "Microsoft.SemanticKernel.KernelException");
+
     public override ImmutableArray<SdkOption> Options { get; } = List(
         new SdkOption(SdkOptionKind.Timeout, "NetworkTimeout", "Microsoft.SemanticKernel", "System.ClientModel.Primitives.ClientPipelineOptions", Via: null, "Semantic Kernel", Effect: OpenAIFamily.ReadEffect));
 
