@@ -20,7 +20,7 @@ namespace LlmStreaming.CodeFixes.PartialOutput;
 /// <c>if (parts.Count &gt; 0) { … }</c>, or a string expression becomes <c>parts.Count &gt; 0 ? … : string.Empty</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ContentPartIndexedWithoutGuardCodeFix)), Shared]
-public sealed class ContentPartIndexedWithoutGuardCodeFix : CodeFixProvider
+public sealed class ContentPartIndexedWithoutGuardCodeFix : LlmCodeFix
 {
     public const string EquivalenceKey = "LLM303.GuardCount";
 
@@ -28,56 +28,46 @@ public sealed class ContentPartIndexedWithoutGuardCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        var access = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) as ExpressionSyntax;
+        if (access is null || Collection(access) is not { } collection)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var guard = Guard(collection, model, context.CancellationToken);
+        if (guard is null)
         {
-            var access = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) as ExpressionSyntax;
-            if (access is null || Collection(access) is not { } collection)
-            {
-                continue;
-            }
+            return;
+        }
 
-            var guard = Guard(collection, model, context.CancellationToken);
-            if (guard is null)
-            {
-                continue;
-            }
-
-            if (WrappableStatement(access) is { } statement)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        $"Guard with '{guard}'",
-                        ct => WrapAsync(context.Document, statement, guard, ct),
-                        EquivalenceKey),
-                    diagnostic);
-            }
-            else if (StringChain(access, model, context.CancellationToken) is { } chain)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        $"Guard with '{guard}'",
-                        ct => ConditionalAsync(context.Document, chain, guard, ct),
-                        EquivalenceKey),
-                    diagnostic);
-            }
-            else if (SkippableDeclaration(access) is { } declaration)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        $"Guard with '{guard}'",
-                        ct => SkipEmptyAsync(context.Document, declaration, guard, ct),
-                        EquivalenceKey),
-                    diagnostic);
-            }
+        if (WrappableStatement(access) is { } statement)
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Guard with '{guard}'",
+                    ct => WrapAsync(context.Document, statement, guard, ct),
+                    EquivalenceKey),
+                diagnostic);
+        }
+        else if (StringChain(access, model, context.CancellationToken) is { } chain)
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Guard with '{guard}'",
+                    ct => ConditionalAsync(context.Document, chain, guard, ct),
+                    EquivalenceKey),
+                diagnostic);
+        }
+        else if (SkippableDeclaration(access) is { } declaration)
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    $"Guard with '{guard}'",
+                    ct => SkipEmptyAsync(context.Document, declaration, guard, ct),
+                    EquivalenceKey),
+                diagnostic);
         }
     }
 

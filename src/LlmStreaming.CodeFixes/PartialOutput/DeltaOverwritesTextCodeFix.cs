@@ -3,6 +3,7 @@ using System.Composition;
 using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -13,39 +14,27 @@ namespace LlmStreaming.CodeFixes.PartialOutput;
 
 /// <summary>LLM302: turns <c>x = update.Text</c> into <c>x += update.Text</c>.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DeltaOverwritesTextCodeFix)), Shared]
-public sealed class DeltaOverwritesTextCodeFix : CodeFixProvider
+public sealed class DeltaOverwritesTextCodeFix : LlmCodeFix
 {
     public const string EquivalenceKey = "LLM302.Append";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.DeltaOverwritesText);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not AssignmentExpressionSyntax assignment
+            || !assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+            || model.GetTypeInfo(assignment.Left, context.CancellationToken).Type?.SpecialType != SpecialType.System_String)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not AssignmentExpressionSyntax assignment
-                || !assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
-                || model.GetTypeInfo(assignment.Left, context.CancellationToken).Type?.SpecialType != SpecialType.System_String)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Append the delta with '+='",
-                    ct => AppendAsync(context.Document, assignment, ct),
-                    EquivalenceKey),
-                diagnostic);
-        }
+        context.RegisterCodeFix(
+            CodeAction.Create(
+                "Append the delta with '+='",
+                ct => AppendAsync(context.Document, assignment, ct),
+                EquivalenceKey),
+            diagnostic);
     }
 
     private static async Task<Document> AppendAsync(Document document, AssignmentExpressionSyntax assignment, CancellationToken cancellationToken)

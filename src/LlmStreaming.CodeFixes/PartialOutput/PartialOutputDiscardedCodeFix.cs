@@ -24,7 +24,7 @@ namespace LlmStreaming.CodeFixes.PartialOutput;
 /// accumulator declared inside the try is first moved before it.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PartialOutputDiscardedCodeFix)), Shared]
-public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
+public sealed class PartialOutputDiscardedCodeFix : LlmCodeFix
 {
     public const string RethrowWithPartialKey = "LLM301.RethrowWithPartial";
     public const string AttachPartialKey = "LLM301.AttachPartial";
@@ -32,36 +32,24 @@ public sealed class PartialOutputDiscardedCodeFix : CodeFixProvider
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.PartialOutputDiscarded);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        if (Plan.Create(diagnostic, root, model, context.CancellationToken) is not { } plan)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        if (CanRethrow(plan))
         {
-            if (Plan.Create(diagnostic, root, model, context.CancellationToken) is not { } plan)
-            {
-                continue;
-            }
-
-            if (CanRethrow(plan))
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Keep the partial text and rethrow", ct => RethrowWithPartialAsync(context.Document, plan, ct), RethrowWithPartialKey),
-                    diagnostic);
-            }
-            else if (plan.Discard is ThrowStatementSyntax { Expression: ObjectCreationExpressionSyntax, Parent: BlockSyntax })
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Attach the partial text to the exception", ct => AttachPartialAsync(context.Document, plan, ct), AttachPartialKey),
-                    diagnostic);
-            }
+            context.RegisterCodeFix(
+                CodeAction.Create("Keep the partial text and rethrow", ct => RethrowWithPartialAsync(context.Document, plan, ct), RethrowWithPartialKey),
+                diagnostic);
+        }
+        else if (plan.Discard is ThrowStatementSyntax { Expression: ObjectCreationExpressionSyntax, Parent: BlockSyntax })
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create("Attach the partial text to the exception", ct => AttachPartialAsync(context.Document, plan, ct), AttachPartialKey),
+                diagnostic);
         }
     }
 

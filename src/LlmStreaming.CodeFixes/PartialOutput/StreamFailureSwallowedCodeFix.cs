@@ -23,34 +23,22 @@ namespace LlmStreaming.CodeFixes.PartialOutput;
 /// lost. A catch with no exception name gets one.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StreamFailureSwallowedCodeFix)), Shared]
-public sealed class StreamFailureSwallowedCodeFix : CodeFixProvider
+public sealed class StreamFailureSwallowedCodeFix : LlmCodeFix
 {
     public const string RethrowKey = "LLM304.RethrowAfterHandling";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.StreamFailureSwallowed);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        if (Text(diagnostic, root, model) is not { } found)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Text(diagnostic, root, model) is not { } found)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Rethrow after handling", ct => RethrowAsync(context.Document, diagnostic, found.Catch, found.Text, ct), RethrowKey),
-                diagnostic);
-        }
+        context.RegisterCodeFix(
+            CodeAction.Create("Rethrow after handling", ct => RethrowAsync(context.Document, diagnostic, found.Catch, found.Text, ct), RethrowKey),
+            diagnostic);
     }
 
     /// <summary>The catch the diagnostic is on and the expression of the accumulated text; null when either is not found.</summary>

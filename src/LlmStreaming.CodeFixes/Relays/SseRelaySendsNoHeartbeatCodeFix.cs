@@ -47,7 +47,7 @@ namespace LlmStreaming.CodeFixes.Relays;
 /// whose events are written with <c>response.WriteAsync(text)</c>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SseRelaySendsNoHeartbeatCodeFix)), Shared]
-public sealed class SseRelaySendsNoHeartbeatCodeFix : CodeFixProvider
+public sealed class SseRelaySendsNoHeartbeatCodeFix : LlmSyntaxCodeFix
 {
     public const string EquivalenceKey = "LLM504.Heartbeat";
 
@@ -55,25 +55,16 @@ public sealed class SseRelaySendsNoHeartbeatCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        if (Loop(root, diagnostic) is null || TimeoutSyntax.Seconds(diagnostic, SseRelaySendsNoHeartbeatAnalyzer.IntervalProperty) is not { } seconds)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Loop(root, diagnostic) is null || TimeoutSyntax.Seconds(diagnostic, SseRelaySendsNoHeartbeatAnalyzer.IntervalProperty) is not { } seconds)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Write a heartbeat comment every " + seconds.ToString(CultureInfo.InvariantCulture) + " s while nothing was written", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
-                diagnostic);
-        }
+        context.RegisterCodeFix(
+            CodeAction.Create("Write a heartbeat comment every " + seconds.ToString(CultureInfo.InvariantCulture) + " s while nothing was written", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+            diagnostic);
     }
 
     /// <summary>The <c>await foreach</c> in a block the diagnostic is on, when the analyzer found where to write the heartbeat.</summary>

@@ -27,7 +27,7 @@ namespace LlmStreaming.CodeFixes.Retry;
 /// minus those parts); the copy leaves the comments out, since they were written about the SDK exception.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CatchMissesMidStreamFailureCodeFix)), Shared]
-public sealed class CatchMissesMidStreamFailureCodeFix : CodeFixProvider
+public sealed class CatchMissesMidStreamFailureCodeFix : LlmCodeFix
 {
     public const string EquivalenceKey = "LLM106.AddIOExceptionClause";
 
@@ -35,29 +35,19 @@ public sealed class CatchMissesMidStreamFailureCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        if (diagnostic.AdditionalLocations.Count == 0
+            || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan) is not CatchClauseSyntax clause
+            || Plan(clause, model, context.CancellationToken) is null)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (diagnostic.AdditionalLocations.Count == 0
-                || root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan) is not CatchClauseSyntax clause
-                || Plan(clause, model, context.CancellationToken) is null)
-            {
-                continue;
-            }
-
-            var span = clause.Span;
-            context.RegisterCodeFix(
-                CodeAction.Create("Handle IOException the same way", c => FixAsync(context.Document, span, c), EquivalenceKey),
-                diagnostic);
-        }
+        var span = clause.Span;
+        context.RegisterCodeFix(
+            CodeAction.Create("Handle IOException the same way", c => FixAsync(context.Document, span, c), EquivalenceKey),
+            diagnostic);
     }
 
     private static async Task<Document> FixAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -23,40 +24,28 @@ namespace LlmStreaming.CodeFixes.Retry;
 /// the retry loop's catch retry only while nothing has been emitted.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RetryReplaysEmittedOutputCodeFix)), Shared]
-public sealed class RetryReplaysEmittedOutputCodeFix : CodeFixProvider
+public sealed class RetryReplaysEmittedOutputCodeFix : LlmCodeFix
 {
     public const string EquivalenceKey = "LLM105.ResetOrGuardPerAttempt";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.RetryReplaysEmittedOutput);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        if (diagnostic.AdditionalLocations.Count == 0)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var span = diagnostic.AdditionalLocations[0].SourceSpan;
+        var plan = Plan(root.FindNode(span, getInnermostNodeForTie: true), model, FixOptions.Get(context.Document, root.SyntaxTree), context.CancellationToken);
+        if (plan is null)
         {
-            if (diagnostic.AdditionalLocations.Count == 0)
-            {
-                continue;
-            }
-
-            var span = diagnostic.AdditionalLocations[0].SourceSpan;
-            var plan = Plan(root.FindNode(span, getInnermostNodeForTie: true), model, FixOptions.Get(context.Document, root.SyntaxTree), context.CancellationToken);
-            if (plan is null)
-            {
-                continue;
-            }
-
-            var title = plan.Guard ? "Retry only while nothing has been emitted" : "Reset the output at the start of each attempt";
-            context.RegisterCodeFix(CodeAction.Create(title, c => FixAsync(context.Document, span, c), EquivalenceKey), diagnostic);
+            return;
         }
+
+        var title = plan.Guard ? "Retry only while nothing has been emitted" : "Reset the output at the start of each attempt";
+        context.RegisterCodeFix(CodeAction.Create(title, c => FixAsync(context.Document, span, c), EquivalenceKey), diagnostic);
     }
 
     private sealed class ReplayPlan

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -24,40 +25,28 @@ namespace LlmStreaming.CodeFixes.Retry;
 /// without one gets a counter.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RetryWithoutBackoffCodeFix)), Shared]
-public sealed class RetryWithoutBackoffCodeFix : CodeFixProvider
+public sealed class RetryWithoutBackoffCodeFix : LlmCodeFix
 {
     public const string EquivalenceKey = "LLM102.AddJitteredBackoff";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.RetryWithoutBackoff);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        if (diagnostic.AdditionalLocations.Count == 0)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var span = diagnostic.AdditionalLocations[0].SourceSpan;
+        if (Plan(root.FindNode(span, getInnermostNodeForTie: true), model, FixOptions.Get(context.Document, root.SyntaxTree), context.CancellationToken) is null)
         {
-            if (diagnostic.AdditionalLocations.Count == 0)
-            {
-                continue;
-            }
-
-            var span = diagnostic.AdditionalLocations[0].SourceSpan;
-            if (Plan(root.FindNode(span, getInnermostNodeForTie: true), model, FixOptions.Get(context.Document, root.SyntaxTree), context.CancellationToken) is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Wait an exponential backoff with jitter between attempts", c => FixAsync(context.Document, span, c), EquivalenceKey),
-                diagnostic);
+            return;
         }
+
+        context.RegisterCodeFix(
+            CodeAction.Create("Wait an exponential backoff with jitter between attempts", c => FixAsync(context.Document, span, c), EquivalenceKey),
+            diagnostic);
     }
 
     private sealed class BackoffPlan

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -25,35 +26,23 @@ namespace LlmStreaming.CodeFixes.Retry;
 /// loop and the loop can run inside a lambda (no return, yield or jump out, nothing written out).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RetryWrapsUnstartedStreamCodeFix)), Shared]
-public sealed class RetryWrapsUnstartedStreamCodeFix : CodeFixProvider
+public sealed class RetryWrapsUnstartedStreamCodeFix : LlmCodeFix
 {
     public const string EquivalenceKey = "LLM104.EnumerateInsideDelegate";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.RetryWrapsUnstartedStream);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        var span = diagnostic.Location.SourceSpan;
+        if (Plan(root, span, model, FixOptions.Get(context.Document, root.SyntaxTree), context.CancellationToken) is null)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            var span = diagnostic.Location.SourceSpan;
-            if (Plan(root, span, model, FixOptions.Get(context.Document, root.SyntaxTree), context.CancellationToken) is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Enumerate the stream inside the retry delegate", c => FixAsync(context.Document, span, c), EquivalenceKey),
-                diagnostic);
-        }
+        context.RegisterCodeFix(
+            CodeAction.Create("Enumerate the stream inside the retry delegate", c => FixAsync(context.Document, span, c), EquivalenceKey),
+            diagnostic);
     }
 
     private sealed class MovePlan

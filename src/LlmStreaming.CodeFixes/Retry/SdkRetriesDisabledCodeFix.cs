@@ -3,6 +3,7 @@ using System.Composition;
 using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -17,35 +18,24 @@ namespace LlmStreaming.CodeFixes.Retry;
 /// an object or <c>with</c> initializer (an initializer left empty goes: <c>new AnthropicClient()</c>, <c>o</c>).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SdkRetriesDisabledCodeFix)), Shared]
-public sealed class SdkRetriesDisabledCodeFix : CodeFixProvider
+public sealed class SdkRetriesDisabledCodeFix : LlmSyntaxCodeFix
 {
     public const string EquivalenceKey = "LLM103.RestoreSdkRetries";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SdkRetriesDisabled);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not AssignmentExpressionSyntax assignment
+            || assignment.Parent is not (ExpressionStatementSyntax { Parent: BlockSyntax } or InitializerExpressionSyntax))
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not AssignmentExpressionSyntax assignment
-                || assignment.Parent is not (ExpressionStatementSyntax { Parent: BlockSyntax } or InitializerExpressionSyntax))
-            {
-                continue;
-            }
-
-            var span = assignment.Span;
-            context.RegisterCodeFix(
-                CodeAction.Create("Remove the override to restore the SDK's retries", c => FixAsync(context.Document, span, c), EquivalenceKey),
-                diagnostic);
-        }
+        var span = assignment.Span;
+        context.RegisterCodeFix(
+            CodeAction.Create("Remove the override to restore the SDK's retries", c => FixAsync(context.Document, span, c), EquivalenceKey),
+            diagnostic);
     }
 
     private static async Task<Document> FixAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 /// to the minimum.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(HttpClientTimeoutTooShortCodeFix)), Shared]
-public sealed class HttpClientTimeoutTooShortCodeFix : CodeFixProvider
+public sealed class HttpClientTimeoutTooShortCodeFix : LlmSyntaxCodeFix
 {
     public const string InfiniteKey = "LLM401.InfiniteTimeout";
     public const string RaiseKey = "LLM401.RaiseToMinimum";
@@ -26,40 +26,31 @@ public sealed class HttpClientTimeoutTooShortCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        if (TimeoutSyntax.Seconds(diagnostic, HttpClientTimeoutTooShortAnalyzer.MinimumSecondsProperty) is not int minimum
+            || !diagnostic.Properties.TryGetValue(HttpClientTimeoutTooShortAnalyzer.ShapeProperty, out var shape)
+            || Target(root, diagnostic, shape) is null)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        if (diagnostic.Properties.TryGetValue(HttpClientTimeoutTooShortAnalyzer.FixKindProperty, out var kind) && kind == HttpClientTimeoutTooShortAnalyzer.FixInfinite)
         {
-            if (TimeoutSyntax.Seconds(diagnostic, HttpClientTimeoutTooShortAnalyzer.MinimumSecondsProperty) is not int minimum
-                || !diagnostic.Properties.TryGetValue(HttpClientTimeoutTooShortAnalyzer.ShapeProperty, out var shape)
-                || Target(root, diagnostic, shape) is null)
-            {
-                continue;
-            }
-
-            if (diagnostic.Properties.TryGetValue(HttpClientTimeoutTooShortAnalyzer.FixKindProperty, out var kind) && kind == HttpClientTimeoutTooShortAnalyzer.FixInfinite)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Set Timeout.InfiniteTimeSpan (the SDK's own timeout governs)",
-                        c => ApplyAsync(context.Document, diagnostic, shape!, TimeoutSyntax.Infinite(), c),
-                        InfiniteKey),
-                    diagnostic);
-            }
-
             context.RegisterCodeFix(
                 CodeAction.Create(
-                    "Raise the timeout to " + Display(minimum),
-                    c => ApplyAsync(context.Document, diagnostic, shape!, TimeoutSyntax.Duration(minimum), c),
-                    RaiseKey),
+                    "Set Timeout.InfiniteTimeSpan (the SDK's own timeout governs)",
+                    c => ApplyAsync(context.Document, diagnostic, shape!, TimeoutSyntax.Infinite(), c),
+                    InfiniteKey),
                 diagnostic);
         }
+
+        context.RegisterCodeFix(
+            CodeAction.Create(
+                "Raise the timeout to " + Display(minimum),
+                c => ApplyAsync(context.Document, diagnostic, shape!, TimeoutSyntax.Duration(minimum), c),
+                RaiseKey),
+            diagnostic);
     }
 
     internal static string Display(int seconds)

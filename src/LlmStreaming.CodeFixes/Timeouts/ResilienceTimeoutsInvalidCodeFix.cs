@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Timeouts;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -18,34 +19,23 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 /// attempt timeout, the circuit-breaker sampling duration at least twice it.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ResilienceTimeoutsInvalidCodeFix)), Shared]
-public sealed class ResilienceTimeoutsInvalidCodeFix : CodeFixProvider
+public sealed class ResilienceTimeoutsInvalidCodeFix : LlmSyntaxCodeFix
 {
     public const string EquivalenceKey = "LLM405.RecomputeDependentTimeouts";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.ResilienceTimeoutsInvalid);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        if (!diagnostic.Properties.TryGetValue(ResilienceTimeoutsInvalidAnalyzer.FixableProperty, out var fixable) || fixable != "true"
+            || Lambda(root, diagnostic) is null || Values(diagnostic).Count == 0)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (!diagnostic.Properties.TryGetValue(ResilienceTimeoutsInvalidAnalyzer.FixableProperty, out var fixable) || fixable != "true"
-                || Lambda(root, diagnostic) is null || Values(diagnostic).Count == 0)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Recompute the timeouts that depend on the attempt timeout", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
-                diagnostic);
-        }
+        context.RegisterCodeFix(
+            CodeAction.Create("Recompute the timeouts that depend on the attempt timeout", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+            diagnostic);
     }
 
     /// <summary>The configure lambda (passed to AddStandardResilienceHandler) that holds the reported assignment.</summary>

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Timeouts;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -15,36 +16,25 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 
 /// <summary>LLM404: raises an SDK timeout or a token deadline to the minimum.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SdkTimeoutTooShortCodeFix)), Shared]
-public sealed class SdkTimeoutTooShortCodeFix : CodeFixProvider
+public sealed class SdkTimeoutTooShortCodeFix : LlmSyntaxCodeFix
 {
     public const string RaiseKey = "LLM404.RaiseToMinimum";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SdkTimeoutTooShort);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        if (TimeoutSyntax.Seconds(diagnostic, SdkTimeoutTooShortAnalyzer.MinimumSecondsProperty) is not int minimum || Target(root, diagnostic) is null)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (TimeoutSyntax.Seconds(diagnostic, SdkTimeoutTooShortAnalyzer.MinimumSecondsProperty) is not int minimum || Target(root, diagnostic) is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Raise the timeout to " + HttpClientTimeoutTooShortCodeFix.Display(minimum),
-                    c => ApplyAsync(context.Document, diagnostic, minimum, c),
-                    RaiseKey),
-                diagnostic);
-        }
+        context.RegisterCodeFix(
+            CodeAction.Create(
+                "Raise the timeout to " + HttpClientTimeoutTooShortCodeFix.Display(minimum),
+                c => ApplyAsync(context.Document, diagnostic, minimum, c),
+                RaiseKey),
+            diagnostic);
     }
 
     /// <summary>The expression to replace: the assignment's value, or the argument the diagnostic is on.</summary>

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Timeouts;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -20,33 +21,22 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 /// or writes the missing settings into the delegate it already has.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StandardResilienceDefaultsCodeFix)), Shared]
-public sealed class StandardResilienceDefaultsCodeFix : CodeFixProvider
+public sealed class StandardResilienceDefaultsCodeFix : LlmSyntaxCodeFix
 {
     public const string EquivalenceKey = "LLM403.ConfigureTimeouts";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.StandardResilienceDefaults);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        if (Invocation(root, diagnostic) is null || Values(diagnostic).Count == 0)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Invocation(root, diagnostic) is null || Values(diagnostic).Count == 0)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Raise the resilience handler's timeouts for LLM calls", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
-                diagnostic);
-        }
+        context.RegisterCodeFix(
+            CodeAction.Create("Raise the resilience handler's timeouts for LLM calls", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+            diagnostic);
     }
 
     private static InvocationExpressionSyntax? Invocation(SyntaxNode root, Diagnostic diagnostic)

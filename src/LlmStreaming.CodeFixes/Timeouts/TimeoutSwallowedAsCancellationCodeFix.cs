@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Timeouts;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -15,33 +16,22 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 
 /// <summary>LLM407: adds <c>when (token.IsCancellationRequested)</c> to the catch, so that timeouts are no longer caught as a cancel.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TimeoutSwallowedAsCancellationCodeFix)), Shared]
-public sealed class TimeoutSwallowedAsCancellationCodeFix : CodeFixProvider
+public sealed class TimeoutSwallowedAsCancellationCodeFix : LlmSyntaxCodeFix
 {
     public const string EquivalenceKey = "LLM407.FilterOnOwnToken";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.TimeoutSwallowedAsCancellation);
 
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        if (Catch(root, diagnostic) is null || Filter(diagnostic) is not { } filter)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Catch(root, diagnostic) is null || Filter(diagnostic) is not { } filter)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Catch only your own cancellation: when (" + filter + ")", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
-                diagnostic);
-        }
+        context.RegisterCodeFix(
+            CodeAction.Create("Catch only your own cancellation: when (" + filter + ")", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+            diagnostic);
     }
 
     private static CatchClauseSyntax? Catch(SyntaxNode root, Diagnostic diagnostic)
