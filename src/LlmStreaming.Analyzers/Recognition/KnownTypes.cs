@@ -52,15 +52,12 @@ internal sealed class KnownTypes
 
         HttpClientPipelineTransport = T("System.ClientModel.Primitives.HttpClientPipelineTransport");
         OllamaApiClient = T("OllamaSharp.OllamaApiClient");
-        AnthropicClientOptions = T("Anthropic.Core.ClientOptions");
-        AnthropicClient = T("Anthropic.AnthropicClient");
         BetalgoOpenAIService = T("Betalgo.Ranul.OpenAI.Managers.OpenAIService");
 
         // Timeouts (LLM4xx)
         CancellationToken = T("System.Threading.CancellationToken");
         CancellationTokenSource = T("System.Threading.CancellationTokenSource");
         HttpCompletionOption = T("System.Net.Http.HttpCompletionOption");
-        ClientPipelineOptions = T("System.ClientModel.Primitives.ClientPipelineOptions");
         IServiceCollection = T("Microsoft.Extensions.DependencyInjection.IServiceCollection");
         IHttpClientBuilder = T("Microsoft.Extensions.DependencyInjection.IHttpClientBuilder");
         IHttpClientFactory = T("System.Net.Http.IHttpClientFactory");
@@ -114,14 +111,11 @@ internal sealed class KnownTypes
 
     public INamedTypeSymbol? HttpClientPipelineTransport { get; }
     public INamedTypeSymbol? OllamaApiClient { get; }
-    public INamedTypeSymbol? AnthropicClientOptions { get; }
-    public INamedTypeSymbol? AnthropicClient { get; }
     public INamedTypeSymbol? BetalgoOpenAIService { get; }
 
     public INamedTypeSymbol? CancellationToken { get; }
     public INamedTypeSymbol? CancellationTokenSource { get; }
     public INamedTypeSymbol? HttpCompletionOption { get; }
-    public INamedTypeSymbol? ClientPipelineOptions { get; }
     public INamedTypeSymbol? IServiceCollection { get; }
     public INamedTypeSymbol? IHttpClientBuilder { get; }
     public INamedTypeSymbol? IHttpClientFactory { get; }

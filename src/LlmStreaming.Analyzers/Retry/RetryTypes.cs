@@ -9,8 +9,8 @@ using Microsoft.CodeAnalysis;
 namespace LlmStreaming.Analyzers.Retry;
 
 /// <summary>
-/// The types the retry rules (and their fixes) need beyond <see cref="KnownTypes"/>: the exception types of the SDKs and
-/// of HTTP, the output sinks, the SDK retry options and Polly's builder. Resolved once per compilation; any may be null.
+/// The types the retry rules (and their fixes) need beyond <see cref="KnownTypes"/>: the exception types of HTTP (the
+/// SDKs' own come from their families), the output sinks and Polly's builder. Resolved once per compilation; any may be null.
 /// </summary>
 internal sealed class RetryTypes
 {
@@ -33,17 +33,6 @@ internal sealed class RetryTypes
         OperationCanceledException = T("System.OperationCanceledException");
         HttpStatusCode = T("System.Net.HttpStatusCode");
 
-        ClientResultException = T("System.ClientModel.ClientResultException");
-        HttpOperationException = T("Microsoft.SemanticKernel.HttpOperationException");
-        KernelException = T("Microsoft.SemanticKernel.KernelException");
-        AnthropicException = T("Anthropic.Exceptions.AnthropicException");
-        AnthropicIOException = T("Anthropic.Exceptions.AnthropicIOException");
-        Anthropic5xxException = T("Anthropic.Exceptions.Anthropic5xxException");
-        AnthropicRateLimitException = T("Anthropic.Exceptions.AnthropicRateLimitException");
-        AnthropicSseException = T("Anthropic.Exceptions.AnthropicSseException");
-        OllamaException = T("OllamaSharp.Models.Exceptions.OllamaException");
-        AzureRequestFailedException = T("Azure.RequestFailedException");
-
         CancellationToken = T("System.Threading.CancellationToken");
         Task = T("System.Threading.Tasks.Task");
         Thread = T("System.Threading.Thread");
@@ -58,10 +47,6 @@ internal sealed class RetryTypes
         ChannelWriterOfT = T("System.Threading.Channels.ChannelWriter`1");
         IProgressOfT = T("System.IProgress`1");
         IObserverOfT = T("System.IObserver`1");
-
-        ClientRetryPolicy = T("System.ClientModel.Primitives.ClientRetryPolicy");
-        ClientPipelineOptions = T("System.ClientModel.Primitives.ClientPipelineOptions");
-        OpenAIClientOptions = T("OpenAI.OpenAIClientOptions");
 
         PollyResiliencePipelineBuilder = T("Polly.ResiliencePipelineBuilder");
         PollyRetryStrategyOptions = T("Polly.Retry.RetryStrategyOptions");
@@ -92,17 +77,6 @@ internal sealed class RetryTypes
     public INamedTypeSymbol? OperationCanceledException { get; }
     public INamedTypeSymbol? HttpStatusCode { get; }
 
-    public INamedTypeSymbol? ClientResultException { get; }
-    public INamedTypeSymbol? HttpOperationException { get; }
-    public INamedTypeSymbol? KernelException { get; }
-    public INamedTypeSymbol? AnthropicException { get; }
-    public INamedTypeSymbol? AnthropicIOException { get; }
-    public INamedTypeSymbol? Anthropic5xxException { get; }
-    public INamedTypeSymbol? AnthropicRateLimitException { get; }
-    public INamedTypeSymbol? AnthropicSseException { get; }
-    public INamedTypeSymbol? OllamaException { get; }
-    public INamedTypeSymbol? AzureRequestFailedException { get; }
-
     public INamedTypeSymbol? CancellationToken { get; }
     public INamedTypeSymbol? Task { get; }
     public INamedTypeSymbol? Thread { get; }
@@ -117,10 +91,6 @@ internal sealed class RetryTypes
     public INamedTypeSymbol? ChannelWriterOfT { get; }
     public INamedTypeSymbol? IProgressOfT { get; }
     public INamedTypeSymbol? IObserverOfT { get; }
-
-    public INamedTypeSymbol? ClientRetryPolicy { get; }
-    public INamedTypeSymbol? ClientPipelineOptions { get; }
-    public INamedTypeSymbol? OpenAIClientOptions { get; }
 
     public INamedTypeSymbol? PollyResiliencePipelineBuilder { get; }
     public INamedTypeSymbol? PollyRetryStrategyOptions { get; }

@@ -89,8 +89,6 @@ public class LlmAnalysisContextTests
         Assert.NotNull(llm.Types.AsyncStreamingResultOfT);
         Assert.NotNull(llm.Types.HttpClientPipelineTransport);
         Assert.NotNull(llm.Types.OllamaApiClient);
-        Assert.NotNull(llm.Types.AnthropicClient);
-        Assert.NotNull(llm.Types.AnthropicClientOptions);
         Assert.NotNull(llm.Types.BetalgoOpenAIService);
     }
 
