@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using LlmStreaming.Analyzers.Recognition.Families;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -35,9 +36,18 @@ internal sealed class HttpClientRecognizer
 
     private readonly LlmAnalysisContext _context;
 
+    /// <summary>The receivers of an HttpClient that keep a timeout of their own (<see cref="SdkFamily.HttpClientReceiversWithOwnTimeout"/>): types, resolved once, and namespaces.</summary>
+    private readonly ImmutableArray<INamedTypeSymbol> _ownTimeoutTypes;
+    private readonly ImmutableArray<string> _ownTimeoutNamespaces;
+
     public HttpClientRecognizer(LlmAnalysisContext context)
     {
         _context = context;
+        var receivers = SdkFamilies.All.SelectMany(f => f.HttpClientReceiversWithOwnTimeout).ToList();
+        _ownTimeoutNamespaces = receivers.Where(r => r.StartsWith("N:", StringComparison.Ordinal)).Select(r => r.Substring(2)).ToImmutableArray();
+        _ownTimeoutTypes = receivers.Where(r => r.StartsWith("T:", StringComparison.Ordinal))
+            .SelectMany(r => context.Compilation.GetTypesByMetadataName(r.Substring(2)))
+            .ToImmutableArray();
         Registrations = new HttpClientRegistrations(context);
         Responses = new HttpResponseFlow(context);
     }
@@ -136,16 +146,19 @@ internal sealed class HttpClientRecognizer
 
     /// <summary>
     /// True when the SDK that receives the client through <paramref name="target"/> applies a timeout of its own, which
-    /// the client's <c>HttpClient.Timeout</c> silently caps: System.ClientModel's <c>NetworkTimeout</c> (OpenAI, Azure
-    /// OpenAI through <c>HttpClientPipelineTransport</c>) and Anthropic's <c>Timeout</c>. Semantic Kernel turns the
-    /// network timeout off when it is given an HttpClient, and OllamaSharp and Betalgo have none: there the
-    /// HttpClient's own timeout is the only one.
+    /// the client's <c>HttpClient.Timeout</c> silently caps, as the families say
+    /// (<see cref="SdkFamily.HttpClientReceiversWithOwnTimeout"/>: System.ClientModel's <c>NetworkTimeout</c> through
+    /// <c>HttpClientPipelineTransport</c>, Anthropic's <c>Timeout</c>). Elsewhere the HttpClient's own timeout is the only one.
     /// </summary>
     public bool SdkOwnsTimeout(ISymbol target)
     {
         var type = target as INamedTypeSymbol ?? target.ContainingType;
-        return type is not null
-            && (type.IsOrInheritsFrom(_context.Types.HttpClientPipelineTransport) || type.IsInNamespace("Anthropic"));
+        if (type is null)
+        {
+            return false;
+        }
+
+        return _ownTimeoutTypes.Any(type.IsOrInheritsFrom) || _ownTimeoutNamespaces.Any(type.IsInNamespace);
     }
 
     /// <summary><c>new HttpClient { BaseAddress = new Uri("https://api.openai.com/") }</c>: a creation aimed at a model host.</summary>

@@ -51,8 +51,6 @@ internal sealed class KnownTypes
         PollyISyncPolicyOfT = T("Polly.ISyncPolicy`1");
 
         HttpClientPipelineTransport = T("System.ClientModel.Primitives.HttpClientPipelineTransport");
-        OllamaApiClient = T("OllamaSharp.OllamaApiClient");
-        BetalgoOpenAIService = T("Betalgo.Ranul.OpenAI.Managers.OpenAIService");
 
         // Timeouts (LLM4xx)
         CancellationToken = T("System.Threading.CancellationToken");
@@ -110,8 +108,6 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? PollyISyncPolicyOfT { get; }
 
     public INamedTypeSymbol? HttpClientPipelineTransport { get; }
-    public INamedTypeSymbol? OllamaApiClient { get; }
-    public INamedTypeSymbol? BetalgoOpenAIService { get; }
 
     public INamedTypeSymbol? CancellationToken { get; }
     public INamedTypeSymbol? CancellationTokenSource { get; }

@@ -41,6 +41,7 @@ public class SdkFamilyTests
         [nameof(SdkFamily.FinishSignals)] = family.FinishSignals.Length,
         [nameof(SdkFamily.TransientExceptions)] = family.TransientExceptions.Length,
         [nameof(SdkFamily.ErrorExceptions)] = family.ErrorExceptions.Length,
+        [nameof(SdkFamily.HttpClientReceiversWithOwnTimeout)] = family.HttpClientReceiversWithOwnTimeout.Length,
         [nameof(SdkFamily.Options)] = family.Options.Length,
     };
 
@@ -137,6 +138,20 @@ public class SdkFamilyTests
             Assert.All(signal.UpdateMethods, m => Assert.Contains(signalUpdates, u => u.GetMembers(m).Any()));
             Assert.All(signal.UpdateMembers, m => Assert.Contains(signalUpdates, u => u.GetMembers(m).Any()));
             Assert.False(string.IsNullOrWhiteSpace(signal.Description));
+        }
+
+        // A receiver of an HttpClient with a timeout of its own: a type that takes one, or a namespace of the family's types.
+        foreach (var receiver in family.HttpClientReceiversWithOwnTimeout)
+        {
+            Assert.True(receiver.StartsWith("T:", StringComparison.Ordinal) || receiver.StartsWith("N:", StringComparison.Ordinal), receiver);
+            if (receiver.StartsWith("T:", StringComparison.Ordinal))
+            {
+                Assert.Contains(Types(receiver.Substring(2)), t => t.Constructors.Any(c => c.Parameters.Any(p => p.Type.Name == "HttpClient")));
+            }
+            else
+            {
+                Assert.Contains(updates, u => u.IsInNamespace(receiver.Substring(2)));
+            }
         }
 
         foreach (var error in family.ErrorExceptions)

@@ -74,7 +74,7 @@ public class LlmAnalysisContextTests
         Assert.NotNull(llm.Types.IAsyncEnumerableOfT);
         Assert.Null(llm.Types.PollyResiliencePipeline);
         Assert.Null(llm.Types.AsyncCollectionResultOfT);
-        Assert.Null(llm.Types.OllamaApiClient);
+        Assert.Null(llm.Types.HttpClientPipelineTransport);
     }
 
     [Fact]
@@ -88,8 +88,6 @@ public class LlmAnalysisContextTests
         Assert.NotNull(llm.Types.AsyncCollectionResultOfT);
         Assert.NotNull(llm.Types.AsyncStreamingResultOfT);
         Assert.NotNull(llm.Types.HttpClientPipelineTransport);
-        Assert.NotNull(llm.Types.OllamaApiClient);
-        Assert.NotNull(llm.Types.BetalgoOpenAIService);
     }
 
     [Theory]

@@ -47,6 +47,8 @@ internal sealed class AnthropicFamily : SdkFamily
 
     public override ImmutableArray<string> ErrorExceptions { get; } = List("Anthropic.Exceptions.AnthropicException");
 
+    public override ImmutableArray<string> HttpClientReceiversWithOwnTimeout { get; } = List("N:Anthropic");
+
     public override ImmutableArray<SdkOption> Options { get; } = List(
         new SdkOption(SdkOptionKind.Timeout, "Timeout", "Anthropic", DeclaringType: null, Via: null, "Anthropic", QualifyOwner: true, Effect: "it bounds the wait for the headers, which a long-thinking model sends late"),
         new SdkOption(SdkOptionKind.RetryCount, "MaxRetries", "Anthropic", DeclaringType: null, Via: null, "Anthropic"));

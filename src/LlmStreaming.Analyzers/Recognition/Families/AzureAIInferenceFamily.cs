@@ -46,6 +46,7 @@ internal sealed class AzureAIInferenceFamily : SdkFamily
         new SdkOption(SdkOptionKind.RetryCount, "MaxRetries", "Azure.AI.Inference", "Azure.Core.RetryOptions", "Retry", "Azure AI Inference"));
 
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
+        (nameof(HttpClientReceiversWithOwnTimeout), "Azure.Core takes an HttpClient through HttpClientTransport, which every Azure SDK shares: an HttpClient handed to it is not known to serve a model"),
         (nameof(Aggregators), "the SDK has no method that collects a stream into one result"),
         (nameof(TransientExceptions), "Azure.Core retries a failed connection, 408, 429 and 5xx itself (RetryOptions, 3 retries by default) before the stream starts; once it has started, a failure is an IOException, which every retry takes"));
 }

@@ -45,6 +45,7 @@ internal sealed class BetalgoFamily : SdkFamily
     public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
 
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
+        (nameof(HttpClientReceiversWithOwnTimeout), "OpenAIService has no timeout of its own: the HttpClient's is the only one"),
         (nameof(ErrorExceptions), "Betalgo reports a failed call in its result (Successful, Error) and otherwise lets HttpClient's exceptions through"),
         (nameof(Options), "OpenAIService has no retry option, and its only timeout is the HttpClient's (LLM401)"),
         (nameof(NonStreamingTwins), "CreateCompletion reports failures in its result (Successful, Error) instead of throwing: the fallback is not written for it"),

@@ -48,6 +48,7 @@ internal sealed class OllamaFamily : SdkFamily
     public override ImmutableArray<string> ErrorExceptions { get; } = List("OllamaSharp.Models.Exceptions.OllamaException");
 
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
+        (nameof(HttpClientReceiversWithOwnTimeout), "OllamaApiClient has no timeout of its own: the HttpClient's is the only one"),
         (nameof(Options), "OllamaApiClient has no retry option, and its only timeout is the HttpClient's (LLM401)"),
         (nameof(ContentLists), "each update carries one message or one response text, never a list"),
         (nameof(NonStreamingTwins), "the same methods serve both: a request with Stream = false is answered in one update"));

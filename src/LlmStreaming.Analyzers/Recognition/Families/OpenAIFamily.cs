@@ -69,6 +69,8 @@ internal sealed class OpenAIFamily : SdkFamily
 
     public override ImmutableArray<string> ErrorExceptions { get; } = List("System.ClientModel.ClientResultException");
 
+    public override ImmutableArray<string> HttpClientReceiversWithOwnTimeout { get; } = List("T:System.ClientModel.Primitives.HttpClientPipelineTransport");
+
     public override ImmutableArray<SdkOption> Options { get; } = List(
         new SdkOption(SdkOptionKind.Timeout, "NetworkTimeout", "OpenAI", "System.ClientModel.Primitives.ClientPipelineOptions", Via: null, "OpenAI", Effect: ReadEffect),
         new SdkOption(SdkOptionKind.Timeout, "NetworkTimeout", "Azure.AI.OpenAI", "System.ClientModel.Primitives.ClientPipelineOptions", Via: null, "Azure OpenAI", Effect: ReadEffect),

@@ -63,6 +63,14 @@ internal abstract class SdkFamily
     /// </summary>
     public abstract ImmutableArray<string> ErrorExceptions { get; }
 
+    /// <summary>
+    /// Where the SDK takes an <c>HttpClient</c> and still applies a timeout of its own, which the client's
+    /// <c>HttpClient.Timeout</c> silently caps (LLM401): <c>T:</c> and a type's metadata name (the receiver is that type
+    /// or derives from it), or <c>N:</c> and a namespace (the receiver is a type of it). Where the SDK has no timeout of its
+    /// own once given a client, the client's is the only one (say so in <see cref="NotApplicable"/>).
+    /// </summary>
+    public virtual ImmutableArray<string> HttpClientReceiversWithOwnTimeout => ImmutableArray<string>.Empty;
+
     /// <summary>The client options that turn the SDK's own retries off (LLM103) or bound its waits (LLM404).</summary>
     public virtual ImmutableArray<SdkOption> Options => ImmutableArray<SdkOption>.Empty;
 
@@ -73,7 +81,7 @@ internal abstract class SdkFamily
     public static readonly ImmutableArray<string> Questions = ImmutableArray.Create(
         nameof(AssemblyNamePrefixes), nameof(Namespaces), nameof(StreamingMethods), nameof(NonStreamingTwins),
         nameof(UpdateTypes), nameof(TextDeltaMembers), nameof(ContentLists), nameof(Aggregators), nameof(FinishSignals),
-        nameof(TransientExceptions), nameof(ErrorExceptions), nameof(Options));
+        nameof(TransientExceptions), nameof(ErrorExceptions), nameof(HttpClientReceiversWithOwnTimeout), nameof(Options));
 
     /// <summary>A method of a type, by the type's metadata name.</summary>
     protected static MethodRef M(string type, string method) => new(type, method);
