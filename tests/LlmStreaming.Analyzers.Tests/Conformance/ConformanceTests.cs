@@ -28,6 +28,12 @@ public class ConformanceTests
         await File.WriteAllTextAsync(Path.Combine(artifacts, "conformance-matrix.md"), matrix);
         await File.WriteAllLinesAsync(Path.Combine(artifacts, "conformance-violations.txt"), cells.Where(c => !c.Meets)
             .Select(c => $"{c.Program.Name} / {c.Path.Name} / {c.Mode.Name}: {string.Join("; ", c.Violations)}"));
+        await File.WriteAllLinesAsync(Path.Combine(artifacts, "conformance-confirmations.txt"), Matrix.Confirmations);
+        foreach (var confirmation in Matrix.Confirmations)
+        {
+            _output.WriteLine("confirmed alone: " + confirmation);
+        }
+
         if (Environment.GetEnvironmentVariable("LLM_UPDATE_CONFORMANCE") == "1")
         {
             Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("LLM_CONFORMANCE_PROGRAMS")), "the page is regenerated from a run of every program");

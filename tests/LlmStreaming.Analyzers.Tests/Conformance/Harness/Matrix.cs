@@ -51,8 +51,32 @@ internal static class Matrix
             }
         }
 
-        return (await Task.WhenAll(runs)).ToImmutableArray();
+        var cells = (await Task.WhenAll(runs)).ToList();
+
+        // A fixed program's cell that breaks the contract where no known gap says it does is run again, alone: the
+        // contract judges time (a cancellation heeded within 1.5 s, a backoff, a 2 s stall), and eight runs beside the
+        // test process's own work on 2 cores have once made a program that heeds a cancellation at once stop 1.8 s late. A
+        // program that really breaks the contract breaks it alone too, and that run is the verdict; the first verdict is kept
+        // in Confirmations, so that the run says what it confirmed.
+        for (var i = 0; i < cells.Count; i++)
+        {
+            var cell = cells[i];
+            if (cell.Path != FixPaths.Original && !cell.Meets && KnownGaps.Find(cell) is null)
+            {
+                using var alone = new SemaphoreSlim(1);
+                var again = await RunCellAsync(fixedPrograms.Single(f => f.Program == cell.Program && f.Path == cell.Path), cell.Mode, alone);
+                ConfirmationLog.Enqueue($"{cell.Program.Name} / {cell.Path.Name} / {cell.Mode.Name}: {string.Join("; ", cell.Violations)}; run alone: {(again.Meets ? "meets the contract" : string.Join("; ", again.Violations))}");
+                cells[i] = again;
+            }
+        }
+
+        return cells.ToImmutableArray();
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> ConfirmationLog = new();
+
+    /// <summary>The cells that broke the contract beside the other runs and were run again alone, with both verdicts.</summary>
+    public static IReadOnlyCollection<string> Confirmations => ConfirmationLog;
 
     /// <summary>
     /// A debugging aid: <c>LLM_CONFORMANCE_PROGRAMS="ollama betalgo"</c> runs only those programs (the page must then not
