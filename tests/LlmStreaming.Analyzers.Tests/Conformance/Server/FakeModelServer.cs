@@ -57,8 +57,8 @@ namespace LlmStreaming.Analyzers.Tests.Conformance;
 //   client's retries (429 / 500 / 503 n=4; 401 / 404 n=1) and its NetworkTimeout (a stall: TaskCanceledException, n=1) apply.
 // Azure AI Inference 1.0.0-beta.5 ChatCompletionsClient.CompleteStreamingAsync (Azure.Core: 3 retries of the request):
 //   ResetAfter -> RST, n=1;  Truncated -> CUT, n=1;  Length / ContentFilter -> FinishReason "length" / "content_filter"
-//   NoEnd / ErrorEvent -> NOT ENDED: the enumeration waits, past Retry.NetworkTimeout, until the caller's token is
-//                         cancelled, then ends normally (no exception, FinishReason null); with no token it hangs
+//   NoEnd / ErrorEvent -> NOT ENDED: the enumeration spins (one core busy), past Retry.NetworkTimeout, until the caller's
+//                         token is cancelled, then ends normally (no exception, FinishReason null); with no token it hangs
 //   429 / 500 -> Azure.RequestFailedException after n=4;  400 -> Azure.RequestFailedException, n=1
 // Betalgo.Ranul.OpenAI 9.2.6 ChatCompletion.CreateCompletionAsStream (no retries at all, n=1 always):
 //   ResetAfter / ResetAfterRole -> RST;  Truncated -> CUT;  NoEnd -> normal end, FinishReason null
