@@ -3,6 +3,8 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
+using LlmStreaming.Analyzers.Termination;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,7 +13,9 @@ namespace LlmStreaming.Analyzers.Timeouts;
 
 /// <summary>
 /// LLM406: a hand-rolled stream loop over a <c>ResponseHeadersRead</c> body (or <c>GetStreamAsync</c>) whose reads get no
-/// cancellation token (or only <c>CancellationToken.None</c>): nothing bounds a stalled stream.
+/// cancellation token (or only <c>CancellationToken.None</c>): nothing bounds a stalled stream. And a loop over the stream
+/// of an SDK that waits for its end marker (<see cref="SdkFamily.WaitsForEndMarker"/>: Azure AI Inference) whose call
+/// is given no token with a deadline the method sets: nothing ends a body that ends without the marker.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
@@ -34,7 +38,24 @@ public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
         var loop = (ILoopOperation)context.Operation;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
         var cancellationToken = context.CancellationToken;
-        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken) is not { HandRolled: { } handRolled } streamLoop)
+        var streamLoop = llm.Streams.TryGetStreamLoop(loop, options, cancellationToken);
+        if (streamLoop is { Kind: LlmStreamKind.Sdk, Source.Call: { } sdkCall } && SdkFamilies.Get(streamLoop.Family) is { WaitsForEndMarker: true } family)
+        {
+            if (!TokenHasDeadline(sdkCall, loop, llm))
+            {
+                // On the call when the loop's header makes it, else on the loop (a diagnostic stays within the loop it is about).
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.LLM406_StreamedBodyWithoutIdleTimeout,
+                    loop.Syntax.Span.Contains(sdkCall.Syntax.Span) ? StreamingResponseBufferedAnalyzer.NameLocation(sdkCall) : TerminationFacts.LoopKeywordLocation(loop),
+                    Properties(options),
+                    "'" + sdkCall.TargetMethod.Name + "' gets no token with a deadline: " + family.DisplayName + " waits for the end marker of a body that has ended, so a stream cut before it hangs forever, a core busy",
+                    "update"));
+            }
+
+            return;
+        }
+
+        if (streamLoop is not { HandRolled: { } handRolled })
         {
             return;
         }
@@ -69,13 +90,51 @@ public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
             return;
         }
 
-        var idle = Math.Max(options.MinTimeoutSeconds(DiagnosticIds.StreamedBodyWithoutIdleTimeout), options.MinTimeoutSeconds(DiagnosticIds.SdkTimeoutTooShort));
-        var properties = ImmutableDictionary<string, string?>.Empty.Add(IdleSecondsProperty, idle.ToString(CultureInfo.InvariantCulture));
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM406_StreamedBodyWithoutIdleTimeout,
             StreamingResponseBufferedAnalyzer.NameLocation(firstRead),
-            properties,
-            streamLoop.MessageName));
+            Properties(options),
+            "The reads of " + streamLoop.MessageName + " get no cancellation token: after the headers nothing bounds the body, so a stalled stream hangs forever",
+            "read"));
+    }
+
+    /// <summary>The idle timeout the fix writes: the larger of this rule's minimum and LLM404's, so that it is not reported by LLM404.</summary>
+    private static ImmutableDictionary<string, string?> Properties(LlmOptions options)
+    {
+        var idle = Math.Max(options.MinTimeoutSeconds(DiagnosticIds.StreamedBodyWithoutIdleTimeout), options.MinTimeoutSeconds(DiagnosticIds.SdkTimeoutTooShort));
+        return ImmutableDictionary<string, string?>.Empty.Add(IdleSecondsProperty, idle.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// True when the streaming call is given the token of a <c>CancellationTokenSource</c> of the method that has a timer:
+    /// created with a delay (<c>new CancellationTokenSource(TimeSpan…)</c>) or armed with <c>CancelAfter</c> (an idle
+    /// timeout, or a total deadline). A token from elsewhere (a parameter, a field) may have none: not enough.
+    /// </summary>
+    private static bool TokenHasDeadline(IInvocationOperation call, IOperation loop, LlmAnalysisContext llm)
+    {
+        var root = HttpClientRegistrations.Root(loop);
+        foreach (var argument in llm.Cancellation.ExplicitTokenArguments(call))
+        {
+            if (argument.Value.WalkDownConversions() is not IPropertyReferenceOperation { Property.Name: "Token", Instance: { } instance }
+                || !llm.Cancellation.IsTokenSource(instance.Type)
+                || instance.WalkDownConversions() is not ILocalReferenceOperation { Local: var source })
+            {
+                continue;
+            }
+
+            foreach (var node in root.Descendants())
+            {
+                switch (node)
+                {
+                    case IInvocationOperation { TargetMethod.Name: "CancelAfter", Instance: { } armed } when armed.WalkDownConversions() is ILocalReferenceOperation armedLocal && SymbolEqualityComparer.Default.Equals(armedLocal.Local, source):
+                    case IVariableDeclaratorOperation { Initializer.Value: var created } declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, source)
+                        && created.WalkDownConversions() is IObjectCreationOperation { Arguments.Length: > 0 }:
+                        return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>reader.ReadLineAsync(token)</c>, or <c>reader.ReadLineAsync().WaitAsync(token)</c>.</summary>

@@ -55,9 +55,9 @@ public static partial class Descriptors
     public static readonly DiagnosticDescriptor LLM406_StreamedBodyWithoutIdleTimeout = Rule(
         DiagnosticIds.StreamedBodyWithoutIdleTimeout,
         "Streamed body has no idle timeout",
-        "The reads of {0} get no cancellation token: after the headers nothing bounds the body, so a stalled stream hangs forever; pass a token linked to an idle timeout re-armed after each read",
+        "{0}; pass a token linked to an idle timeout re-armed after each {1}",
         DiagnosticSeverity.Info,
-        "With HttpCompletionOption.ResponseHeadersRead, HttpClient.Timeout ends at the headers and the token given to SendAsync does not reach the body reads. A connection that stalls mid-stream without closing blocks ReadLineAsync forever unless a token reaches the reads.");
+        "With HttpCompletionOption.ResponseHeadersRead, HttpClient.Timeout ends at the headers and the token given to SendAsync does not reach the body reads. A connection that stalls mid-stream without closing blocks ReadLineAsync forever unless a token reaches the reads. Azure AI Inference does not end a stream whose body ends without [DONE]: it waits, a core busy, until the token given to the call fires.");
 
     public static readonly DiagnosticDescriptor LLM407_TimeoutSwallowedAsCancellation = Rule(
         DiagnosticIds.TimeoutSwallowedAsCancellation,

@@ -209,7 +209,7 @@ internal sealed class RetryRegion
 
         if (arrow is null && kind == RegionKind.Statements && enumeration.Loop is { } streamLoop)
         {
-            statements = WithStreamChecks(block!, statements, streamLoop, model, cancellationToken);
+            statements = WithIdleTimeout(block!, WithStreamChecks(block!, statements, streamLoop, model, cancellationToken), model, cancellationToken);
         }
 
         var hoisted = arrow is null ? Hoistable(statements, anchor!, block!, model, cancellationToken) : ImmutableArray<StatementSyntax>.Empty;
@@ -367,6 +367,76 @@ internal sealed class RetryRegion
         }
 
         return block.Statements.Skip(start).Take(anchorIndex - start + 1).ToImmutableArray();
+    }
+
+    /// <summary>
+    /// The region with the idle timeout armed right before it (LLM406's fix, applied before the retry): its setup and,
+    /// right after the region, the checks that read its source. Each attempt arms its own, and its token is not the
+    /// caller's (the retry's filter and backoff keep the caller's token).
+    /// </summary>
+    private static ImmutableArray<StatementSyntax> WithIdleTimeout(BlockSyntax block, ImmutableArray<StatementSyntax> statements, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var first = block.Statements.IndexOf(statements.First());
+        var last = block.Statements.IndexOf(statements.Last());
+        var start = first;
+        while (start > 0 && IsIdleTimeoutSetup(block.Statements[start - 1], block.Statements.Skip(start).Take(last - start + 1), model, cancellationToken))
+        {
+            start--;
+        }
+
+        var sources = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        foreach (var declaration in block.Statements.Skip(start).Take(first - start).OfType<LocalDeclarationStatementSyntax>())
+        {
+            foreach (var variable in declaration.Declaration.Variables)
+            {
+                if (model.GetDeclaredSymbol(variable, cancellationToken) is ILocalSymbol { Type.Name: "CancellationTokenSource" } source)
+                {
+                    sources.Add(source);
+                }
+            }
+        }
+
+        if (sources.Count == 0)
+        {
+            return statements;
+        }
+
+        var end = last;
+        while (end + 1 < block.Statements.Count
+            && block.Statements[end + 1] is IfStatementSyntax { Else: null } check
+            && EndsInThrow(check.Statement)
+            && check.Condition.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(identifier => model.GetSymbolInfo(identifier, cancellationToken).Symbol is ILocalSymbol local && sources.Contains(local)))
+        {
+            end++;
+        }
+
+        return block.Statements.Skip(start).Take(end - start + 1).ToImmutableArray();
+    }
+
+    /// <summary>
+    /// A statement of an idle timeout set up for the statements that follow it: the declaration of a
+    /// <c>CancellationTokenSource</c> whose <c>Token</c> they pass, a call on such a source (<c>CancelAfter</c>), or the
+    /// declaration of the <c>TimeSpan</c> limit they read.
+    /// </summary>
+    private static bool IsIdleTimeoutSetup(StatementSyntax statement, IEnumerable<StatementSyntax> following, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var after = following.ToList();
+        bool PassesTokenOf(ISymbol source) => after.Any(s => s.DescendantNodes().OfType<MemberAccessExpressionSyntax>().Any(access => access.Name.Identifier.ValueText == "Token"
+            && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(access.Expression, cancellationToken).Symbol, source)));
+        bool Reads(ISymbol local) => after.Any(s => s.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Any(identifier => SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local)));
+
+        switch (statement)
+        {
+            case LocalDeclarationStatementSyntax { Declaration.Variables: { Count: 1 } variables }
+                when model.GetDeclaredSymbol(variables[0], cancellationToken) is ILocalSymbol local:
+                return local.Type is { Name: "CancellationTokenSource" } source && source.ContainingNamespace?.ToDisplayString() == "System.Threading" && PassesTokenOf(local)
+                    || local.Type is { Name: "TimeSpan" } span && span.ContainingNamespace?.ToDisplayString() == "System" && Reads(local);
+            case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CancelAfter", Expression: var target } } }:
+                return model.GetSymbolInfo(target, cancellationToken).Symbol is ILocalSymbol armed && PassesTokenOf(armed);
+            default:
+                return false;
+        }
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Timeouts;
 using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
@@ -33,7 +34,16 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 /// </code>
 /// Offered for async reads that have a token overload (<c>TextReader.ReadLineAsync(CancellationToken)</c>,
 /// <c>SseParser.EnumerateAsync(CancellationToken)</c>), not for loops that test <c>EndOfStream</c> (a synchronous read the
-/// token cannot reach).
+/// token cannot reach). On the stream of an SDK that waits for its end marker (Azure AI Inference), the streaming call in
+/// the loop's header takes the idle token (linked to the token it was given, else to the method's), and after the loop a
+/// fired idle timeout is a failure, not an answer: such an SDK ends the enumeration quietly when its token fires.
+/// <code>
+/// if (idleTimeout.IsCancellationRequested)
+/// {
+///     cancellationToken.ThrowIfCancellationRequested();
+///     throw new IOException("The model stream sent nothing for " + idleLimit.TotalSeconds + " s: it stalled, or its body ended without its end marker.");
+/// }
+/// </code>
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StreamedBodyWithoutIdleTimeoutCodeFix)), Shared]
 public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : CodeFixProvider
@@ -59,27 +69,15 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : CodeFixProvider
         }
     }
 
-    private sealed class Plan
-    {
-        public Plan(StatementSyntax loop, ImmutableArray<InvocationExpressionSyntax> reads, string? linkedToken, int idleSeconds, SemanticModel model)
-        {
-            Loop = loop;
-            Reads = reads;
-            LinkedToken = linkedToken;
-            IdleSeconds = idleSeconds;
-            Model = model;
-        }
-
-        public StatementSyntax Loop { get; }
-
-        public ImmutableArray<InvocationExpressionSyntax> Reads { get; }
-
-        public string? LinkedToken { get; }
-
-        public int IdleSeconds { get; }
-
-        public SemanticModel Model { get; }
-    }
+    /// <param name="Loop">The stream loop.</param>
+    /// <param name="Reads">The reads of a hand-rolled loop that take the idle token.</param>
+    /// <param name="LinkedToken">The token the idle timeout is linked to (an expression), if any.</param>
+    /// <param name="IdleSeconds">The idle timeout.</param>
+    /// <param name="Model">The document's semantic model.</param>
+    /// <param name="SdkCall">The streaming call of an SDK loop, which takes the idle token instead of reads.</param>
+    /// <param name="SdkToken">The call's token argument, when it is written.</param>
+    /// <param name="SdkTokenParameter">The name of the parameter to pass the idle token by, when the call omits its token.</param>
+    private sealed record Plan(StatementSyntax Loop, ImmutableArray<InvocationExpressionSyntax> Reads, string? LinkedToken, int IdleSeconds, SemanticModel Model, InvocationExpressionSyntax? SdkCall = null, ArgumentSyntax? SdkToken = null, string? SdkTokenParameter = null);
 
     private static async Task<Plan?> PlanAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
@@ -100,7 +98,13 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : CodeFixProvider
         }
 
         var options = LlmOptions.Parse(document.Project.AnalyzerOptions.AnalyzerConfigOptionsProvider.GetOptions(root.SyntaxTree));
-        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken) is not { HandRolled: { } handRolled })
+        var streamLoop = llm.Streams.TryGetStreamLoop(loop, options, cancellationToken);
+        if (streamLoop is { Kind: LlmStreamKind.Sdk, Source.Call: { } sdkCall } && SdkFamilies.Get(streamLoop.Family) is { WaitsForEndMarker: true })
+        {
+            return SdkPlan(loopSyntax, sdkCall, model, llm, idleSeconds, cancellationToken);
+        }
+
+        if (streamLoop is not { HandRolled: { } handRolled })
         {
             return null;
         }
@@ -144,6 +148,34 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : CodeFixProvider
         return new Plan(loopSyntax, reads.ToImmutable(), TokenInScope(model, loopSyntax, llm, cancellationToken), idleSeconds, model);
     }
 
+    /// <summary>
+    /// The plan for an SDK loop: offered when the streaming call is in the loop's header (the idle timeout must be armed
+    /// before it) and takes a token. The idle timeout is linked to the token the call was given, else to the method's.
+    /// </summary>
+    private static Plan? SdkPlan(StatementSyntax loopSyntax, IInvocationOperation call, SemanticModel model, LlmAnalysisContext llm, int idleSeconds, CancellationToken cancellationToken)
+    {
+        if (call.Syntax is not InvocationExpressionSyntax callSyntax
+            || loopSyntax is not CommonForEachStatementSyntax { Expression: var collection }
+            || !collection.Span.Contains(callSyntax.Span)
+            || call.Arguments.FirstOrDefault(a => a.Parameter is { } p && llm.Cancellation.IsToken(p.Type)) is not { Parameter: { } parameter } tokenArgument)
+        {
+            return null;
+        }
+
+        if (tokenArgument.ArgumentKind == ArgumentKind.DefaultValue)
+        {
+            return new Plan(loopSyntax, ImmutableArray<InvocationExpressionSyntax>.Empty, TokenInScope(model, loopSyntax, llm, cancellationToken), idleSeconds, model, callSyntax, SdkTokenParameter: parameter.Name);
+        }
+
+        if (tokenArgument.Syntax is not ArgumentSyntax argumentSyntax)
+        {
+            return null;
+        }
+
+        var linked = llm.Cancellation.IsNone(tokenArgument.Value) ? TokenInScope(model, loopSyntax, llm, cancellationToken) : argumentSyntax.Expression.WithoutTrivia().ToString();
+        return new Plan(loopSyntax, ImmutableArray<InvocationExpressionSyntax>.Empty, linked, idleSeconds, model, callSyntax, argumentSyntax);
+    }
+
     /// <summary>An async read with no token (or a None token) that has an overload taking one.</summary>
     private static bool CanTakeToken(IInvocationOperation read, LlmAnalysisContext llm)
     {
@@ -184,9 +216,14 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : CodeFixProvider
         var limit = TimeoutSyntax.FreeName(plan.Model, plan.Loop.SpanStart, "idleLimit", member);
         var source = TimeoutSyntax.FreeName(plan.Model, plan.Loop.SpanStart, "idleTimeout", member);
 
-        // The reads take the idle token.
-        var tokenArgument = SyntaxFactory.Argument(SyntaxFactory.ParseExpression(source + ".Token"));
-        var loop = plan.Loop.ReplaceNodes(plan.Reads, (_, read) => read.WithArgumentList(read.ArgumentList.WithArguments(SyntaxFactory.SingletonSeparatedList(tokenArgument))));
+        // The reads (or the SDK's streaming call) take the idle token.
+        var idleToken = SyntaxFactory.ParseExpression(source + ".Token");
+        var tokenArgument = SyntaxFactory.Argument(idleToken);
+        var loop = plan.SdkCall is { } sdkCall
+            ? plan.Loop.ReplaceNode(sdkCall, plan.SdkToken is { } given
+                ? sdkCall.ReplaceNode(given, given.WithExpression(idleToken.WithTriviaFrom(given.Expression)))
+                : sdkCall.AddArgumentListArguments(tokenArgument.WithNameColon(SyntaxFactory.NameColon(plan.SdkTokenParameter!))))
+            : plan.Loop.ReplaceNodes(plan.Reads, (_, read) => read.WithArgumentList(read.ArgumentList.WithArguments(SyntaxFactory.SingletonSeparatedList(tokenArgument))));
 
         // Re-armed at the start of every iteration.
         var eol = TimeoutSyntax.EndOfLine(plan.Loop);
@@ -209,6 +246,12 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : CodeFixProvider
         var declareLimit = TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("var " + limit + " = " + TimeoutSyntax.Duration(plan.IdleSeconds).ToString() + ";"))
             .WithLeadingTrivia(plan.Loop.GetLeadingTrivia()).WithTrailingTrivia(eol);
         var arm = SyntaxFactory.ParseStatement(source + ".CancelAfter(" + limit + ");").WithLeadingTrivia(indentation).WithTrailingTrivia(eol);
+        // After the loop of an SDK that ends its enumeration quietly when its token fires, a fired idle timeout fails.
+        var check = plan.SdkCall is null ? null : TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement(
+            "if (" + source + ".IsCancellationRequested)\n{\n"
+            + (plan.LinkedToken is null ? string.Empty : plan.LinkedToken + ".ThrowIfCancellationRequested();\n")
+            + "throw new global::System.IO.IOException(\"The model stream sent nothing for \" + " + limit + ".TotalSeconds + \" s: it stalled, or its body ended without its end marker.\");\n}"))
+            .WithAdditionalAnnotations(Formatter.Annotation);
         List<StatementSyntax> setup;
         if (TimeoutSyntax.SupportsUsingDeclarations(root.SyntaxTree))
         {
@@ -219,12 +262,16 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : CodeFixProvider
                 arm,
                 loop.WithLeadingTrivia(indentation),
             };
+            if (check is not null)
+            {
+                setup.Add(check.WithLeadingTrivia(eol, indentation.FirstOrDefault()).WithTrailingTrivia(eol));
+            }
         }
         else
         {
             // C# 7.3 and older have no using declarations: a using statement holds the arming and the loop.
             var scoped = (UsingStatementSyntax)TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("using (var " + source + " = " + create + ")\n{\n}"));
-            scoped = scoped.WithStatement(SyntaxFactory.Block(arm, loop.WithoutTrivia()));
+            scoped = scoped.WithStatement(check is null ? SyntaxFactory.Block(arm, loop.WithoutTrivia()) : SyntaxFactory.Block(arm, loop.WithoutTrivia(), check));
             setup = new List<StatementSyntax> { declareLimit, scoped.WithLeadingTrivia(indentation).WithTrailingTrivia(plan.Loop.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation) };
         }
 

@@ -233,8 +233,8 @@ public sealed class FakeModelServerTests
     /// <summary>
     /// A stream whose body ends without <c>[DONE]</c> (after all its tokens, or after an error event) is not ended by the
     /// SDK: the enumeration spins (a core busy; measured outside the suite), past its 1 s network timeout, until the
-    /// caller's token is cancelled, and then ends as if the answer were complete (no exception). Without a token that fires, the program hangs: the reason the
-    /// conformance matrix does not run Azure AI Inference yet (docs/conformance.md).
+    /// caller's token is cancelled, and then ends as if the answer were complete (no exception). Without a token that
+    /// fires, the program hangs: the reason LLM406 reports its calls and its fix passes them an idle timeout's token.
     /// </summary>
     [Theory]
     [InlineData("NoEnd", 10)]

@@ -17,6 +17,8 @@ internal static class KnownGaps
     private const string SdkCannotBoundStall = "the SDK does not observe the token during a stalled read (OllamaSharp), or its Timeout covers only the headers (Anthropic): no fix of the loop can bound the stall (see 'Where a promise cannot be kept')";
     private const string BetalgoCannotBoundStall = "Betalgo does not observe the token during a stalled read, and its only timeout, its HttpClient's, covers the headers alone (both measured): nothing a fix of the loop can write ends the stall, the run hangs until the server closes (see 'Where a promise cannot be kept')";
 
+    private const string IdleTimeoutIsInfo = "Azure AI Inference waits, a core busy, for the [DONE] of a body that has ended; only the idle timeout of LLM406's fix ends that wait, and LLM406 is an Info rule (its hand-rolled hang needs a stalled connection), so `dotnet format analyzers --severity warn` does not apply it: \"Make this stream resilient\", the lightbulbs and `--severity info` do";
+
     /// <summary>The mode name a gap gives (with <c>*</c> for the modes) when the fixed program does not compile.</summary>
     public const string CompileMode = "compile";
 
@@ -54,6 +56,7 @@ internal static class KnownGaps
         new("anthropic", EveryPath, "stall", SdkCannotBoundStall, GapKind.Limit),
         new("ollama", EveryPath, "stall", SdkCannotBoundStall, GapKind.Limit),
         new("betalgo", EveryPath, "stall", BetalgoCannotBoundStall, GapKind.Limit),
+        new("azure-inference", "format-warn", "no-end error-event", IdleTimeoutIsInfo, GapKind.Decision),
     };
 
     public static Gap? Find(Cell cell) => All.FirstOrDefault(g => g.Matches(cell));

@@ -245,10 +245,15 @@ public class AzureAIInferenceTests
         await Verify<LlmStreaming.Analyzers.Timeouts.SdkTimeoutTooShortAnalyzer>.AnalyzerAsync(Only(Source, "LLM404"));
     }
 
-    /// <summary>"Make this stream resilient" with the non-streaming fallback: the twin is <c>CompleteAsync</c>, its text <c>Value.Content</c>.</summary>
+    /// <summary>
+    /// "Make this stream resilient" on Azure AI Inference: the retry, the finish-reason check and the idle timeout that
+    /// bounds the SDK's wait for a missing <c>[DONE]</c> (LLM406). No non-streaming fallback: <c>CompleteStreamingAsync</c>
+    /// marks its options as streaming and <c>CompleteAsync</c> on the same options asks for a stream again.
+    /// </summary>
     [Fact]
-    public Task Fix_Resilient_NonStreamingFallback()
-        => Combined.ResilientStreamTests.FixAsync("""
+    public async Task Fix_Resilient_IdleTimeout_NoFallback()
+    {
+        const string source = """
             using System.Text;
             using System.Threading;
             using System.Threading.Tasks;
@@ -267,7 +272,15 @@ public class AzureAIInferenceTests
                     return answer.ToString();
                 }
             }
-            """, """
+            """;
+        var plain = source.Replace("{|LLM203:foreach|}", "foreach").Replace("{|LLM101:CompleteStreamingAsync|}", "CompleteStreamingAsync");
+        var document = Conformance.Harness.ProgramWorkspace.Create(plain, Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest);
+        var finding = (await Conformance.Harness.ProgramWorkspace.AnalyzeAsync(document)).First(d => d.Id == "LLM101");
+        var keys = (await Conformance.Harness.ProgramWorkspace.ActionsAsync(new CodeFixes.Combined.ResilientStreamCodeFix(), document, finding)).Select(a => a.EquivalenceKey).ToList();
+        Assert.Contains(CodeFixes.Combined.ResilientStreamCodeFix.PlainKey, keys);
+        Assert.DoesNotContain(CodeFixes.Combined.ResilientStreamCodeFix.FallbackKey, keys);
+
+        await Combined.ResilientStreamTests.FixAsync(source, """
             using System;
             using System.IO;
             using System.Text;
@@ -286,10 +299,20 @@ public class AzureAIInferenceTests
                         try
                         {
                             CompletionsFinishReason? finishReason = null;
-                            await foreach (var update in await client.CompleteStreamingAsync(options, ct))
+                            var idleLimit = TimeSpan.FromMinutes(2);
+                            using var idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                            idleTimeout.CancelAfter(idleLimit);
+                            await foreach (var update in await client.CompleteStreamingAsync(options, idleTimeout.Token))
                             {
+                                idleTimeout.CancelAfter(idleLimit);
                                 finishReason ??= update.FinishReason;
                                 answer.Append(update.ContentUpdate);
+                            }
+
+                            if (idleTimeout.IsCancellationRequested)
+                            {
+                                ct.ThrowIfCancellationRequested();
+                                throw new IOException("The model stream sent nothing for " + idleLimit.TotalSeconds + " s: it stalled, or its body ended without its end marker.");
                             }
 
                             if (finishReason is null)
@@ -309,27 +332,6 @@ public class AzureAIInferenceTests
                             // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
                             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt))), ct);
                         }
-                        catch (Exception ex) when (ex is IOException || ex is OperationCanceledException && !ct.IsCancellationRequested)
-                        {
-                            // Every streaming attempt failed: the same request once more, without streaming.
-                            try
-                            {
-                                var response = await client.CompleteAsync(options, ct);
-                                if (response.Value.FinishReason == CompletionsFinishReason.TokenLimitReached || response.Value.FinishReason == CompletionsFinishReason.ContentFiltered)
-                                {
-                                    throw new InvalidOperationException("The model stopped before the end of the answer (non-streaming fallback).");
-                                }
-
-                                answer.Clear();
-                                answer.Append(response.Value.Content);
-                                break;
-                            }
-                            catch (Exception fallbackFailure)
-                            {
-                                fallbackFailure.Data["PartialOutput"] = answer.ToString();
-                                throw;
-                            }
-                        }
                         catch (Exception exception)
                         {
                             exception.Data["PartialOutput"] = answer.ToString();
@@ -340,7 +342,8 @@ public class AzureAIInferenceTests
                     return answer.ToString();
                 }
             }
-            """, CodeFixes.Combined.ResilientStreamCodeFix.FallbackKey);
+            """, CodeFixes.Combined.ResilientStreamCodeFix.PlainKey);
+    }
 
     /// <summary>
     /// The retry, partial-output and timeout rules on its streams: a retry loop with no backoff (LLM102), an accumulator

@@ -4,7 +4,7 @@ using LlmStreaming.CodeFixes.Timeouts;
 
 namespace LlmStreaming.Analyzers.Tests.Timeouts;
 
-public class StreamedBodyWithoutIdleTimeoutTests
+public partial class StreamedBodyWithoutIdleTimeoutTests
 {
     [Fact]
     public Task Reports_HandRolled_ReadsWithoutToken()

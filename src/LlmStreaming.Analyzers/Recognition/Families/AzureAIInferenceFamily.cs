@@ -21,12 +21,6 @@ internal sealed class AzureAIInferenceFamily : SdkFamily
         M("Azure.AI.Inference.ChatCompletionsClient", "CompleteStreamingAsync"),
         M("Azure.AI.Inference.ChatCompletionsClient", "CompleteStreaming"));
 
-    private const string Cut = "{0}.Value.FinishReason == global::Azure.AI.Inference.CompletionsFinishReason.TokenLimitReached || {0}.Value.FinishReason == global::Azure.AI.Inference.CompletionsFinishReason.ContentFiltered";
-
-    public override ImmutableArray<NonStreamingTwin> NonStreamingTwins { get; } = List(
-        new NonStreamingTwin("CompleteStreamingAsync", "CompleteAsync", "{0}.Value.Content", Cut),
-        new NonStreamingTwin("CompleteStreaming", "Complete", "{0}.Value.Content", Cut));
-
     public override ImmutableArray<string> UpdateTypes { get; } = List("Azure.AI.Inference.StreamingChatCompletionsUpdate");
 
     public override ImmutableArray<string> TextDeltaMembers { get; } = List("ContentUpdate");
@@ -45,8 +39,13 @@ internal sealed class AzureAIInferenceFamily : SdkFamily
         new SdkOption(SdkOptionKind.Timeout, "NetworkTimeout", "Azure.AI.Inference", "Azure.Core.RetryOptions", "Retry", "Azure AI Inference", Effect: OpenAIFamily.ReadEffect),
         new SdkOption(SdkOptionKind.RetryCount, "MaxRetries", "Azure.AI.Inference", "Azure.Core.RetryOptions", "Retry", "Azure AI Inference"));
 
+    // Measured (FakeModelServerTests): a body that ends without [DONE] is not the end of the enumeration; it waits, a core
+    // busy, past Retry.NetworkTimeout, until the call's token fires, and then ends with no exception.
+    public override bool WaitsForEndMarker => true;
+
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "Azure.Core takes an HttpClient through HttpClientTransport, which every Azure SDK shares: an HttpClient handed to it is not known to serve a model"),
         (nameof(Aggregators), "the SDK has no method that collects a stream into one result"),
+        (nameof(NonStreamingTwins), "CompleteStreaming[Async] marks its ChatCompletionsOptions as streaming and CompleteAsync keeps the mark (measured: the same options then send \"stream\": true), so a fallback on the same arguments asks for a stream again; the options have no public way to unmark them"),
         (nameof(TransientExceptions), "Azure.Core retries a failed connection, 408, 429 and 5xx itself (RetryOptions, 3 retries by default) before the stream starts; once it has started, a failure is an IOException, which every retry takes"));
 }

@@ -74,6 +74,14 @@ internal abstract class SdkFamily
     /// <summary>The client options that turn the SDK's own retries off (LLM103) or bound its waits (LLM404).</summary>
     public virtual ImmutableArray<SdkOption> Options => ImmutableArray<SdkOption>.Empty;
 
+    /// <summary>
+    /// True when the SDK's enumeration does not end when the body ends without the stream's end marker: it waits, past
+    /// the SDK's own timeouts, until the token given to the streaming call fires, and then ends as if the answer were
+    /// complete. Only a deadline on that token bounds such a stream (LLM406 reports a call given none, and its fix
+    /// writes an idle timeout re-armed at each update). False (the default) when the enumeration ends with the body.
+    /// </summary>
+    public virtual bool WaitsForEndMarker => false;
+
     /// <summary>The questions above that do not apply to the family, each with the reason ("why is this empty").</summary>
     public virtual ImmutableDictionary<string, string> NotApplicable => ImmutableDictionary<string, string>.Empty;
 

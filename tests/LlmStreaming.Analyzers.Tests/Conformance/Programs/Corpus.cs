@@ -47,6 +47,24 @@ internal static class Corpus
         }
         """;
 
+    /// <summary>
+    /// Azure AI Inference through Azure.Core: a 2 s network timeout like the others, and Azure.Core's retry delay (0.8 s,
+    /// doubling) shortened so that its three retries of a failed request fit a cell's bound.
+    /// </summary>
+    private const string AzureInferenceEntry = """
+        public static class ConformanceEntry
+        {
+            public static Task<string> RunAsync(string baseUrl, TextWriter output, CancellationToken cancellationToken)
+            {
+                var options = new AzureAIInferenceClientOptions();
+                options.Retry.NetworkTimeout = TimeSpan.FromSeconds(2);
+                options.Retry.Delay = TimeSpan.FromMilliseconds(50);
+                var client = new ChatCompletionsClient(new Uri(baseUrl + "/v1"), new AzureKeyCredential("test-key"), options);
+                return new Assistant(client, output).AskAsync("Tell me about foxes.", cancellationToken);
+            }
+        }
+        """;
+
     /// <summary>A hand-rolled client: the HttpClient's own 2 s timeout is the only bound its author chose.</summary>
     private const string HttpEntry = """
         public static class ConformanceEntry
@@ -196,6 +214,48 @@ internal static class Corpus
                 catch (Exception)
                 {
                     return "Sorry, something went wrong.";
+                }
+
+                return answer.ToString();
+            }
+        }
+        """,
+        Emits: false,
+        SdkRequestsOnPersistentFailure: 4);
+
+    public static readonly FlawedProgram AzureInference = new(
+        "azure-inference",
+        "Azure AI Inference `CompleteStreamingAsync`, text appended, no retry, finish reason never read",
+        WireFormat.OpenAIChat,
+        """
+        using System;
+        using System.IO;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Azure;
+        using Azure.AI.Inference;
+
+        """ + AzureInferenceEntry + """
+
+        public sealed class Assistant
+        {
+            private readonly ChatCompletionsClient _client;
+            private readonly TextWriter _output;
+
+            public Assistant(ChatCompletionsClient client, TextWriter output)
+            {
+                _client = client;
+                _output = output;
+            }
+
+            public async Task<string> AskAsync(string question, CancellationToken cancellationToken)
+            {
+                var options = new ChatCompletionsOptions { Messages = { new ChatRequestUserMessage(question) }, Model = "fake-model" };
+                var answer = new StringBuilder();
+                await foreach (var update in await _client.CompleteStreamingAsync(options, cancellationToken))
+                {
+                    answer.Append(update.ContentUpdate);
                 }
 
                 return answer.ToString();
@@ -956,5 +1016,5 @@ internal static class Corpus
         LanguageVersion: Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp7_3);
 
     public static readonly ImmutableArray<FlawedProgram> All = ImmutableArray.Create(
-        OpenAIChat, ExtensionsAISorry, AgentFramework, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, SemanticKernel, Betalgo, OpenAIResponses, HandRolledSse, HandRolledSseWholeBody, HandRolledSseLogged, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
+        OpenAIChat, ExtensionsAISorry, AgentFramework, AzureInference, ExtensionsAISwallow, ExtensionsAIWrites, OpenAINaiveRetry, Anthropic, Ollama, SemanticKernel, Betalgo, OpenAIResponses, HandRolledSse, HandRolledSseWholeBody, HandRolledSseLogged, HandRolledNdjson, OpenAISyncCSharp73, HandRolledSseCSharp73);
 }
