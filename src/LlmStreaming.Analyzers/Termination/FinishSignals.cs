@@ -121,7 +121,7 @@ internal sealed class FinishSignals
 
     /// <summary>What to read, for the message.</summary>
     public static string Describe(FinishSignalKind kind)
-        => SdkFamilies.All.SelectMany(f => f.FinishSignals).FirstOrDefault(s => s.Kind == kind)?.Description ?? "the finish reason";
+        => SdkFamilies.FinishSignal(kind)?.Description ?? "the finish reason";
 
     /// <summary>
     /// True when <paramref name="region"/> (lambdas and local functions included) reads the end signal of <paramref name="kind"/>:

@@ -39,8 +39,7 @@ internal sealed class AgentFrameworkFamily : SdkFamily
         FinishReasonProperty(FinishSignalKind.AgentFramework, List("Microsoft.Agents.AI.AgentResponseUpdate"), "Length", "ContentFilter"));
 
     // The agent's chat client may be any provider; HttpClient-based ones fail with an HttpRequestException.
-    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
-        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(HttpRequestFailure);
 
     public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
 

@@ -39,8 +39,7 @@ internal sealed class BetalgoFamily : SdkFamily
             Literals: ImmutableArray<string>.Empty,
             TerminalTypes: ImmutableArray<string>.Empty));
 
-    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
-        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(HttpRequestFailure);
 
     public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
 

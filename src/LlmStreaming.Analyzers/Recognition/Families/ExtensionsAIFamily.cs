@@ -49,8 +49,7 @@ internal sealed class ExtensionsAIFamily : SdkFamily
         FinishReasonProperty(FinishSignalKind.ExtensionsAI, List("Microsoft.Extensions.AI.ChatResponseUpdate", "Microsoft.Extensions.AI.StreamingChatCompletionUpdate"), "Length", "ContentFilter"));
 
     // The provider under IChatClient may be any; HttpClient-based ones fail with an HttpRequestException.
-    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
-        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(HttpRequestFailure);
 
     public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
 

@@ -42,8 +42,7 @@ internal sealed class OllamaFamily : SdkFamily
             Literals: ImmutableArray<string>.Empty,
             TerminalTypes: List("OllamaSharp.Models.Chat.ChatDoneResponseStream", "OllamaSharp.Models.GenerateDoneResponseStream")));
 
-    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
-        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(HttpRequestFailure);
 
     public override ImmutableArray<string> ErrorExceptions { get; } = List("OllamaSharp.Models.Exceptions.OllamaException");
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using LlmStreaming.Analyzers.Termination;
 
 namespace LlmStreaming.Analyzers.Recognition.Families;
 
@@ -20,4 +21,21 @@ internal static class SdkFamilies
 
     /// <summary>The family of <paramref name="id"/>; null for hand-rolled, configured and unknown streams.</summary>
     public static SdkFamily? Get(LlmFamily id) => ById.TryGetValue(id, out var family) ? family : null;
+
+    /// <summary>The finish signal of <paramref name="kind"/> (the first family's that names it); null for <see cref="FinishSignalKind.None"/>.</summary>
+    public static FinishSignalSpec? FinishSignal(FinishSignalKind kind)
+    {
+        foreach (var family in All)
+        {
+            foreach (var signal in family.FinishSignals)
+            {
+                if (signal.Kind == kind)
+                {
+                    return signal;
+                }
+            }
+        }
+
+        return null;
+    }
 }

@@ -83,6 +83,12 @@ internal abstract class SdkFamily
         nameof(UpdateTypes), nameof(TextDeltaMembers), nameof(ContentLists), nameof(Aggregators), nameof(FinishSignals),
         nameof(TransientExceptions), nameof(ErrorExceptions), nameof(HttpClientReceiversWithOwnTimeout), nameof(Options));
 
+    /// <summary>
+    /// <c>HttpRequestException</c>, its retryable statuses only (or whole where they cannot be tested): the transient failure
+    /// of every SDK that calls <c>HttpClient</c> and lets its exceptions through, and of a hand-rolled stream.
+    /// </summary>
+    public static readonly TransientException HttpRequestFailure = new("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true);
+
     /// <summary>A method of a type, by the type's metadata name.</summary>
     protected static MethodRef M(string type, string method) => new(type, method);
 

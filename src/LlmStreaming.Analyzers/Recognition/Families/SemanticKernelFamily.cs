@@ -43,7 +43,7 @@ internal sealed class SemanticKernelFamily : SdkFamily
             TerminalTypes: ImmutableArray<string>.Empty));
 
     public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
-        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true),
+        HttpRequestFailure,
         new TransientException("Microsoft.SemanticKernel.HttpOperationException", "StatusCode", WholeWithoutStatus: false));
 
     public override ImmutableArray<string> ErrorExceptions { get; } = List("Microsoft.SemanticKernel.HttpOperationException", "Microsoft.SemanticKernel.KernelException");
