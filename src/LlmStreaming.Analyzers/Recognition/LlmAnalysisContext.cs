@@ -180,6 +180,18 @@ internal sealed class LlmAnalysisContext
         return builder.ToImmutable();
     }
 
+    /// <summary>Every type of each of <paramref name="names"/> that exists in this compilation (see the overload above).</summary>
+    internal ImmutableArray<INamedTypeSymbol> Resolve(IEnumerable<string> names)
+    {
+        var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+        foreach (var name in names)
+        {
+            builder.AddRange(Compilation.GetTypesByMetadataName(name));
+        }
+
+        return builder.ToImmutable();
+    }
+
     /// <summary>
     /// Builds the context on first use, once: analyzers that start on the same compilation concurrently may each make a
     /// holder (the weak table keeps one), but only the kept holder's context is ever built.

@@ -43,7 +43,28 @@ public class SdkFamilyTests
         [nameof(SdkFamily.ErrorExceptions)] = family.ErrorExceptions.Length,
         [nameof(SdkFamily.HttpClientReceiversWithOwnTimeout)] = family.HttpClientReceiversWithOwnTimeout.Length,
         [nameof(SdkFamily.Options)] = family.Options.Length,
+        [nameof(SdkFamily.InStreamErrors)] = family.InStreamErrors.Length,
     };
+
+    /// <summary>The type of the property or field <paramref name="name"/> of <paramref name="type"/> or a base; null when it has none.</summary>
+    private static ITypeSymbol? MemberType(ITypeSymbol type, string name)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers(name))
+            {
+                switch (member)
+                {
+                    case IPropertySymbol property:
+                        return property.Type;
+                    case IFieldSymbol field:
+                        return field.Type;
+                }
+            }
+        }
+
+        return null;
+    }
 
     private static IEnumerable<INamedTypeSymbol> TypesOf(INamespaceSymbol ns)
         => ns.GetTypeMembers().Concat(ns.GetNamespaceMembers().SelectMany(TypesOf));
@@ -174,6 +195,32 @@ public class SdkFamilyTests
                 : Types(option.DeclaringType).ToList();
             Assert.True(declaring.Any(t => !t.GetMembers(option.Property).IsEmpty), option.ToString());
             Assert.True(option.Kind != SdkOptionKind.Timeout || option.Effect.Length > 20, option.ToString());
+        }
+
+        // An in-stream error's update type is one of the family's (or a base of one), and what it names is a member of it:
+        // a failed item's flag is a bool and its error member has the text members; a missing member is a reference.
+        foreach (var error in family.InStreamErrors)
+        {
+            var errorUpdates = Types(error.UpdateType).ToList();
+            Assert.Contains(updates, u => errorUpdates.Any(e => u.IsOrInheritsFrom(e)));
+            Assert.False(string.IsNullOrWhiteSpace(error.Consequence), error.ToString());
+            var member = errorUpdates.Select(e => MemberType(e, error.Member)).FirstOrDefault(t => t is not null);
+            Assert.True(member is not null, family.DisplayName + ": " + error.UpdateType + " has no member " + error.Member);
+            if (error.Shape == InStreamErrorShape.FailedItem)
+            {
+                Assert.Equal(SpecialType.System_Boolean, member!.SpecialType);
+                Assert.NotNull(error.ErrorMember);
+                var errorType = errorUpdates.Select(e => MemberType(e, error.ErrorMember!)).FirstOrDefault(t => t is not null);
+                Assert.True(errorType is not null, error.UpdateType + " has no member " + error.ErrorMember);
+                Assert.NotEmpty(error.ErrorTextMembers);
+                Assert.All(error.ErrorTextMembers, m => Assert.True(MemberType(errorType!, m) is not null, errorType + " has no member " + m));
+                Assert.True(error.StatusMember is null || errorUpdates.Any(e => MemberType(e, error.StatusMember) is { Name: "HttpStatusCode" }), error.ToString());
+            }
+            else
+            {
+                Assert.True(member!.IsReferenceType, error.UpdateType + "." + error.Member + " cannot be null");
+                Assert.True(error.FixMessage.Length > 20, error.ToString());
+            }
         }
 
         // The text deltas are string members, and the content lists collections, of types of the family's assemblies.

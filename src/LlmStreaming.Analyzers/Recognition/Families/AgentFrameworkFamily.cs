@@ -46,5 +46,6 @@ internal sealed class AgentFrameworkFamily : SdkFamily
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "an agent takes no HttpClient itself: its chat client's provider does, which that family answers"),
         (nameof(ErrorExceptions), "an agent throws its chat client's exceptions unwrapped, which the provider's family names"),
-        (nameof(Options), "agents have no retry or timeout option of their own: they are the chat client's, set where it is made"));
+        (nameof(Options), "agents have no retry or timeout option of their own: they are the chat client's, set where it is made"),
+        (nameof(InStreamErrors), "an agent's updates wrap its chat client's, whose errors are thrown as Microsoft.Extensions.AI's are"));
 }

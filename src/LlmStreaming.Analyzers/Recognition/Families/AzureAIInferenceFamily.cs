@@ -48,5 +48,6 @@ internal sealed class AzureAIInferenceFamily : SdkFamily
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "Azure.Core takes an HttpClient through HttpClientTransport, which every Azure SDK shares: an HttpClient handed to it is not known to serve a model"),
         (nameof(Aggregators), "the SDK has no method that collects a stream into one result"),
+        (nameof(InStreamErrors), "Azure.Core throws a failed request (RequestFailedException) before the stream starts; the SDK yields no update that LLM205 knows to carry an error"),
         (nameof(TransientExceptions), "Azure.Core retries a failed connection, 408, 429 and 5xx itself (RetryOptions, 3 retries by default) before the stream starts; once it has started, a failure is an IOException, which every retry takes"));
 }

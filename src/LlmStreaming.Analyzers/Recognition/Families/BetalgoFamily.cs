@@ -43,6 +43,18 @@ internal sealed class BetalgoFamily : SdkFamily
 
     public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
 
+    // A failed request, and an error event inside the stream, reach the loop as an item: Successful is false and Error
+    // holds the provider's error (with the request's status in HttpStatusCode).
+    public override ImmutableArray<InStreamError> InStreamErrors { get; } = List(
+        new InStreamError(
+            InStreamErrorShape.FailedItem,
+            "Betalgo.Ranul.OpenAI.ObjectModels.ResponseModels.BaseResponse",
+            Member: "Successful",
+            ErrorMember: "Error",
+            ErrorTextMembers: List("Message", "Code"),
+            StatusMember: "HttpStatusCode",
+            Consequence: "Betalgo yields a failed request as an item with Successful == false instead of throwing"));
+
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "OpenAIService has no timeout of its own: the HttpClient's is the only one"),
         (nameof(ErrorExceptions), "Betalgo reports a failed call in its result (Successful, Error) and otherwise lets HttpClient's exceptions through"),

@@ -56,5 +56,6 @@ internal sealed class ExtensionsAIFamily : SdkFamily
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "IChatClient takes no HttpClient itself: its provider's client does, which the provider's family answers"),
         (nameof(ErrorExceptions), "IChatClient throws its provider's exceptions unwrapped (ClientResultException over OpenAI, HttpRequestException over HTTP providers), which those families name"),
-        (nameof(Options), "IChatClient has no retry or timeout option of its own: they are the provider client's, set where it is made"));
+        (nameof(Options), "IChatClient has no retry or timeout option of its own: they are the provider client's, set where it is made"),
+        (nameof(InStreamErrors), "IChatClient throws its provider's errors; an ErrorContent a provider puts in an update's Contents is not looked for (LLM205)"));
 }

@@ -46,6 +46,19 @@ internal sealed class OllamaFamily : SdkFamily
 
     public override ImmutableArray<string> ErrorExceptions { get; } = List("OllamaSharp.Models.Exceptions.OllamaException");
 
+    // Ollama's error line ({"error": "…"}, sent when the model runner fails mid-answer) has no message: OllamaSharp yields
+    // it as a chat update whose Message is null, and drops the error's text.
+    public override ImmutableArray<InStreamError> InStreamErrors { get; } = List(
+        new InStreamError(
+            InStreamErrorShape.MissingMember,
+            "OllamaSharp.Models.Chat.ChatResponseStream",
+            Member: "Message",
+            ErrorMember: null,
+            ErrorTextMembers: ImmutableArray<string>.Empty,
+            StatusMember: null,
+            Consequence: "OllamaSharp yields Ollama's error line as an update with no Message (NullReferenceException)",
+            FixMessage: "Ollama sent an error line, which OllamaSharp yields as an update with no message."));
+
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "OllamaApiClient has no timeout of its own: the HttpClient's is the only one"),
         (nameof(Options), "OllamaApiClient has no retry option, and its only timeout is the HttpClient's (LLM401)"),

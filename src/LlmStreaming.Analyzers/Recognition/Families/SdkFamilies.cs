@@ -38,4 +38,21 @@ internal static class SdkFamilies
 
         return null;
     }
+
+    /// <summary>The in-stream error carried by the update type <paramref name="updateType"/> (its metadata name, as the family names it); null when none is.</summary>
+    public static InStreamError? InStreamErrorOf(string updateType)
+    {
+        foreach (var family in All)
+        {
+            foreach (var error in family.InStreamErrors)
+            {
+                if (error.UpdateType == updateType)
+                {
+                    return error;
+                }
+            }
+        }
+
+        return null;
+    }
 }

@@ -74,6 +74,12 @@ internal abstract class SdkFamily
     /// <summary>The client options that turn the SDK's own retries off (LLM103) or bound its waits (LLM404).</summary>
     public virtual ImmutableArray<SdkOption> Options => ImmutableArray<SdkOption>.Empty;
 
+    /// <summary>
+    /// How an error that the provider sends inside the stream reaches the loop, when the SDK yields it as an update instead
+    /// of throwing (LLM205 and its fix): the update type and the members that show it.
+    /// </summary>
+    public virtual ImmutableArray<InStreamError> InStreamErrors => ImmutableArray<InStreamError>.Empty;
+
     /// <summary>The questions above that do not apply to the family, each with the reason ("why is this empty").</summary>
     public virtual ImmutableDictionary<string, string> NotApplicable => ImmutableDictionary<string, string>.Empty;
 
@@ -81,7 +87,8 @@ internal abstract class SdkFamily
     public static readonly ImmutableArray<string> Questions = ImmutableArray.Create(
         nameof(AssemblyNamePrefixes), nameof(Namespaces), nameof(StreamingMethods), nameof(NonStreamingTwins),
         nameof(UpdateTypes), nameof(TextDeltaMembers), nameof(ContentLists), nameof(Aggregators), nameof(FinishSignals),
-        nameof(TransientExceptions), nameof(ErrorExceptions), nameof(HttpClientReceiversWithOwnTimeout), nameof(Options));
+        nameof(TransientExceptions), nameof(ErrorExceptions), nameof(HttpClientReceiversWithOwnTimeout), nameof(Options),
+        nameof(InStreamErrors));
 
     /// <summary>
     /// <c>HttpRequestException</c>, its retryable statuses only (or whole where they cannot be tested): the transient failure
@@ -207,3 +214,41 @@ internal sealed record SdkOption(
     string SdkName,
     bool QualifyOwner = false,
     string Effect = "");
+
+/// <summary>How an SDK hands an in-stream error to the loop (what LLM205 looks for and its fix writes).</summary>
+internal enum InStreamErrorShape
+{
+    /// <summary>
+    /// The error is an item: its success flag (<see cref="InStreamError.Member"/>) is false and its error member holds the
+    /// provider's error; the loop must read one of them (Betalgo's <c>Successful</c> and <c>Error</c>).
+    /// </summary>
+    FailedItem,
+
+    /// <summary>
+    /// The error line is an update whose <see cref="InStreamError.Member"/> is null: the loop must test it for null before it
+    /// dereferences it (OllamaSharp's chat update with no <c>Message</c>).
+    /// </summary>
+    MissingMember,
+}
+
+/// <summary>An in-stream error that the SDK yields as an update (LLM205).</summary>
+/// <param name="Shape">How it shows, and so what LLM205 looks for and its fix writes.</param>
+/// <param name="UpdateType">The update type (metadata name, with its subclasses) that carries it.</param>
+/// <param name="Member">
+/// <see cref="InStreamErrorShape.FailedItem"/>: the boolean member that is false on a failed item;
+/// <see cref="InStreamErrorShape.MissingMember"/>: the member that is null on the error line.
+/// </param>
+/// <param name="ErrorMember"><see cref="InStreamErrorShape.FailedItem"/>: the member that holds the provider's error; else null.</param>
+/// <param name="ErrorTextMembers">The members of <paramref name="ErrorMember"/>'s value that the fix's message reads, in order of preference.</param>
+/// <param name="StatusMember"><see cref="InStreamErrorShape.FailedItem"/>: the item's <c>HttpStatusCode</c> member (a failed request's status); else null.</param>
+/// <param name="Consequence">What happens when the loop ignores it, for the message.</param>
+/// <param name="FixMessage">For <see cref="InStreamErrorShape.MissingMember"/>: the text of the exception the fix throws (the SDK drops the provider's).</param>
+internal sealed record InStreamError(
+    InStreamErrorShape Shape,
+    string UpdateType,
+    string Member,
+    string? ErrorMember,
+    ImmutableArray<string> ErrorTextMembers,
+    string? StatusMember,
+    string Consequence,
+    string FixMessage = "");
