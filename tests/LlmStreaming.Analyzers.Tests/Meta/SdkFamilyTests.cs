@@ -44,6 +44,8 @@ public class SdkFamilyTests
         [nameof(SdkFamily.HttpClientReceiversWithOwnTimeout)] = family.HttpClientReceiversWithOwnTimeout.Length,
         [nameof(SdkFamily.Options)] = family.Options.Length,
         [nameof(SdkFamily.InStreamErrors)] = family.InStreamErrors.Length,
+        [nameof(SdkFamily.StreamingSwitches)] = family.StreamingSwitches.Length,
+        [nameof(SdkFamily.CannedClients)] = family.CannedClients.Length,
     };
 
     /// <summary>The type of the property or field <paramref name="name"/> of <paramref name="type"/> or a base; null when it has none.</summary>
@@ -221,6 +223,27 @@ public class SdkFamilyTests
                 Assert.True(member!.IsReferenceType, error.UpdateType + "." + error.Member + " cannot be null");
                 Assert.True(error.FixMessage.Length > 20, error.ToString());
             }
+        }
+
+        // A streaming switch is a boolean property of a request type that one of the family's streaming methods takes.
+        foreach (var streamingSwitch in family.StreamingSwitches)
+        {
+            var requests = Types(streamingSwitch.RequestType).ToList();
+            Assert.Contains(requests, r => MemberType(r, streamingSwitch.Property) is { } t
+                && (t.SpecialType == SpecialType.System_Boolean || t is INamedTypeSymbol { TypeArguments: [{ SpecialType: SpecialType.System_Boolean }] }));
+            Assert.Contains(family.StreamingMethods.SelectMany(m => Types(m.TypeMetadataName).SelectMany(t => t.GetMembers(m.MethodName)).OfType<IMethodSymbol>()),
+                m => m.Parameters.Any(p => requests.Contains(p.Type, SymbolEqualityComparer.Default)));
+            Assert.False(string.IsNullOrWhiteSpace(streamingSwitch.Parameter));
+        }
+
+        // A canned client implements one of the family's streaming methods, and its pipeline's calls exist in its namespace.
+        foreach (var canned in family.CannedClients)
+        {
+            Assert.Contains(family.StreamingMethods, m => m.MethodName == canned.StreamingMethod);
+            var pipeline = TypesOf(compilation.GlobalNamespace).Where(t => t.IsInNamespace(canned.PipelineNamespace))
+                .SelectMany(t => t.GetMembers().OfType<IMethodSymbol>()).Select(m => m.Name).ToHashSet();
+            Assert.All(canned.PipelineSteps, step => Assert.Contains(step, pipeline));
+            Assert.Contains(pipeline, name => canned.PipelineStepPrefix.Length > 0 && name.StartsWith(canned.PipelineStepPrefix, StringComparison.Ordinal));
         }
 
         // The text deltas are string members, and the content lists collections, of types of the family's assemblies.

@@ -49,5 +49,7 @@ internal sealed class AzureAIInferenceFamily : SdkFamily
         (nameof(HttpClientReceiversWithOwnTimeout), "Azure.Core takes an HttpClient through HttpClientTransport, which every Azure SDK shares: an HttpClient handed to it is not known to serve a model"),
         (nameof(Aggregators), "the SDK has no method that collects a stream into one result"),
         (nameof(InStreamErrors), "Azure.Core throws a failed request (RequestFailedException) before the stream starts; the SDK yields no update that LLM205 knows to carry an error"),
-        (nameof(TransientExceptions), "Azure.Core retries a failed connection, 408, 429 and 5xx itself (RetryOptions, 3 retries by default) before the stream starts; once it has started, a failure is an IOException, which every retry takes"));
+        (nameof(TransientExceptions), "Azure.Core retries a failed connection, 408, 429 and 5xx itself (RetryOptions, 3 retries by default) before the stream starts; once it has started, a failure is an IOException, which every retry takes"),
+        (nameof(StreamingSwitches), "streaming and one-answer calls are separate methods (CompleteStreamingAsync, CompleteAsync): no option turns a stream off"),
+        (nameof(CannedClients), "ChatCompletionsClient is a concrete client: a fake subclass of the user's code is not recognised as canned"));
 }

@@ -60,5 +60,7 @@ internal sealed class BetalgoFamily : SdkFamily
         (nameof(ErrorExceptions), "Betalgo reports a failed call in its result (Successful, Error) and otherwise lets HttpClient's exceptions through"),
         (nameof(Options), "OpenAIService has no retry option, and its only timeout is the HttpClient's (LLM401)"),
         (nameof(NonStreamingTwins), "CreateCompletion reports failures in its result (Successful, Error) instead of throwing: the fallback is not written for it"),
-        (nameof(Aggregators), "the SDK has no method that collects a stream into one result"));
+        (nameof(Aggregators), "the SDK has no method that collects a stream into one result"),
+        (nameof(StreamingSwitches), "streaming and one-answer calls are separate methods (CreateCompletionAsStream, CreateCompletion): the request's Stream is not read as turning a stream off"),
+        (nameof(CannedClients), "a fake IChatCompletionService of the user's code is not recognised as canned: its streams are taken as the model's"));
 }

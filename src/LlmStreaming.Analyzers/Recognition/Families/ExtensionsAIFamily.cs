@@ -53,9 +53,14 @@ internal sealed class ExtensionsAIFamily : SdkFamily
 
     public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
 
+    // IChatClient is implemented by samples and tests; the builder pipeline wraps the inner client.
+    public override ImmutableArray<CannedClient> CannedClients { get; } = List(
+        new CannedClient("GetStreamingResponseAsync", "Microsoft.Extensions.AI", List("AsBuilder", "Build"), "Use"));
+
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "IChatClient takes no HttpClient itself: its provider's client does, which the provider's family answers"),
         (nameof(ErrorExceptions), "IChatClient throws its provider's exceptions unwrapped (ClientResultException over OpenAI, HttpRequestException over HTTP providers), which those families name"),
         (nameof(Options), "IChatClient has no retry or timeout option of its own: they are the provider client's, set where it is made"),
+        (nameof(StreamingSwitches), "ChatOptions has no option that turns streaming off: GetResponseAsync is the non-streaming call"),
         (nameof(InStreamErrors), "IChatClient throws its provider's errors; an ErrorContent a provider puts in an update's Contents is not looked for (LLM205)"));
 }

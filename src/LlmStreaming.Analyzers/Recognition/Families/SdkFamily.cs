@@ -80,6 +80,19 @@ internal abstract class SdkFamily
     /// </summary>
     public virtual ImmutableArray<InStreamError> InStreamErrors => ImmutableArray<InStreamError>.Empty;
 
+    /// <summary>
+    /// The request options that turn streaming off on a streaming method: a call given a request that visibly sets one to
+    /// false is answered in one item, an ordinary request rather than a model stream (the recogniser skips it).
+    /// </summary>
+    public virtual ImmutableArray<StreamingSwitch> StreamingSwitches => ImmutableArray<StreamingSwitch>.Empty;
+
+    /// <summary>
+    /// Where the user's code may implement the family's client: a class of the compilation whose streaming method only
+    /// waits yields canned updates (a sample's or a test's fake), so a call on it, also through the client's builder
+    /// pipeline, is not a model stream (the recogniser skips it).
+    /// </summary>
+    public virtual ImmutableArray<CannedClient> CannedClients => ImmutableArray<CannedClient>.Empty;
+
     /// <summary>The questions above that do not apply to the family, each with the reason ("why is this empty").</summary>
     public virtual ImmutableDictionary<string, string> NotApplicable => ImmutableDictionary<string, string>.Empty;
 
@@ -88,7 +101,7 @@ internal abstract class SdkFamily
         nameof(AssemblyNamePrefixes), nameof(Namespaces), nameof(StreamingMethods), nameof(NonStreamingTwins),
         nameof(UpdateTypes), nameof(TextDeltaMembers), nameof(ContentLists), nameof(Aggregators), nameof(FinishSignals),
         nameof(TransientExceptions), nameof(ErrorExceptions), nameof(HttpClientReceiversWithOwnTimeout), nameof(Options),
-        nameof(InStreamErrors));
+        nameof(InStreamErrors), nameof(StreamingSwitches), nameof(CannedClients));
 
     /// <summary>
     /// <c>HttpRequestException</c>, its retryable statuses only (or whole where they cannot be tested): the transient failure
@@ -252,3 +265,16 @@ internal sealed record InStreamError(
     string? StatusMember,
     string Consequence,
     string FixMessage = "");
+
+/// <summary>A request option that turns streaming off (<c>new ChatRequest { Stream = false }</c>).</summary>
+/// <param name="RequestType">The request type (metadata name) a streaming method takes.</param>
+/// <param name="Property">Its boolean property that asks for a stream; false asks for one answer.</param>
+/// <param name="Parameter">The name of a factory method's boolean parameter that sets it (<c>Build(model, stream: false)</c>).</param>
+internal sealed record StreamingSwitch(string RequestType, string Property, string Parameter);
+
+/// <summary>A client of the family that the user's code may implement, and the builder calls that wrap one.</summary>
+/// <param name="StreamingMethod">The streaming method such a class implements (its body is read).</param>
+/// <param name="PipelineNamespace">The namespace of the builder calls that wrap an inner client (<c>client.AsBuilder().Use…().Build()</c>).</param>
+/// <param name="PipelineSteps">The builder calls, by name, followed to the inner client.</param>
+/// <param name="PipelineStepPrefix">The prefix of the builder's other calls (<c>Use…</c>), followed too.</param>
+internal sealed record CannedClient(string StreamingMethod, string PipelineNamespace, ImmutableArray<string> PipelineSteps, string PipelineStepPrefix);
