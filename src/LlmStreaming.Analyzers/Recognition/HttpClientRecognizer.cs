@@ -45,9 +45,7 @@ internal sealed class HttpClientRecognizer
         _context = context;
         var receivers = SdkFamilies.All.SelectMany(f => f.HttpClientReceiversWithOwnTimeout).ToList();
         _ownTimeoutNamespaces = receivers.Where(r => r.StartsWith("N:", StringComparison.Ordinal)).Select(r => r.Substring(2)).ToImmutableArray();
-        _ownTimeoutTypes = receivers.Where(r => r.StartsWith("T:", StringComparison.Ordinal))
-            .SelectMany(r => context.Compilation.GetTypesByMetadataName(r.Substring(2)))
-            .ToImmutableArray();
+        _ownTimeoutTypes = context.Resolve(receivers.Where(r => r.StartsWith("T:", StringComparison.Ordinal)).Select(r => r.Substring(2)));
         Registrations = new HttpClientRegistrations(context);
         Responses = new HttpResponseFlow(context);
     }

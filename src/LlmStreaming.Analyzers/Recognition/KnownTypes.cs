@@ -2,12 +2,12 @@ using Microsoft.CodeAnalysis;
 
 namespace LlmStreaming.Analyzers.Recognition;
 
-/// <summary>The framework and library types the rules need, resolved once per compilation. Any of them may be absent (null).</summary>
+/// <summary>The framework and library types the rules need, resolved once per compilation (<see cref="TypeResolver"/>). Any of them may be absent (null).</summary>
 internal sealed class KnownTypes
 {
-    public KnownTypes(Compilation compilation)
+    public KnownTypes(TypeResolver resolver)
     {
-        INamedTypeSymbol? T(string metadataName) => compilation.GetTypeByMetadataName(metadataName);
+        INamedTypeSymbol? T(string metadataName) => resolver.Type(metadataName);
 
         IAsyncEnumerableOfT = T("System.Collections.Generic.IAsyncEnumerable`1");
         IEnumerableOfT = T("System.Collections.Generic.IEnumerable`1");
@@ -24,7 +24,7 @@ internal sealed class KnownTypes
         TaskCanceledException = T("System.Threading.Tasks.TaskCanceledException");
         TextReader = T("System.IO.TextReader");
         StringBuilder = T("System.Text.StringBuilder");
-        String = compilation.GetSpecialType(SpecialType.System_String);
+        String = resolver.String;
 
         HttpClient = T("System.Net.Http.HttpClient");
         HttpContent = T("System.Net.Http.HttpContent");

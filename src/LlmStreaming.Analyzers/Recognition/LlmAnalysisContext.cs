@@ -23,9 +23,12 @@ internal sealed class LlmAnalysisContext
     private readonly ConcurrentDictionary<SyntaxTree, LlmOptions> _optionsByTree = new();
     private readonly Lazy<RelayRecognizer?> _relays;
 
-    private LlmAnalysisContext(Compilation compilation, KnownTypes types, bool hasSdk)
+    private readonly TypeResolver _resolver;
+
+    private LlmAnalysisContext(Compilation compilation, TypeResolver resolver, KnownTypes types, bool hasSdk)
     {
         Compilation = compilation;
+        _resolver = resolver;
         Types = types;
         HasSdk = hasSdk;
         Streams = new StreamRecognizer(this);
@@ -33,7 +36,7 @@ internal sealed class LlmAnalysisContext
         Retries = new RetryRecognizer(this);
         HttpClients = new HttpClientRecognizer(this);
         Cancellation = new CancellationFlow(this);
-        _relays = new Lazy<RelayRecognizer?>(() => RelayRecognizer.Create(this, compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+        _relays = new Lazy<RelayRecognizer?>(() => RelayRecognizer.Create(this), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public Compilation Compilation { get; }
@@ -69,7 +72,8 @@ internal sealed class LlmAnalysisContext
 
     private static LlmAnalysisContext? Create(Compilation compilation)
     {
-        var types = new KnownTypes(compilation);
+        var resolver = TypeResolver.Get(compilation);
+        var types = new KnownTypes(resolver);
         var hasSdk = ReferencesAnSdk(compilation);
 
         if (!hasSdk && types.HttpClient is null)
@@ -78,7 +82,7 @@ internal sealed class LlmAnalysisContext
         }
 
         Interlocked.Increment(ref s_createdCount);
-        return new LlmAnalysisContext(compilation, types, hasSdk);
+        return new LlmAnalysisContext(compilation, resolver, types, hasSdk);
     }
 
     /// <summary>
@@ -93,9 +97,10 @@ internal sealed class LlmAnalysisContext
             return false;
         }
 
+        var resolver = TypeResolver.Get(compilation);
         foreach (var method in SdkCatalog.StreamingMethods)
         {
-            if (compilation.GetTypeByMetadataName(method.TypeMetadataName) is not null)
+            if (resolver.Type(method.TypeMetadataName) is not null)
             {
                 return true;
             }
@@ -162,6 +167,12 @@ internal sealed class LlmAnalysisContext
             : _optionsByTree.GetOrAdd(tree, LlmOptions.Parse(options.AnalyzerConfigOptionsProvider.GetOptions(tree)));
 
     /// <summary>
+    /// The type of that name, or null when it is absent or several referenced assemblies declare it (see
+    /// <see cref="TypeResolver.Type"/>): for the framework's and libraries' types a rule needs beyond <see cref="Types"/>.
+    /// </summary>
+    internal INamedTypeSymbol? Type(string metadataName) => _resolver.Type(metadataName);
+
+    /// <summary>
     /// Resolves type metadata names that exist in this compilation: every type of that name, since two assemblies may
     /// declare one (Microsoft Agent Framework adds its own <c>Microsoft.Extensions.AI.ChatClientExtensions</c>, and
     /// <c>GetTypeByMetadataName</c> answers null to such a name).
@@ -171,10 +182,22 @@ internal sealed class LlmAnalysisContext
         var builder = ImmutableArray.CreateBuilder<(INamedTypeSymbol, T)>();
         foreach (var (name, value) in names)
         {
-            foreach (var type in Compilation.GetTypesByMetadataName(name))
+            foreach (var type in _resolver.Types(name))
             {
                 builder.Add((type, value));
             }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    /// <summary>Every type of each of <paramref name="names"/> that exists in this compilation (see the overload above).</summary>
+    internal ImmutableArray<INamedTypeSymbol> Resolve(IEnumerable<string> names)
+    {
+        var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+        foreach (var name in names)
+        {
+            builder.AddRange(_resolver.Types(name));
         }
 
         return builder.ToImmutable();

@@ -77,11 +77,11 @@ internal sealed class RelayRecognizer
     private readonly ConcurrentDictionary<SyntaxNode, RelayKind?> _kinds = new();
     private readonly ConcurrentDictionary<SyntaxNode, Relay?> _relaysByLoop = new();
 
-    private RelayRecognizer(LlmAnalysisContext context, Compilation compilation, INamedTypeSymbol httpContext)
+    private RelayRecognizer(LlmAnalysisContext context, INamedTypeSymbol httpContext)
     {
         _context = context;
         HttpContext = httpContext;
-        INamedTypeSymbol? T(string name) => compilation.GetTypeByMetadataName(name);
+        INamedTypeSymbol? T(string name) => context.Type(name);
         HttpResponse = T("Microsoft.AspNetCore.Http.HttpResponse");
         HttpRequest = T("Microsoft.AspNetCore.Http.HttpRequest");
         IEndpointRouteBuilder = T("Microsoft.AspNetCore.Routing.IEndpointRouteBuilder");
@@ -116,10 +116,10 @@ internal sealed class RelayRecognizer
     public INamedTypeSymbol? PipeWriter { get; }
     public INamedTypeSymbol? Encoding { get; }
 
-    /// <summary>The recognizer of <paramref name="compilation"/>, or null when it does not reference ASP.NET Core (no relay can exist).</summary>
-    internal static RelayRecognizer? Create(LlmAnalysisContext context, Compilation compilation)
-        => compilation.GetTypeByMetadataName("Microsoft.AspNetCore.Http.HttpContext") is { } httpContext
-            ? new RelayRecognizer(context, compilation, httpContext)
+    /// <summary>The recognizer of the context's compilation, or null when it does not reference ASP.NET Core (no relay can exist).</summary>
+    internal static RelayRecognizer? Create(LlmAnalysisContext context)
+        => context.Type("Microsoft.AspNetCore.Http.HttpContext") is { } httpContext
+            ? new RelayRecognizer(context, httpContext)
             : null;
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using LlmStreaming.Analyzers.Recognition.Families;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -20,6 +21,7 @@ internal sealed class StreamRecognizer
     private readonly ImmutableDictionary<string, ImmutableArray<(INamedTypeSymbol Type, LlmFamily Family)>> _methodsByName;
     private readonly ImmutableArray<(INamedTypeSymbol Type, LlmFamily Family)> _updateTypes;
     private readonly ImmutableDictionary<string, ImmutableArray<INamedTypeSymbol>> _aggregatorsByName;
+    private readonly ImmutableArray<(INamedTypeSymbol Type, (LlmFamily Family, StreamingSwitch Switch) Value)> _streamingSwitches;
     private readonly ConcurrentDictionary<SyntaxNode, LlmStreamLoop?> _loops = new();
     private readonly ConcurrentDictionary<ITypeSymbol, ITypeSymbol?> _elementTypes = new(SymbolEqualityComparer.Default);
 
@@ -35,6 +37,7 @@ internal sealed class StreamRecognizer
             .Resolve(SdkCatalog.Aggregators.Select(a => (a.TypeMetadataName, a.MethodName)))
             .GroupBy(x => x.Value)
             .ToImmutableDictionary(g => g.Key, g => g.Select(x => x.Type).ToImmutableArray());
+        _streamingSwitches = context.Resolve(SdkFamilies.All.SelectMany(f => f.StreamingSwitches.Select(s => (s.RequestType, (f.Id, s)))));
     }
 
     /// <summary>The SDK family whose update type <paramref name="type"/> is (or derives from), else Unknown.</summary>
@@ -143,19 +146,26 @@ internal sealed class StreamRecognizer
 
     /// <summary>A call of a streaming method that visibly does not stream from a model (see the two cases below).</summary>
     private bool IsVisiblyNotAModelStream(IInvocationOperation invocation, ITypeSymbol? elementType)
-        => IsNonStreamingOllamaRequest(invocation, elementType) || IsCannedChatClientCall(invocation, elementType);
+    {
+        if (elementType is null)
+        {
+            return false;
+        }
 
-    private static readonly ImmutableHashSet<string> ChatClientBuilderSteps = ImmutableHashSet.Create("AsBuilder", "Build");
+        var family = UpdateFamily(elementType);
+        return IsRequestForNoStream(invocation, family) || IsCannedClientCall(invocation, family);
+    }
 
     /// <summary>
-    /// A Microsoft.Extensions.AI streaming call on a client that is visibly a canned one: the receiver is (through a local
-    /// and the builder chain <c>new SampleChatClient(…).AsBuilder().Use…().Build()</c>) an instance of a class of this
-    /// compilation whose <c>GetStreamingResponseAsync</c> calls nothing but <c>Task.Delay</c>/<c>Task.Yield</c> — the
-    /// fake client of a sample or a test. Its stream cannot break, be cut off or carry an error.
+    /// A streaming call of a family with <see cref="SdkFamily.CannedClients"/> on a client that is visibly a canned one:
+    /// the receiver is (through a local and the builder chain <c>new SampleChatClient(…).AsBuilder().Use…().Build()</c>)
+    /// an instance of a class of this compilation whose streaming method (Microsoft.Extensions.AI's
+    /// <c>GetStreamingResponseAsync</c>) calls nothing but <c>Task.Delay</c>/<c>Task.Yield</c> — the fake client of a
+    /// sample or a test. Its stream cannot break, be cut off or carry an error.
     /// </summary>
-    private bool IsCannedChatClientCall(IInvocationOperation invocation, ITypeSymbol? elementType)
+    private bool IsCannedClientCall(IInvocationOperation invocation, LlmFamily family)
     {
-        if (elementType is null || UpdateFamily(elementType) != LlmFamily.ExtensionsAI || invocation.TargetMethod.Name != "GetStreamingResponseAsync")
+        if (CannedClientOf(family, invocation.TargetMethod.Name) is not { } canned)
         {
             return false;
         }
@@ -166,7 +176,7 @@ internal sealed class StreamRecognizer
             var value = receiver.WalkDownConversions();
             if (value.Type is INamedTypeSymbol { TypeKind: TypeKind.Class } type && type.Locations.Any(l => l.IsInSource))
             {
-                return IsCannedImplementation(type);
+                return IsCannedImplementation(type, canned.StreamingMethod);
             }
 
             switch (value)
@@ -176,8 +186,8 @@ internal sealed class StreamRecognizer
                     break;
 
                 // new Sample(…).AsBuilder().UseFunctionInvocation().Build(): the pipeline wraps the inner client.
-                case IInvocationOperation step when step.TargetMethod.ContainingType.IsInNamespace("Microsoft.Extensions.AI")
-                    && (ChatClientBuilderSteps.Contains(step.TargetMethod.Name) || step.TargetMethod.Name.StartsWith("Use", System.StringComparison.Ordinal)):
+                case IInvocationOperation step when step.TargetMethod.ContainingType.IsInNamespace(canned.PipelineNamespace)
+                    && (canned.PipelineSteps.Contains(step.TargetMethod.Name) || step.TargetMethod.Name.StartsWith(canned.PipelineStepPrefix, System.StringComparison.Ordinal)):
                     receiver = Receiver(step);
                     break;
 
@@ -189,10 +199,24 @@ internal sealed class StreamRecognizer
         return false;
     }
 
-    /// <summary>True when the class's <c>GetStreamingResponseAsync</c> is in source and calls nothing but <c>Task.Delay</c>/<c>Task.Yield</c>.</summary>
-    private static bool IsCannedImplementation(INamedTypeSymbol type)
+    /// <summary>The canned client of <paramref name="family"/> whose streaming method is <paramref name="method"/>.</summary>
+    private static CannedClient? CannedClientOf(LlmFamily family, string method)
     {
-        var method = type.GetMembers("GetStreamingResponseAsync").OfType<IMethodSymbol>().FirstOrDefault(m => !m.IsStatic && m.DeclaringSyntaxReferences.Length == 1);
+        foreach (var canned in SdkFamilies.Get(family)?.CannedClients ?? ImmutableArray<CannedClient>.Empty)
+        {
+            if (canned.StreamingMethod == method)
+            {
+                return canned;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when the class's <paramref name="streamingMethod"/> is in source and calls nothing but <c>Task.Delay</c>/<c>Task.Yield</c>.</summary>
+    private static bool IsCannedImplementation(INamedTypeSymbol type, string streamingMethod)
+    {
+        var method = type.GetMembers(streamingMethod).OfType<IMethodSymbol>().FirstOrDefault(m => !m.IsStatic && m.DeclaringSyntaxReferences.Length == 1);
         if (method?.DeclaringSyntaxReferences[0].GetSyntax() is not MethodDeclarationSyntax { Body: { } body })
         {
             return false;
@@ -215,22 +239,22 @@ internal sealed class StreamRecognizer
     }
 
     /// <summary>
-    /// An OllamaSharp call (<c>ChatAsync</c>, <c>GenerateAsync</c>) whose request visibly asks for no stream: Ollama then
-    /// answers with one JSON object, which the SDK yields as a single item — an ordinary request, not a model stream.
-    /// Visible means: <c>new ChatRequest { Stream = false }</c>, a factory call given <c>stream: false</c> (through a
-    /// local), or the call sits where <c>request.Stream</c> is false (<c>if (request.Stream) … else …</c>).
+    /// A call of a family with <see cref="SdkFamily.StreamingSwitches"/> (OllamaSharp's <c>ChatAsync</c>,
+    /// <c>GenerateAsync</c>) whose request visibly asks for no stream: Ollama then answers with one JSON object, which the
+    /// SDK yields as a single item — an ordinary request, not a model stream. Visible means:
+    /// <c>new ChatRequest { Stream = false }</c>, a factory call given <c>stream: false</c> (through a local), or the call
+    /// sits where <c>request.Stream</c> is false (<c>if (request.Stream) … else …</c>).
     /// </summary>
-    private bool IsNonStreamingOllamaRequest(IInvocationOperation invocation, ITypeSymbol? elementType)
+    private bool IsRequestForNoStream(IInvocationOperation invocation, LlmFamily family)
     {
-        if (elementType is null || UpdateFamily(elementType) != LlmFamily.Ollama)
+        if (_streamingSwitches.IsEmpty || family == LlmFamily.Unknown)
         {
             return false;
         }
 
         foreach (var argument in invocation.Arguments)
         {
-            if (argument.Parameter?.Type is not INamedTypeSymbol { Name: "ChatRequest" or "GenerateRequest" } requestType
-                || !requestType.IsInNamespace("OllamaSharp"))
+            if (SwitchOf(argument.Parameter?.Type, family) is not { } streamingSwitch)
             {
                 continue;
             }
@@ -238,26 +262,46 @@ internal sealed class StreamRecognizer
             var value = argument.Value.WalkDownConversions();
             if (value is ILocalReferenceOperation local
                 && LocalInitializer(local.Local, value.SemanticModel, CancellationToken.None)?.WalkDownConversions() is { } initializer
-                && SetsStreamFalse(initializer))
+                && SetsStreamFalse(initializer, streamingSwitch))
             {
                 return true;
             }
 
-            return SetsStreamFalse(value) || IsWhereStreamIsFalse(invocation, value.ReferencedSymbol());
+            return SetsStreamFalse(value, streamingSwitch) || IsWhereStreamIsFalse(invocation, value.ReferencedSymbol(), streamingSwitch);
         }
 
         return false;
     }
 
+    /// <summary>The streaming switch of <paramref name="family"/> whose request type <paramref name="parameterType"/> is.</summary>
+    private StreamingSwitch? SwitchOf(ITypeSymbol? parameterType, LlmFamily family)
+    {
+        if (parameterType is null)
+        {
+            return null;
+        }
+
+        foreach (var (type, (switchFamily, streamingSwitch)) in _streamingSwitches)
+        {
+            if (switchFamily == family && SymbolEqualityComparer.Default.Equals(parameterType, type))
+            {
+                return streamingSwitch;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary><c>new ChatRequest { Stream = false }</c>, or a call given <c>stream: false</c>.</summary>
-    private static bool SetsStreamFalse(IOperation request)
+    private static bool SetsStreamFalse(IOperation request, StreamingSwitch streamingSwitch)
     {
         switch (request)
         {
             case IObjectCreationOperation { Initializer: { } initializer }:
                 foreach (var member in initializer.Initializers)
                 {
-                    if (member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: "Stream" } } assignment
+                    if (member is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment
+                        && target.Property.Name == streamingSwitch.Property
                         && assignment.Value.ConstantValue is { HasValue: true, Value: false })
                     {
                         return true;
@@ -269,7 +313,8 @@ internal sealed class StreamRecognizer
             case IInvocationOperation call:
                 foreach (var argument in call.Arguments)
                 {
-                    if (argument.Parameter is { Name: "stream", Type.SpecialType: SpecialType.System_Boolean }
+                    if (argument.Parameter is { Type.SpecialType: SpecialType.System_Boolean } parameter
+                        && parameter.Name == streamingSwitch.Parameter
                         && argument.Value.ConstantValue is { HasValue: true, Value: false })
                     {
                         return true;
@@ -287,7 +332,7 @@ internal sealed class StreamRecognizer
     /// True when <paramref name="operation"/> runs only where <c>request.Stream</c> is false: the <c>else</c> of
     /// <c>if (request.Stream)</c>, or inside <c>if (!request.Stream)</c> (also from a lambda written there).
     /// </summary>
-    private static bool IsWhereStreamIsFalse(IOperation operation, ISymbol? request)
+    private static bool IsWhereStreamIsFalse(IOperation operation, ISymbol? request, StreamingSwitch streamingSwitch)
     {
         if (request is null)
         {
@@ -302,10 +347,10 @@ internal sealed class StreamRecognizer
                 var inElse = current == conditional.WhenFalse;
                 switch (conditional.Condition.WalkDownConversions())
                 {
-                    case IPropertyReferenceOperation { Property.Name: "Stream", Instance: { } instance }
-                        when inElse && SymbolEqualityComparer.Default.Equals(instance.ReferencedSymbol(), request):
-                    case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, Operand: IPropertyReferenceOperation { Property.Name: "Stream", Instance: { } negated } }
-                        when !inElse && SymbolEqualityComparer.Default.Equals(negated.ReferencedSymbol(), request):
+                    case IPropertyReferenceOperation { Instance: { } instance } property
+                        when inElse && property.Property.Name == streamingSwitch.Property && SymbolEqualityComparer.Default.Equals(instance.ReferencedSymbol(), request):
+                    case IUnaryOperation { OperatorKind: UnaryOperatorKind.Not, Operand: IPropertyReferenceOperation { Instance: { } negated } negatedProperty }
+                        when !inElse && negatedProperty.Property.Name == streamingSwitch.Property && SymbolEqualityComparer.Default.Equals(negated.ReferencedSymbol(), request):
                         return true;
                 }
             }

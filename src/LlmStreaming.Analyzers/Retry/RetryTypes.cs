@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -16,13 +15,12 @@ internal sealed class RetryTypes
 {
     private static readonly ConditionalWeakTable<Compilation, RetryTypes> Instances = new();
 
-    private readonly Compilation _compilation;
-    private readonly ConcurrentDictionary<string, INamedTypeSymbol?> _byName = new();
+    private readonly TypeResolver _resolver;
 
     private RetryTypes(Compilation compilation)
     {
-        _compilation = compilation;
-        INamedTypeSymbol? T(string metadataName) => compilation.GetTypeByMetadataName(metadataName);
+        _resolver = TypeResolver.Get(compilation);
+        INamedTypeSymbol? T(string metadataName) => _resolver.Type(metadataName);
 
         Exception = T("System.Exception");
         SystemException = T("System.SystemException");
@@ -57,7 +55,7 @@ internal sealed class RetryTypes
 
         // The framework's HTTP exceptions, and each family's own (SdkFamily.ErrorExceptions).
         TransportExceptions = new[] { HttpRequestException, WebException }
-            .Concat(SdkFamilies.All.SelectMany(f => f.ErrorExceptions).Distinct().Select(compilation.GetTypeByMetadataName))
+            .Concat(SdkFamilies.All.SelectMany(f => f.ErrorExceptions).Distinct().Select(T))
             .Where(t => t is not null)
             .Select(t => t!)
             .ToImmutableArray();
@@ -66,7 +64,7 @@ internal sealed class RetryTypes
     public static RetryTypes Get(Compilation compilation) => Instances.GetValue(compilation, static c => new RetryTypes(c));
 
     /// <summary>A type named by a family (<see cref="Recognition.Families.SdkFamily"/>), looked up once per compilation; null when absent or ambiguous.</summary>
-    public INamedTypeSymbol? Resolve(string metadataName) => _byName.GetOrAdd(metadataName, _compilation.GetTypeByMetadataName);
+    public INamedTypeSymbol? Resolve(string metadataName) => _resolver.Type(metadataName);
 
     public INamedTypeSymbol? Exception { get; }
     public INamedTypeSymbol? SystemException { get; }

@@ -17,7 +17,7 @@ public sealed class DoneSentinelNotHandledAnalyzer : LlmAnalyzer
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        var jsonException = start.Compilation.GetTypeByMetadataName("System.Text.Json.JsonException");
+        var jsonException = llm.Type("System.Text.Json.JsonException");
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm, jsonException), OperationKind.Loop);
     }
 

@@ -35,7 +35,7 @@ public sealed class FinishReasonNotObservedAnalyzer : LlmAnalyzer
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
         // Hand-rolled loops need no SDK: their loops are analysed in every compilation the recognition looks at.
-        var signals = llm.HasSdk ? new FinishSignals(start.Compilation, llm.Streams) : null;
+        var signals = llm.HasSdk ? new FinishSignals(llm) : null;
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
         if (llm.HasSdk)
         {

@@ -48,17 +48,16 @@ internal enum FinishSignalKind
 /// </summary>
 internal sealed class FinishSignals
 {
-    private readonly StreamRecognizer _streams;
     private readonly ImmutableArray<Signal> _signals;
 
     /// <summary>One family's finish signal with its types resolved in this compilation.</summary>
     private sealed class Signal
     {
-        public Signal(FinishSignalSpec spec, Compilation compilation)
+        public Signal(FinishSignalSpec spec, LlmAnalysisContext context)
         {
             Spec = spec;
-            UpdateTypes = Resolve(compilation, spec.UpdateTypes);
-            TerminalTypes = Resolve(compilation, spec.TerminalTypes);
+            UpdateTypes = context.Resolve(spec.UpdateTypes);
+            TerminalTypes = context.Resolve(spec.TerminalTypes);
             Members = spec.Members.ToImmutableHashSet();
             UpdateMembers = spec.UpdateMembers.ToImmutableHashSet();
             UpdateMethods = spec.UpdateMethods.ToImmutableHashSet();
@@ -74,23 +73,12 @@ internal sealed class FinishSignals
         public bool IsUpdate(ITypeSymbol? type) => type is not null && UpdateTypes.Any(type.IsOrInheritsFrom);
     }
 
-    public FinishSignals(Compilation compilation, StreamRecognizer streams)
-    {
-        _streams = streams;
-        _signals = SdkFamilies.All
+    public FinishSignals(LlmAnalysisContext context)
+        => _signals = SdkFamilies.All
             .SelectMany(f => f.FinishSignals)
-            .Select(spec => new Signal(spec, compilation))
+            .Select(spec => new Signal(spec, context))
             .Where(signal => !signal.UpdateTypes.IsEmpty)
             .ToImmutableArray();
-        OllamaChatUpdate = compilation.GetTypeByMetadataName("OllamaSharp.Models.Chat.ChatResponseStream");
-        BetalgoBaseResponse = compilation.GetTypeByMetadataName("Betalgo.Ranul.OpenAI.ObjectModels.ResponseModels.BaseResponse");
-    }
-
-    private INamedTypeSymbol? OllamaChatUpdate { get; }
-    private INamedTypeSymbol? BetalgoBaseResponse { get; }
-
-    private static ImmutableArray<INamedTypeSymbol> Resolve(Compilation compilation, ImmutableArray<string> names)
-        => names.SelectMany(name => compilation.GetTypesByMetadataName(name)).ToImmutableArray();
 
     private Signal? SignalOf(FinishSignalKind kind)
     {
@@ -121,7 +109,7 @@ internal sealed class FinishSignals
 
     /// <summary>What to read, for the message.</summary>
     public static string Describe(FinishSignalKind kind)
-        => SdkFamilies.All.SelectMany(f => f.FinishSignals).FirstOrDefault(s => s.Kind == kind)?.Description ?? "the finish reason";
+        => SdkFamilies.FinishSignal(kind)?.Description ?? "the finish reason";
 
     /// <summary>
     /// True when <paramref name="region"/> (lambdas and local functions included) reads the end signal of <paramref name="kind"/>:
@@ -293,10 +281,4 @@ internal sealed class FinishSignals
 
         return true;
     }
-
-    /// <summary>OllamaSharp's chat update (<c>ChatResponseStream</c>), whose <c>Message</c> is null on Ollama's error line.</summary>
-    public bool IsOllamaChat(ITypeSymbol? element) => element is not null && element.IsOrInheritsFrom(OllamaChatUpdate);
-
-    /// <summary>True when <paramref name="element"/> is a Betalgo update type (for LLM205's Betalgo case).</summary>
-    public bool IsBetalgo(ITypeSymbol? element) => element is not null && element.IsOrInheritsFrom(BetalgoBaseResponse) && _streams.UpdateFamily(element) == LlmFamily.Betalgo;
 }

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -11,32 +13,40 @@ namespace LlmStreaming.Analyzers.Termination;
 
 /// <summary>
 /// LLM205: a hand-rolled model stream loop parses every event as an update without checking for an error payload
-/// (<c>{"error": …}</c>, <c>event: error</c>), or a Betalgo stream loop never reads <c>Successful</c>/<c>Error</c>
-/// (Betalgo yields HTTP and stream errors as items instead of throwing), or an OllamaSharp chat loop dereferences
-/// <c>Message</c> with no null check (OllamaSharp yields Ollama's <c>{"error": …}</c> line as an update with no message:
-/// the loop throws <see cref="System.NullReferenceException"/> and the error's text is lost).
+/// (<c>{"error": …}</c>, <c>event: error</c>), or an SDK stream loop ignores the error the SDK yields as an update
+/// (<see cref="SdkFamily.InStreamErrors"/>): it never reads a failed item's flag or error (Betalgo's <c>Successful</c>
+/// and <c>Error</c>: Betalgo yields HTTP and stream errors as items instead of throwing), or it dereferences the member
+/// an error line leaves null with no null check (OllamaSharp yields Ollama's <c>{"error": …}</c> line as a chat update
+/// with no <c>Message</c>: the loop throws <see cref="System.NullReferenceException"/> and the error's text is lost).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
 {
-    /// <summary>Property handed to the fix: "HandRolled", "Betalgo" or "Ollama".</summary>
+    /// <summary>
+    /// Property handed to the fix: "HandRolled", or the <see cref="InStreamErrorShape"/> of the family's in-stream error,
+    /// whose update type is in <see cref="UpdateTypeProperty"/>.
+    /// </summary>
     internal const string ShapeProperty = "Shape";
 
-    internal const string ShapeHandRolled = "HandRolled";
-    internal const string ShapeBetalgo = "Betalgo";
-    internal const string ShapeOllama = "Ollama";
+    /// <summary>Property handed to the fix: the <see cref="InStreamError.UpdateType"/> of the family's in-stream error.</summary>
+    internal const string UpdateTypeProperty = "UpdateType";
 
-    private static readonly ImmutableHashSet<string> BetalgoErrorMembers = ImmutableHashSet.Create("Successful", "Error");
+    internal const string ShapeHandRolled = "HandRolled";
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM205_InStreamErrorIgnored);
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        var signals = new FinishSignals(start.Compilation, llm.Streams);
-        start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
+        var signals = new FinishSignals(llm);
+        var errors = llm.Resolve(SdkFamilies.All.SelectMany(f => f.InStreamErrors.Select(e => (e.UpdateType, (Family: f.Id, Error: e)))));
+        start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals, errors), OperationKind.Loop);
     }
 
-    private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, FinishSignals signals)
+    private static void AnalyzeLoop(
+        OperationAnalysisContext context,
+        LlmAnalysisContext llm,
+        FinishSignals signals,
+        ImmutableArray<(INamedTypeSymbol Type, (LlmFamily Family, InStreamError Error) Value)> errors)
     {
         var loop = (ILoopOperation)context.Operation;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
@@ -50,15 +60,45 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
         {
             AnalyzeHandRolled(context, stream);
         }
-        else if (stream.Kind == LlmStreamKind.Sdk && signals.IsBetalgo(stream.ElementType) && stream.IterationVariable is not null)
+        else if (stream.Kind == LlmStreamKind.Sdk && stream.IterationVariable is not null && ErrorOf(stream.ElementType, llm, errors) is { } found)
         {
-            AnalyzeBetalgo(context, stream, signals);
-        }
-        else if (stream.Kind == LlmStreamKind.Sdk && signals.IsOllamaChat(stream.ElementType) && stream.IterationVariable is not null)
-        {
-            AnalyzeOllama(context, stream);
+            if (found.Error.Shape == InStreamErrorShape.FailedItem)
+            {
+                AnalyzeFailedItem(context, stream, signals, found.Error);
+            }
+            else
+            {
+                AnalyzeMissingMember(context, stream, found.Type, found.Error);
+            }
         }
     }
+
+    /// <summary>The in-stream error the family of <paramref name="element"/> yields on updates of that type, with its type.</summary>
+    private static (INamedTypeSymbol Type, InStreamError Error)? ErrorOf(
+        ITypeSymbol? element,
+        LlmAnalysisContext llm,
+        ImmutableArray<(INamedTypeSymbol Type, (LlmFamily Family, InStreamError Error) Value)> errors)
+    {
+        if (element is null)
+        {
+            return null;
+        }
+
+        foreach (var (type, (family, error)) in errors)
+        {
+            if (element.IsOrInheritsFrom(type) && llm.Streams.UpdateFamily(element) == family)
+            {
+                return (type, error);
+            }
+        }
+
+        return null;
+    }
+
+    private static ImmutableDictionary<string, string?> Properties(InStreamError error)
+        => ImmutableDictionary<string, string?>.Empty
+            .Add(ShapeProperty, error.Shape.ToString())
+            .Add(UpdateTypeProperty, error.UpdateType);
 
     private static void AnalyzeHandRolled(OperationAnalysisContext context, LlmStreamLoop stream)
     {
@@ -87,17 +127,22 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
             "an error event inside the 200 stream passes as the end of the answer"));
     }
 
-    private static void AnalyzeBetalgo(OperationAnalysisContext context, LlmStreamLoop stream, FinishSignals signals)
+    /// <summary>
+    /// A failed item (<see cref="InStreamErrorShape.FailedItem"/>, Betalgo): reported when the loop reads neither the
+    /// item's flag nor its error member (any receiver) and hands the update to nothing that might.
+    /// </summary>
+    private static void AnalyzeFailedItem(OperationAnalysisContext context, LlmStreamLoop stream, FinishSignals signals, InStreamError error)
     {
+        var members = error.ErrorMember is null ? ImmutableHashSet.Create(error.Member) : ImmutableHashSet.Create(error.Member, error.ErrorMember);
         foreach (var node in stream.Body.DescendantsAndSelf())
         {
-            if (node is IPropertyReferenceOperation property && BetalgoErrorMembers.Contains(property.Property.Name))
+            if (node is IPropertyReferenceOperation property && members.Contains(property.Property.Name))
             {
                 return;
             }
         }
 
-        if (signals.UpdateEscapes(stream, BetalgoErrorMembers, context.CancellationToken))
+        if (signals.UpdateEscapes(stream, members, context.CancellationToken))
         {
             return;
         }
@@ -106,25 +151,27 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
             Descriptors.LLM205_InStreamErrorIgnored,
             TerminationFacts.LoopKeywordLocation(stream.Loop),
             additionalLocations: null,
-            properties: ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, ShapeBetalgo),
+            properties: Properties(error),
             "The enumeration of " + stream.MessageName + " reads its items",
-            "Betalgo yields a failed request as an item with Successful == false instead of throwing"));
+            error.Consequence));
     }
 
     /// <summary>
-    /// OllamaSharp reads each NDJSON line as a <c>ChatResponseStream</c>; Ollama's error line (<c>{"error": "…"}</c>, sent
-    /// when the model runner fails mid-answer) has no <c>message</c>, so the update's <c>Message</c> is null. Reported
-    /// when the loop dereferences <c>update.Message</c> (<c>update.Message.Content</c>, <c>update?.Message.Content</c>)
-    /// and tests it for null nowhere and looks for an error nowhere. A loop that never dereferences it passes the error
-    /// line as an empty update; the missing <c>Done</c> then shows the cut (LLM203).
+    /// An error line yielded as an update whose member is null (<see cref="InStreamErrorShape.MissingMember"/>, OllamaSharp:
+    /// it reads each NDJSON line as a <c>ChatResponseStream</c>; Ollama's error line (<c>{"error": "…"}</c>, sent when the
+    /// model runner fails mid-answer) has no <c>message</c>, so the update's <c>Message</c> is null). Reported when the
+    /// loop dereferences the member of <paramref name="updateType"/> (<c>update.Message.Content</c>,
+    /// <c>update?.Message.Content</c>) and tests it for null nowhere and looks for an error nowhere. A loop that never
+    /// dereferences it passes the error line as an empty update; the missing <c>Done</c> then shows the cut (LLM203).
     /// </summary>
-    private static void AnalyzeOllama(OperationAnalysisContext context, LlmStreamLoop stream)
+    private static void AnalyzeMissingMember(OperationAnalysisContext context, LlmStreamLoop stream, INamedTypeSymbol updateType, InStreamError error)
     {
         var dereferenced = false;
         foreach (var node in stream.Body.DescendantsAndSelf())
         {
-            if (node is not IPropertyReferenceOperation { Property.Name: "Message" } message
-                || message.Property.ContainingType.ToDisplayString() != "OllamaSharp.Models.Chat.ChatResponseStream"
+            if (node is not IPropertyReferenceOperation message
+                || message.Property.Name != error.Member
+                || !SymbolEqualityComparer.Default.Equals(message.Property.ContainingType, updateType)
                 || !IsUpdate(message.Instance, stream))
             {
                 continue;
@@ -164,9 +211,9 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
             Descriptors.LLM205_InStreamErrorIgnored,
             TerminationFacts.LoopKeywordLocation(stream.Loop),
             additionalLocations: null,
-            properties: ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, ShapeOllama),
-            "The enumeration of " + stream.MessageName + " reads each update's Message",
-            "OllamaSharp yields Ollama's error line as an update with no Message (NullReferenceException)"));
+            properties: Properties(error),
+            "The enumeration of " + stream.MessageName + " reads each update's " + error.Member,
+            error.Consequence));
     }
 
     /// <summary>The loop's update: the iteration variable, read directly or through <c>?.</c>.</summary>

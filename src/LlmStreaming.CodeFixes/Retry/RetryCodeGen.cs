@@ -242,7 +242,7 @@ internal static class RetryCodeGen
 
         // The family's own transient exceptions (none for a hand-rolled or configured stream's family: HttpRequestException).
         var transients = SdkFamilies.Get(family)?.TransientExceptions
-            ?? ImmutableArray.Create(new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+            ?? ImmutableArray.Create(SdkFamily.HttpRequestFailure);
         foreach (var transient in transients)
         {
             var type = types.Resolve(transient.TypeMetadataName);

@@ -194,7 +194,7 @@ public sealed partial class FinishReasonNotObservedCodeFix : TerminationCodeFix
 
     /// <summary>The values of the family's finish reason that mean a cut answer (<see cref="FinishSignalSpec.CutValues"/>).</summary>
     private static ImmutableArray<string> CutValues(FinishSignalKind kind)
-        => SdkFamilies.All.SelectMany(f => f.FinishSignals).FirstOrDefault(s => s.Kind == kind)?.CutValues ?? ImmutableArray<string>.Empty;
+        => SdkFamilies.FinishSignal(kind)?.CutValues ?? ImmutableArray<string>.Empty;
 
     /// <summary>
     /// A nullable <c>FinishReason</c> on the update: OpenAI <c>ChatFinishReason?</c> (an enum), MEAI's and Agent Framework's

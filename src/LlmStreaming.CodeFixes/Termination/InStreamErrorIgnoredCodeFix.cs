@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
+using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Termination;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -18,11 +19,11 @@ namespace LlmStreaming.CodeFixes.Termination;
 /// <summary>
 /// LLM205: inserts the check that throws with the provider's message. Hand-rolled loops: before the parse, a payload
 /// that has a top-level <c>"error"</c> property throws an <see cref="System.IO.IOException"/> carrying
-/// <c>error.message</c> (or the error itself). Betalgo: first thing in the loop, <c>if (!update.Successful) throw …</c>
-/// with <c>Error.Message</c>: an <see cref="System.Net.Http.HttpRequestException"/> with the item's status when the request
-/// failed (status 400 and up, where that constructor exists), else an <see cref="System.IO.IOException"/>. OllamaSharp:
-/// first thing in the loop, an update with no <c>Message</c> (Ollama's error line) throws an
-/// <see cref="System.IO.IOException"/>.
+/// <c>error.message</c> (or the error itself). An SDK's in-stream error (the family's <see cref="InStreamError"/>): a
+/// failed item (Betalgo), first thing in the loop, <c>if (!update.Successful) throw …</c> with <c>Error.Message</c>: an
+/// <see cref="System.Net.Http.HttpRequestException"/> with the item's status when the request failed (status 400 and up,
+/// where that constructor exists), else an <see cref="System.IO.IOException"/>; an error line with a missing member
+/// (OllamaSharp), first thing in the loop, an update with no <c>Message</c> throws an <see cref="System.IO.IOException"/>.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InStreamErrorIgnoredCodeFix)), Shared]
 public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
@@ -46,10 +47,16 @@ public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
         }
 
         diagnostic.Properties.TryGetValue(InStreamErrorIgnoredAnalyzer.ShapeProperty, out var shape);
+        diagnostic.Properties.TryGetValue(InStreamErrorIgnoredAnalyzer.UpdateTypeProperty, out var updateType);
         var generator = SyntaxGenerator.GetGenerator(document);
         var types = new Dictionary<string, ITypeSymbol> { ["IOException"] = ioException };
+        var sdkError = updateType is null ? null : SdkFamilies.InStreamErrorOf(updateType);
+        if (shape != InStreamErrorIgnoredAnalyzer.ShapeHandRolled && (sdkError is null || sdkError.Shape.ToString() != shape))
+        {
+            return null;
+        }
 
-        if (shape == InStreamErrorIgnoredAnalyzer.ShapeBetalgo)
+        if (sdkError is { Shape: InStreamErrorShape.FailedItem, ErrorMember: { } errorMember })
         {
             if (nodes[0] is not ForEachStatementSyntax loop)
             {
@@ -57,45 +64,46 @@ public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
             }
 
             var update = loop.Identifier.ValueText;
-            var errorMessage = "\"The model stream reported an error: \" + (" + update + ".Error?.Message ?? " + update + ".Error?.Code ?? \"unknown error\")";
+            var errorText = string.Concat(sdkError.ErrorTextMembers.Select(m => update + "." + errorMember + "?." + m + " ?? "));
+            var errorMessage = "\"The model stream reported an error: \" + (" + errorText + "\"unknown error\")";
             var httpRequestException = model.Compilation.GetTypeByMetadataName("System.Net.Http.HttpRequestException");
             string checkText;
-            if (httpRequestException is not null && HasStatusConstructor(httpRequestException))
+            if (sdkError.StatusMember is { } status && httpRequestException is not null && HasStatusConstructor(httpRequestException))
             {
                 // A failed request (its status, 400 and up) becomes the HttpRequestException EnsureSuccessStatusCode would
                 // throw, with its StatusCode, so that a retry takes 408, 429 and 5xx and never 400/401/403/404; an error
                 // inside a 200 stream stays an IOException (transient).
                 var errorName = TerminationSyntax.UniqueName(model, loop.Statement, "error");
                 types["HttpRequestException"] = httpRequestException;
-                checkText = "if (!" + update + ".Successful)\n{\n"
+                checkText = "if (!" + update + "." + sdkError.Member + ")\n{\n"
                     + "    var " + errorName + " = " + errorMessage + ";\n"
-                    + "    if ((int)" + update + ".HttpStatusCode >= 400)\n    {\n"
-                    + "        throw new HttpRequestException(" + errorName + ", null, " + update + ".HttpStatusCode);\n"
+                    + "    if ((int)" + update + "." + status + " >= 400)\n    {\n"
+                    + "        throw new HttpRequestException(" + errorName + ", null, " + update + "." + status + ");\n"
                     + "    }\n\n"
                     + "    throw new IOException(" + errorName + ");\n}";
             }
             else
             {
-                checkText = "if (!" + update + ".Successful)\n{\n    throw new IOException(" + errorMessage + ");\n}";
+                checkText = "if (!" + update + "." + sdkError.Member + ")\n{\n    throw new IOException(" + errorMessage + ");\n}";
             }
 
             var check = TerminationSyntax.Statement(checkText, generator, loop, types, model);
             return document.WithSyntaxRoot(root.ReplaceNode(loop.Statement, FirstInLoop(loop, check)));
         }
 
-        if (shape == InStreamErrorIgnoredAnalyzer.ShapeOllama)
+        if (sdkError is { Shape: InStreamErrorShape.MissingMember })
         {
             if (nodes[0] is not ForEachStatementSyntax ollamaLoop)
             {
                 return null;
             }
 
-            // Ollama's error line reaches the loop as an update with no Message (OllamaSharp drops the error's text): an
+            // The error line reaches the loop as an update with no Message (OllamaSharp drops the error's text): an
             // IOException, so that a retry takes it as it takes a reset.
             var chunk = ollamaLoop.Identifier.ValueText;
             var check = TerminationSyntax.Statement(
-                "if (" + chunk + " != null && " + chunk + ".Message == null)\n{\n"
-                    + "    throw new IOException(\"The model stream reported an error: Ollama sent an error line, which OllamaSharp yields as an update with no message.\");\n}",
+                "if (" + chunk + " != null && " + chunk + "." + sdkError.Member + " == null)\n{\n"
+                    + "    throw new IOException(\"The model stream reported an error: " + sdkError.FixMessage + "\");\n}",
                 generator,
                 ollamaLoop,
                 types,

@@ -43,7 +43,30 @@ public class SdkFamilyTests
         [nameof(SdkFamily.ErrorExceptions)] = family.ErrorExceptions.Length,
         [nameof(SdkFamily.HttpClientReceiversWithOwnTimeout)] = family.HttpClientReceiversWithOwnTimeout.Length,
         [nameof(SdkFamily.Options)] = family.Options.Length,
+        [nameof(SdkFamily.InStreamErrors)] = family.InStreamErrors.Length,
+        [nameof(SdkFamily.StreamingSwitches)] = family.StreamingSwitches.Length,
+        [nameof(SdkFamily.CannedClients)] = family.CannedClients.Length,
     };
+
+    /// <summary>The type of the property or field <paramref name="name"/> of <paramref name="type"/> or a base; null when it has none.</summary>
+    private static ITypeSymbol? MemberType(ITypeSymbol type, string name)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers(name))
+            {
+                switch (member)
+                {
+                    case IPropertySymbol property:
+                        return property.Type;
+                    case IFieldSymbol field:
+                        return field.Type;
+                }
+            }
+        }
+
+        return null;
+    }
 
     private static IEnumerable<INamedTypeSymbol> TypesOf(INamespaceSymbol ns)
         => ns.GetTypeMembers().Concat(ns.GetNamespaceMembers().SelectMany(TypesOf));
@@ -174,6 +197,53 @@ public class SdkFamilyTests
                 : Types(option.DeclaringType).ToList();
             Assert.True(declaring.Any(t => !t.GetMembers(option.Property).IsEmpty), option.ToString());
             Assert.True(option.Kind != SdkOptionKind.Timeout || option.Effect.Length > 20, option.ToString());
+        }
+
+        // An in-stream error's update type is one of the family's (or a base of one), and what it names is a member of it:
+        // a failed item's flag is a bool and its error member has the text members; a missing member is a reference.
+        foreach (var error in family.InStreamErrors)
+        {
+            var errorUpdates = Types(error.UpdateType).ToList();
+            Assert.Contains(updates, u => errorUpdates.Any(e => u.IsOrInheritsFrom(e)));
+            Assert.False(string.IsNullOrWhiteSpace(error.Consequence), error.ToString());
+            var member = errorUpdates.Select(e => MemberType(e, error.Member)).FirstOrDefault(t => t is not null);
+            Assert.True(member is not null, family.DisplayName + ": " + error.UpdateType + " has no member " + error.Member);
+            if (error.Shape == InStreamErrorShape.FailedItem)
+            {
+                Assert.Equal(SpecialType.System_Boolean, member!.SpecialType);
+                Assert.NotNull(error.ErrorMember);
+                var errorType = errorUpdates.Select(e => MemberType(e, error.ErrorMember!)).FirstOrDefault(t => t is not null);
+                Assert.True(errorType is not null, error.UpdateType + " has no member " + error.ErrorMember);
+                Assert.NotEmpty(error.ErrorTextMembers);
+                Assert.All(error.ErrorTextMembers, m => Assert.True(MemberType(errorType!, m) is not null, errorType + " has no member " + m));
+                Assert.True(error.StatusMember is null || errorUpdates.Any(e => MemberType(e, error.StatusMember) is { Name: "HttpStatusCode" }), error.ToString());
+            }
+            else
+            {
+                Assert.True(member!.IsReferenceType, error.UpdateType + "." + error.Member + " cannot be null");
+                Assert.True(error.FixMessage.Length > 20, error.ToString());
+            }
+        }
+
+        // A streaming switch is a boolean property of a request type that one of the family's streaming methods takes.
+        foreach (var streamingSwitch in family.StreamingSwitches)
+        {
+            var requests = Types(streamingSwitch.RequestType).ToList();
+            Assert.Contains(requests, r => MemberType(r, streamingSwitch.Property) is { } t
+                && (t.SpecialType == SpecialType.System_Boolean || t is INamedTypeSymbol { TypeArguments: [{ SpecialType: SpecialType.System_Boolean }] }));
+            Assert.Contains(family.StreamingMethods.SelectMany(m => Types(m.TypeMetadataName).SelectMany(t => t.GetMembers(m.MethodName)).OfType<IMethodSymbol>()),
+                m => m.Parameters.Any(p => requests.Contains(p.Type, SymbolEqualityComparer.Default)));
+            Assert.False(string.IsNullOrWhiteSpace(streamingSwitch.Parameter));
+        }
+
+        // A canned client implements one of the family's streaming methods, and its pipeline's calls exist in its namespace.
+        foreach (var canned in family.CannedClients)
+        {
+            Assert.Contains(family.StreamingMethods, m => m.MethodName == canned.StreamingMethod);
+            var pipeline = TypesOf(compilation.GlobalNamespace).Where(t => t.IsInNamespace(canned.PipelineNamespace))
+                .SelectMany(t => t.GetMembers().OfType<IMethodSymbol>()).Select(m => m.Name).ToHashSet();
+            Assert.All(canned.PipelineSteps, step => Assert.Contains(step, pipeline));
+            Assert.Contains(pipeline, name => canned.PipelineStepPrefix.Length > 0 && name.StartsWith(canned.PipelineStepPrefix, StringComparison.Ordinal));
         }
 
         // The text deltas are string members, and the content lists collections, of types of the family's assemblies.

@@ -39,13 +39,15 @@ internal sealed class AgentFrameworkFamily : SdkFamily
         FinishReasonProperty(FinishSignalKind.AgentFramework, List("Microsoft.Agents.AI.AgentResponseUpdate"), "Length", "ContentFilter"));
 
     // The agent's chat client may be any provider; HttpClient-based ones fail with an HttpRequestException.
-    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
-        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(HttpRequestFailure);
 
     public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
 
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "an agent takes no HttpClient itself: its chat client's provider does, which that family answers"),
         (nameof(ErrorExceptions), "an agent throws its chat client's exceptions unwrapped, which the provider's family names"),
-        (nameof(Options), "agents have no retry or timeout option of their own: they are the chat client's, set where it is made"));
+        (nameof(Options), "agents have no retry or timeout option of their own: they are the chat client's, set where it is made"),
+        (nameof(InStreamErrors), "an agent's updates wrap its chat client's, whose errors are thrown as Microsoft.Extensions.AI's are"),
+        (nameof(StreamingSwitches), "streaming and one-answer calls are separate methods (RunStreamingAsync, RunAsync): no run option turns a stream off"),
+        (nameof(CannedClients), "a custom AIAgent of the user's code, or an agent over a canned chat client, is not recognised as canned: its streams are taken as the model's"));
 }

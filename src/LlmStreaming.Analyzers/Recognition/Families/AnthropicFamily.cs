@@ -55,5 +55,8 @@ internal sealed class AnthropicFamily : SdkFamily
 
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(ContentLists), "each event carries one content block delta, never a list that may be empty"),
-        (nameof(NonStreamingTwins), "Create returns a Message whose content is a union of blocks: the fallback is not written for it"));
+        (nameof(NonStreamingTwins), "Create returns a Message whose content is a union of blocks: the fallback is not written for it"),
+        (nameof(InStreamErrors), "the SDK throws the stream's error event as an AnthropicSseException instead of yielding it as an update"),
+        (nameof(StreamingSwitches), "streaming and one-answer calls are separate methods (CreateStreaming, Create): no request option turns a stream off"),
+        (nameof(CannedClients), "a fake IMessageService of the user's code is not recognised as canned: its streams are taken as the model's"));
 }

@@ -47,5 +47,8 @@ internal sealed class AzureAIInferenceFamily : SdkFamily
         (nameof(HttpClientReceiversWithOwnTimeout), "Azure.Core takes an HttpClient through HttpClientTransport, which every Azure SDK shares: an HttpClient handed to it is not known to serve a model"),
         (nameof(Aggregators), "the SDK has no method that collects a stream into one result"),
         (nameof(NonStreamingTwins), "CompleteStreaming[Async] marks its ChatCompletionsOptions as streaming and CompleteAsync keeps the mark (measured: the same options then send \"stream\": true), so a fallback on the same arguments asks for a stream again; the options have no public way to unmark them"),
-        (nameof(TransientExceptions), "Azure.Core retries a failed connection, 408, 429 and 5xx itself (RetryOptions, 3 retries by default) before the stream starts; once it has started, a failure is an IOException, which every retry takes"));
+        (nameof(InStreamErrors), "a failed request throws (RequestFailedException) before the stream starts, and an error event inside the stream is not yielded: the SDK then waits for the [DONE] that does not come (WaitsForEndMarker), a wait LLM406's idle timeout ends"),
+        (nameof(TransientExceptions), "Azure.Core retries a failed connection, 408, 429 and 5xx itself (RetryOptions, 3 retries by default) before the stream starts; once it has started, a failure is an IOException, which every retry takes"),
+        (nameof(StreamingSwitches), "streaming and one-answer calls are separate methods (CompleteStreamingAsync, CompleteAsync): no option turns a stream off"),
+        (nameof(CannedClients), "ChatCompletionsClient is a concrete client: a fake subclass of the user's code is not recognised as canned"));
 }

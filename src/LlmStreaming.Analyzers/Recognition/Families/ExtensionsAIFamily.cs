@@ -49,13 +49,18 @@ internal sealed class ExtensionsAIFamily : SdkFamily
         FinishReasonProperty(FinishSignalKind.ExtensionsAI, List("Microsoft.Extensions.AI.ChatResponseUpdate", "Microsoft.Extensions.AI.StreamingChatCompletionUpdate"), "Length", "ContentFilter"));
 
     // The provider under IChatClient may be any; HttpClient-based ones fail with an HttpRequestException.
-    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
-        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(HttpRequestFailure);
 
     public override ImmutableArray<string> ErrorExceptions => ImmutableArray<string>.Empty;
+
+    // IChatClient is implemented by samples and tests; the builder pipeline wraps the inner client.
+    public override ImmutableArray<CannedClient> CannedClients { get; } = List(
+        new CannedClient("GetStreamingResponseAsync", "Microsoft.Extensions.AI", List("AsBuilder", "Build"), "Use"));
 
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "IChatClient takes no HttpClient itself: its provider's client does, which the provider's family answers"),
         (nameof(ErrorExceptions), "IChatClient throws its provider's exceptions unwrapped (ClientResultException over OpenAI, HttpRequestException over HTTP providers), which those families name"),
-        (nameof(Options), "IChatClient has no retry or timeout option of its own: they are the provider client's, set where it is made"));
+        (nameof(Options), "IChatClient has no retry or timeout option of its own: they are the provider client's, set where it is made"),
+        (nameof(StreamingSwitches), "ChatOptions has no option that turns streaming off: GetResponseAsync is the non-streaming call"),
+        (nameof(InStreamErrors), "IChatClient throws its provider's errors; an ErrorContent a provider puts in an update's Contents is not looked for (LLM205)"));
 }

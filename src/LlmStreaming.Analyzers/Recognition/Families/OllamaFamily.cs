@@ -42,14 +42,32 @@ internal sealed class OllamaFamily : SdkFamily
             Literals: ImmutableArray<string>.Empty,
             TerminalTypes: List("OllamaSharp.Models.Chat.ChatDoneResponseStream", "OllamaSharp.Models.GenerateDoneResponseStream")));
 
-    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
-        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true));
+    public override ImmutableArray<TransientException> TransientExceptions { get; } = List(HttpRequestFailure);
 
     public override ImmutableArray<string> ErrorExceptions { get; } = List("OllamaSharp.Models.Exceptions.OllamaException");
+
+    // Ollama's error line ({"error": "…"}, sent when the model runner fails mid-answer) has no message: OllamaSharp yields
+    // it as a chat update whose Message is null, and drops the error's text.
+    public override ImmutableArray<InStreamError> InStreamErrors { get; } = List(
+        new InStreamError(
+            InStreamErrorShape.MissingMember,
+            "OllamaSharp.Models.Chat.ChatResponseStream",
+            Member: "Message",
+            ErrorMember: null,
+            ErrorTextMembers: ImmutableArray<string>.Empty,
+            StatusMember: null,
+            Consequence: "OllamaSharp yields Ollama's error line as an update with no Message (NullReferenceException)",
+            FixMessage: "Ollama sent an error line, which OllamaSharp yields as an update with no message."));
+
+    // The same methods serve a request with Stream = false, answered in one update.
+    public override ImmutableArray<StreamingSwitch> StreamingSwitches { get; } = List(
+        new StreamingSwitch("OllamaSharp.Models.Chat.ChatRequest", "Stream", "stream"),
+        new StreamingSwitch("OllamaSharp.Models.GenerateRequest", "Stream", "stream"));
 
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "OllamaApiClient has no timeout of its own: the HttpClient's is the only one"),
         (nameof(Options), "OllamaApiClient has no retry option, and its only timeout is the HttpClient's (LLM401)"),
         (nameof(ContentLists), "each update carries one message or one response text, never a list"),
-        (nameof(NonStreamingTwins), "the same methods serve both: a request with Stream = false is answered in one update"));
+        (nameof(NonStreamingTwins), "the same methods serve both: a request with Stream = false is answered in one update"),
+        (nameof(CannedClients), "a fake IOllamaApiClient of the user's code is not recognised as canned: its streams are taken as the model's"));
 }

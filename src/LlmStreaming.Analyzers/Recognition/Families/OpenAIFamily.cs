@@ -82,5 +82,8 @@ internal sealed class OpenAIFamily : SdkFamily
 
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(Aggregators), "the SDK has no method that collects a stream into one result"),
-        (nameof(TransientExceptions), "the SDK retries a failed connection, 408, 429 and 5xx itself (ClientRetryPolicy) before the stream starts; once it has started, a failure is an IOException, which every retry takes"));
+        (nameof(InStreamErrors), "the SDK throws a failed request (ClientResultException); the Responses stream's error event is a typed update (StreamingResponseErrorUpdate) that LLM205 does not look for yet"),
+        (nameof(TransientExceptions), "the SDK retries a failed connection, 408, 429 and 5xx itself (ClientRetryPolicy) before the stream starts; once it has started, a failure is an IOException, which every retry takes"),
+        (nameof(StreamingSwitches), "streaming and one-answer calls are separate methods (CompleteChatStreamingAsync, CompleteChatAsync): no request option turns a stream off"),
+        (nameof(CannedClients), "a fake ChatClient subclass of the user's code is not recognised as canned: its streams are taken as the model's"));
 }

@@ -75,6 +75,25 @@ internal abstract class SdkFamily
     public virtual ImmutableArray<SdkOption> Options => ImmutableArray<SdkOption>.Empty;
 
     /// <summary>
+    /// How an error that the provider sends inside the stream reaches the loop, when the SDK yields it as an update instead
+    /// of throwing (LLM205 and its fix): the update type and the members that show it.
+    /// </summary>
+    public virtual ImmutableArray<InStreamError> InStreamErrors => ImmutableArray<InStreamError>.Empty;
+
+    /// <summary>
+    /// The request options that turn streaming off on a streaming method: a call given a request that visibly sets one to
+    /// false is answered in one item, an ordinary request rather than a model stream (the recogniser skips it).
+    /// </summary>
+    public virtual ImmutableArray<StreamingSwitch> StreamingSwitches => ImmutableArray<StreamingSwitch>.Empty;
+
+    /// <summary>
+    /// Where the user's code may implement the family's client: a class of the compilation whose streaming method only
+    /// waits yields canned updates (a sample's or a test's fake), so a call on it, also through the client's builder
+    /// pipeline, is not a model stream (the recogniser skips it).
+    /// </summary>
+    public virtual ImmutableArray<CannedClient> CannedClients => ImmutableArray<CannedClient>.Empty;
+
+    /// <summary>
     /// True when the SDK's enumeration does not end when the body ends without the stream's end marker: it waits, past
     /// the SDK's own timeouts, until the token given to the streaming call fires, and then ends as if the answer were
     /// complete. Only a deadline on that token bounds such a stream (LLM406 reports a call given none, and its fix
@@ -89,7 +108,14 @@ internal abstract class SdkFamily
     public static readonly ImmutableArray<string> Questions = ImmutableArray.Create(
         nameof(AssemblyNamePrefixes), nameof(Namespaces), nameof(StreamingMethods), nameof(NonStreamingTwins),
         nameof(UpdateTypes), nameof(TextDeltaMembers), nameof(ContentLists), nameof(Aggregators), nameof(FinishSignals),
-        nameof(TransientExceptions), nameof(ErrorExceptions), nameof(HttpClientReceiversWithOwnTimeout), nameof(Options));
+        nameof(TransientExceptions), nameof(ErrorExceptions), nameof(HttpClientReceiversWithOwnTimeout), nameof(Options),
+        nameof(InStreamErrors), nameof(StreamingSwitches), nameof(CannedClients));
+
+    /// <summary>
+    /// <c>HttpRequestException</c>, its retryable statuses only (or whole where they cannot be tested): the transient failure
+    /// of every SDK that calls <c>HttpClient</c> and lets its exceptions through, and of a hand-rolled stream.
+    /// </summary>
+    public static readonly TransientException HttpRequestFailure = new("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true);
 
     /// <summary>A method of a type, by the type's metadata name.</summary>
     protected static MethodRef M(string type, string method) => new(type, method);
@@ -209,3 +235,54 @@ internal sealed record SdkOption(
     string SdkName,
     bool QualifyOwner = false,
     string Effect = "");
+
+/// <summary>How an SDK hands an in-stream error to the loop (what LLM205 looks for and its fix writes).</summary>
+internal enum InStreamErrorShape
+{
+    /// <summary>
+    /// The error is an item: its success flag (<see cref="InStreamError.Member"/>) is false and its error member holds the
+    /// provider's error; the loop must read one of them (Betalgo's <c>Successful</c> and <c>Error</c>).
+    /// </summary>
+    FailedItem,
+
+    /// <summary>
+    /// The error line is an update whose <see cref="InStreamError.Member"/> is null: the loop must test it for null before it
+    /// dereferences it (OllamaSharp's chat update with no <c>Message</c>).
+    /// </summary>
+    MissingMember,
+}
+
+/// <summary>An in-stream error that the SDK yields as an update (LLM205).</summary>
+/// <param name="Shape">How it shows, and so what LLM205 looks for and its fix writes.</param>
+/// <param name="UpdateType">The update type (metadata name, with its subclasses) that carries it.</param>
+/// <param name="Member">
+/// <see cref="InStreamErrorShape.FailedItem"/>: the boolean member that is false on a failed item;
+/// <see cref="InStreamErrorShape.MissingMember"/>: the member that is null on the error line.
+/// </param>
+/// <param name="ErrorMember"><see cref="InStreamErrorShape.FailedItem"/>: the member that holds the provider's error; else null.</param>
+/// <param name="ErrorTextMembers">The members of <paramref name="ErrorMember"/>'s value that the fix's message reads, in order of preference.</param>
+/// <param name="StatusMember"><see cref="InStreamErrorShape.FailedItem"/>: the item's <c>HttpStatusCode</c> member (a failed request's status); else null.</param>
+/// <param name="Consequence">What happens when the loop ignores it, for the message.</param>
+/// <param name="FixMessage">For <see cref="InStreamErrorShape.MissingMember"/>: the text of the exception the fix throws (the SDK drops the provider's).</param>
+internal sealed record InStreamError(
+    InStreamErrorShape Shape,
+    string UpdateType,
+    string Member,
+    string? ErrorMember,
+    ImmutableArray<string> ErrorTextMembers,
+    string? StatusMember,
+    string Consequence,
+    string FixMessage = "");
+
+/// <summary>A request option that turns streaming off (<c>new ChatRequest { Stream = false }</c>).</summary>
+/// <param name="RequestType">The request type (metadata name) a streaming method takes.</param>
+/// <param name="Property">Its boolean property that asks for a stream; false asks for one answer.</param>
+/// <param name="Parameter">The name of a factory method's boolean parameter that sets it (<c>Build(model, stream: false)</c>).</param>
+internal sealed record StreamingSwitch(string RequestType, string Property, string Parameter);
+
+/// <summary>A client of the family that the user's code may implement, and the builder calls that wrap one.</summary>
+/// <param name="StreamingMethod">The streaming method such a class implements (its body is read).</param>
+/// <param name="PipelineNamespace">The namespace of the builder calls that wrap an inner client (<c>client.AsBuilder().Use…().Build()</c>).</param>
+/// <param name="PipelineSteps">The builder calls, by name, followed to the inner client.</param>
+/// <param name="PipelineStepPrefix">The prefix of the builder's other calls (<c>Use…</c>), followed too.</param>
+internal sealed record CannedClient(string StreamingMethod, string PipelineNamespace, ImmutableArray<string> PipelineSteps, string PipelineStepPrefix);

@@ -18,10 +18,11 @@ internal sealed class SdkOptions
 
     private SdkOptions(Compilation compilation)
     {
+        var resolver = TypeResolver.Get(compilation);
         var builder = ImmutableArray.CreateBuilder<(SdkOption, INamedTypeSymbol?)>();
         foreach (var option in SdkFamilies.All.SelectMany(f => f.Options))
         {
-            var declaring = option.DeclaringType is null ? null : compilation.GetTypeByMetadataName(option.DeclaringType);
+            var declaring = option.DeclaringType is null ? null : resolver.Type(option.DeclaringType);
             if (option.DeclaringType is null || declaring is not null)
             {
                 builder.Add((option, declaring));

@@ -43,7 +43,7 @@ internal sealed class SemanticKernelFamily : SdkFamily
             TerminalTypes: ImmutableArray<string>.Empty));
 
     public override ImmutableArray<TransientException> TransientExceptions { get; } = List(
-        new TransientException("System.Net.Http.HttpRequestException", "StatusCode", WholeWithoutStatus: true),
+        HttpRequestFailure,
         new TransientException("Microsoft.SemanticKernel.HttpOperationException", "StatusCode", WholeWithoutStatus: false));
 
     public override ImmutableArray<string> ErrorExceptions { get; } = List("Microsoft.SemanticKernel.HttpOperationException", "Microsoft.SemanticKernel.KernelException");
@@ -54,5 +54,8 @@ internal sealed class SemanticKernelFamily : SdkFamily
     public override ImmutableDictionary<string, string> NotApplicable { get; } = Reasons(
         (nameof(HttpClientReceiversWithOwnTimeout), "Semantic Kernel turns the network timeout off when it is given an HttpClient: the client's timeout is then the only one"),
         (nameof(NonStreamingTwins), "the twins return a list of messages whose finish reason sits in each message's metadata, under a connector-specific key: the fallback cannot test it for every connector"),
-        (nameof(Aggregators), "Semantic Kernel has no method that collects a stream into one result"));
+        (nameof(Aggregators), "Semantic Kernel has no method that collects a stream into one result"),
+        (nameof(InStreamErrors), "Semantic Kernel throws a failed call (HttpOperationException, KernelException) instead of yielding it as an update"),
+        (nameof(StreamingSwitches), "streaming and one-answer calls are separate methods (GetStreamingChatMessageContentsAsync, GetChatMessageContentsAsync): no option turns a stream off"),
+        (nameof(CannedClients), "a fake IChatCompletionService of the user's code is not recognised as canned: its streams are taken as the model's"));
 }
