@@ -35,6 +35,16 @@ namespace LlmStreaming.Analyzers.Tests.Families;
 /// when it throws.
 /// </param>
 /// <param name="UncheckedDelta">The text fragment read as a loop that ignores that error reads it, where it differs from <see cref="Delta"/>.</param>
+/// <param name="AggregateFinishCheck">
+/// The correct test of the aggregated result's (<c>result</c>) finish reason, a statement; null where the aggregation
+/// throws on a stream cut before its end (or there is none).
+/// </param>
+/// <param name="ClientOptions">The SDK's client options with an initializer, <c>%</c> its member assignment (LLM103, LLM404), or null.</param>
+/// <param name="TimeoutOption">The option that bounds the SDK's waits (LLM404), or null.</param>
+/// <param name="RetriesOff">The option assignment that turns the SDK's retries off (LLM103), or null.</param>
+/// <param name="RetriesOn">Its correct value (the SDK's retries kept).</param>
+/// <param name="HandHttpClient">An expression that hands the <c>HttpClient http</c> to the SDK (LLM401), or null.</param>
+/// <param name="HttpClientTimeout">The correct timeout of that HttpClient: infinite where the SDK bounds its waits itself, else minutes.</param>
 internal sealed record FamilyShape(
     LlmFamily Id,
     string Usings,
@@ -54,7 +64,14 @@ internal sealed record FamilyShape(
     string? AggregatorArguments,
     IReadOnlyDictionary<string, string> NotApplicable,
     string? ErrorCheck = null,
-    string? UncheckedDelta = null)
+    string? UncheckedDelta = null,
+    string? AggregateFinishCheck = null,
+    string? ClientOptions = null,
+    string? TimeoutOption = null,
+    string? RetriesOff = null,
+    string? RetriesOn = null,
+    string? HandHttpClient = null,
+    string? HttpClientTimeout = null)
 {
     /// <summary>The streaming call with <paramref name="token"/>; <paramref name="marker"/> marks its method name (<c>LLM101</c>).</summary>
     public string Call(string token = "ct", string? marker = null)
@@ -94,7 +111,14 @@ internal static class FamilyShapes
         AggregatorArguments: null,
         Reasons(
             ("LLM101 (aggregation)", "the OpenAI SDK has no method that collects a stream into one result"),
-            ("LLM205", "the OpenAI SDK throws for an error in the stream (ClientResultException); no update carries one")));
+            ("LLM203 (aggregation)", "the OpenAI SDK has no method that collects a stream into one result"),
+            ("LLM205", "the OpenAI SDK throws for an error in the stream (ClientResultException); no update carries one")),
+        ClientOptions: "new global::OpenAI.OpenAIClientOptions { % }",
+        TimeoutOption: "NetworkTimeout",
+        RetriesOff: "RetryPolicy = new global::System.ClientModel.Primitives.ClientRetryPolicy(0)",
+        RetriesOn: "RetryPolicy = new global::System.ClientModel.Primitives.ClientRetryPolicy(3)",
+        HandHttpClient: "new global::OpenAI.OpenAIClientOptions { Transport = new global::System.ClientModel.Primitives.HttpClientPipelineTransport(http) }",
+        HttpClientTimeout: "System.Threading.Timeout.InfiniteTimeSpan");
 
     public static readonly FamilyShape ExtensionsAI = new(
         LlmFamily.ExtensionsAI,
@@ -114,7 +138,11 @@ internal static class FamilyShapes
         AggregatorMethod: "ToChatResponseAsync",
         AggregatorArguments: "ct",
         Reasons(
-            ("LLM205", "IChatClient throws its provider's exceptions for an error in the stream; an update carries none")));
+            ("LLM205", "IChatClient throws its provider's exceptions for an error in the stream; an update carries none"),
+            ("LLM103", "IChatClient has no retry or timeout option of its own: they are the provider client's"),
+            ("LLM404 (options)", "IChatClient has no retry or timeout option of its own: they are the provider client's"),
+            ("LLM401", "IChatClient takes no HttpClient itself: its provider's client does")),
+        AggregateFinishCheck: "if (result.FinishReason != ChatFinishReason.Stop) throw new IOException(\"The answer was cut off.\");");
 
     public static readonly FamilyShape SemanticKernel = new(
         LlmFamily.SemanticKernel,
@@ -135,7 +163,12 @@ internal static class FamilyShapes
         AggregatorArguments: null,
         Reasons(
             ("LLM101 (aggregation)", "Semantic Kernel has no method that collects a stream into one result"),
-            ("LLM205", "Semantic Kernel's connectors throw for an error in the stream (HttpOperationException); no update carries one")));
+            ("LLM203 (aggregation)", "Semantic Kernel has no method that collects a stream into one result"),
+            ("LLM205", "Semantic Kernel's connectors throw for an error in the stream (HttpOperationException); no update carries one"),
+            ("LLM103", "Semantic Kernel has no retry option of its own: its OpenAI connector's client takes OpenAI's options"),
+            ("LLM404 (options)", "no options type of the Semantic Kernel packages the tests reference derives from ClientPipelineOptions: its OpenAI connector takes OpenAI's OpenAIClientOptions (the OpenAI row)")),
+        HandHttpClient: "Kernel.CreateBuilder().AddOpenAIChatCompletion(\"gpt-4o\", \"key\", httpClient: http).Build()",
+        HttpClientTimeout: "TimeSpan.FromMinutes(10)");
 
     public static readonly FamilyShape Anthropic = new(
         LlmFamily.Anthropic,
@@ -156,7 +189,14 @@ internal static class FamilyShapes
         AggregatorArguments: "",
         Reasons(
             ("LLM303", "each event carries one content block delta, never a list that may be empty"),
-            ("LLM205", "the SDK throws AnthropicSseException for an error event; no update carries one")));
+            ("LLM205", "the SDK throws AnthropicSseException for an error event; no update carries one"),
+            ("LLM203 (aggregation)", "Aggregate() throws when the stream ends without message_stop, so the rule does not ask for the result's stop reason")),
+        ClientOptions: "new AnthropicClient { % }",
+        TimeoutOption: "Timeout",
+        RetriesOff: "MaxRetries = 0",
+        RetriesOn: "MaxRetries = 2",
+        HandHttpClient: "new AnthropicClient { HttpClient = http }",
+        HttpClientTimeout: "System.Threading.Timeout.InfiniteTimeSpan");
 
     public static readonly FamilyShape Ollama = new(
         LlmFamily.Ollama,
@@ -176,7 +216,12 @@ internal static class FamilyShapes
         AggregatorMethod: "StreamToEndAsync",
         AggregatorArguments: "",
         Reasons(
-            ("LLM303", "each update carries one message or one response text, never a list")),
+            ("LLM303", "each update carries one message or one response text, never a list"),
+            ("LLM203 (aggregation)", "StreamToEndAsync throws when the stream ends without its done line, so the rule does not ask for the result's done reason"),
+            ("LLM103", "OllamaApiClient has no retry option, and its only timeout is the HttpClient's (LLM401)"),
+            ("LLM404 (options)", "OllamaApiClient has no retry option, and its only timeout is the HttpClient's (LLM401)")),
+        HandHttpClient: "new OllamaApiClient(http)",
+        HttpClientTimeout: "TimeSpan.FromMinutes(10)",
         ErrorCheck: "if (update is { Message: null }) throw new IOException(\"Ollama reported an error in the stream.\");",
         UncheckedDelta: "update?.Message.Content");
 
@@ -198,7 +243,12 @@ internal static class FamilyShapes
         AggregatorMethod: null,
         AggregatorArguments: null,
         Reasons(
-            ("LLM101 (aggregation)", "the SDK has no method that collects a stream into one result")),
+            ("LLM101 (aggregation)", "the SDK has no method that collects a stream into one result"),
+            ("LLM203 (aggregation)", "the SDK has no method that collects a stream into one result"),
+            ("LLM103", "OpenAIService has no retry option, and its only timeout is the HttpClient's (LLM401)"),
+            ("LLM404 (options)", "OpenAIService has no retry option, and its only timeout is the HttpClient's (LLM401)")),
+        HandHttpClient: "new global::Betalgo.Ranul.OpenAI.Managers.OpenAIService(new global::Betalgo.Ranul.OpenAI.OpenAIOptions { ApiKey = \"key\" }, http)",
+        HttpClientTimeout: "TimeSpan.FromMinutes(10)",
         ErrorCheck: "if (!update.Successful) throw new IOException(\"The model stream reported an error: \" + update.Error?.Message);");
 
     public static readonly FamilyShape AgentFramework = new(
@@ -219,7 +269,11 @@ internal static class FamilyShapes
         AggregatorMethod: "ToAgentResponseAsync",
         AggregatorArguments: "ct",
         Reasons(
-            ("LLM205", "an agent throws its chat client's exceptions for an error in the stream; an update carries none")));
+            ("LLM205", "an agent throws its chat client's exceptions for an error in the stream; an update carries none"),
+            ("LLM103", "agents have no retry or timeout option of their own: they are the chat client's"),
+            ("LLM404 (options)", "agents have no retry or timeout option of their own: they are the chat client's"),
+            ("LLM401", "an agent takes no HttpClient itself: its chat client's provider does")),
+        AggregateFinishCheck: "if (result.FinishReason != ChatFinishReason.Stop) throw new IOException(\"The answer was cut off.\");");
 
     public static readonly FamilyShape AzureAIInference = new(
         LlmFamily.AzureAIInference,
@@ -240,7 +294,13 @@ internal static class FamilyShapes
         AggregatorArguments: null,
         Reasons(
             ("LLM101 (aggregation)", "the SDK has no method that collects a stream into one result"),
-            ("LLM205", "the stream's reader throws for an error event; no update carries one")));
+            ("LLM203 (aggregation)", "the SDK has no method that collects a stream into one result"),
+            ("LLM205", "the stream's reader throws for an error event; no update carries one"),
+            ("LLM401", "Azure.Core takes an HttpClient through HttpClientTransport, which every Azure SDK shares: an HttpClient handed to it is not known to serve a model")),
+        ClientOptions: "new AzureAIInferenceClientOptions { Retry = { % } }",
+        TimeoutOption: "NetworkTimeout",
+        RetriesOff: "MaxRetries = 0",
+        RetriesOn: "MaxRetries = 3");
 
     /// <summary>Every family of the matrix, in the order of <c>SdkFamilies.All</c>.</summary>
     public static readonly IReadOnlyList<FamilyShape> All = new[]

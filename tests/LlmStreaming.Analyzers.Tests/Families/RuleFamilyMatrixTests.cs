@@ -121,6 +121,13 @@ public class RuleFamilyMatrixTests
             f => Unit(f, Method(f, Answer + "\n" + RetryLoop(AppendLoop(f) + "\nreturn answer.ToString();", wait: string.Empty, keyword: "{|LLM102:for|}"))),
             f => Unit(f, Method(f, Answer + "\n" + RetryLoop(AppendLoop(f) + "\nreturn answer.ToString();")))),
 
+        // LLM103: the client's options turn the SDK's retries off; the correct ones keep them.
+        new(
+            "LLM103",
+            s => Verify<SdkRetriesDisabledAnalyzer>.AnalyzerAsync(s),
+            f => Unit(f, "object Options() => " + f.ClientOptions!.Replace("%", "{|LLM103:" + f.RetriesOff + "|}", StringComparison.Ordinal) + ";"),
+            f => Unit(f, "object Options() => " + f.ClientOptions!.Replace("%", f.RetriesOn!, StringComparison.Ordinal) + ";")),
+
         // LLM104: the Polly delegate hands out the stream unstarted; the correct delegate enumerates it.
         new(
             "LLM104",
@@ -155,6 +162,13 @@ public class RuleFamilyMatrixTests
             s => Verify<FinishReasonNotObservedAnalyzer>.AnalyzerAsync(s),
             f => Unit(f, Method(f, Answer + "\n" + AppendLoop(f, keyword: "{|LLM203:foreach|}") + "\nreturn answer.ToString();")),
             f => Unit(f, Method(f, Answer + "\nvar finished = false;\n" + AppendLoop(f, extra: f.ObserveFinish) + "\nif (!finished)\n{\nthrow new IOException(\"The answer was cut off.\");\n}\nreturn answer.ToString();"))),
+
+        // LLM203 on the SDK's aggregation: the result's finish reason is never read; the correct code tests it.
+        new(
+            "LLM203 (aggregation)",
+            s => Verify<FinishReasonNotObservedAnalyzer>.AnalyzerAsync(s),
+            f => Unit(f, Method(f, "var result = await " + f.Call() + ".{|LLM203:" + f.AggregatorMethod + "|}(" + f.AggregatorArguments + ");\nreturn $\"{result}\";")),
+            f => Unit(f, Method(f, "var result = await " + f.Call() + "." + f.AggregatorMethod + "(" + f.AggregatorArguments + ");\n" + f.AggregateFinishCheck + "\nreturn $\"{result}\";"))),
 
         // LLM205: an error the SDK hands over as an update is read as text; the correct loop throws on it.
         new(
@@ -191,12 +205,26 @@ public class RuleFamilyMatrixTests
             f => Unit(f, Method(f, Answer + "\ntry\n{\n" + AppendLoop(f) + "\n}\n{|LLM304:catch|} (IOException)\n{\n}\nreturn answer.ToString();")),
             f => Unit(f, Method(f, Answer + "\ntry\n{\n" + AppendLoop(f) + "\n}\ncatch (IOException ex)\n{\nex.Data[\"PartialOutput\"] = answer.ToString();\nthrow;\n}\nreturn answer.ToString();"))),
 
+        // LLM401: a 30 s HttpClient handed to the SDK; the correct timeout leaves the SDK's own, or minutes where it has none.
+        new(
+            "LLM401",
+            s => Verify<HttpClientTimeoutTooShortAnalyzer>.AnalyzerAsync(s),
+            f => Unit(f, "object Create()\n{\nvar http = new HttpClient { {|LLM401:Timeout = TimeSpan.FromSeconds(30)|} };\nreturn " + f.HandHttpClient + ";\n}"),
+            f => Unit(f, "object Create()\n{\nvar http = new HttpClient { Timeout = " + f.HttpClientTimeout + " };\nreturn " + f.HandHttpClient + ";\n}")),
+
         // LLM404: a 10 s deadline on the stream's token; the correct one leaves the model minutes.
         new(
             "LLM404",
             s => Verify<SdkTimeoutTooShortAnalyzer>.AnalyzerAsync(s),
             f => Unit(f, Method(f, "using var cts = new CancellationTokenSource({|LLM404:TimeSpan.FromSeconds(10)|});\nvar ct = cts.Token;\n" + Answer + "\n" + AppendLoop(f) + "\nreturn answer.ToString();", token: false)),
             f => Unit(f, Method(f, "using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));\nvar ct = cts.Token;\n" + Answer + "\n" + AppendLoop(f) + "\nreturn answer.ToString();", token: false))),
+
+        // LLM404 on the SDK's own timeout option: 30 s; the correct value leaves the model minutes.
+        new(
+            "LLM404 (options)",
+            s => Verify<SdkTimeoutTooShortAnalyzer>.AnalyzerAsync(s),
+            f => Unit(f, "object Options() => " + f.ClientOptions!.Replace("%", "{|LLM404:" + f.TimeoutOption + " = TimeSpan.FromSeconds(30)|}", StringComparison.Ordinal) + ";"),
+            f => Unit(f, "object Options() => " + f.ClientOptions!.Replace("%", f.TimeoutOption + " = TimeSpan.FromMinutes(5)", StringComparison.Ordinal) + ";")),
 
         // LLM407: a timeout caught as a cancellation and swallowed; the correct catch tells them apart.
         new(
@@ -333,6 +361,19 @@ public class RuleFamilyMatrixTests
         var exceptions = sdk.ErrorExceptions.IsEmpty ? new[] { "System.Net.Http.HttpRequestException" } : sdk.ErrorExceptions.ToArray();
         Assert.Contains(shape.SdkException, exceptions);
         Assert.Equal(shape.ErrorCheck is null, shape.NotApplicable.ContainsKey("LLM205"));
+        var aggregator = sdk.Aggregators.SingleOrDefault(a => a.MethodName == shape.AggregatorMethod);
+        Assert.Equal(shape.AggregateFinishCheck is null, aggregator is null || aggregator.ThrowsOnMissingEnd);
+        Assert.Equal(shape.HandHttpClient is null, shape.NotApplicable.ContainsKey("LLM401"));
+        Assert.Equal(shape.HttpClientTimeout?.Contains("Infinite", StringComparison.Ordinal) ?? false, !sdk.HttpClientReceiversWithOwnTimeout.IsEmpty);
+        if (shape.TimeoutOption is not null)
+        {
+            Assert.Contains(sdk.Options, o => o.Kind == SdkOptionKind.Timeout && o.Property == shape.TimeoutOption);
+        }
+
+        if (shape.RetriesOff is not null)
+        {
+            Assert.Contains(sdk.Options, o => o.Kind != SdkOptionKind.Timeout && shape.RetriesOff.StartsWith(o.Property + " ", StringComparison.Ordinal));
+        }
     }
 
     /// <summary>The non-streaming twin compiles and is no stream: no rule reports it.</summary>
