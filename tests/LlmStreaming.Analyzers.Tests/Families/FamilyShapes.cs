@@ -45,6 +45,13 @@ namespace LlmStreaming.Analyzers.Tests.Families;
 /// <param name="RetriesOn">Its correct value (the SDK's retries kept).</param>
 /// <param name="HandHttpClient">An expression that hands the <c>HttpClient http</c> to the SDK (LLM401), or null.</param>
 /// <param name="HttpClientTimeout">The correct timeout of that HttpClient: infinite where the SDK bounds its waits itself, else minutes.</param>
+/// <param name="Variant">For another streaming method of the family (<see cref="FamilyShapes.Variants"/>), what it is; null for the family's shape.</param>
+/// <param name="Sync">The stream is enumerated with <c>foreach</c>, not <c>await foreach</c>.</param>
+/// <param name="AwaitCall">The streaming call is awaited before it is enumerated (it sends the request).</param>
+/// <param name="KnownDifferences">
+/// Rows whose positive the analyzer does not report on this shape, each with the reason: a gap, recorded and not fixed
+/// here. The cell asserts the gap (no diagnostic), so that closing it fails the cell and the entry goes.
+/// </param>
 internal sealed record FamilyShape(
     LlmFamily Id,
     string Usings,
@@ -71,11 +78,21 @@ internal sealed record FamilyShape(
     string? RetriesOff = null,
     string? RetriesOn = null,
     string? HandHttpClient = null,
-    string? HttpClientTimeout = null)
+    string? HttpClientTimeout = null,
+    string? Variant = null,
+    bool Sync = false,
+    bool AwaitCall = false,
+    IReadOnlyDictionary<string, string>? KnownDifferences = null)
 {
+    /// <summary>The shape's name in the cells: the family, and the variant.</summary>
+    public string Name => Variant is null ? Id.ToString() : Id + " " + Variant;
+
+    /// <summary>The loop's keyword (<paramref name="keyword"/>, marked or not), with its <c>await</c> when the stream is asynchronous.</summary>
+    public string ForEach(string keyword = "foreach") => (Sync ? string.Empty : "await ") + keyword;
+
     /// <summary>The streaming call with <paramref name="token"/>; <paramref name="marker"/> marks its method name (<c>LLM101</c>).</summary>
     public string Call(string token = "ct", string? marker = null)
-        => Receiver + "." + (marker is null ? Method : "{|" + marker + ":" + Method + "|}") + "(" + string.Format(Arguments, token) + ")";
+        => (AwaitCall ? "await " : string.Empty) + Receiver + "." + (marker is null ? Method : "{|" + marker + ":" + Method + "|}") + "(" + string.Format(Arguments, token) + ")";
 
     /// <summary>The text loop with <paramref name="statement"/> applied to each fragment.</summary>
     public string Text(Func<string, string> statement) => string.Format(TextLoop, statement(Delta));
@@ -83,7 +100,7 @@ internal sealed record FamilyShape(
     /// <summary>The text loop as a loop that ignores an in-stream error writes it.</summary>
     public string UncheckedText(Func<string, string> statement) => string.Format(TextLoop, statement(UncheckedDelta ?? Delta));
 
-    public override string ToString() => Id.ToString();
+    public override string ToString() => Name;
 }
 
 /// <summary>The eight SDK families, each described once.</summary>
@@ -301,6 +318,103 @@ internal static class FamilyShapes
         TimeoutOption: "NetworkTimeout",
         RetriesOff: "MaxRetries = 0",
         RetriesOn: "MaxRetries = 3");
+
+    /// <summary>Where a variant differs from its family's shape: the rows that do not apply to it.</summary>
+    private static IReadOnlyDictionary<string, string> With(IReadOnlyDictionary<string, string> reasons, params (string Row, string Reason)[] more)
+        => reasons.Concat(more.Select(m => new KeyValuePair<string, string>(m.Row, m.Reason))).ToDictionary(r => r.Key, r => r.Value);
+
+    /// <summary>
+    /// Other streaming methods of the families, run over the same rows (except the client-level ones, which the family's
+    /// shape runs): a synchronous stream, an awaited call, another update type.
+    /// </summary>
+    public static readonly IReadOnlyList<FamilyShape> Variants = new[]
+    {
+        OpenAI with
+        {
+            Variant = "(sync)",
+            Method = "CompleteChatStreaming",
+            Sync = true,
+            Twin = "CompleteChat(new UserChatMessage(question))",
+        },
+        OpenAI with
+        {
+            Variant = "(Responses)",
+            Usings = "using OpenAI.Responses;",
+            Parameters = "ResponsesClient client, CreateResponseOptions options",
+            Method = "CreateResponseStreamingAsync",
+            Arguments = "options, {0}",
+            AwaitCall = true,
+            KnownDifferences = new Dictionary<string, string>
+            {
+                ["LLM104"] = "LLM104 takes an awaited streaming call as started (Retry/LazyStreams.cs: a task of a stream is not lazy), and LLM101 does not report the enumeration of the delegate's result outside the pipeline either: 'var stream = await pipeline.ExecuteAsync(async token => await client.CreateResponseStreamingAsync(options, token), ct); await foreach (var update in stream) …' retries the request but not a failure mid-stream, and no rule says so",
+            },
+            ElementType = "StreamingResponseUpdate",
+            TextLoop = "if (update is StreamingResponseOutputTextDeltaUpdate textDelta)\n{{\n    {0}\n}}",
+            Delta = "textDelta.Delta",
+            ObserveFinish = "if (update is StreamingResponseCompletedUpdate) finished = true;",
+            ContentList = null,
+            Twin = null,
+            TwinText = null,
+            NotApplicable = With(OpenAI.NotApplicable, ("LLM303", "a Responses update carries no per-update list: each text delta is its own event")),
+        },
+        AgentFramework with
+        {
+            Variant = "(ChatClientAgent)",
+            Parameters = "ChatClientAgent agent, string question",
+        },
+        SemanticKernel with
+        {
+            Variant = "(kernel prompt)",
+            Parameters = "Kernel kernel, string prompt",
+            Receiver = "kernel",
+            Method = "InvokePromptStreamingAsync",
+            Arguments = "prompt, cancellationToken: {0}",
+            ElementType = "StreamingKernelContent",
+            Delta = "update.ToString()",
+            ObserveFinish = "if (update.Metadata is { } metadata && metadata.TryGetValue(\"FinishReason\", out var reason) && reason?.ToString() is \"Stop\" or \"stop\") finished = true;",
+            ContentList = null,
+            NotApplicable = With(SemanticKernel.NotApplicable, ("LLM303", "a kernel's StreamingKernelContent has no per-update list (Items is the chat content's)")),
+        },
+        Ollama with
+        {
+            Variant = "(generate)",
+            Parameters = "IOllamaApiClient client, OllamaSharp.Models.GenerateRequest request",
+            Method = "GenerateAsync",
+            ElementType = "GenerateResponseStream?",
+            Delta = "update?.Response",
+            ObserveFinish = "if (update is OllamaSharp.Models.GenerateDoneResponseStream { DoneReason: \"stop\" }) finished = true;",
+            ErrorCheck = null,
+            UncheckedDelta = null,
+            NotApplicable = With(Ollama.NotApplicable, ("LLM205", "Ollama's error line arrives on a generate stream as an update with no Response, which a loop reads as an empty fragment (LLM205 looks at the chat stream's Message)")),
+        },
+        Betalgo with
+        {
+            Variant = "(completions)",
+            Parameters = "IOpenAIService service, CompletionCreateRequest request",
+            Receiver = "service.Completions",
+            ElementType = "Betalgo.Ranul.OpenAI.ObjectModels.ResponseModels.CompletionCreateResponse",
+            Delta = "choice.Text",
+        },
+        AzureAIInference with
+        {
+            Variant = "(async)",
+            Method = "CompleteStreamingAsync",
+            AwaitCall = true,
+            Twin = "CompleteAsync(options)",
+            KnownDifferences = new Dictionary<string, string>
+            {
+                ["LLM104"] = "LLM104 takes an awaited streaming call as started (Retry/LazyStreams.cs: a task of a stream is not lazy), and LLM101 does not report the enumeration of the delegate's result outside the pipeline either: 'var stream = await pipeline.ExecuteAsync(async token => await client.CompleteStreamingAsync(options, token), ct); await foreach (var update in stream) …' retries the request but not a failure mid-stream, and no rule says so",
+            },
+        },
+        Anthropic with
+        {
+            Variant = "(beta)",
+            Parameters = "AnthropicClient client, Anthropic.Models.Beta.Messages.MessageCreateParams request",
+            Receiver = "client.Beta.Messages",
+            ElementType = "Anthropic.Models.Beta.Messages.BetaRawMessageStreamEvent",
+            ObserveFinish = "if (update.TryPickDelta(out var messageDelta) && messageDelta.Delta.StopReason == Anthropic.Models.Beta.Messages.BetaStopReason.EndTurn) finished = true;",
+        },
+    };
 
     /// <summary>Every family of the matrix, in the order of <c>SdkFamilies.All</c>.</summary>
     public static readonly IReadOnlyList<FamilyShape> All = new[]
