@@ -346,7 +346,7 @@ internal static class FamilyShapes
             AwaitCall = true,
             KnownDifferences = new Dictionary<string, string>
             {
-                ["LLM104"] = "LLM104 takes an awaited streaming call as started (Retry/LazyStreams.cs: a task of a stream is not lazy), and LLM101 does not report the enumeration of the delegate's result outside the pipeline either: 'var stream = await pipeline.ExecuteAsync(async token => await client.CreateResponseStreamingAsync(options, token), ct); await foreach (var update in stream) …' retries the request but not a failure mid-stream, and no rule says so",
+                ["LLM104"] = "LLM104 takes an awaited streaming call as started (its page's decision 'Awaited wrappers are not lazy'; Retry/LazyStreams.cs), though its page says the body is still read outside the delegate, and LLM101 does not report the enumeration of the delegate's result outside the pipeline either: 'var stream = await pipeline.ExecuteAsync(async token => await client.CreateResponseStreamingAsync(options, token), ct); await foreach (var update in stream) …' retries the request but not a failure mid-stream, and no rule says so",
             },
             ElementType = "StreamingResponseUpdate",
             TextLoop = "if (update is StreamingResponseOutputTextDeltaUpdate textDelta)\n{{\n    {0}\n}}",
@@ -403,7 +403,7 @@ internal static class FamilyShapes
             Twin = "CompleteAsync(options)",
             KnownDifferences = new Dictionary<string, string>
             {
-                ["LLM104"] = "LLM104 takes an awaited streaming call as started (Retry/LazyStreams.cs: a task of a stream is not lazy), and LLM101 does not report the enumeration of the delegate's result outside the pipeline either: 'var stream = await pipeline.ExecuteAsync(async token => await client.CompleteStreamingAsync(options, token), ct); await foreach (var update in stream) …' retries the request but not a failure mid-stream, and no rule says so",
+                ["LLM104"] = "LLM104 takes an awaited streaming call as started (its page's decision 'Awaited wrappers are not lazy'; Retry/LazyStreams.cs), though its page says the body is still read outside the delegate, and LLM101 does not report the enumeration of the delegate's result outside the pipeline either: 'var stream = await pipeline.ExecuteAsync(async token => await client.CompleteStreamingAsync(options, token), ct); await foreach (var update in stream) …' retries the request but not a failure mid-stream, and no rule says so",
             },
         },
         Anthropic with
