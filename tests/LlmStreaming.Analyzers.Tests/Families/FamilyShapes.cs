@@ -305,14 +305,14 @@ internal static class FamilyShapes
         "if (update.FinishReason == CompletionsFinishReason.Stopped) finished = true;",
         "Azure.RequestFailedException",
         ContentList: "update.Choices",
-        Twin: "Complete(options)",
-        TwinText: "{0}.Value.Content",
+        Twin: null,
+        TwinText: null,
         AggregatorMethod: null,
         AggregatorArguments: null,
         Reasons(
             ("LLM101 (aggregation)", "the SDK has no method that collects a stream into one result"),
             ("LLM203 (aggregation)", "the SDK has no method that collects a stream into one result"),
-            ("LLM205", "the stream's reader throws for an error event; no update carries one"),
+            ("LLM205", "an error event is not yielded as an update: the SDK then waits for the [DONE] that does not come, which LLM406's idle timeout ends"),
             ("LLM401", "Azure.Core takes an HttpClient through HttpClientTransport, which every Azure SDK shares: an HttpClient handed to it is not known to serve a model")),
         ClientOptions: "new AzureAIInferenceClientOptions { Retry = { % } }",
         TimeoutOption: "NetworkTimeout",
@@ -400,7 +400,6 @@ internal static class FamilyShapes
             Variant = "(async)",
             Method = "CompleteStreamingAsync",
             AwaitCall = true,
-            Twin = "CompleteAsync(options)",
             KnownDifferences = new Dictionary<string, string>
             {
                 ["LLM104"] = "LLM104 takes an awaited streaming call as started (its page's decision 'Awaited wrappers are not lazy'; Retry/LazyStreams.cs), though its page says the body is still read outside the delegate, and LLM101 does not report the enumeration of the delegate's result outside the pipeline either: 'var stream = await pipeline.ExecuteAsync(async token => await client.CompleteStreamingAsync(options, token), ct); await foreach (var update in stream) …' retries the request but not a failure mid-stream, and no rule says so",

@@ -17,7 +17,8 @@ namespace LlmStreaming.Analyzers.Tests.Families;
 /// <param name="Positive">The flawed shape.</param>
 /// <param name="Negative">The correct shape.</param>
 /// <param name="ClientLevel">The row looks at the client, not the stream: it runs on each family's shape, not on its variants.</param>
-internal sealed record RuleShape(string Row, Func<string, Task> Analyzer, Func<FamilyShape, string> Positive, Func<FamilyShape, string> Negative, bool ClientLevel = false)
+/// <param name="NotFor">Why the row does not apply to a family, from the family's own answer (null where it applies).</param>
+internal sealed record RuleShape(string Row, Func<string, Task> Analyzer, Func<FamilyShape, string> Positive, Func<FamilyShape, string> Negative, bool ClientLevel = false, Func<FamilyShape, string?>? NotFor = null)
 {
     /// <summary>The rule's ID (the row's first word).</summary>
     public string Id => Row.Split(' ')[0];
@@ -26,7 +27,7 @@ internal sealed record RuleShape(string Row, Func<string, Task> Analyzer, Func<F
     public string? NotApplicable(FamilyShape family)
         => family.NotApplicable.TryGetValue(Row, out var reason) ? reason
             : ClientLevel && family.Variant is not null ? "a client-level row: it runs on the family's shape"
-            : null;
+            : NotFor?.Invoke(family);
 
     public override string ToString() => Row;
 }
@@ -255,6 +256,15 @@ public class RuleFamilyMatrixTests
             f => Unit(f, "object Options() => " + f.ClientOptions!.Replace("%", "{|LLM404:" + f.TimeoutOption + " = TimeSpan.FromSeconds(30)|}", StringComparison.Ordinal) + ";"),
             f => Unit(f, "object Options() => " + f.ClientOptions!.Replace("%", f.TimeoutOption + " = TimeSpan.FromMinutes(5)", StringComparison.Ordinal) + ";"), ClientLevel: true),
 
+        // LLM406: the call of an SDK that waits for its end marker gets no token with a deadline; the correct one an idle timeout's.
+        new(
+            "LLM406",
+            s => Verify<StreamedBodyWithoutIdleTimeoutAnalyzer>.AnalyzerAsync(s),
+            f => Unit(f, Method(f, Answer + "\n" + AppendLoop(f, callMarker: "LLM406") + "\nreturn answer.ToString();")),
+            f => Unit(f, Method(f, "var idleLimit = TimeSpan.FromMinutes(2);\nusing var idleTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);\nidleTimeout.CancelAfter(idleLimit);\n" + Answer + "\n"
+                + AppendLoop(f, token: "idleTimeout.Token", first: "idleTimeout.CancelAfter(idleLimit);") + "\nreturn answer.ToString();")),
+            NotFor: f => SdkFamilies.Get(f.Id) is { WaitsForEndMarker: true } ? null : "the family's enumeration ends with the body (SdkFamily.WaitsForEndMarker): a stall is its network timeout's (LLM404)"),
+
         // LLM407: a timeout caught as a cancellation and swallowed; the correct catch tells them apart.
         new(
             "LLM407",
@@ -300,7 +310,6 @@ public class RuleFamilyMatrixTests
         ["LLM402"] = "an HttpClient response downloaded whole before a hand-rolled loop reads it: an SDK reads its body streamed",
         ["LLM403"] = "the standard resilience handler of an IHttpClientBuilder, whatever the client serves",
         ["LLM405"] = "the validation of resilience options, whatever the client serves",
-        ["LLM406"] = "the reads of a hand-rolled body without a token: an SDK's reads are bounded by its own timeout (LLM404) and the caller's token",
     };
 
     /// <summary>Every rule of the package has rows here or says why it has none: a new rule is classified.</summary>
