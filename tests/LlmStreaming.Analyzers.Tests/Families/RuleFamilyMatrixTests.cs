@@ -1,3 +1,5 @@
+using System.IO;
+using System.Text;
 using LlmStreaming.Analyzers.PartialOutput;
 using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Relays;
@@ -311,6 +313,84 @@ public class RuleFamilyMatrixTests
         ["LLM403"] = "the standard resilience handler of an IHttpClientBuilder, whatever the client serves",
         ["LLM405"] = "the validation of resilience options, whatever the client serves",
     };
+
+    /// <summary>
+    /// docs/families.md, the rules by family, is written from this matrix (<c>LLM_UPDATE_BOOKKEEPING=1 dotnet test
+    /// --filter Bookkeeping</c>) and fails here while it is stale: a cell marked as tested is a cell that runs.
+    /// </summary>
+    [Fact]
+    public void Bookkeeping_FamiliesPage_IsUpToDate()
+    {
+        var path = Repository.PathOf("docs", "families.md");
+        var page = FamiliesPage();
+        if (Environment.GetEnvironmentVariable(Meta.Bookkeeping.UpdateVariable) == "1")
+        {
+            File.WriteAllText(path, page);
+        }
+
+        Assert.True(File.Exists(path) && File.ReadAllText(path) == page, "docs/families.md is stale: LLM_UPDATE_BOOKKEEPING=1 dotnet test --filter Bookkeeping");
+    }
+
+    private static string FamiliesPage()
+    {
+        static string Name(FamilyShape f) => SdkFamilies.Get(f.Id)!.DisplayName;
+        var text = new StringBuilder();
+        text.Append("# Rules by SDK family\n\n")
+            .Append("<!-- generated from tests/LlmStreaming.Analyzers.Tests/Families/RuleFamilyMatrixTests.cs: LLM_UPDATE_BOOKKEEPING=1 dotnet test --filter Bookkeeping -->\n\n")
+            .Append("Which rule reports on which SDK's streams, as the rule-by-family test matrix holds it. A ✅ is a tested cell: the\n")
+            .Append("rule's flawed shape over that SDK's stream gives the exact diagnostic, and the correct shape gives none, against the\n")
+            .Append("real package. Any other cell links the reason it does not apply. The same rows also run over the variants listed\n")
+            .Append("below (other streaming methods of a family). A family's answers themselves are in\n")
+            .Append("`src/LlmStreaming.Analyzers/Recognition/Families/`.\n\n");
+        text.Append("| rule | ").Append(string.Join(" | ", FamilyShapes.All.Select(Name))).Append(" |\n|---|")
+            .Append(string.Concat(FamilyShapes.All.Select(_ => "---|"))).Append('\n');
+        var notes = new List<string>();
+        foreach (var row in Rows)
+        {
+            text.Append("| [").Append(row.Row).Append("](rules/").Append(row.Id).Append(".md) |");
+            foreach (var family in FamilyShapes.All)
+            {
+                if (row.NotApplicable(family) is { } reason)
+                {
+                    notes.Add(row.Row + " on " + Name(family) + ": " + reason + ".");
+                    text.Append(" n/a [").Append(notes.Count).Append("](#n").Append(notes.Count).Append(") |");
+                }
+                else
+                {
+                    text.Append(family.KnownDifferences?.ContainsKey(row.Row) == true ? " ❌ |" : " ✅ |");
+                }
+            }
+
+            text.Append('\n');
+        }
+
+        text.Append("\n## Variants\n\n");
+        foreach (var variant in FamilyShapes.Variants)
+        {
+            var runs = Rows.Where(r => r.NotApplicable(variant) is null).Select(r => r.Row).ToList();
+            text.Append("- ").Append(Name(variant)).Append(", ").Append(variant.Variant!.Trim('(', ')')).Append(" (`").Append(variant.Method).Append("`): ")
+                .Append(runs.Count).Append(" rows tested");
+            var missed = runs.Where(r => variant.KnownDifferences?.ContainsKey(r) == true).ToList();
+            text.Append(missed.Count == 0 ? ".\n" : "; not reported today: " + string.Join(", ", missed) + " (below).\n");
+        }
+
+        text.Append("\n## Known differences\n\nCells where a rule does not report a flawed shape today; each cell holds today's silence, so mending the rule fails it\nuntil the entry is removed.\n\n");
+        var differences = Shapes.SelectMany(f => (f.KnownDifferences ?? new Dictionary<string, string>()).Select(d => "- " + d.Key + " on " + Name(f) + (f.Variant is null ? string.Empty : ", " + f.Variant.Trim('(', ')')) + ": " + d.Value.TrimEnd('.') + ".\n")).ToList();
+        text.Append(differences.Count == 0 ? "None.\n" : string.Concat(differences));
+        text.Append("\n## Rules with no row\n\n");
+        foreach (var rule in RulesWithoutRows.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            text.Append("- [").Append(rule.Key).Append("](rules/").Append(rule.Key).Append(".md): ").Append(rule.Value).Append(".\n");
+        }
+
+        text.Append("\n## Notes\n\n");
+        for (var i = 0; i < notes.Count; i++)
+        {
+            text.Append("<a id=\"n").Append(i + 1).Append("\"></a>").Append(i + 1).Append(". ").Append(notes[i]).Append('\n');
+        }
+
+        return text.ToString();
+    }
 
     /// <summary>Every rule of the package has rows here or says why it has none: a new rule is classified.</summary>
     [Fact]
