@@ -29,6 +29,7 @@ internal sealed class LlmAnalysisContext
         Types = types;
         HasSdk = hasSdk;
         Streams = new StreamRecognizer(this);
+        Summaries = new MethodSummaries(this);
         HandRolled = new HandRolledRecognizer(this);
         Retries = new RetryRecognizer(this);
         HttpClients = new HttpClientRecognizer(this);
@@ -44,6 +45,9 @@ internal sealed class LlmAnalysisContext
     public bool HasSdk { get; }
 
     public StreamRecognizer Streams { get; }
+
+    /// <summary>Summaries of source methods (cross-method recognition), computed on demand, once per method.</summary>
+    public MethodSummaries Summaries { get; }
 
     public HandRolledRecognizer HandRolled { get; }
 

@@ -93,6 +93,13 @@ internal sealed class StreamRecognizer
 
     /// <summary>Recognises a call that starts a model stream.</summary>
     public LlmStreamSource? TryGetStreamCall(IInvocationOperation invocation, LlmOptions options)
+        => TryGetStreamCall(invocation, options, followMethods: false);
+
+    /// <summary>
+    /// Recognises a call that starts a model stream; with <paramref name="followMethods"/>, also a call of a source method
+    /// whose summary says it returns a model text stream (<see cref="MethodSummaries.ReturnedTextStream"/>).
+    /// </summary>
+    private LlmStreamSource? TryGetStreamCall(IInvocationOperation invocation, LlmOptions options, bool followMethods)
     {
         var method = invocation.TargetMethod;
         var elementType = StreamElementType(method.ReturnType);
@@ -136,6 +143,12 @@ internal sealed class StreamRecognizer
         if (byElement != LlmFamily.Unknown && !IsPassThroughWrapper(method) && !IsLinqOperator(invocation))
         {
             return new LlmStreamSource(byElement, StreamOrigin.Call, invocation, elementType);
+        }
+
+        if (followMethods && elementType is not null && method.Locations.Length > 0 && method.Locations[0].IsInSource
+            && _context.Summaries.ReturnedTextStream(method, options, invocation.SemanticModel) is { } textStream)
+        {
+            return new LlmStreamSource(textStream.Family, StreamOrigin.Call, invocation, elementType, textStream);
         }
 
         return null;
@@ -345,9 +358,9 @@ internal sealed class StreamRecognizer
     /// <c>WithCancellation</c>/<c>ConfigureAwait</c>), a local initialised with one, or a parameter/field/property of a stream type.
     /// </summary>
     public LlmStreamSource? TryGetStreamValue(IOperation value, LlmOptions options, CancellationToken cancellationToken)
-        => TryGetStreamValue(value, options, cancellationToken, depth: 0);
+        => TryGetStreamValue(value, options, cancellationToken, depth: 0, followMethods: false);
 
-    private LlmStreamSource? TryGetStreamValue(IOperation value, LlmOptions options, CancellationToken cancellationToken, int depth)
+    private LlmStreamSource? TryGetStreamValue(IOperation value, LlmOptions options, CancellationToken cancellationToken, int depth, bool followMethods)
     {
         if (depth > 8)
         {
@@ -358,14 +371,14 @@ internal sealed class StreamRecognizer
         switch (current)
         {
             case IAwaitOperation awaited:
-                return TryGetStreamValue(awaited.Operation, options, cancellationToken, depth + 1);
+                return TryGetStreamValue(awaited.Operation, options, cancellationToken, depth + 1, followMethods);
 
             case IInvocationOperation invocation when IsPassThroughWrapper(invocation.TargetMethod) || IsLinqOperator(invocation):
                 var receiver = Receiver(invocation);
-                return receiver is null ? null : TryGetStreamValue(receiver, options, cancellationToken, depth + 1);
+                return receiver is null ? null : TryGetStreamValue(receiver, options, cancellationToken, depth + 1, followMethods);
 
             case IInvocationOperation invocation:
-                return TryGetStreamCall(invocation, options);
+                return TryGetStreamCall(invocation, options, followMethods);
 
             case ILocalReferenceOperation local:
                 var initializer = LocalInitializer(local.Local, current.SemanticModel, cancellationToken);
@@ -377,7 +390,7 @@ internal sealed class StreamRecognizer
 
                 if (initializer is not null)
                 {
-                    var fromInitializer = TryGetStreamValue(initializer, options, cancellationToken, depth + 1);
+                    var fromInitializer = TryGetStreamValue(initializer, options, cancellationToken, depth + 1, followMethods);
                     if (fromInitializer is not null)
                     {
                         return fromInitializer;
@@ -453,16 +466,23 @@ internal sealed class StreamRecognizer
         return null;
     }
 
-    /// <summary>Recognises a loop that enumerates a model stream (SDK or hand-rolled). Cached per loop.</summary>
+    /// <summary>Recognises a loop that enumerates a model stream (SDK or hand-rolled) in its own method. Cached per loop.</summary>
     public LlmStreamLoop? TryGetStreamLoop(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
+        => TryGetStreamLoop(loop, options, cancellationToken, StreamShapes.Direct);
+
+    /// <summary>
+    /// Recognises a loop that enumerates a model stream in one of <paramref name="shapes"/>: the direct shapes, a loop over
+    /// a source method that returns a model text stream, a loop driven by hand over an SDK stream's enumerator. Cached per loop.
+    /// </summary>
+    public LlmStreamLoop? TryGetStreamLoop(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken, StreamShapes shapes)
     {
         // Ten rules ask about every loop: the answer is read without allocating; computed at most once or twice.
-        if (_loops.TryGetValue(loop.Syntax, out var known))
+        if (!_loops.TryGetValue(loop.Syntax, out var known))
         {
-            return known;
+            known = _loops.GetOrAdd(loop.Syntax, Recognize(loop, options, cancellationToken));
         }
 
-        return _loops.GetOrAdd(loop.Syntax, Recognize(loop, options, cancellationToken));
+        return known is not null && (known.Shape & shapes) != 0 ? known : null;
     }
 
     private LlmStreamLoop? Recognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
@@ -482,7 +502,73 @@ internal sealed class StreamRecognizer
             }
         }
 
-        return _context.HandRolled.TryRecognize(loop, options, cancellationToken);
+        if (_context.HandRolled.TryRecognize(loop, options, cancellationToken) is { } handRolled)
+        {
+            return handRolled;
+        }
+
+        // The cross-method shapes, asked only of loops nothing above recognised: a direct answer never changes.
+        if (loop is IForEachLoopOperation { IsAsynchronous: true } wrapperLoop && loop.Syntax is CommonForEachStatementSyntax wrapperSyntax
+            && wrapperLoop.SemanticModel is { } wrapperModel && StreamElementType(wrapperLoop.Collection.WalkDownConversions().Type) is not null
+            && TryGetStreamValue(wrapperLoop.Collection, options, cancellationToken, depth: 0, followMethods: true) is { Wrapper: not null } wrapped)
+        {
+            var elementType = wrapperModel.GetForEachStatementInfo(wrapperSyntax).ElementType ?? wrapped.ElementType;
+            var variable = wrapperLoop.Locals.Length == 1 ? wrapperLoop.Locals[0] : null;
+            return new LlmStreamLoop(loop, LlmStreamKind.Sdk, wrapped.Family, wrapped, variable, elementType, handRolled: null);
+        }
+
+        return TryGetManualEnumeration(loop, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// A loop driven by hand over the enumerator of an SDK stream: <c>while (await e.MoveNextAsync())</c> (or
+    /// <c>e.MoveNext()</c>; also <c>do { … } while (await e.MoveNextAsync())</c> after a first move), where <c>e</c> is a local initialised with <c>stream.GetAsyncEnumerator(…)</c>
+    /// (<c>GetEnumerator()</c>) of a recognised stream. Its iteration variable is the local the body initialises from
+    /// <c>e.Current</c>, when there is one. Not cached (see <see cref="TryGetStreamLoop(ILoopOperation, LlmOptions, CancellationToken, StreamShapes)"/>).
+    /// </summary>
+    internal LlmStreamLoop? TryGetManualEnumeration(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
+    {
+        if (loop is not IWhileLoopOperation { ConditionIsUntil: false, Condition: { } condition } || loop.SemanticModel is not { } model)
+        {
+            return null;
+        }
+
+        var moveNext = condition.WalkDownConversions();
+        var awaited = false;
+        if (moveNext is IAwaitOperation awaitOperation)
+        {
+            awaited = true;
+            moveNext = awaitOperation.Operation.WalkDownConversions();
+            if (moveNext is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured })
+            {
+                moveNext = configured.WalkDownConversions();
+            }
+        }
+
+        if (moveNext is not IInvocationOperation { Arguments.Length: 0, Instance: { } instance } call
+            || call.TargetMethod.Name != (awaited ? "MoveNextAsync" : "MoveNext")
+            || instance.WalkDownConversions() is not ILocalReferenceOperation enumerator
+            || LocalInitializer(enumerator.Local, model, cancellationToken)?.WalkDownConversions() is not IInvocationOperation getEnumerator
+            || getEnumerator.TargetMethod.Name != (awaited ? "GetAsyncEnumerator" : "GetEnumerator")
+            || Receiver(getEnumerator) is not { } stream
+            || TryGetStreamValue(stream, options, cancellationToken) is not { } source)
+        {
+            return null;
+        }
+
+        ILocalSymbol? current = null;
+        foreach (var node in loop.Body.DescendantsWithinFunction())
+        {
+            if (node is IVariableDeclaratorOperation declarator
+                && declarator.GetVariableInitializer()?.Value.WalkDownConversions() is IPropertyReferenceOperation { Property.Name: "Current", Instance: { } owner }
+                && SymbolEqualityComparer.Default.Equals(owner.WalkDownConversions().ReferencedSymbol(), enumerator.Local))
+            {
+                current = declarator.Symbol;
+                break;
+            }
+        }
+
+        return new LlmStreamLoop(loop, LlmStreamKind.Sdk, source.Family, source, current, source.ElementType, handRolled: null, enumerator.Local);
     }
 
     /// <summary>The nearest loop around <paramref name="operation"/> (in the same function) that enumerates a model stream.</summary>
@@ -502,7 +588,7 @@ internal sealed class StreamRecognizer
     /// <summary>True when <paramref name="expression"/> reads the iteration variable of <paramref name="loop"/> or a local derived from it inside the loop.</summary>
     public static bool IsDerivedFromIteration(IOperation expression, LlmStreamLoop loop)
     {
-        if (loop.IterationVariable is null)
+        if (loop.IterationVariable is null && loop.Enumerator is null)
         {
             return false;
         }
@@ -511,6 +597,13 @@ internal sealed class StreamRecognizer
         foreach (var node in Enumerate(expression))
         {
             if (node is ILocalReferenceOperation local && derived.Contains(local.Local))
+            {
+                return true;
+            }
+
+            // a loop driven by hand: e.Current itself
+            if (loop.Enumerator is not null && node is IPropertyReferenceOperation { Property.Name: "Current", Instance: { } owner }
+                && SymbolEqualityComparer.Default.Equals(owner.WalkDownConversions().ReferencedSymbol(), loop.Enumerator))
             {
                 return true;
             }
