@@ -560,8 +560,8 @@ internal sealed class StreamRecognizer
         foreach (var node in loop.Body.DescendantsWithinFunction())
         {
             if (node is IVariableDeclaratorOperation declarator
-                && declarator.GetVariableInitializer()?.Value.WalkDownConversions() is IPropertyReferenceOperation { Property.Name: "Current", Instance: { } owner }
-                && SymbolEqualityComparer.Default.Equals(owner.WalkDownConversions().ReferencedSymbol(), enumerator.Local))
+                && declarator.GetVariableInitializer()?.Value.WalkDownConversions() is { } initial
+                && IsCurrentOf(initial, enumerator.Local))
             {
                 current = declarator.Symbol;
                 break;
@@ -571,12 +571,12 @@ internal sealed class StreamRecognizer
         return new LlmStreamLoop(loop, LlmStreamKind.Sdk, source.Family, source, current, source.ElementType, handRolled: null, enumerator.Local);
     }
 
-    /// <summary>The nearest loop around <paramref name="operation"/> (in the same function) that enumerates a model stream.</summary>
-    public LlmStreamLoop? FindEnclosingStreamLoop(IOperation operation, LlmOptions options, CancellationToken cancellationToken)
+    /// <summary>The nearest loop around <paramref name="operation"/> (in the same function) that enumerates a model stream in one of <paramref name="shapes"/>.</summary>
+    public LlmStreamLoop? FindEnclosingStreamLoop(IOperation operation, LlmOptions options, CancellationToken cancellationToken, StreamShapes shapes = StreamShapes.Direct)
     {
         foreach (var ancestor in operation.AncestorsWithinFunction())
         {
-            if (ancestor is ILoopOperation loop && operation.IsWithin(loop.Body) && TryGetStreamLoop(loop, options, cancellationToken) is { } streamLoop)
+            if (ancestor is ILoopOperation loop && operation.IsWithin(loop.Body) && TryGetStreamLoop(loop, options, cancellationToken, shapes) is { } streamLoop)
             {
                 return streamLoop;
             }
@@ -602,8 +602,7 @@ internal sealed class StreamRecognizer
             }
 
             // a loop driven by hand: e.Current itself
-            if (loop.Enumerator is not null && node is IPropertyReferenceOperation { Property.Name: "Current", Instance: { } owner }
-                && SymbolEqualityComparer.Default.Equals(owner.WalkDownConversions().ReferencedSymbol(), loop.Enumerator))
+            if (loop.Enumerator is not null && IsCurrentOf(node, loop.Enumerator))
             {
                 return true;
             }
@@ -621,16 +620,24 @@ internal sealed class StreamRecognizer
         }
     }
 
-    /// <summary>The iteration variable and the locals declared in the loop body whose initializers read it (transitively).</summary>
+    /// <summary>
+    /// The iteration variable and the locals declared in the loop body whose initializers read it (transitively); for a
+    /// loop driven by hand, reading <c>e.Current</c> counts as reading the iteration variable.
+    /// </summary>
     internal static ImmutableHashSet<ILocalSymbol> DerivedLocals(LlmStreamLoop loop)
     {
         var set = ImmutableHashSet.CreateBuilder<ILocalSymbol>(SymbolEqualityComparer.Default);
-        if (loop.IterationVariable is null)
+        if (loop.IterationVariable is null && loop.Enumerator is null)
         {
             return set.ToImmutable();
         }
 
-        set.Add(loop.IterationVariable);
+        if (loop.IterationVariable is not null)
+        {
+            set.Add(loop.IterationVariable);
+        }
+
+        var enumerator = loop.Enumerator;
         var changed = true;
         var declarators = loop.Body.DescendantsWithinFunction().OfType<IVariableDeclaratorOperation>().ToList();
         var patterns = loop.Body.DescendantsWithinFunction().OfType<IDeclarationPatternOperation>().ToList();
@@ -641,7 +648,7 @@ internal sealed class StreamRecognizer
             changed = false;
             foreach (var declarator in declarators)
             {
-                if (!set.Contains(declarator.Symbol) && declarator.GetVariableInitializer() is { } init && ReadsAny(init.Value, set))
+                if (!set.Contains(declarator.Symbol) && declarator.GetVariableInitializer() is { } init && ReadsAny(init.Value, set, enumerator))
                 {
                     set.Add(declarator.Symbol);
                     changed = true;
@@ -650,7 +657,7 @@ internal sealed class StreamRecognizer
 
             foreach (var pattern in patterns)
             {
-                if (pattern.DeclaredSymbol is ILocalSymbol declared && !set.Contains(declared) && pattern.Parent is IIsPatternOperation isPattern && ReadsAny(isPattern.Value, set))
+                if (pattern.DeclaredSymbol is ILocalSymbol declared && !set.Contains(declared) && pattern.Parent is IIsPatternOperation isPattern && ReadsAny(isPattern.Value, set, enumerator))
                 {
                     set.Add(declared);
                     changed = true;
@@ -660,7 +667,7 @@ internal sealed class StreamRecognizer
             // foreach (var part in update.ContentUpdate)
             foreach (var inner in innerLoops)
             {
-                if (ReadsAny(inner.Collection, set))
+                if (ReadsAny(inner.Collection, set, enumerator))
                 {
                     foreach (var local in inner.Locals)
                     {
@@ -672,7 +679,7 @@ internal sealed class StreamRecognizer
             // out variables of TryPick-style calls on a derived receiver: update.TryPickContentBlockDelta(out var delta)
             foreach (var invocation in outArguments)
             {
-                if (invocation.Instance is { } instance && ReadsAny(instance, set))
+                if (invocation.Instance is { } instance && ReadsAny(instance, set, enumerator))
                 {
                     foreach (var argument in invocation.Arguments)
                     {
@@ -688,11 +695,12 @@ internal sealed class StreamRecognizer
         return set.ToImmutable();
     }
 
-    private static bool ReadsAny(IOperation operation, ImmutableHashSet<ILocalSymbol>.Builder locals)
+    private static bool ReadsAny(IOperation operation, ImmutableHashSet<ILocalSymbol>.Builder locals, ILocalSymbol? enumerator)
     {
         foreach (var node in Enumerate(operation))
         {
-            if (node is ILocalReferenceOperation local && locals.Contains(local.Local))
+            if ((node is ILocalReferenceOperation local && locals.Contains(local.Local))
+                || (enumerator is not null && IsCurrentOf(node, enumerator)))
             {
                 return true;
             }
@@ -700,4 +708,9 @@ internal sealed class StreamRecognizer
 
         return false;
     }
+
+    /// <summary><c>e.Current</c> of the enumerator local <paramref name="enumerator"/>.</summary>
+    private static bool IsCurrentOf(IOperation node, ILocalSymbol enumerator)
+        => node is IPropertyReferenceOperation { Property.Name: "Current", Instance: { } owner }
+            && SymbolEqualityComparer.Default.Equals(owner.WalkDownConversions().ReferencedSymbol(), enumerator);
 }

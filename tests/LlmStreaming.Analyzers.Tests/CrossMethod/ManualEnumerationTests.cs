@@ -219,6 +219,23 @@ public class ManualEnumerationTests
                         yield return e.Current.Text;
                     }
                 }
+
+                public async IAsyncEnumerable<string> StreamThroughLocalAsync(string question)
+                {
+                    var e = _client.GetStreamingResponseAsync(question).GetAsyncEnumerator();
+                    try
+                    {
+                        while (await e.MoveNextAsync())
+                        {
+                            var text = e.Current.Text;
+                            yield return text;
+                        }
+                    }
+                    finally
+                    {
+                        await e.DisposeAsync();
+                    }
+                }
             }
 
             class Page
@@ -227,6 +244,11 @@ public class ManualEnumerationTests
                 {
                     var answer = new StringBuilder();
                     await foreach (var text in chat.{|LLM101:StreamAsync|}("hi"))
+                    {
+                        answer.Append(text);
+                    }
+
+                    await foreach (var text in chat.{|LLM101:StreamThroughLocalAsync|}("hi"))
                     {
                         answer.Append(text);
                     }
