@@ -26,8 +26,8 @@ internal enum StreamShapes
     Direct = 1,
 
     /// <summary>
-    /// A <c>foreach</c> over a call of a source method that returns a model text stream (it enumerates an SDK stream and
-    /// yields the updates' text): see <see cref="MethodSummaries"/>.
+    /// A <c>foreach</c> over a call of a source method that returns a model text stream (it enumerates an SDK stream, or
+    /// reads its own model response by hand, and yields the updates' text): see <see cref="MethodSummaries"/>.
     /// </summary>
     Wrapper = 2,
 

@@ -11,7 +11,8 @@ namespace LlmStreaming.Analyzers.Recognition;
 
 /// <summary>
 /// What a method's summary says it returns: a stream of text taken from a model stream. The method is an async iterator
-/// of this compilation that enumerates an SDK stream it starts itself (or, through at most
+/// of this compilation that enumerates an SDK stream it starts itself, or reads a model response of its own request by
+/// hand (a hand-rolled stream), or (through at most
 /// <see cref="MethodSummaries.MaxDepth"/> methods, another such iterator) and yields something taken from each update
 /// (<c>update.Text</c>) — the finish reason and the updates' other members stay behind.
 /// </summary>
@@ -28,10 +29,10 @@ internal sealed class ModelTextStream
     /// <summary>The iterator (its original definition).</summary>
     public IMethodSymbol Method { get; }
 
-    /// <summary>The family of the SDK stream at the bottom.</summary>
+    /// <summary>The family of the stream at the bottom (<see cref="LlmFamily.HandRolled"/> for a read loop).</summary>
     public LlmFamily Family { get; }
 
-    /// <summary>The SDK streaming method at the bottom (<c>GetStreamingResponseAsync</c>).</summary>
+    /// <summary>The SDK streaming method at the bottom (<c>GetStreamingResponseAsync</c>), or the hand-rolled loop's description.</summary>
     public string StreamName { get; }
 
     /// <summary>How many source methods lead to the SDK stream: 1 when <see cref="Method"/> enumerates it itself.</summary>
@@ -147,11 +148,13 @@ internal sealed class MethodSummaries
 
     /// <summary>
     /// The loop as a stream loop whose every <c>yield return</c> yields something taken from the update (at least one):
-    /// a <c>foreach</c> with one variable, or a loop driven by hand over an SDK stream. Its source is not judged yet.
+    /// a hand-rolled read loop of a model response (its line is the update), a <c>foreach</c> with one variable, or a
+    /// loop driven by hand over an SDK stream. A <c>foreach</c>'s source is not judged yet.
     /// </summary>
     private LlmStreamLoop? YieldingLoop(ILoopOperation loop, LlmOptions options)
     {
-        LlmStreamLoop? candidate = loop switch
+        // The recognisers are asked directly, never through the loop cache of StreamRecognizer, which asks the summaries.
+        LlmStreamLoop? candidate = _context.HandRolled.TryRecognize(loop, options, CancellationToken.None) ?? loop switch
         {
             IForEachLoopOperation { Locals.Length: 1 } forEach
                 => new LlmStreamLoop(loop, LlmStreamKind.Sdk, LlmFamily.Unknown, source: null, forEach.Locals[0], elementType: null, handRolled: null),
@@ -201,6 +204,11 @@ internal sealed class MethodSummaries
     /// <summary>The model stream a yielding loop enumerates: an SDK stream started here, or another source method's model text stream.</summary>
     private ModelTextStream? StreamOf(IMethodSymbol method, LlmStreamLoop loop, LlmOptions options, SemanticModel model, int depthLeft, HashSet<IMethodSymbol> path)
     {
+        if (loop.Kind == LlmStreamKind.HandRolled)
+        {
+            return new ModelTextStream(method, LlmFamily.HandRolled, loop.DisplayName, 1); // it sends the request: a hand-rolled loop reads its own response
+        }
+
         if (loop.Enumerator is not null)
         {
             return loop.Source is { Origin: StreamOrigin.Call } manual ? new ModelTextStream(method, manual.Family, manual.DisplayName, 1) : null;

@@ -609,4 +609,84 @@ public class WrapperStreamTests
                 }
             }
             """, PartialOutputDiscardedCodeFix.RethrowWithPartialKey);
+    [Fact]
+    public Task LLM101_Reports_CallerOfAHandRolledWrapper_NotOfAStockTicker()
+        => Retry("""
+            using System.Collections.Generic;
+            using System.IO;
+            using System.Net.Http;
+            using System.Runtime.CompilerServices;
+            using System.Text;
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+
+            class OpenAiSse
+            {
+                private readonly HttpClient _http = new();
+
+                public async IAsyncEnumerable<string> StreamAsync(string body, [EnumeratorCancellation] CancellationToken ct = default)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/chat/completions")
+                    {
+                        Content = new StringContent(body, Encoding.UTF8, "application/json"),
+                    };
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    string? line;
+                    while ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (!line.StartsWith("data: ") || line == "data: [DONE]")
+                        {
+                            continue;
+                        }
+
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        var content = doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString();
+                        if (content is not null)
+                        {
+                            yield return content;
+                        }
+                    }
+                }
+            }
+
+            class Ticker
+            {
+                private readonly HttpClient _http = new();
+
+                public async IAsyncEnumerable<string> PricesAsync([EnumeratorCancellation] CancellationToken ct = default)
+                {
+                    using var response = await _http.GetAsync("https://prices.example.com/stream", HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+                    string? line;
+                    while ((line = await reader.ReadLineAsync(ct)) != null)
+                    {
+                        if (line.StartsWith("data: "))
+                        {
+                            yield return line.Substring(6);
+                        }
+                    }
+                }
+            }
+
+            class Page
+            {
+                async Task<string> AskAsync(OpenAiSse sse, Ticker ticker)
+                {
+                    var answer = new StringBuilder();
+                    await foreach (var text in sse.{|LLM101:StreamAsync|}("{}"))
+                    {
+                        answer.Append(text);
+                    }
+
+                    await foreach (var price in ticker.PricesAsync())
+                    {
+                        answer.Append(price);
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """);
 }
