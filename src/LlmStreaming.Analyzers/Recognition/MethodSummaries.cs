@@ -14,7 +14,8 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// of this compilation that enumerates an SDK stream it starts itself, or reads a model response of its own request by
 /// hand (a hand-rolled stream), or (through at most
 /// <see cref="MethodSummaries.MaxDepth"/> methods, another such iterator) and yields something taken from each update
-/// (<c>update.Text</c>) — the finish reason and the updates' other members stay behind.
+/// (<c>update.Text</c>) — the finish reason and the updates' other members stay behind. A method that only returns
+/// such a method's stream (<c>=&gt; _inner.StreamAsync(q)</c>) returns it too, one method deeper.
 /// </summary>
 internal sealed class ModelTextStream
 {
@@ -102,9 +103,9 @@ internal sealed class MethodSummaries
 
     private static IMethodSymbol Definition(IMethodSymbol method) => (method.ReducedFrom ?? method).OriginalDefinition;
 
-    /// <summary>Cheap checks on the symbol alone: an async method of this compilation with one body, returning <c>IAsyncEnumerable&lt;T&gt;</c> of a non-update <c>T</c>.</summary>
+    /// <summary>Cheap checks on the symbol alone: a method of this compilation with one body, returning <c>IAsyncEnumerable&lt;T&gt;</c> of a non-update <c>T</c>.</summary>
     private bool IsCandidate(IMethodSymbol method)
-        => method is { IsAsync: true, IsAbstract: false, IsExtern: false, MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction, DeclaringSyntaxReferences.Length: 1 }
+        => method is { IsAbstract: false, IsExtern: false, MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction, DeclaringSyntaxReferences.Length: 1 }
             && method.ReturnType is INamedTypeSymbol { TypeArguments.Length: 1 } returnType
             && returnType.IsConstructedFrom(_context.Types.IAsyncEnumerableOfT)
             && _context.Streams.UpdateFamily(returnType.TypeArguments[0]) == LlmFamily.Unknown;
@@ -112,6 +113,11 @@ internal sealed class MethodSummaries
     /// <summary>The summary of <paramref name="method"/> following at most <paramref name="depthLeft"/> methods (itself included), avoiding <paramref name="path"/>.</summary>
     private ModelTextStream? Compute(IMethodSymbol method, LlmOptions options, SemanticModel? callerModel, int depthLeft, HashSet<IMethodSymbol> path)
     {
+        if (!method.IsAsync)
+        {
+            return Forwarded(method, options, callerModel, depthLeft, path);
+        }
+
         if (Body(method) is not { } body || !MayYieldFromALoop(body) || ModelFor(body.SyntaxTree, callerModel) is not { } model
             || model.GetOperation(body) is not { } operation)
         {
@@ -201,6 +207,54 @@ internal sealed class MethodSummaries
         return true;
     }
 
+    /// <summary>
+    /// A method that only hands on another method's stream, <c>=&gt; _inner.StreamAsync(q, ct)</c> (or a body of that one
+    /// <c>return</c>): the other method's summary, one method deeper.
+    /// </summary>
+    private ModelTextStream? Forwarded(IMethodSymbol method, LlmOptions options, SemanticModel? callerModel, int depthLeft, HashSet<IMethodSymbol> path)
+    {
+        var returned = method.DeclaringSyntaxReferences[0].GetSyntax() switch
+        {
+            MethodDeclarationSyntax { ExpressionBody.Expression: { } arrow } => arrow,
+            MethodDeclarationSyntax { Body: { } block } => OnlyReturned(block),
+            LocalFunctionStatementSyntax { ExpressionBody.Expression: { } arrow } => arrow,
+            LocalFunctionStatementSyntax { Body: { } block } => OnlyReturned(block),
+            _ => null,
+        };
+
+        if (returned is not InvocationExpressionSyntax || ModelFor(returned.SyntaxTree, callerModel) is not { } model
+            || model.GetOperation(returned) is not { } operation)
+        {
+            return null;
+        }
+
+        var inner = Callee(operation, options, model, depthLeft, path);
+        return inner is null ? null : new ModelTextStream(method, inner.Family, inner.StreamName, inner.Depth + 1);
+    }
+
+    /// <summary>The expression of a body that is one <c>return</c> statement.</summary>
+    private static ExpressionSyntax? OnlyReturned(BlockSyntax block)
+        => block.Statements.Count == 1 && block.Statements[0] is ReturnStatementSyntax { Expression: { } expression } ? expression : null;
+
+    /// <summary>The summary of the source method <paramref name="stream"/> calls, with one method less to go: the kept one when there is one.</summary>
+    private ModelTextStream? Callee(IOperation stream, LlmOptions options, SemanticModel model, int depthLeft, HashSet<IMethodSymbol> path)
+    {
+        if (depthLeft <= 1 || CalledMethod(stream, model) is not { } callee || !IsCandidate(callee) || path.Contains(callee))
+        {
+            return null;
+        }
+
+        if (_textStreams.TryGetValue(callee, out var kept) && kept.IsValueCreated)
+        {
+            return kept.Value is { } whole && whole.Depth <= depthLeft - 1 ? whole : null;
+        }
+
+        path.Add(callee);
+        var inner = Compute(callee, options, model, depthLeft - 1, path);
+        path.Remove(callee);
+        return inner;
+    }
+
     /// <summary>The model stream a yielding loop enumerates: an SDK stream started here, or another source method's model text stream.</summary>
     private ModelTextStream? StreamOf(IMethodSymbol method, LlmStreamLoop loop, LlmOptions options, SemanticModel model, int depthLeft, HashSet<IMethodSymbol> path)
     {
@@ -220,23 +274,7 @@ internal sealed class MethodSummaries
             return direct.Origin == StreamOrigin.Call ? new ModelTextStream(method, direct.Family, direct.DisplayName, 1) : null;
         }
 
-        if (depthLeft <= 1 || CalledMethod(collection, model) is not { } callee || !IsCandidate(callee) || path.Contains(callee))
-        {
-            return null;
-        }
-
-        ModelTextStream? inner;
-        if (_textStreams.TryGetValue(callee, out var kept) && kept.IsValueCreated)
-        {
-            inner = kept.Value is { } whole && whole.Depth <= depthLeft - 1 ? whole : null;
-        }
-        else
-        {
-            path.Add(callee);
-            inner = Compute(callee, options, model, depthLeft - 1, path);
-            path.Remove(callee);
-        }
-
+        var inner = Callee(collection, options, model, depthLeft, path);
         return inner is null ? null : new ModelTextStream(method, inner.Family, inner.StreamName, inner.Depth + 1);
     }
 

@@ -689,4 +689,46 @@ public class WrapperStreamTests
                 }
             }
             """);
+    [Fact]
+    public Task LLM101_Reports_CallerOfAForwarder_NotOfAForwarderToAList()
+        => Retry(Usings + Service + """
+
+            class Facade
+            {
+                private readonly ChatService _chat;
+                private readonly List<string> _canned = new() { "a" };
+
+                public Facade(ChatService chat) => _chat = chat;
+
+                public IAsyncEnumerable<string> AskAsync(string question, CancellationToken ct) => _chat.StreamAsync(question, ct);
+
+                public IAsyncEnumerable<string> AskAgainAsync(string question)
+                {
+                    return AskAsync(question, CancellationToken.None);
+                }
+
+                public IAsyncEnumerable<string> CannedAsync() => FromList(_canned);
+
+                private static async IAsyncEnumerable<string> FromList(List<string> items)
+                {
+                    foreach (var item in items)
+                    {
+                        await Task.Yield();
+                        yield return item;
+                    }
+                }
+            }
+
+            class Page
+            {
+                async Task<string> RunAsync(Facade facade, CancellationToken ct)
+                {
+                    var answer = new StringBuilder();
+                    await foreach (var text in facade.{|LLM101:AskAsync|}("hi", ct)) { answer.Append(text); }
+                    await foreach (var text in facade.{|LLM101:AskAgainAsync|}("hi")) { answer.Append(text); }
+                    await foreach (var text in facade.CannedAsync()) { answer.Append(text); }
+                    return answer.ToString();
+                }
+            }
+            """);
 }
