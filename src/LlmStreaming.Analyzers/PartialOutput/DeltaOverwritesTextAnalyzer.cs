@@ -34,7 +34,7 @@ public sealed class DeltaOverwritesTextAnalyzer : LlmAnalyzer
         }
 
         var options = llm.GetOptions(assignment.Syntax.SyntaxTree, context.Options);
-        var loop = llm.Streams.FindEnclosingStreamLoop(assignment, options, context.CancellationToken);
+        var loop = llm.Streams.FindEnclosingStreamLoop(assignment, options, context.CancellationToken, StreamShapes.All);
         if (loop is null || !TextDeltas.IsTextDelta(assignment.Value, loop, llm.Streams))
         {
             return;

@@ -43,7 +43,7 @@ public sealed class PartialOutputDiscardedAnalyzer : LlmAnalyzer
         var loops = new List<LlmStreamLoop>();
         foreach (var node in @try.Body.DescendantsWithinFunction())
         {
-            if (node is ILoopOperation loop && llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken) is { } streamLoop)
+            if (node is ILoopOperation loop && llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken, StreamShapes.All) is { } streamLoop)
             {
                 loops.Add(streamLoop);
             }

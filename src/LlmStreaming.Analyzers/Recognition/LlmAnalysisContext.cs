@@ -32,6 +32,7 @@ internal sealed class LlmAnalysisContext
         Types = types;
         HasSdk = hasSdk;
         Streams = new StreamRecognizer(this);
+        Summaries = new MethodSummaries(this);
         HandRolled = new HandRolledRecognizer(this);
         Retries = new RetryRecognizer(this);
         HttpClients = new HttpClientRecognizer(this);
@@ -47,6 +48,9 @@ internal sealed class LlmAnalysisContext
     public bool HasSdk { get; }
 
     public StreamRecognizer Streams { get; }
+
+    /// <summary>Summaries of source methods (cross-method recognition), computed on demand, once per method.</summary>
+    public MethodSummaries Summaries { get; }
 
     public HandRolledRecognizer HandRolled { get; }
 

@@ -14,16 +14,47 @@ internal enum StreamOrigin
     Received,
 }
 
+/// <summary>
+/// The shapes of stream loops a rule asks for. <see cref="Direct"/> is what every rule sees: a loop over an SDK stream
+/// or a hand-rolled read loop in the method itself. The cross-method shapes are opted into, rule by rule, where the
+/// rule's logic holds on them.
+/// </summary>
+[System.Flags]
+internal enum StreamShapes
+{
+    /// <summary>A <c>foreach</c> over an SDK stream, or a hand-rolled read loop.</summary>
+    Direct = 1,
+
+    /// <summary>
+    /// A <c>foreach</c> over a call of a source method that returns a model text stream (it enumerates an SDK stream, or
+    /// reads its own model response by hand, and yields the updates' text): see <see cref="MethodSummaries"/>.
+    /// </summary>
+    Wrapper = 2,
+
+    /// <summary><c>while (await e.MoveNextAsync())</c> over the enumerator of an SDK stream.</summary>
+    ManualEnumeration = 4,
+
+    /// <summary>Every shape.</summary>
+    All = Direct | Wrapper | ManualEnumeration,
+}
+
 /// <summary>A value recognised as a model stream.</summary>
 internal sealed class LlmStreamSource
 {
-    public LlmStreamSource(LlmFamily family, StreamOrigin origin, IInvocationOperation? call, ITypeSymbol? elementType)
+    public LlmStreamSource(LlmFamily family, StreamOrigin origin, IInvocationOperation? call, ITypeSymbol? elementType, ModelTextStream? wrapper = null)
     {
         Family = family;
         Origin = origin;
         Call = call;
         ElementType = elementType;
+        Wrapper = wrapper;
     }
+
+    /// <summary>
+    /// When <see cref="Call"/> calls a source method that returns a model text stream: its summary (the SDK stream it
+    /// enumerates, and through how many methods). Null for an SDK stream.
+    /// </summary>
+    public ModelTextStream? Wrapper { get; }
 
     public LlmFamily Family { get; }
 
@@ -94,9 +125,10 @@ internal sealed class HandRolledStream
 /// <summary>A loop that enumerates a model stream.</summary>
 internal sealed class LlmStreamLoop
 {
-    public LlmStreamLoop(ILoopOperation loop, LlmStreamKind kind, LlmFamily family, LlmStreamSource? source, ILocalSymbol? iterationVariable, ITypeSymbol? elementType, HandRolledStream? handRolled)
+    public LlmStreamLoop(ILoopOperation loop, LlmStreamKind kind, LlmFamily family, LlmStreamSource? source, ILocalSymbol? iterationVariable, ITypeSymbol? elementType, HandRolledStream? handRolled, ILocalSymbol? enumerator = null)
     {
         Loop = loop;
+        Enumerator = enumerator;
         Kind = kind;
         Family = family;
         Source = source;
@@ -107,6 +139,12 @@ internal sealed class LlmStreamLoop
 
     public ILoopOperation Loop { get; }
 
+    /// <summary>The enumerator local of a loop driven by hand (<c>while (await e.MoveNextAsync())</c>), else null.</summary>
+    public ILocalSymbol? Enumerator { get; }
+
+    /// <summary>Which shape the loop is (a loop has exactly one).</summary>
+    public StreamShapes Shape => Enumerator is not null ? StreamShapes.ManualEnumeration : Source?.Wrapper is not null ? StreamShapes.Wrapper : StreamShapes.Direct;
+
     public LlmStreamKind Kind { get; }
 
     public LlmFamily Family { get; }
@@ -114,7 +152,10 @@ internal sealed class LlmStreamLoop
     /// <summary>The SDK stream (null for hand-rolled loops).</summary>
     public LlmStreamSource? Source { get; }
 
-    /// <summary>The foreach variable (SDK loops) or the line variable (hand-rolled loops).</summary>
+    /// <summary>
+    /// The foreach variable (SDK loops), the line variable (hand-rolled loops), or the local a loop driven by hand
+    /// initialises from <c>e.Current</c>.
+    /// </summary>
     public ILocalSymbol? IterationVariable { get; }
 
     /// <summary>The update type of an SDK loop.</summary>

@@ -96,6 +96,13 @@ internal sealed class StreamRecognizer
 
     /// <summary>Recognises a call that starts a model stream.</summary>
     public LlmStreamSource? TryGetStreamCall(IInvocationOperation invocation, LlmOptions options)
+        => TryGetStreamCall(invocation, options, followMethods: false);
+
+    /// <summary>
+    /// Recognises a call that starts a model stream; with <paramref name="followMethods"/>, also a call of a source method
+    /// whose summary says it returns a model text stream (<see cref="MethodSummaries.ReturnedTextStream"/>).
+    /// </summary>
+    private LlmStreamSource? TryGetStreamCall(IInvocationOperation invocation, LlmOptions options, bool followMethods)
     {
         var method = invocation.TargetMethod;
         var elementType = StreamElementType(method.ReturnType);
@@ -139,6 +146,12 @@ internal sealed class StreamRecognizer
         if (byElement != LlmFamily.Unknown && !IsPassThroughWrapper(method) && !IsLinqOperator(invocation))
         {
             return new LlmStreamSource(byElement, StreamOrigin.Call, invocation, elementType);
+        }
+
+        if (followMethods && elementType is not null && method.Locations.Length > 0 && method.Locations[0].IsInSource
+            && _context.Summaries.ReturnedTextStream(method, options, invocation.SemanticModel) is { } textStream)
+        {
+            return new LlmStreamSource(textStream.Family, StreamOrigin.Call, invocation, elementType, textStream);
         }
 
         return null;
@@ -390,9 +403,9 @@ internal sealed class StreamRecognizer
     /// <c>WithCancellation</c>/<c>ConfigureAwait</c>), a local initialised with one, or a parameter/field/property of a stream type.
     /// </summary>
     public LlmStreamSource? TryGetStreamValue(IOperation value, LlmOptions options, CancellationToken cancellationToken)
-        => TryGetStreamValue(value, options, cancellationToken, depth: 0);
+        => TryGetStreamValue(value, options, cancellationToken, depth: 0, followMethods: false);
 
-    private LlmStreamSource? TryGetStreamValue(IOperation value, LlmOptions options, CancellationToken cancellationToken, int depth)
+    private LlmStreamSource? TryGetStreamValue(IOperation value, LlmOptions options, CancellationToken cancellationToken, int depth, bool followMethods)
     {
         if (depth > 8)
         {
@@ -403,14 +416,14 @@ internal sealed class StreamRecognizer
         switch (current)
         {
             case IAwaitOperation awaited:
-                return TryGetStreamValue(awaited.Operation, options, cancellationToken, depth + 1);
+                return TryGetStreamValue(awaited.Operation, options, cancellationToken, depth + 1, followMethods);
 
             case IInvocationOperation invocation when IsPassThroughWrapper(invocation.TargetMethod) || IsLinqOperator(invocation):
                 var receiver = Receiver(invocation);
-                return receiver is null ? null : TryGetStreamValue(receiver, options, cancellationToken, depth + 1);
+                return receiver is null ? null : TryGetStreamValue(receiver, options, cancellationToken, depth + 1, followMethods);
 
             case IInvocationOperation invocation:
-                return TryGetStreamCall(invocation, options);
+                return TryGetStreamCall(invocation, options, followMethods);
 
             case ILocalReferenceOperation local:
                 var initializer = LocalInitializer(local.Local, current.SemanticModel, cancellationToken);
@@ -422,7 +435,7 @@ internal sealed class StreamRecognizer
 
                 if (initializer is not null)
                 {
-                    var fromInitializer = TryGetStreamValue(initializer, options, cancellationToken, depth + 1);
+                    var fromInitializer = TryGetStreamValue(initializer, options, cancellationToken, depth + 1, followMethods);
                     if (fromInitializer is not null)
                     {
                         return fromInitializer;
@@ -498,16 +511,23 @@ internal sealed class StreamRecognizer
         return null;
     }
 
-    /// <summary>Recognises a loop that enumerates a model stream (SDK or hand-rolled). Cached per loop.</summary>
+    /// <summary>Recognises a loop that enumerates a model stream (SDK or hand-rolled) in its own method. Cached per loop.</summary>
     public LlmStreamLoop? TryGetStreamLoop(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
+        => TryGetStreamLoop(loop, options, cancellationToken, StreamShapes.Direct);
+
+    /// <summary>
+    /// Recognises a loop that enumerates a model stream in one of <paramref name="shapes"/>: the direct shapes, a loop over
+    /// a source method that returns a model text stream, a loop driven by hand over an SDK stream's enumerator. Cached per loop.
+    /// </summary>
+    public LlmStreamLoop? TryGetStreamLoop(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken, StreamShapes shapes)
     {
         // Ten rules ask about every loop: the answer is read without allocating; computed at most once or twice.
-        if (_loops.TryGetValue(loop.Syntax, out var known))
+        if (!_loops.TryGetValue(loop.Syntax, out var known))
         {
-            return known;
+            known = _loops.GetOrAdd(loop.Syntax, Recognize(loop, options, cancellationToken));
         }
 
-        return _loops.GetOrAdd(loop.Syntax, Recognize(loop, options, cancellationToken));
+        return known is not null && (known.Shape & shapes) != 0 ? known : null;
     }
 
     private LlmStreamLoop? Recognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
@@ -527,15 +547,81 @@ internal sealed class StreamRecognizer
             }
         }
 
-        return _context.HandRolled.TryRecognize(loop, options, cancellationToken);
+        if (_context.HandRolled.TryRecognize(loop, options, cancellationToken) is { } handRolled)
+        {
+            return handRolled;
+        }
+
+        // The cross-method shapes, asked only of loops nothing above recognised: a direct answer never changes.
+        if (loop is IForEachLoopOperation { IsAsynchronous: true } wrapperLoop && loop.Syntax is CommonForEachStatementSyntax wrapperSyntax
+            && wrapperLoop.SemanticModel is { } wrapperModel && StreamElementType(wrapperLoop.Collection.WalkDownConversions().Type) is not null
+            && TryGetStreamValue(wrapperLoop.Collection, options, cancellationToken, depth: 0, followMethods: true) is { Wrapper: not null } wrapped)
+        {
+            var elementType = wrapperModel.GetForEachStatementInfo(wrapperSyntax).ElementType ?? wrapped.ElementType;
+            var variable = wrapperLoop.Locals.Length == 1 ? wrapperLoop.Locals[0] : null;
+            return new LlmStreamLoop(loop, LlmStreamKind.Sdk, wrapped.Family, wrapped, variable, elementType, handRolled: null);
+        }
+
+        return TryGetManualEnumeration(loop, options, cancellationToken);
     }
 
-    /// <summary>The nearest loop around <paramref name="operation"/> (in the same function) that enumerates a model stream.</summary>
-    public LlmStreamLoop? FindEnclosingStreamLoop(IOperation operation, LlmOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// A loop driven by hand over the enumerator of an SDK stream: <c>while (await e.MoveNextAsync())</c> (or
+    /// <c>e.MoveNext()</c>; also <c>do { … } while (await e.MoveNextAsync())</c> after a first move), where <c>e</c> is a local initialised with <c>stream.GetAsyncEnumerator(…)</c>
+    /// (<c>GetEnumerator()</c>) of a recognised stream. Its iteration variable is the local the body initialises from
+    /// <c>e.Current</c>, when there is one. Not cached (see <see cref="TryGetStreamLoop(ILoopOperation, LlmOptions, CancellationToken, StreamShapes)"/>).
+    /// </summary>
+    internal LlmStreamLoop? TryGetManualEnumeration(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
+    {
+        if (loop is not IWhileLoopOperation { ConditionIsUntil: false, Condition: { } condition } || loop.SemanticModel is not { } model)
+        {
+            return null;
+        }
+
+        var moveNext = condition.WalkDownConversions();
+        var awaited = false;
+        if (moveNext is IAwaitOperation awaitOperation)
+        {
+            awaited = true;
+            moveNext = awaitOperation.Operation.WalkDownConversions();
+            if (moveNext is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured })
+            {
+                moveNext = configured.WalkDownConversions();
+            }
+        }
+
+        if (moveNext is not IInvocationOperation { Arguments.Length: 0, Instance: { } instance } call
+            || call.TargetMethod.Name != (awaited ? "MoveNextAsync" : "MoveNext")
+            || instance.WalkDownConversions() is not ILocalReferenceOperation enumerator
+            || LocalInitializer(enumerator.Local, model, cancellationToken)?.WalkDownConversions() is not IInvocationOperation getEnumerator
+            || getEnumerator.TargetMethod.Name != (awaited ? "GetAsyncEnumerator" : "GetEnumerator")
+            || Receiver(getEnumerator) is not { } stream
+            || TryGetStreamValue(stream, options, cancellationToken) is not { } source)
+        {
+            return null;
+        }
+
+        ILocalSymbol? current = null;
+        foreach (var node in loop.Body.DescendantsWithinFunction())
+        {
+            if (node is IVariableDeclaratorOperation declarator
+                && declarator.GetVariableInitializer()?.Value.WalkDownConversions() is { } initial
+                && IsCurrentOf(initial, enumerator.Local))
+            {
+                current = declarator.Symbol;
+                break;
+            }
+        }
+
+        return new LlmStreamLoop(loop, LlmStreamKind.Sdk, source.Family, source, current, source.ElementType, handRolled: null, enumerator.Local);
+    }
+
+    /// <summary>The nearest loop around <paramref name="operation"/> (in the same function) that enumerates a model stream in one of <paramref name="shapes"/>.</summary>
+    public LlmStreamLoop? FindEnclosingStreamLoop(IOperation operation, LlmOptions options, CancellationToken cancellationToken, StreamShapes shapes = StreamShapes.Direct)
     {
         foreach (var ancestor in operation.AncestorsWithinFunction())
         {
-            if (ancestor is ILoopOperation loop && operation.IsWithin(loop.Body) && TryGetStreamLoop(loop, options, cancellationToken) is { } streamLoop)
+            if (ancestor is ILoopOperation loop && operation.IsWithin(loop.Body) && TryGetStreamLoop(loop, options, cancellationToken, shapes) is { } streamLoop)
             {
                 return streamLoop;
             }
@@ -547,7 +633,7 @@ internal sealed class StreamRecognizer
     /// <summary>True when <paramref name="expression"/> reads the iteration variable of <paramref name="loop"/> or a local derived from it inside the loop.</summary>
     public static bool IsDerivedFromIteration(IOperation expression, LlmStreamLoop loop)
     {
-        if (loop.IterationVariable is null)
+        if (loop.IterationVariable is null && loop.Enumerator is null)
         {
             return false;
         }
@@ -556,6 +642,12 @@ internal sealed class StreamRecognizer
         foreach (var node in Enumerate(expression))
         {
             if (node is ILocalReferenceOperation local && derived.Contains(local.Local))
+            {
+                return true;
+            }
+
+            // a loop driven by hand: e.Current itself
+            if (loop.Enumerator is not null && IsCurrentOf(node, loop.Enumerator))
             {
                 return true;
             }
@@ -573,16 +665,24 @@ internal sealed class StreamRecognizer
         }
     }
 
-    /// <summary>The iteration variable and the locals declared in the loop body whose initializers read it (transitively).</summary>
+    /// <summary>
+    /// The iteration variable and the locals declared in the loop body whose initializers read it (transitively); for a
+    /// loop driven by hand, reading <c>e.Current</c> counts as reading the iteration variable.
+    /// </summary>
     internal static ImmutableHashSet<ILocalSymbol> DerivedLocals(LlmStreamLoop loop)
     {
         var set = ImmutableHashSet.CreateBuilder<ILocalSymbol>(SymbolEqualityComparer.Default);
-        if (loop.IterationVariable is null)
+        if (loop.IterationVariable is null && loop.Enumerator is null)
         {
             return set.ToImmutable();
         }
 
-        set.Add(loop.IterationVariable);
+        if (loop.IterationVariable is not null)
+        {
+            set.Add(loop.IterationVariable);
+        }
+
+        var enumerator = loop.Enumerator;
         var changed = true;
         var declarators = loop.Body.DescendantsWithinFunction().OfType<IVariableDeclaratorOperation>().ToList();
         var patterns = loop.Body.DescendantsWithinFunction().OfType<IDeclarationPatternOperation>().ToList();
@@ -593,7 +693,7 @@ internal sealed class StreamRecognizer
             changed = false;
             foreach (var declarator in declarators)
             {
-                if (!set.Contains(declarator.Symbol) && declarator.GetVariableInitializer() is { } init && ReadsAny(init.Value, set))
+                if (!set.Contains(declarator.Symbol) && declarator.GetVariableInitializer() is { } init && ReadsAny(init.Value, set, enumerator))
                 {
                     set.Add(declarator.Symbol);
                     changed = true;
@@ -602,7 +702,7 @@ internal sealed class StreamRecognizer
 
             foreach (var pattern in patterns)
             {
-                if (pattern.DeclaredSymbol is ILocalSymbol declared && !set.Contains(declared) && pattern.Parent is IIsPatternOperation isPattern && ReadsAny(isPattern.Value, set))
+                if (pattern.DeclaredSymbol is ILocalSymbol declared && !set.Contains(declared) && pattern.Parent is IIsPatternOperation isPattern && ReadsAny(isPattern.Value, set, enumerator))
                 {
                     set.Add(declared);
                     changed = true;
@@ -612,7 +712,7 @@ internal sealed class StreamRecognizer
             // foreach (var part in update.ContentUpdate)
             foreach (var inner in innerLoops)
             {
-                if (ReadsAny(inner.Collection, set))
+                if (ReadsAny(inner.Collection, set, enumerator))
                 {
                     foreach (var local in inner.Locals)
                     {
@@ -624,7 +724,7 @@ internal sealed class StreamRecognizer
             // out variables of TryPick-style calls on a derived receiver: update.TryPickContentBlockDelta(out var delta)
             foreach (var invocation in outArguments)
             {
-                if (invocation.Instance is { } instance && ReadsAny(instance, set))
+                if (invocation.Instance is { } instance && ReadsAny(instance, set, enumerator))
                 {
                     foreach (var argument in invocation.Arguments)
                     {
@@ -640,11 +740,12 @@ internal sealed class StreamRecognizer
         return set.ToImmutable();
     }
 
-    private static bool ReadsAny(IOperation operation, ImmutableHashSet<ILocalSymbol>.Builder locals)
+    private static bool ReadsAny(IOperation operation, ImmutableHashSet<ILocalSymbol>.Builder locals, ILocalSymbol? enumerator)
     {
         foreach (var node in Enumerate(operation))
         {
-            if (node is ILocalReferenceOperation local && locals.Contains(local.Local))
+            if ((node is ILocalReferenceOperation local && locals.Contains(local.Local))
+                || (enumerator is not null && IsCurrentOf(node, enumerator)))
             {
                 return true;
             }
@@ -652,4 +753,9 @@ internal sealed class StreamRecognizer
 
         return false;
     }
+
+    /// <summary><c>e.Current</c> of the enumerator local <paramref name="enumerator"/>.</summary>
+    private static bool IsCurrentOf(IOperation node, ILocalSymbol enumerator)
+        => node is IPropertyReferenceOperation { Property.Name: "Current", Instance: { } owner }
+            && SymbolEqualityComparer.Default.Equals(owner.WalkDownConversions().ReferencedSymbol(), enumerator);
 }

@@ -58,7 +58,7 @@ public sealed class CatchMissesMidStreamFailureAnalyzer : LlmAnalyzer
                 continue;
             }
 
-            var enumeration = StreamEnumeration.TryGet(node, llm, options, context.CancellationToken);
+            var enumeration = StreamEnumeration.TryGet(node, llm, options, context.CancellationToken, StreamShapes.All);
             if (enumeration is null)
             {
                 continue;

@@ -28,7 +28,7 @@ public sealed class MidStreamFailureNotRetriedAnalyzer : LlmAnalyzer
     {
         var operation = context.Operation;
         var options = llm.GetOptions(operation.Syntax.SyntaxTree, context.Options);
-        var enumeration = StreamEnumeration.TryGet(operation, llm, options, context.CancellationToken);
+        var enumeration = StreamEnumeration.TryGet(operation, llm, options, context.CancellationToken, StreamShapes.All);
         if (enumeration is null || !IsCandidate(enumeration, llm, options))
         {
             return;

@@ -85,7 +85,7 @@ internal sealed class ReplayFacts
 
     public static ReplayFacts? TryCreate(ILoopOperation loop, LlmAnalysisContext llm, RetryTypes types, LlmOptions options, CancellationToken cancellationToken)
     {
-        var enumeration = StreamEnumeration.TryGet(loop, llm, options, cancellationToken);
+        var enumeration = StreamEnumeration.TryGet(loop, llm, options, cancellationToken, StreamShapes.All);
         if (enumeration?.Loop is not { } streamLoop || RetryRecognizer.IsPassThroughIterator(loop))
         {
             return null;

@@ -42,12 +42,17 @@ internal sealed class StreamEnumeration
     /// <summary>
     /// Recognises <paramref name="operation"/> (a loop or an invocation) as the enumeration of an LLM stream.
     /// </summary>
-    public static StreamEnumeration? TryGet(IOperation operation, LlmAnalysisContext llm, LlmOptions options, CancellationToken cancellationToken)
+    /// <param name="operation">A loop or an invocation.</param>
+    /// <param name="llm">The compilation's recognition.</param>
+    /// <param name="options">The file's options.</param>
+    /// <param name="cancellationToken">Cancels the recognition.</param>
+    /// <param name="shapes">The loop shapes the rule asks for (<see cref="StreamShapes.Direct"/> unless it opted into more).</param>
+    public static StreamEnumeration? TryGet(IOperation operation, LlmAnalysisContext llm, LlmOptions options, CancellationToken cancellationToken, StreamShapes shapes = StreamShapes.Direct)
     {
         switch (operation)
         {
             case ILoopOperation loop:
-                var streamLoop = llm.Streams.TryGetStreamLoop(loop, options, cancellationToken);
+                var streamLoop = llm.Streams.TryGetStreamLoop(loop, options, cancellationToken, shapes);
                 return streamLoop is null ? null : new StreamEnumeration(loop, streamLoop, streamLoop.Source);
 
             case IInvocationOperation invocation:

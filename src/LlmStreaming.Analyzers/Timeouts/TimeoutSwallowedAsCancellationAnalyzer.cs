@@ -86,7 +86,7 @@ public sealed class TimeoutSwallowedAsCancellationAnalyzer : LlmAnalyzer
         {
             switch (node)
             {
-                case ILoopOperation loop when llm.Streams.TryGetStreamLoop(loop, options, cancellationToken) is { } streamLoop:
+                case ILoopOperation loop when llm.Streams.TryGetStreamLoop(loop, options, cancellationToken, StreamShapes.All) is { } streamLoop:
                     stream ??= streamLoop.MessageName;
                     break;
 

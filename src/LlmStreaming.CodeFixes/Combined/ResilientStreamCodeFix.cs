@@ -103,7 +103,7 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         var hasPolly = model.Compilation.GetTypeByMetadataName("Polly.ResiliencePipeline") is not null;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (Region(root, diagnostic) is null)
+            if (Region(root, diagnostic) is not { } found || IsCrossMethodOnly(found, model, context.Document, context.CancellationToken))
             {
                 continue;
             }
@@ -253,6 +253,39 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         var options = llm.GetOptions(root.SyntaxTree, document.Project.AnalyzerOptions);
         var streamLoop = StreamLoopIn(region, model, llm, options, cancellationToken);
         return streamLoop is null ? null : (llm, options, streamLoop);
+    }
+
+    /// <summary>
+    /// True when the region's only stream loops are of the cross-method shapes (a loop over a source iterator that yields a
+    /// model's text, a loop driven by hand over an enumerator): the pattern's steps are written for a loop over the SDK's
+    /// updates, so it is not offered there (the rule's own fix is, where it is safe).
+    /// </summary>
+    private static bool IsCrossMethodOnly(StatementSyntax region, SemanticModel model, Document document, CancellationToken cancellationToken)
+    {
+        if (LlmAnalysisContext.Get(model.Compilation) is not { } llm)
+        {
+            return false;
+        }
+
+        var options = llm.GetOptions(region.SyntaxTree, document.Project.AnalyzerOptions);
+        var crossMethod = false;
+        foreach (var statement in region.DescendantNodesAndSelf().OfType<StatementSyntax>())
+        {
+            if (model.GetOperation(statement, cancellationToken) is not ILoopOperation loop
+                || llm.Streams.TryGetStreamLoop(loop, options, cancellationToken, StreamShapes.All) is not { } streamLoop)
+            {
+                continue;
+            }
+
+            if (streamLoop.Shape == StreamShapes.Direct)
+            {
+                return false;
+            }
+
+            crossMethod = true;
+        }
+
+        return crossMethod;
     }
 
     /// <summary>The first loop of <paramref name="region"/> (itself or inside it) that enumerates a model stream.</summary>
