@@ -1,5 +1,10 @@
+using System.Collections.Immutable;
 using System.IO;
 using System.Text;
+using LlmStreaming.Analyzers.Tests.Conformance.Harness;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 using LlmStreaming.Analyzers.PartialOutput;
 using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Relays;
@@ -339,7 +344,9 @@ public class RuleFamilyMatrixTests
             .Append("<!-- generated from tests/LlmStreaming.Analyzers.Tests/Families/RuleFamilyMatrixTests.cs: LLM_UPDATE_BOOKKEEPING=1 dotnet test --filter Bookkeeping -->\n\n")
             .Append("Which rule reports on which SDK's streams, as the rule-by-family test matrix holds it. A ✅ is a tested cell: the\n")
             .Append("rule's flawed shape over that SDK's stream gives the exact diagnostic, and the correct shape gives none, against the\n")
-            .Append("real package. Any other cell links the reason it does not apply. The same rows also run over the variants listed\n")
+            .Append("real package; where the rule has a code fix, its first action, applied to the flawed shape finding by finding,\n")
+            .Append("leaves none of the rule's findings and code that compiles. Any other cell links the reason it does not apply.\n")
+            .Append("The same report checks also run over the variants listed\n")
             .Append("below (other streaming methods of a family). A family's answers themselves are in\n")
             .Append("`src/LlmStreaming.Analyzers/Recognition/Families/`.\n\n");
         text.Append("| rule | ").Append(string.Join(" | ", FamilyShapes.All.Select(Name))).Append(" |\n|---|")
@@ -438,6 +445,62 @@ public class RuleFamilyMatrixTests
         return shape.KnownDifferences?.ContainsKey(row) == true
             ? rule.Analyzer(SourceCorpus.StripMarkup(rule.Positive(shape)))
             : rule.Analyzer(rule.Positive(shape));
+    }
+
+    /// <summary>
+    /// The fix cells: (row, family) on each family's shape where the row runs and its rule has a fix. The variants share
+    /// their family's fixes and are left to the report cells (a fix cell analyses and compiles the program several times).
+    /// </summary>
+    public static TheoryData<string, string> FixCells()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var row in Rows.Where(r => ProgramWorkspace.FixersOf(r.Id).Any()))
+        {
+            foreach (var family in FamilyShapes.All.Where(f => row.NotApplicable(f) is null && f.KnownDifferences?.ContainsKey(row.Row) != true))
+            {
+                data.Add(row.Row, family.Name);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// A rule's fix works the same on every family's stream: on the flawed shape, the rule's first code action, applied
+    /// finding by finding, leaves none of the rule's findings and code that compiles (the exact fixed code of each fix is
+    /// held by the rule's own tests; this holds that no family is left without it).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(FixCells))]
+    public async Task FixCell(string row, string family)
+    {
+        var rule = Rows.Single(r => r.Row == row);
+        var analyzer = PackageCatalog.Analyzers.Single(a => a.SupportedDiagnostics.Any(d => d.Id == rule.Id));
+        var fixer = ProgramWorkspace.FixersOf(rule.Id).First();
+        var document = ProgramWorkspace.Create(SourceCorpus.StripMarkup(rule.Positive(Shape(family))), LanguageVersion.Latest, "llm_streaming.min_timeout_seconds = 120");
+        async Task<List<Diagnostic>> FindingsAsync()
+        {
+            var compilation = (await document.Project.GetCompilationAsync())!;
+            var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create(analyzer), document.Project.AnalyzerOptions).GetAnalyzerDiagnosticsAsync();
+            Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+            return diagnostics.Where(d => d.Id == rule.Id).OrderBy(d => d.Location.SourceSpan.Start).ToList();
+        }
+
+        var findings = await FindingsAsync();
+        Assert.True(findings.Count > 0, row + " on " + family + ": no finding on the flawed shape; "
+            + string.Join("; ", (await document.Project.GetCompilationAsync())!.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error)));
+        for (var step = 0; step < 6 && findings.Count > 0; step++)
+        {
+            var action = (await ProgramWorkspace.ActionsAsync(fixer, document, findings[0])).FirstOrDefault();
+            Assert.True(action is not null, row + " on " + family + ": no fix offered on " + findings[0]);
+            document = await ProgramWorkspace.ApplyAsync(action!, document);
+            findings = await FindingsAsync();
+        }
+
+        var text = (await document.GetTextAsync()).ToString();
+        Assert.True(findings.Count == 0, row + " on " + family + ": the fix leaves " + string.Join("; ", findings) + "\n" + text);
+        var errors = (await document.Project.GetCompilationAsync())!.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, row + " on " + family + ": the fixed code does not compile: " + string.Join("; ", errors) + "\n" + text);
     }
 
     /// <summary>

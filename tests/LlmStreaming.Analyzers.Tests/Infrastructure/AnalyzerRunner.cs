@@ -65,7 +65,9 @@ internal static class AnalyzerRunner
 /// </summary>
 internal static class SourceCorpus
 {
-    private static readonly Regex Markup = new(@"\{\|(?:#\d+|[A-Z]+\d+)(?::[^|]*?)?:|\|\}|\[\||\|\]", RegexOptions.Compiled);
+    // The optional second segment is one word ({|ID:word:text|}): one that may hold spaces or "::" ate the text of a
+    // marked expression up to a later colon ("global::", "http:"), and the corpus sources built from it did not compile.
+    private static readonly Regex Markup = new(@"\{\|(?:#\d+|[A-Z]+\d+)(?::[^|:\s]*?)?:(?!:)|\|\}|\[\||\|\]", RegexOptions.Compiled);
 
     public static ImmutableArray<(string Name, string Text)> TestSources()
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using LlmStreaming.Analyzers.Termination;
 
 namespace LlmStreaming.Analyzers.Recognition.Families;
@@ -24,35 +25,9 @@ internal static class SdkFamilies
 
     /// <summary>The finish signal of <paramref name="kind"/> (the first family's that names it); null for <see cref="FinishSignalKind.None"/>.</summary>
     public static FinishSignalSpec? FinishSignal(FinishSignalKind kind)
-    {
-        foreach (var family in All)
-        {
-            foreach (var signal in family.FinishSignals)
-            {
-                if (signal.Kind == kind)
-                {
-                    return signal;
-                }
-            }
-        }
-
-        return null;
-    }
+        => All.SelectMany(f => f.FinishSignals).FirstOrDefault(s => s.Kind == kind);
 
     /// <summary>The in-stream error carried by the update type <paramref name="updateType"/> (its metadata name, as the family names it); null when none is.</summary>
     public static InStreamError? InStreamErrorOf(string updateType)
-    {
-        foreach (var family in All)
-        {
-            foreach (var error in family.InStreamErrors)
-            {
-                if (error.UpdateType == updateType)
-                {
-                    return error;
-                }
-            }
-        }
-
-        return null;
-    }
+        => All.SelectMany(f => f.InStreamErrors).FirstOrDefault(e => e.UpdateType == updateType);
 }
