@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using System.Linq;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Termination;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -53,7 +53,7 @@ public sealed class RetryWithoutBackoffAnalyzer : LlmAnalyzer
 
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM102_RetryWithoutBackoff,
-            KeywordLocation(loop),
+            TerminationFacts.LoopKeywordLocation(loop),
             additionalLocations: new[] { loop.Syntax.GetLocation() },
             properties: ImmutableDictionary<string, string?>.Empty.Add(BackoffKindProperty, kind.ToString()),
             retried[0].Description,
@@ -80,14 +80,4 @@ public sealed class RetryWithoutBackoffAnalyzer : LlmAnalyzer
 
         return builder.ToImmutable();
     }
-
-    internal static Location KeywordLocation(ILoopOperation loop)
-        => loop.Syntax switch
-        {
-            ForStatementSyntax @for => @for.ForKeyword.GetLocation(),
-            WhileStatementSyntax @while => @while.WhileKeyword.GetLocation(),
-            DoStatementSyntax @do => @do.DoKeyword.GetLocation(),
-            CommonForEachStatementSyntax forEach => forEach.ForEachKeyword.GetLocation(),
-            _ => loop.Syntax.GetLocation(),
-        };
 }

@@ -1,5 +1,6 @@
 using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Termination;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -85,13 +86,7 @@ internal sealed class StreamEnumeration
             return forEach.ForEachKeyword.GetLocation();
         }
 
-        return Operation.Syntax switch
-        {
-            WhileStatementSyntax @while => @while.WhileKeyword.GetLocation(),
-            DoStatementSyntax @do => @do.DoKeyword.GetLocation(),
-            ForStatementSyntax @for => @for.ForKeyword.GetLocation(),
-            _ => Operation.Syntax.GetLocation(),
-        };
+        return Operation is ILoopOperation loop ? TerminationFacts.LoopKeywordLocation(loop) : Operation.Syntax.GetLocation();
     }
 
     /// <summary>The location of an invoked method's name (<c>client.Name(…)</c> → <c>Name</c>).</summary>
