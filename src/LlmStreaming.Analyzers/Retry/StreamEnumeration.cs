@@ -76,18 +76,14 @@ internal sealed class StreamEnumeration
             return NameLocation(aggregation.Syntax);
         }
 
-        if (Operation.Syntax is CommonForEachStatementSyntax forEach)
-        {
-            if (Source?.Call is { } call && forEach.Expression.Span.Contains(call.Syntax.Span))
-            {
-                return NameLocation(call.Syntax);
-            }
-
-            return forEach.ForEachKeyword.GetLocation();
-        }
-
-        return Operation is ILoopOperation loop ? TerminationFacts.LoopKeywordLocation(loop) : Operation.Syntax.GetLocation();
+        return Operation is ILoopOperation loop ? LoopLocation(loop, Source?.Call) : Operation.Syntax.GetLocation();
     }
+
+    /// <summary>The name of <paramref name="call"/> when the header of a <c>foreach</c> makes it, else the loop's keyword.</summary>
+    public static Location LoopLocation(ILoopOperation loop, IInvocationOperation? call)
+        => call is not null && loop.Syntax is CommonForEachStatementSyntax forEach && forEach.Expression.Span.Contains(call.Syntax.Span)
+            ? NameLocation(call.Syntax)
+            : TerminationFacts.LoopKeywordLocation(loop);
 
     /// <summary>The location of an invoked method's name (<c>client.Name(…)</c> → <c>Name</c>).</summary>
     public static Location NameLocation(SyntaxNode syntax)

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Linq;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Recognition.Families;
-using LlmStreaming.Analyzers.Termination;
+using LlmStreaming.Analyzers.Retry;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -46,7 +46,7 @@ public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
                 // On the call when the loop's header makes it, else on the loop (a diagnostic stays within the loop it is about).
                 context.ReportDiagnostic(Diagnostic.Create(
                     Descriptors.LLM406_StreamedBodyWithoutIdleTimeout,
-                    loop.Syntax.Span.Contains(sdkCall.Syntax.Span) ? StreamingResponseBufferedAnalyzer.NameLocation(sdkCall) : TerminationFacts.LoopKeywordLocation(loop),
+                    StreamEnumeration.LoopLocation(loop, sdkCall),
                     Properties(options),
                     "'" + sdkCall.TargetMethod.Name + "' gets no token with a deadline: " + family.DisplayName + " waits for the end marker of a body that has ended, so a stream cut before it hangs forever, a core busy",
                     "update"));

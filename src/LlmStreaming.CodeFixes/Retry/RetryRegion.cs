@@ -389,7 +389,7 @@ internal sealed class RetryRegion
         {
             foreach (var variable in declaration.Declaration.Variables)
             {
-                if (model.GetDeclaredSymbol(variable, cancellationToken) is ILocalSymbol { Type.Name: "CancellationTokenSource" } source)
+                if (model.GetDeclaredSymbol(variable, cancellationToken) is ILocalSymbol source && IsTokenSource(source.Type))
                 {
                     sources.Add(source);
                 }
@@ -413,6 +413,9 @@ internal sealed class RetryRegion
         return block.Statements.Skip(start).Take(end - start + 1).ToImmutableArray();
     }
 
+    private static bool IsTokenSource(ITypeSymbol type)
+        => type is { Name: "CancellationTokenSource" } && type.ContainingNamespace?.ToDisplayString() == "System.Threading";
+
     /// <summary>
     /// A statement of an idle timeout set up for the statements that follow it: the declaration of a
     /// <c>CancellationTokenSource</c> whose <c>Token</c> they pass, a call on such a source (<c>CancelAfter</c>), or the
@@ -430,7 +433,7 @@ internal sealed class RetryRegion
         {
             case LocalDeclarationStatementSyntax { Declaration.Variables: { Count: 1 } variables }
                 when model.GetDeclaredSymbol(variables[0], cancellationToken) is ILocalSymbol local:
-                return local.Type is { Name: "CancellationTokenSource" } source && source.ContainingNamespace?.ToDisplayString() == "System.Threading" && PassesTokenOf(local)
+                return IsTokenSource(local.Type) && PassesTokenOf(local)
                     || local.Type is { Name: "TimeSpan" } span && span.ContainingNamespace?.ToDisplayString() == "System" && Reads(local);
             case ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CancelAfter", Expression: var target } } }:
                 return model.GetSymbolInfo(target, cancellationToken).Symbol is ILocalSymbol armed && PassesTokenOf(armed);
