@@ -13,20 +13,10 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// One <c>IHttpClientFactory</c> registration: <c>services.AddHttpClient(…)</c> (named or typed) or
 /// <c>services.ConfigureHttpClientDefaults(b => …)</c>, which configures every factory client.
 /// </summary>
-internal sealed class HttpClientRegistration
+/// <param name="Root">The <c>AddHttpClient</c> or <c>ConfigureHttpClientDefaults</c> call.</param>
+/// <param name="DefaultsLambda">For <c>ConfigureHttpClientDefaults</c>: the lambda that receives the builder.</param>
+internal sealed record HttpClientRegistration(IInvocationOperation Root, IAnonymousFunctionOperation? DefaultsLambda)
 {
-    public HttpClientRegistration(IInvocationOperation root, IAnonymousFunctionOperation? defaultsLambda)
-    {
-        Root = root;
-        DefaultsLambda = defaultsLambda;
-    }
-
-    /// <summary>The <c>AddHttpClient</c> or <c>ConfigureHttpClientDefaults</c> call.</summary>
-    public IInvocationOperation Root { get; }
-
-    /// <summary>For <c>ConfigureHttpClientDefaults</c>: the lambda that receives the builder.</summary>
-    public IAnonymousFunctionOperation? DefaultsLambda { get; }
-
     public bool IsDefaults => DefaultsLambda is not null;
 
     /// <summary>The display name for messages: "AddHttpClient&lt;ChatService&gt;", "AddHttpClient(\"openai\")", "ConfigureHttpClientDefaults".</summary>
@@ -121,7 +111,7 @@ internal sealed class HttpClientRegistrations
         switch (builderExpression.WalkDownConversions())
         {
             case IInvocationOperation invocation when IsAddHttpClient(invocation.TargetMethod):
-                return new HttpClientRegistration(invocation, defaultsLambda: null);
+                return new HttpClientRegistration(invocation, DefaultsLambda: null);
 
             case IInvocationOperation invocation when invocation.TargetMethod.IsExtensionMethod && invocation.Arguments.Length > 0
                 && invocation.Arguments[0].Value.Type.IsOrInheritsFrom(Types.IHttpClientBuilder):
@@ -165,7 +155,7 @@ internal sealed class HttpClientRegistrations
 
         if (IsAddHttpClient(call.TargetMethod))
         {
-            return new HttpClientRegistration(call, defaultsLambda: null);
+            return new HttpClientRegistration(call, DefaultsLambda: null);
         }
 
         if (call.TargetMethod.Name == "ConfigureHttpClient" && call.Arguments.Length > 0)
@@ -299,7 +289,7 @@ internal sealed class HttpClientRegistrations
             {
                 if (node is IInvocationOperation call && IsAddHttpClient(call.TargetMethod))
                 {
-                    evidence |= Classify(new HttpClientRegistration(call, defaultsLambda: null), options, cancellationToken);
+                    evidence |= Classify(new HttpClientRegistration(call, DefaultsLambda: null), options, cancellationToken);
                 }
             }
 

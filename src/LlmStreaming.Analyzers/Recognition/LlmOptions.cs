@@ -151,23 +151,11 @@ internal sealed class LlmOptions
 /// <summary>
 /// A configured method: <c>Namespace.Type.Method</c> (any overload) or a documentation ID <c>M:Namespace.Type.Method(System.String)</c>.
 /// </summary>
-internal sealed class MethodPattern
+/// <param name="TypeName">The containing type's full name, without generic arity; null when the pattern names only "Type.Method"'s method.</param>
+/// <param name="MethodName">The method's name.</param>
+/// <param name="DocumentationId">The documentation ID when one was given with a parameter list.</param>
+internal sealed record MethodPattern(string? TypeName, string MethodName, string? DocumentationId)
 {
-    private MethodPattern(string? typeName, string methodName, string? documentationId)
-    {
-        TypeName = typeName;
-        MethodName = methodName;
-        DocumentationId = documentationId;
-    }
-
-    /// <summary>The containing type's full name, without generic arity; null when the pattern names only "Type.Method"'s method.</summary>
-    public string? TypeName { get; }
-
-    public string MethodName { get; }
-
-    /// <summary>The documentation ID when one was given with a parameter list.</summary>
-    public string? DocumentationId { get; }
-
     public static ImmutableArray<MethodPattern> ParseList(string text)
     {
         var builder = ImmutableArray.CreateBuilder<MethodPattern>();

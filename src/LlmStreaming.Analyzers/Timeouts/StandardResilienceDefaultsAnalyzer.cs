@@ -128,7 +128,7 @@ public sealed class StandardResilienceDefaultsAnalyzer : LlmAnalyzer
 
             if (registrations.IsAddHttpClient(invocation.TargetMethod))
             {
-                var registration = new HttpClientRegistration(invocation, defaultsLambda: null);
+                var registration = new HttpClientRegistration(invocation, DefaultsLambda: null);
                 if (cut is null
                     && !RemovesHandlers(registrations, registration, llm.Types)
                     && registrations.Classify(registration, options, context.CancellationToken) != LlmHttpClientEvidence.None)

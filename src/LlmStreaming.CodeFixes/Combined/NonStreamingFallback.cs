@@ -37,27 +37,7 @@ internal static class NonStreamingFallback
         .ToDictionary(t => t.StreamingMethod);
 
     /// <summary>What the fallback needs of the stream: its call, the twin, the accumulator.</summary>
-    private sealed class Plan
-    {
-        public Plan(LlmStreamLoop streamLoop, InvocationExpressionSyntax call, NonStreamingTwin twin, Accumulator accumulator, bool isAsync)
-        {
-            StreamLoop = streamLoop;
-            Call = call;
-            Twin = twin;
-            Accumulator = accumulator;
-            IsAsync = isAsync;
-        }
-
-        public LlmStreamLoop StreamLoop { get; }
-
-        public InvocationExpressionSyntax Call { get; }
-
-        public NonStreamingTwin Twin { get; }
-
-        public Accumulator Accumulator { get; }
-
-        public bool IsAsync { get; }
-    }
+    private sealed record Plan(LlmStreamLoop StreamLoop, InvocationExpressionSyntax Call, NonStreamingTwin Twin, Accumulator Accumulator, bool IsAsync);
 
     /// <summary>True when the stream loop of <paramref name="region"/> (not yet rewritten) can get the fallback.</summary>
     public static bool IsOffered(SemanticModel model, StatementSyntax region, Document document, CancellationToken cancellationToken)

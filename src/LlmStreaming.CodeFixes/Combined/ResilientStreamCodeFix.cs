@@ -36,7 +36,7 @@ namespace LlmStreaming.CodeFixes.Combined;
 /// retried too (LLM203), and replays of emitted output guarded (LLM105). Only findings of this stream are fixed; the result must leave none of LLM101, LLM203, LLM301 on it.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ResilientStreamCodeFix)), Shared]
-public sealed class ResilientStreamCodeFix : CodeFixProvider
+public sealed class ResilientStreamCodeFix : LlmCodeFix
 {
     public const string PlainKey = "LLM.MakeStreamResilient";
     public const string PollyKey = "LLM.MakeStreamResilient.Polly";
@@ -91,41 +91,28 @@ public sealed class ResilientStreamCodeFix : CodeFixProvider
         => SequentialFixAll.Create((context, document, diagnostic, cancellationToken) =>
             MakeResilientAsync(document, diagnostic, context.CodeActionEquivalenceKey == PollyKey, cancellationToken, fallback: context.CodeActionEquivalenceKey == FallbackKey));
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        if (Region(root, diagnostic) is not { } region || IsCrossMethodOnly(region, model, context.Document, context.CancellationToken))
         {
             return;
         }
 
-        var hasPolly = model.Compilation.GetTypeByMetadataName("Polly.ResiliencePipeline") is not null;
-        foreach (var diagnostic in context.Diagnostics)
+        context.RegisterCodeFix(
+            CodeAction.Create("Make this stream resilient", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: false, ct).ConfigureAwait(false) ?? context.Document, PlainKey),
+            diagnostic);
+        if (diagnostic.Id != DiagnosticIds.PartialOutputDiscarded && NonStreamingFallback.IsOffered(model, region, context.Document, context.CancellationToken))
         {
-            if (Region(root, diagnostic) is not { } found || IsCrossMethodOnly(found, model, context.Document, context.CancellationToken))
-            {
-                continue;
-            }
-
             context.RegisterCodeFix(
-                CodeAction.Create("Make this stream resilient", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: false, ct).ConfigureAwait(false) ?? context.Document, PlainKey),
+                CodeAction.Create("Make this stream resilient, with a non-streaming fallback", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: false, ct, fallback: true).ConfigureAwait(false) ?? context.Document, FallbackKey),
                 diagnostic);
-            if (diagnostic.Id != DiagnosticIds.PartialOutputDiscarded
-                && Region(root, diagnostic) is { } region
-                && NonStreamingFallback.IsOffered(model, region, context.Document, context.CancellationToken))
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Make this stream resilient, with a non-streaming fallback", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: false, ct, fallback: true).ConfigureAwait(false) ?? context.Document, FallbackKey),
-                    diagnostic);
-            }
+        }
 
-            if (hasPolly)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create("Make this stream resilient (Polly)", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: true, ct).ConfigureAwait(false) ?? context.Document, PollyKey),
-                    diagnostic);
-            }
+        if (model.Compilation.GetTypeByMetadataName("Polly.ResiliencePipeline") is not null)
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create("Make this stream resilient (Polly)", async ct => await MakeResilientAsync(context.Document, diagnostic, usePolly: true, ct).ConfigureAwait(false) ?? context.Document, PollyKey),
+                diagnostic);
         }
     }
 

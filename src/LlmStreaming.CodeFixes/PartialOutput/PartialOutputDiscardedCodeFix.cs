@@ -53,35 +53,15 @@ public sealed class PartialOutputDiscardedCodeFix : LlmCodeFix
         }
     }
 
-    private sealed class Plan
+    /// <param name="Discard">The statement or assignment in the catch that drops the text.</param>
+    /// <param name="Accumulator">The accumulator's name, as the finding gives it.</param>
+    /// <param name="Kind">The accumulator's kind, as the finding gives it.</param>
+    /// <param name="AccumulatorType">The accumulator's type.</param>
+    /// <param name="Hoist">The accumulator's declaration to move before the try, when it is declared inside it.</param>
+    /// <param name="Try">The try statement whose catch drops the text.</param>
+    /// <param name="Catch">The catch that drops the text.</param>
+    private sealed record Plan(SyntaxNode Discard, string Accumulator, string Kind, ITypeSymbol AccumulatorType, LocalDeclarationStatementSyntax? Hoist, TryStatementSyntax Try, CatchClauseSyntax Catch)
     {
-        private Plan(SyntaxNode discard, string accumulator, string kind, ITypeSymbol accumulatorType, LocalDeclarationStatementSyntax? hoist, TryStatementSyntax @try, CatchClauseSyntax @catch)
-        {
-            Discard = discard;
-            Accumulator = accumulator;
-            Kind = kind;
-            AccumulatorType = accumulatorType;
-            Hoist = hoist;
-            Try = @try;
-            Catch = @catch;
-        }
-
-        public SyntaxNode Discard { get; }
-
-        public string Accumulator { get; }
-
-        public string Kind { get; }
-
-        public ITypeSymbol AccumulatorType { get; }
-
-        /// <summary>The accumulator's declaration to move before the try, when it is declared inside it.</summary>
-        public LocalDeclarationStatementSyntax? Hoist { get; }
-
-        public TryStatementSyntax Try { get; }
-
-        /// <summary>The catch that drops the text.</summary>
-        public CatchClauseSyntax Catch { get; }
-
         public static Plan? Create(Diagnostic diagnostic, SyntaxNode root, SemanticModel model, CancellationToken cancellationToken)
         {
             if (!diagnostic.Properties.TryGetValue(PartialOutputDiscardedAnalyzer.AccumulatorProperty, out var accumulator) || accumulator is null

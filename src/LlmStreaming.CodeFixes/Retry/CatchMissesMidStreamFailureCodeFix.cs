@@ -164,31 +164,12 @@ public sealed class CatchMissesMidStreamFailureCodeFix : LlmCodeFix
         where T : SyntaxNode
         => template.ReplacePlaceholders(node).WithAdditionalAnnotations(Formatter.Annotation);
 
-    private sealed class CatchPlan
-    {
-        public CatchPlan(string exceptionName, ExpressionSyntax? narrowing, ExpressionSyntax? filter, bool keepsVariable = true, bool widen = false)
-        {
-            ExceptionName = exceptionName;
-            Narrowing = narrowing;
-            Filter = filter;
-            KeepsVariable = keepsVariable;
-            Widen = widen;
-        }
-
-        /// <summary>The typed clause becomes <c>catch (Exception ex) when (ex is T or IOException)</c>: one handler, not a copy.</summary>
-        public bool Widen { get; }
-
-        /// <summary>The added clause still uses the exception variable (else it declares none: no CS0168).</summary>
-        public bool KeepsVariable { get; }
-
-        public string ExceptionName { get; }
-
-        /// <summary>The part of the filter that tests the exception's type (widened with IOException).</summary>
-        public ExpressionSyntax? Narrowing { get; }
-
-        /// <summary>The filter of the added IOException clause (null: none).</summary>
-        public ExpressionSyntax? Filter { get; }
-    }
+    /// <param name="ExceptionName">The catch's exception variable (empty when it declares none).</param>
+    /// <param name="Narrowing">The part of the filter that tests the exception's type (widened with IOException).</param>
+    /// <param name="Filter">The filter of the added IOException clause (null: none).</param>
+    /// <param name="KeepsVariable">The added clause still uses the exception variable (else it declares none: no CS0168).</param>
+    /// <param name="Widen">The typed clause becomes <c>catch (Exception ex) when (ex is T or IOException)</c>: one handler, not a copy.</param>
+    private sealed record CatchPlan(string ExceptionName, ExpressionSyntax? Narrowing, ExpressionSyntax? Filter, bool KeepsVariable = true, bool Widen = false);
 
     private static CatchPlan? Plan(CatchClauseSyntax clause, SemanticModel model, CancellationToken cancellationToken)
     {
@@ -228,7 +209,7 @@ public sealed class CatchMissesMidStreamFailureCodeFix : LlmCodeFix
         var fitting = conjuncts.Where(c => local is null || AllUsesFitIOException(c, local, types)).ToList();
         if (fitting.Count == conjuncts.Count)
         {
-            return new CatchPlan(local?.Name ?? string.Empty, null, null, keepsVariable: true, widen: true);
+            return new CatchPlan(local?.Name ?? string.Empty, null, null, KeepsVariable: true, Widen: true);
         }
 
         // Part of the filter needs the SDK type: an IOException clause with the parts that fit, after the clause.

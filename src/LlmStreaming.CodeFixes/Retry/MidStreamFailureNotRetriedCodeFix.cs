@@ -25,7 +25,7 @@ namespace LlmStreaming.CodeFixes.Retry;
 /// referenced.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MidStreamFailureNotRetriedCodeFix)), Shared]
-public sealed class MidStreamFailureNotRetriedCodeFix : CodeFixProvider
+public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
 {
     public const string RetryLoopKey = "LLM101.WrapInRetryLoop";
     public const string PollyKey = "LLM101.WrapInPollyPipeline";
@@ -34,46 +34,36 @@ public sealed class MidStreamFailureNotRetriedCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var document = context.Document;
-        var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
+        if (diagnostic.AdditionalLocations.Count == 0)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var document = context.Document;
+        var node = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true);
+        var region = RetryRegion.TryCreate(model, node, context.CancellationToken, FixOptions.Get(document, root.SyntaxTree));
+        if (region is null)
         {
-            if (diagnostic.AdditionalLocations.Count == 0)
-            {
-                continue;
-            }
+            return;
+        }
 
-            var node = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true);
-            var region = RetryRegion.TryCreate(model, node, context.CancellationToken, FixOptions.Get(document, root.SyntaxTree));
-            if (region is null)
-            {
-                continue;
-            }
+        context.RegisterCodeFix(
+            CodeAction.Create(
+                "Wrap in a retry loop with exponential backoff and jitter",
+                c => WrapAsync(document, node.Span, usePolly: false, c),
+                RetryLoopKey),
+            diagnostic);
 
+        if (region.CanUseDelegate && RetryTypes.Get(model.Compilation).HasPollyRetry)
+        {
             context.RegisterCodeFix(
                 CodeAction.Create(
-                    "Wrap in a retry loop with exponential backoff and jitter",
-                    c => WrapAsync(document, node.Span, usePolly: false, c),
-                    RetryLoopKey),
+                    "Wrap in a Polly retry pipeline with exponential backoff and jitter",
+                    c => WrapAsync(document, node.Span, usePolly: true, c),
+                    PollyKey),
                 diagnostic);
-
-            if (region.CanUseDelegate && RetryTypes.Get(model.Compilation).HasPollyRetry)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(
-                        "Wrap in a Polly retry pipeline with exponential backoff and jitter",
-                        c => WrapAsync(document, node.Span, usePolly: true, c),
-                        PollyKey),
-                    diagnostic);
-            }
         }
     }
 

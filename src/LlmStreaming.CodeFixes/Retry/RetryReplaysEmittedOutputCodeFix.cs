@@ -48,30 +48,7 @@ public sealed class RetryReplaysEmittedOutputCodeFix : LlmCodeFix
         context.RegisterCodeFix(CodeAction.Create(title, c => FixAsync(context.Document, span, c), EquivalenceKey), diagnostic);
     }
 
-    private sealed class ReplayPlan
-    {
-        public ReplayPlan(StatementSyntax streamStatement, ImmutableArray<string> resets, bool guard, StatementSyntax? firstWrite, StatementSyntax? retryStatement, CatchClauseSyntax? retryingCatch)
-        {
-            StreamStatement = streamStatement;
-            Resets = resets;
-            Guard = guard;
-            FirstWrite = firstWrite;
-            RetryStatement = retryStatement;
-            RetryingCatch = retryingCatch;
-        }
-
-        public StatementSyntax StreamStatement { get; }
-
-        public ImmutableArray<string> Resets { get; }
-
-        public bool Guard { get; }
-
-        public StatementSyntax? FirstWrite { get; }
-
-        public StatementSyntax? RetryStatement { get; }
-
-        public CatchClauseSyntax? RetryingCatch { get; }
-    }
+    private sealed record ReplayPlan(StatementSyntax StreamStatement, ImmutableArray<string> Resets, bool Guard, StatementSyntax? FirstWrite, StatementSyntax? RetryStatement, CatchClauseSyntax? RetryingCatch);
 
     private static ReplayPlan? Plan(SyntaxNode node, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
     {
@@ -104,7 +81,7 @@ public sealed class RetryReplaysEmittedOutputCodeFix : LlmCodeFix
 
         if (!guard)
         {
-            return new ReplayPlan(streamStatement, resets.ToImmutable(), guard: false, null, null, null);
+            return new ReplayPlan(streamStatement, resets.ToImmutable(), Guard: false, null, null, null);
         }
 
         // The guard needs the retry loop's catch and a statement before which to record the first write.
@@ -120,7 +97,7 @@ public sealed class RetryReplaysEmittedOutputCodeFix : LlmCodeFix
             return null;
         }
 
-        return new ReplayPlan(streamStatement, resets.ToImmutable(), guard: true, firstWrite, retryStatement, retryingCatch);
+        return new ReplayPlan(streamStatement, resets.ToImmutable(), Guard: true, firstWrite, retryStatement, retryingCatch);
     }
 
     private static async Task<Document> FixAsync(Document document, Microsoft.CodeAnalysis.Text.TextSpan span, CancellationToken cancellationToken)

@@ -49,30 +49,7 @@ public sealed class RetryWithoutBackoffCodeFix : LlmCodeFix
             diagnostic);
     }
 
-    private sealed class BackoffPlan
-    {
-        public BackoffPlan(ILoopOperation loop, ICatchClauseOperation @catch, IInvocationOperation? constantDelay, ILocalSymbol? counter, bool isAsync, string? token)
-        {
-            Loop = loop;
-            Catch = @catch;
-            ConstantDelay = constantDelay;
-            Counter = counter;
-            IsAsync = isAsync;
-            Token = token;
-        }
-
-        public ILoopOperation Loop { get; }
-
-        public ICatchClauseOperation Catch { get; }
-
-        public IInvocationOperation? ConstantDelay { get; }
-
-        public ILocalSymbol? Counter { get; }
-
-        public bool IsAsync { get; }
-
-        public string? Token { get; }
-    }
+    private sealed record BackoffPlan(ILoopOperation Loop, ICatchClauseOperation Catch, IInvocationOperation? ConstantDelay, ILocalSymbol? Counter, bool IsAsync, string? Token);
 
     private static BackoffPlan? Plan(SyntaxNode node, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
     {

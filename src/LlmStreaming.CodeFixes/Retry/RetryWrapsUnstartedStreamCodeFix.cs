@@ -45,35 +45,14 @@ public sealed class RetryWrapsUnstartedStreamCodeFix : LlmCodeFix
             diagnostic);
     }
 
-    private sealed class MovePlan
-    {
-        public MovePlan(LocalDeclarationStatementSyntax declaration, InvocationExpressionSyntax execute, LambdaExpressionSyntax lambda, ExpressionSyntax stream, IdentifierNameSyntax use, CommonForEachStatementSyntax loop, ImmutableArray<string> resets)
-        {
-            Declaration = declaration;
-            Execute = execute;
-            Lambda = lambda;
-            Stream = stream;
-            Use = use;
-            Loop = loop;
-            Resets = resets;
-        }
-
-        public LocalDeclarationStatementSyntax Declaration { get; }
-
-        public InvocationExpressionSyntax Execute { get; }
-
-        public LambdaExpressionSyntax Lambda { get; }
-
-        /// <summary>The lazy stream expression the delegate returned.</summary>
-        public ExpressionSyntax Stream { get; }
-
-        /// <summary>The one use of the local: in the loop's collection.</summary>
-        public IdentifierNameSyntax Use { get; }
-
-        public CommonForEachStatementSyntax Loop { get; }
-
-        public ImmutableArray<string> Resets { get; }
-    }
+    /// <param name="Declaration">The local that receives the stream the retry delegate returns.</param>
+    /// <param name="Execute">The retry pipeline's call that runs the delegate.</param>
+    /// <param name="Lambda">The delegate.</param>
+    /// <param name="Stream">The lazy stream expression the delegate returned.</param>
+    /// <param name="Use">The one use of the local: in the loop's collection.</param>
+    /// <param name="Loop">The loop that enumerates the stream after the pipeline has returned.</param>
+    /// <param name="Resets">The accumulators to reset at the start of each attempt.</param>
+    private sealed record MovePlan(LocalDeclarationStatementSyntax Declaration, InvocationExpressionSyntax Execute, LambdaExpressionSyntax Lambda, ExpressionSyntax Stream, IdentifierNameSyntax Use, CommonForEachStatementSyntax Loop, ImmutableArray<string> Resets);
 
     private static MovePlan? Plan(SyntaxNode root, Microsoft.CodeAnalysis.Text.TextSpan span, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
     {

@@ -200,20 +200,9 @@ public sealed class HandRolledSseParsingCodeFix : TerminationCodeFix
         return document.WithSyntaxRoot(newRoot);
     }
 
-    private sealed class Source
-    {
-        public Source(ExpressionSyntax stream, LocalDeclarationStatementSyntax? declaration)
-        {
-            Stream = stream;
-            Declaration = declaration;
-        }
-
-        /// <summary>The stream the reader wraps.</summary>
-        public ExpressionSyntax Stream { get; }
-
-        /// <summary>The reader's declaration statement, when it declares only the reader.</summary>
-        public LocalDeclarationStatementSyntax? Declaration { get; }
-    }
+    /// <param name="Stream">The stream the reader wraps.</param>
+    /// <param name="Declaration">The reader's declaration statement, when it declares only the reader.</param>
+    private sealed record Source(ExpressionSyntax Stream, LocalDeclarationStatementSyntax? Declaration);
 
     /// <summary><c>var reader = new StreamReader(stream);</c> → the stream and the declaration.</summary>
     private static Source? StreamSource(ILocalSymbol reader, SemanticModel model, CancellationToken cancellationToken)

@@ -15,7 +15,7 @@ namespace LlmStreaming.CodeFixes.Termination;
 /// each on the result of the previous one: the fixes insert locals whose names must not collide, which independent
 /// edits merged by the batch fixer could not guarantee.
 /// </summary>
-public abstract class TerminationCodeFix : CodeFixProvider
+public abstract class TerminationCodeFix : LlmCodeFixProvider
 {
     private protected abstract string Title { get; }
 
@@ -29,32 +29,25 @@ public abstract class TerminationCodeFix : CodeFixProvider
 
     public sealed override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(FixOneAsync);
 
-    public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected sealed override bool ReadsSemanticModel => false;
+
+    private protected sealed override async Task RegisterAsync(CodeFixContext context, SyntaxNode root, SemanticModel? model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var nodes = Locate(root, diagnostic);
+        if (nodes.IsDefault)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
+        var fixedDocument = await TryFixAsync(context.Document, nodes, diagnostic, context.CancellationToken).ConfigureAwait(false);
+        if (fixedDocument is null)
         {
-            var nodes = Locate(root, diagnostic);
-            if (nodes.IsDefault)
-            {
-                continue;
-            }
-
-            var fixedDocument = await TryFixAsync(context.Document, nodes, diagnostic, context.CancellationToken).ConfigureAwait(false);
-            if (fixedDocument is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(Title, _ => Task.FromResult(fixedDocument), EquivalenceKey),
-                diagnostic);
+            return;
         }
+
+        context.RegisterCodeFix(
+            CodeAction.Create(Title, _ => Task.FromResult(fixedDocument), EquivalenceKey),
+            diagnostic);
     }
 
     private static ImmutableArray<SyntaxNode> Locate(SyntaxNode root, Diagnostic diagnostic)

@@ -46,7 +46,7 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 /// </code>
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StreamedBodyWithoutIdleTimeoutCodeFix)), Shared]
-public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : CodeFixProvider
+public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
 {
     public const string EquivalenceKey = "LLM406.IdleTimeout";
 
@@ -54,19 +54,18 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(async (document, diagnostic, cancellationToken) => await ApplyAsync(document, diagnostic, cancellationToken).ConfigureAwait(false));
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-    {
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (await PlanAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is null)
-            {
-                continue;
-            }
+    private protected override bool ReadsSemanticModel => false;
 
-            context.RegisterCodeFix(
-                CodeAction.Create("Pass a token linked to an idle timeout to the reads", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
-                diagnostic);
+    private protected override async Task RegisterAsync(CodeFixContext context, SyntaxNode root, SemanticModel? model, Diagnostic diagnostic)
+    {
+        if (await PlanAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is null)
+        {
+            return;
         }
+
+        context.RegisterCodeFix(
+            CodeAction.Create("Pass a token linked to an idle timeout to the reads", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+            diagnostic);
     }
 
     /// <param name="Loop">The stream loop.</param>

@@ -24,7 +24,7 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 /// the call's arguments in a statement inserted before it; <c>SendAsync</c>, <c>Send</c> and <c>GetAsync</c> only gain the option.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StreamingResponseBufferedCodeFix)), Shared]
-public sealed partial class StreamingResponseBufferedCodeFix : CodeFixProvider
+public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvider
 {
     public const string EquivalenceKey = "LLM402.ResponseHeadersRead";
 
@@ -34,42 +34,36 @@ public sealed partial class StreamingResponseBufferedCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(async (document, diagnostic, cancellationToken) => await ApplyAsync(document, diagnostic, cancellationToken).ConfigureAwait(false));
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override bool ReadsSemanticModel => false;
+
+    private protected override async Task RegisterAsync(CodeFixContext context, SyntaxNode root, SemanticModel? model, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics)
+        if (!diagnostic.Properties.TryGetValue(StreamingResponseBufferedAnalyzer.FixableProperty, out var fixable))
         {
-            if (!diagnostic.Properties.TryGetValue(StreamingResponseBufferedAnalyzer.FixableProperty, out var fixable))
-            {
-                continue;
-            }
-
-            if (fixable == StreamingResponseBufferedAnalyzer.SplitLinesValue)
-            {
-                if (await PlanLinesAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not null)
-                {
-                    context.RegisterCodeFix(CodeAction.Create(LinesTitle, c => ApplyLinesAsync(context.Document, diagnostic, c), EquivalenceKey), diagnostic);
-                }
-
-                continue;
-            }
-
-            if (fixable != "true")
-            {
-                continue;
-            }
-
-            if (await PlanAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Send with HttpCompletionOption.ResponseHeadersRead",
-                    c => ApplyAsync(context.Document, diagnostic, c),
-                    EquivalenceKey),
-                diagnostic);
+            return;
         }
+
+        if (fixable == StreamingResponseBufferedAnalyzer.SplitLinesValue)
+        {
+            if (await PlanLinesAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not null)
+            {
+                context.RegisterCodeFix(CodeAction.Create(LinesTitle, c => ApplyLinesAsync(context.Document, diagnostic, c), EquivalenceKey), diagnostic);
+            }
+
+            return;
+        }
+
+        if (fixable != "true" || await PlanAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is null)
+        {
+            return;
+        }
+
+        context.RegisterCodeFix(
+            CodeAction.Create(
+                "Send with HttpCompletionOption.ResponseHeadersRead",
+                c => ApplyAsync(context.Document, diagnostic, c),
+                EquivalenceKey),
+            diagnostic);
     }
 
     /// <summary>What the rewrite needs, or null when the call's shape is not understood.</summary>
