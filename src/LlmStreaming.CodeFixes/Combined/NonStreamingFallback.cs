@@ -1,3 +1,4 @@
+using LlmStreaming.CodeFixes.Shared;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -6,7 +7,6 @@ using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Retry;
 using LlmStreaming.CodeFixes.Retry;
-using LlmStreaming.CodeFixes.Timeouts;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -129,8 +129,8 @@ internal static class NonStreamingFallback
             return null;
         }
 
-        var result = TimeoutSyntax.FreeName(model, retrying.Block.SpanStart, "response", @try);
-        var failure = TimeoutSyntax.FreeName(model, retrying.Block.SpanStart, "fallbackFailure", @try);
+        var result = Names.FreeInScope(model, retrying.Block.SpanStart, "response", @try);
+        var failure = Names.FreeInScope(model, retrying.Block.SpanStart, "fallbackFailure", @try);
         var accumulator = plan.Accumulator.Name;
         var twinCall = plan.Call.WithExpression(((MemberAccessExpressionSyntax)plan.Call.Expression).WithName(SyntaxFactory.IdentifierName(plan.Twin.Twin))).WithoutTrivia().ToString();
         var (reset, append) = plan.Accumulator.Kind == AccumulatorKind.StringBuilder
@@ -139,7 +139,7 @@ internal static class NonStreamingFallback
         string appendText;
         if (plan.Twin.Text.EndsWith("[]", System.StringComparison.Ordinal))
         {
-            var part = TimeoutSyntax.FreeName(model, retrying.Block.SpanStart, "part", @try);
+            var part = Names.FreeInScope(model, retrying.Block.SpanStart, "part", @try);
             appendText = "foreach (var " + part + " in " + string.Format(plan.Twin.Text.Substring(0, plan.Twin.Text.Length - 2), result) + ")\n{\n"
                 + string.Format(append, part + ".Text") + "\n}\n\n";
         }
@@ -162,10 +162,10 @@ internal static class NonStreamingFallback
             + reset + "\n" + appendText + "break;\n}\n"
             + "catch (global::System.Exception " + failure + ")\n{\n" + error
             + failure + ".Data[\"" + Shared.CatchRethrow.DataKey + "\"] = " + accumulator + ".ToString();\nthrow;\n}\n}";
-        var fallbackCatch = TimeoutSyntax.Annotate(((TryStatementSyntax)SyntaxFactory.ParseStatement(catchText)).Catches[0]).WithAdditionalAnnotations(Formatter.Annotation);
+        var fallbackCatch = Cleanup.Annotate(((TryStatementSyntax)SyntaxFactory.ParseStatement(catchText)).Catches[0]).WithAdditionalAnnotations(Formatter.Annotation);
 
         var newTry = @try.WithCatches(@try.Catches.Insert(@try.Catches.IndexOf(retrying) + 1, fallbackCatch));
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(@try, newTry)), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(document.WithSyntaxRoot(root.ReplaceNode(@try, newTry)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The caller's token the transient test names (<c>!ct.IsCancellationRequested</c>), if any.</summary>

@@ -373,7 +373,7 @@ public sealed class ResilientStreamCodeFix : LlmCodeFix
             .WithBlock(retrying.Block)
             .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation, Formatter.Annotation);
         var newTry = @try.WithCatches(@try.Catches.Insert(@try.Catches.IndexOf(retrying) + 1, timeoutCatch));
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(@try, newTry)), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(document.WithSyntaxRoot(root.ReplaceNode(@try, newTry)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The caller's token: the <c>CancellationToken</c> the stream call is given, when it is a plain name.</summary>
@@ -477,7 +477,7 @@ public sealed class ResilientStreamCodeFix : LlmCodeFix
             case RetryKind.Loop when retry.Try?.Syntax is TryStatementSyntax @try && !EndsWithCatchAll(@try, model, cancellationToken) && !ReadsAccumulator(@try.Catches, accumulator.Name)
                 && !(accumulator.Symbol is ILocalSymbol local && Accumulators.IsDeclaredInside(local, @try.SyntaxTree, @try.Block.Span)):
                 // (A local declared in the attempt's block is out of scope in its catches.)
-                var name = CatchRethrow.UniqueName(model, @try.SpanStart, "exception");
+                var name = Names.FreeAt(model, @try.SpanStart, "exception");
                 var catchClause = SyntaxFactory.CatchClause(
                     SyntaxFactory.CatchDeclaration(exceptionType, SyntaxFactory.Identifier(name)),
                     filter: null,
@@ -486,7 +486,7 @@ public sealed class ResilientStreamCodeFix : LlmCodeFix
 
             case RetryKind.Polly when retry.Node.Syntax.FirstAncestorOrSelf<StatementSyntax>() is ExpressionStatementSyntax { Parent: BlockSyntax block } statement
                 && !(block.Parent is TryStatementSyntax wrapping && ReadsAccumulator(wrapping.Catches, accumulator.Name)):
-                var exceptionName = CatchRethrow.UniqueName(model, statement.SpanStart, "exception");
+                var exceptionName = Names.FreeAt(model, statement.SpanStart, "exception");
                 var wrapped = SyntaxFactory.TryStatement(
                         SyntaxFactory.Block(Indented(statement)),
                         SyntaxFactory.SingletonList(SyntaxFactory.CatchClause(

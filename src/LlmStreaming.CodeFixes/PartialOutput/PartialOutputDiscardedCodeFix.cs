@@ -180,7 +180,7 @@ public sealed class PartialOutputDiscardedCodeFix : LlmCodeFix
 
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var model = editor.SemanticModel;
-        var name = CatchRethrow.UniqueName(model, @throw.SpanStart, "exception");
+        var name = Names.FreeAt(model, @throw.SpanStart, "exception");
         var text = Text(plan) ?? SyntaxFactory.IdentifierName(plan.Accumulator);
 
         var declare = SyntaxFactory.LocalDeclarationStatement(

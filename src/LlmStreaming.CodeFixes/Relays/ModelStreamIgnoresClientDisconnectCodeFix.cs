@@ -125,15 +125,15 @@ public sealed class ModelStreamIgnoresClientDisconnectCodeFix : CodeFixProvider
         }
 
         var member = statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ?? statement.Parent;
-        var name = TimeoutSyntax.FreeName(model, statement.SpanStart, "clientLinked", member);
-        var declaration = TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement(
+        var name = Names.FreeInScope(model, statement.SpanStart, "clientLinked", member);
+        var declaration = Cleanup.Annotate(SyntaxFactory.ParseStatement(
                 "using var " + name + " = global::System.Threading.CancellationTokenSource.CreateLinkedTokenSource(" + clientToken + ", " + argument.Expression.WithoutTrivia() + ");"))
             .WithLeadingTrivia(statement.GetLeadingTrivia())
-            .WithTrailingTrivia(TimeoutSyntax.EndOfLine(statement));
+            .WithTrailingTrivia(Layout.EndOfLineAfter(statement));
         var tracked = root.TrackNodes(statement, argument.Expression);
         tracked = tracked.ReplaceNode(tracked.GetCurrentNode(argument.Expression)!, SyntaxFactory.ParseExpression(name + ".Token").WithTriviaFrom(argument.Expression));
         var current = tracked.GetCurrentNode(statement)!;
         tracked = tracked.InsertNodesBefore(current, new[] { declaration });
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(tracked), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(document.WithSyntaxRoot(tracked), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -70,10 +70,10 @@ public sealed class RelayHidesUpstreamFailureCodeFix : CodeFixProvider
             return null;
         }
 
-        var eol = TimeoutSyntax.EndOfLine(clause.CatchKeyword.Parent!);
+        var eol = Layout.EndOfLineAfter(clause.CatchKeyword.Parent!);
         var indentation = block.Statements.Count > 0
-            ? TimeoutSyntax.Indentation(block.Statements[0])
-            : SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(TimeoutSyntax.Indentation(clause).ToFullString() + "    "));
+            ? Layout.Indentation(block.Statements[0])
+            : SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(Layout.Indentation(clause).ToFullString() + "    "));
         StatementSyntax Statement(string text) => SyntaxFactory.ParseStatement(text).WithLeadingTrivia(indentation).WithTrailingTrivia(eol);
 
         var statements = block.Statements.ToList();
@@ -99,7 +99,7 @@ public sealed class RelayHidesUpstreamFailureCodeFix : CodeFixProvider
                 var writes = statements.Where(s => model.GetOperation(s, cancellationToken) is { } operation && operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(relays.IsResponseWrite)).ToList();
                 var at = writes.Count > 0 ? statements.IndexOf(writes[0]) : statements.Count;
                 statements.RemoveAll(writes.Contains);
-                statements.Insert(System.Math.Min(at, statements.Count), TimeoutSyntax.Annotate(Statement(
+                statements.Insert(System.Math.Min(at, statements.Count), Cleanup.Annotate(Statement(
                     "await " + target + ".WriteAsync(\"event: error\\ndata: \" + global::System.Text.Json.JsonSerializer.Serialize(new { message = \"" + Message + "\" }) + \"\\n\\n\");")));
                 if (statements[statements.Count - 1] is not (ReturnStatementSyntax or ThrowStatementSyntax))
                 {
@@ -113,7 +113,7 @@ public sealed class RelayHidesUpstreamFailureCodeFix : CodeFixProvider
         }
 
         var fixedClause = newClause.WithBlock(block.WithStatements(SyntaxFactory.List(statements)));
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(clause, fixedClause.WithAdditionalAnnotations(Formatter.Annotation))), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(document.WithSyntaxRoot(root.ReplaceNode(clause, fixedClause.WithAdditionalAnnotations(Formatter.Annotation))), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The catch's exception variable, declared (<c>ex</c>, or a free name) when the clause has none.</summary>
@@ -125,7 +125,7 @@ public sealed class RelayHidesUpstreamFailureCodeFix : CodeFixProvider
             return identifier.ValueText;
         }
 
-        var name = TimeoutSyntax.FreeName(model, clause.Block.SpanStart, "ex", clause.Block);
+        var name = Names.FreeInScope(model, clause.Block.SpanStart, "ex", clause.Block);
         var declaration = clause.Declaration is { } declared
             ? declared.WithIdentifier(SyntaxFactory.Identifier(name))
             : SyntaxFactory.CatchDeclaration(SyntaxFactory.ParseTypeName("System.Exception"), SyntaxFactory.Identifier(name));

@@ -4,7 +4,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using LlmStreaming.Analyzers;
 using LlmStreaming.CodeFixes.Shared;
-using LlmStreaming.CodeFixes.Timeouts;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -62,8 +61,8 @@ public sealed class SseDataCarriesRawModelTextCodeFix : CodeFixProvider
             return document;
         }
 
-        var serialize = (InvocationExpressionSyntax)TimeoutSyntax.Annotate(SyntaxFactory.ParseExpression("global::System.Text.Json.JsonSerializer.Serialize()"));
+        var serialize = (InvocationExpressionSyntax)Cleanup.Annotate(SyntaxFactory.ParseExpression("global::System.Text.Json.JsonSerializer.Serialize()"));
         serialize = serialize.WithArgumentList(serialize.ArgumentList.AddArguments(SyntaxFactory.Argument(delta.WithoutTrivia())));
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(delta, serialize.WithTriviaFrom(delta))), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(document.WithSyntaxRoot(root.ReplaceNode(delta, serialize.WithTriviaFrom(delta))), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -87,7 +87,7 @@ public sealed class SseRelaySendsNoHeartbeatCodeFix : LlmSyntaxCodeFix
         }
 
         var scope = loop.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ?? loop.Parent!;
-        string Free(string preferred) => TimeoutSyntax.FreeName(model, loop.SpanStart, preferred, scope);
+        string Free(string preferred) => Names.FreeInScope(model, loop.SpanStart, preferred, scope);
         var (gate, stop, idle, interval, heartbeat, idleFor) = (Free("heartbeatGate"), Free("heartbeatStop"), Free("heartbeatIdle"), Free("heartbeatInterval"), Free("heartbeat"), Free("heartbeatIdleFor"));
 
         var setup = (BlockSyntax)SyntaxFactory.ParseStatement($$"""
@@ -133,7 +133,7 @@ public sealed class SseRelaySendsNoHeartbeatCodeFix : LlmSyntaxCodeFix
             }
             """);
 
-        var eol = TimeoutSyntax.EndOfLine(loop);
+        var eol = Layout.EndOfLineAfter(loop);
         StatementSyntax Line(string text) => SyntaxFactory.ParseStatement(text).WithTrailingTrivia(eol);
 
         // Parsed out of an async context, "await x;" would be a declaration of x.
@@ -151,10 +151,10 @@ public sealed class SseRelaySendsNoHeartbeatCodeFix : LlmSyntaxCodeFix
             default,
             SyntaxFactory.FinallyClause(SyntaxFactory.Block(Line(stop + ".Cancel();"), Await(heartbeat))));
 
-        var statements = setup.Statements.Select(s => TimeoutSyntax.Annotate(s)).Append(stopped).ToList();
+        var statements = setup.Statements.Select(s => Cleanup.Annotate(s)).Append(stopped).ToList();
         statements[0] = statements[0].WithLeadingTrivia(loop.GetLeadingTrivia().AddRange(statements[0].GetLeadingTrivia()));
         statements[statements.Count - 1] = statements[statements.Count - 1].WithTrailingTrivia(loop.GetTrailingTrivia());
         var replaced = root.ReplaceNode(loop, statements.Select(s => s.WithAdditionalAnnotations(Formatter.Annotation)));
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(replaced), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(document.WithSyntaxRoot(replaced), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -75,7 +75,7 @@ public sealed class CatchMissesMidStreamFailureCodeFix : LlmCodeFix
         {
             var name = plan.ExceptionName.Length > 0
                 ? plan.ExceptionName
-                : RetryCodeGen.UniqueName(RetryCodeGen.UsedNames(model, clause.Block.SpanStart, new SyntaxNode[] { clause.Block }), "ex");
+                : Names.Reserve(Names.UsedNames(model, clause.Block.SpanStart, new SyntaxNode[] { clause.Block }), "ex");
             var caught = clause.Declaration!.Type.WithoutTrivia().ToString();
             var test = RetryCodeGen.SupportsCSharp9(root.SyntaxTree)
                 ? name + " is " + caught + " or " + ioException
@@ -105,7 +105,7 @@ public sealed class CatchMissesMidStreamFailureCodeFix : LlmCodeFix
             newRoot = root.InsertNodesAfter(clause, new[] { added });
         }
 
-        return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.AddImportsAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A condition that would bind differently after <c>&amp;&amp;</c> without parentheses.</summary>

@@ -88,10 +88,10 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
         var types = RetryTypes.Get(model.Compilation);
         var anchorPosition = region.Arrow?.SpanStart ?? region.Statements[0].SpanStart;
         var regionNodes = region.Arrow is not null ? new SyntaxNode[] { region.Arrow } : region.Statements.ToArray<SyntaxNode>();
-        var used = RetryCodeGen.UsedNames(model, anchorPosition, regionNodes);
+        var used = Names.UsedNames(model, anchorPosition, regionNodes);
         var csharp9 = RetryCodeGen.SupportsCSharp9(root.SyntaxTree);
 
-        var emitted = region.FirstWrite is null ? null : RetryCodeGen.UniqueName(used, "emitted");
+        var emitted = region.FirstWrite is null ? null : Names.Reserve(used, "emitted");
         var moved = MovedStatements(region, emitted, model, cancellationToken);
         var leading = region.Arrow is null ? region.Statements[0].GetLeadingTrivia() : default;
         if (region.Arrow is null)
@@ -114,7 +114,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
                 _ => member,
             };
 
-            return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(root.ReplaceNode(member, newMember)), cancellationToken).ConfigureAwait(false);
+            return await Cleanup.AddImportsAsync(document.WithSyntaxRoot(root.ReplaceNode(member, newMember)), cancellationToken).ConfigureAwait(false);
         }
 
         // Declarations used after the region stay before the retry, in their order.
@@ -136,7 +136,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
         var statements = block.Statements.Take(first)
             .Concat(replacement)
             .Concat(block.Statements.Skip(first + region.Statements.Length));
-        return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(statements)))), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.AddImportsAsync(document.WithSyntaxRoot(root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(statements)))), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -194,7 +194,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
     /// </summary>
     private static string FinalCatch(string? partial, string? logger, string? attemptNumber, string? token, CodeTemplate template, HashSet<string> used)
     {
-        var final = RetryCodeGen.UniqueName(used, "exception");
+        var final = Names.Reserve(used, "exception");
         var text = new StringBuilder("catch (").Append(template.Type("System.Exception")).Append(' ').Append(final).Append(")\n{\n");
         if (logger is not null)
         {
@@ -216,7 +216,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
     /// </summary>
     private static string TimeoutAfterOutputCatch(RetryRegion region, CodeTemplate template, HashSet<string> used)
     {
-        var cancelled = RetryCodeGen.UniqueName(used, "timedOut");
+        var cancelled = Names.Reserve(used, "timedOut");
         var text = new StringBuilder("catch (").Append(template.Type("System.OperationCanceledException")).Append(' ').Append(cancelled).Append(')');
         if (region.Token is { } token)
         {
@@ -227,7 +227,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
         var message = "\"The model stream stalled after part of the answer was written out.\"";
         if (region.PartialText is { } partial)
         {
-            var timeout = RetryCodeGen.UniqueName(used, "timeout");
+            var timeout = Names.Reserve(used, "timeout");
             text.Append("var ").Append(timeout).Append(" = new ").Append(template.Type("System.TimeoutException")).Append('(').Append(message).Append(", ").Append(cancelled).Append(");\n")
                 .Append(timeout).Append(".Data[\"").Append(CatchRethrow.DataKey).Append("\"] = ").Append(partial).Append(";\n")
                 .Append("throw ").Append(timeout).Append(";\n");
@@ -242,8 +242,8 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
 
     private static List<StatementSyntax> LoopStatements(RetryRegion region, List<StatementSyntax> moved, string? emitted, CodeTemplate template, RetryTypes types, HashSet<string> used, bool csharp9)
     {
-        var attempt = RetryCodeGen.UniqueName(used, "attempt");
-        var exception = RetryCodeGen.UniqueName(used, "ex");
+        var attempt = Names.Reserve(used, "attempt");
+        var exception = Names.Reserve(used, "ex");
         var text = new StringBuilder();
         if (emitted is not null)
         {
@@ -298,9 +298,9 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
 
     private static List<StatementSyntax> PollyStatements(RetryRegion region, List<StatementSyntax> moved, CodeTemplate template, RetryTypes types, HashSet<string> used, bool csharp9)
     {
-        var retryOptions = RetryCodeGen.UniqueName(used, "retryOptions");
-        var pipeline = RetryCodeGen.UniqueName(used, "pipeline");
-        var tokenParameter = RetryCodeGen.UniqueName(used, "token");
+        var retryOptions = Names.Reserve(used, "retryOptions");
+        var pipeline = Names.Reserve(used, "pipeline");
+        var tokenParameter = Names.Reserve(used, "token");
         var text = new StringBuilder();
         text.Append("var ").Append(retryOptions).Append(" = new ").Append(template.Type("Polly.Retry.RetryStrategyOptions")).Append("\n{\n")
             .Append("ShouldHandle = ").Append(RetryCodeGen.PollyPredicate(region.Enumeration.Family, types, template, csharp9, region.Token)).Append(",\n")
@@ -311,7 +311,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
             .Append("MaxDelay = ").Append(template.Type("System.TimeSpan")).Append(".FromSeconds(30),\n");
         if (region.Logger is { } logger)
         {
-            var arguments = RetryCodeGen.UniqueName(used, "arguments");
+            var arguments = Names.Reserve(used, "arguments");
             text.Append("OnRetry = ").Append(arguments).Append(" =>\n{\n")
                 .Append(RetryLogging.RetryStatement(logger, arguments + ".Outcome.Exception", arguments + ".AttemptNumber + 1"))
                 .Append("return default;\n},\n");

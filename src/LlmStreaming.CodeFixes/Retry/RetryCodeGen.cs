@@ -1,3 +1,4 @@
+using LlmStreaming.CodeFixes.Shared;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -18,93 +19,6 @@ internal static class RetryCodeGen
 {
     /// <summary>Retries after the first attempt (so at most four attempts).</summary>
     public const int MaxRetries = 3;
-
-    /// <summary>
-    /// Names a new local at <paramref name="position"/> must not take: everything visible there, every name declared in
-    /// the code that goes inside the new construct (<paramref name="moved"/>), and the locals declared directly in the
-    /// enclosing blocks (a local may not clash with one declared later in an enclosing block). The variables of sibling
-    /// loops and of nested blocks are in other scopes and do not count.
-    /// </summary>
-    public static HashSet<string> UsedNames(SemanticModel model, int position, IEnumerable<SyntaxNode> moved)
-    {
-        var names = new HashSet<string>(model.LookupSymbols(position).Select(s => s.Name));
-        var movedList = moved.ToList();
-        foreach (var node in movedList)
-        {
-            foreach (var descendant in node.DescendantNodesAndSelf())
-            {
-                AddDeclaredName(descendant, names);
-            }
-        }
-
-        var anchor = movedList.FirstOrDefault();
-        for (var ancestor = anchor?.Parent; ancestor is not null && ancestor is not MemberDeclarationSyntax; ancestor = ancestor.Parent)
-        {
-            if (ancestor is not (BlockSyntax or SwitchSectionSyntax))
-            {
-                continue;
-            }
-
-            var statements = ancestor is BlockSyntax block ? block.Statements : ((SwitchSectionSyntax)ancestor).Statements;
-            foreach (var statement in statements)
-            {
-                if (OpensScope(statement))
-                {
-                    continue; // for/foreach/using/… variables are scoped to their statement
-                }
-
-                foreach (var descendant in statement.DescendantNodesAndSelf(n => !OpensScope(n)))
-                {
-                    AddDeclaredName(descendant, names);
-                }
-            }
-        }
-
-        return names;
-    }
-
-    private static bool OpensScope(SyntaxNode node)
-        => node is BlockSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax
-            or ForStatementSyntax or CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax
-            or UsingStatementSyntax or FixedStatementSyntax or LockStatementSyntax or CatchClauseSyntax or SwitchSectionSyntax;
-
-    private static void AddDeclaredName(SyntaxNode node, HashSet<string> names)
-    {
-        switch (node)
-        {
-            case VariableDeclaratorSyntax declarator:
-                names.Add(declarator.Identifier.ValueText);
-                break;
-            case SingleVariableDesignationSyntax designation:
-                names.Add(designation.Identifier.ValueText);
-                break;
-            case ForEachStatementSyntax forEach:
-                names.Add(forEach.Identifier.ValueText);
-                break;
-            case CatchDeclarationSyntax { Identifier.ValueText: { Length: > 0 } name }:
-                names.Add(name);
-                break;
-            case ParameterSyntax parameter:
-                names.Add(parameter.Identifier.ValueText);
-                break;
-            case LocalFunctionStatementSyntax localFunction:
-                names.Add(localFunction.Identifier.ValueText);
-                break;
-        }
-    }
-
-    /// <summary><paramref name="baseName"/>, or with a number appended, that is not in <paramref name="used"/> (then added to it).</summary>
-    public static string UniqueName(HashSet<string> used, string baseName)
-    {
-        var name = baseName;
-        for (var i = 2; used.Contains(name); i++)
-        {
-            name = baseName + i;
-        }
-
-        used.Add(name);
-        return name;
-    }
 
     /// <summary>
     /// The cancellation token to honour: the one handed to the stream (an argument of the call or of
@@ -129,7 +43,7 @@ internal static class RetryCodeGen
             }
         }
 
-        var function = ContainingFunction(enumeration, model, cancellationToken);
+        var function = SyntaxScopes.ContainingMethod(enumeration, model, cancellationToken);
         var tokens = function?.Parameters.Where(p => SymbolEqualityComparer.Default.Equals(p.Type, types.CancellationToken)).ToList();
         return tokens is { Count: 1 } ? tokens[0].Name : null;
     }
@@ -149,11 +63,7 @@ internal static class RetryCodeGen
 
     /// <summary>True when the function around <paramref name="operation"/> is async (a method, local function or lambda).</summary>
     public static bool IsInAsyncFunction(IOperation operation, SemanticModel model, CancellationToken cancellationToken)
-        => ContainingFunction(operation, model, cancellationToken) is { IsAsync: true };
-
-    /// <summary>The method, local function or lambda whose body contains <paramref name="operation"/>.</summary>
-    public static IMethodSymbol? ContainingFunction(IOperation operation, SemanticModel model, CancellationToken cancellationToken)
-        => model.GetEnclosingSymbol(operation.Syntax.SpanStart, cancellationToken) as IMethodSymbol;
+        => SyntaxScopes.ContainingMethod(operation, model, cancellationToken) is { IsAsync: true };
 
     public static bool SupportsCSharp9(SyntaxTree tree)
         => tree.Options is CSharpParseOptions options && options.LanguageVersion >= LanguageVersion.CSharp9;
@@ -185,7 +95,7 @@ internal static class RetryCodeGen
             else
             {
                 // Before C# 9 (no `or` patterns): a declaration pattern and the status compared by hand.
-                var failed = UniqueName(used, "failed");
+                var failed = Names.Reserve(used, "failed");
                 alternatives.Add(template.Type(type) + " " + failed + " && (" + StatusCondition(failed, status) + ")");
             }
         }

@@ -1,3 +1,4 @@
+using LlmStreaming.CodeFixes.Shared;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -312,7 +313,7 @@ internal sealed class RetryRegion
 
     private static bool ReturnsValue(IOperation operation, SemanticModel model, CancellationToken cancellationToken)
     {
-        var method = RetryCodeGen.ContainingFunction(operation, model, cancellationToken);
+        var method = SyntaxScopes.ContainingMethod(operation, model, cancellationToken);
         if (method is null || method.ReturnsVoid)
         {
             return false;

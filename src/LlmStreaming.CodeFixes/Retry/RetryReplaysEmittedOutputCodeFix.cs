@@ -118,7 +118,7 @@ public sealed class RetryReplaysEmittedOutputCodeFix : LlmCodeFix
 
         if (plan.Guard)
         {
-            var emitted = RetryCodeGen.UniqueName(RetryCodeGen.UsedNames(model, plan.RetryStatement!.SpanStart, new SyntaxNode[] { plan.RetryStatement }), "emitted");
+            var emitted = Names.Reserve(Names.UsedNames(model, plan.RetryStatement!.SpanStart, new SyntaxNode[] { plan.RetryStatement }), "emitted");
             editor.InsertBefore(plan.RetryStatement!, Parse("var " + emitted + " = false;"));
             editor.InsertBefore(plan.FirstWrite!, RetryCodeGen.EmittedMark(emitted, plan.FirstWrite!, model, cancellationToken));
 

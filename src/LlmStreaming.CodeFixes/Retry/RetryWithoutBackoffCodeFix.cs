@@ -158,7 +158,7 @@ public sealed class RetryWithoutBackoffCodeFix : LlmCodeFix
                 return document;
             }
 
-            counter = RetryCodeGen.UniqueName(RetryCodeGen.UsedNames(model, loopSyntax.SpanStart, new SyntaxNode[] { loopSyntax }), "attempt");
+            counter = Names.Reserve(Names.UsedNames(model, loopSyntax.SpanStart, new SyntaxNode[] { loopSyntax }), "attempt");
             counterDeclaration = SyntaxFactory.ParseStatement("var " + counter + " = 0;\n").WithAdditionalAnnotations(Formatter.Annotation);
             incrementAfterDelay = true;
         }
@@ -194,6 +194,6 @@ public sealed class RetryWithoutBackoffCodeFix : LlmCodeFix
             editor.InsertBefore(loopSyntax, counterDeclaration);
         }
 
-        return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(editor.GetChangedRoot()), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.AddImportsAsync(document.WithSyntaxRoot(editor.GetChangedRoot()), cancellationToken).ConfigureAwait(false);
     }
 }

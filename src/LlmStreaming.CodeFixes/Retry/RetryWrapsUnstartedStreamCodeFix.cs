@@ -263,6 +263,6 @@ public sealed class RetryWrapsUnstartedStreamCodeFix : LlmCodeFix
             .Where(s => s != plan.Declaration)
             .Select(s => s == plan.Loop ? statement : s);
         var newRoot = root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(statements)));
-        return await CodeTemplate.AddImportsAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.AddImportsAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -26,7 +26,7 @@ internal static class CatchRethrow
             return (null, existing);
         }
 
-        var name = UniqueName(model, @catch.Block.SpanStart, "ex");
+        var name = Names.FreeAt(model, @catch.Block.SpanStart, "ex");
         var type = @catch.Declaration?.Type ?? SyntaxFactory.ParseTypeName("System.Exception").WithAdditionalAnnotations(Simplifier.Annotation);
         var declaration = SyntaxFactory.CatchDeclaration(type.WithoutTrivia(), SyntaxFactory.Identifier(name))
             .WithOpenParenToken(@catch.Declaration?.OpenParenToken ?? SyntaxFactory.Token(SyntaxKind.OpenParenToken))
@@ -48,18 +48,6 @@ internal static class CatchRethrow
                 SyntaxFactory.BracketedArgumentList(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(
                     SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(DataKey)))))),
             text);
-
-    /// <summary><paramref name="baseName"/>, or with a number appended when that name is taken at <paramref name="position"/>.</summary>
-    public static string UniqueName(SemanticModel model, int position, string baseName)
-    {
-        var name = baseName;
-        for (var i = 1; model.LookupSymbols(position, name: name).Any(); i++)
-        {
-            name = baseName + i;
-        }
-
-        return name;
-    }
 
     /// <summary>
     /// True when the try block reaches the accumulator by its bare name (<c>sb</c>, <c>_answer</c>, <c>this.Text</c>) and

@@ -1,4 +1,5 @@
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -21,4 +22,31 @@ internal static class SyntaxScopes
             GlobalStatementSyntax global => global.Parent,
             _ => null,
         };
+
+    /// <summary>The method, local function, lambda or accessor whose body contains <paramref name="node"/>.</summary>
+    public static SyntaxNode? ContainingFunction(SyntaxNode node)
+    {
+        for (var current = node.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax:
+                    return current;
+                case CompilationUnitSyntax:
+                    return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>True when <paramref name="function"/>'s own body contains <c>yield</c>.</summary>
+    public static bool IsIterator(SyntaxNode function)
+        => function.DescendantNodes(n => n == function || !(n is LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax))
+            .OfType<YieldStatementSyntax>()
+            .Any();
+
+    /// <summary>The method, local function or lambda whose body contains <paramref name="operation"/>.</summary>
+    public static IMethodSymbol? ContainingMethod(IOperation operation, SemanticModel model, CancellationToken cancellationToken)
+        => model.GetEnclosingSymbol(operation.Syntax.SpanStart, cancellationToken) as IMethodSymbol;
 }

@@ -1,3 +1,4 @@
+using LlmStreaming.CodeFixes.Shared;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
@@ -65,7 +66,7 @@ public sealed class EndOfStreamAcceptedCodeFix : TerminationCodeFix
         }
 
         var generator = SyntaxGenerator.GetGenerator(document);
-        var flag = TerminationSyntax.UniqueName(model, loopStatement, "sawTerminal");
+        var flag = Names.FreeInFunction(model, loopStatement, "sawTerminal");
         if (exits.IsEmpty)
         {
             return NdjsonDone(document, root, model, loop, loopStatement, flag, generator, ioException, cancellationToken);
@@ -131,7 +132,7 @@ public sealed class EndOfStreamAcceptedCodeFix : TerminationCodeFix
             }
 
             var element = json.Name == "JsonDocument" ? variable.Identifier.ValueText + ".RootElement" : variable.Identifier.ValueText;
-            var done = TerminationSyntax.UniqueName(model, loopStatement, "doneValue");
+            var done = Names.FreeInFunction(model, loopStatement, "doneValue");
             var types = new Dictionary<string, ITypeSymbol> { ["IOException"] = ioException, ["JsonValueKind"] = valueKind };
             var mark = TerminationSyntax.Statement(
                 "if (" + element + ".ValueKind == JsonValueKind.Object\n"

@@ -163,7 +163,7 @@ public sealed partial class FinishReasonNotObservedCodeFix : TerminationCodeFix
     }
 
     private static string Name(FixContext context, SyntaxNode at, string baseName)
-        => TerminationSyntax.UniqueName(context.Model, at, baseName, context.Taken);
+        => Names.FreeInFunction(context.Model, at, baseName, context.Taken);
 
     /// <summary>
     /// The throw of a check. Where the loop accumulates the text (see <see cref="FixContext.Partial"/>), the exception

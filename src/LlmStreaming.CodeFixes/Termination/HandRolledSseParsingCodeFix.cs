@@ -1,3 +1,4 @@
+using LlmStreaming.CodeFixes.Shared;
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -68,7 +69,7 @@ public sealed class HandRolledSseParsingCodeFix : TerminationCodeFix
             return null;
         }
 
-        var function = TerminationSyntax.ContainingFunction(loop);
+        var function = SyntaxScopes.ContainingFunction(loop);
         if (function is null || !OnlyUsedIn(reader, function, loop, model, cancellationToken))
         {
             return null;
@@ -118,7 +119,7 @@ public sealed class HandRolledSseParsingCodeFix : TerminationCodeFix
         }
 
         var lineName = line.Name;
-        var item = TerminationSyntax.UniqueName(model, loop, "item");
+        var item = Names.FreeInFunction(model, loop, "item");
         var kept = Filter(statements, lineName);
         if (kept is null)
         {
@@ -146,10 +147,10 @@ public sealed class HandRolledSseParsingCodeFix : TerminationCodeFix
         else if (source.Declaration is not null)
         {
             // 'stream', else 'responseStream' (a numbered 'stream2' reads as a second stream).
-            streamName = TerminationSyntax.UniqueName(model, loop, "stream");
+            streamName = Names.FreeInFunction(model, loop, "stream");
             if (streamName != "stream")
             {
-                streamName = TerminationSyntax.UniqueName(model, loop, "responseStream");
+                streamName = Names.FreeInFunction(model, loop, "responseStream");
             }
             var declarator = SyntaxFactory.VariableDeclarator(streamName).WithInitializer(SyntaxFactory.EqualsValueClause(source.Stream.WithoutTrivia()));
             var streamDeclaration = source.Declaration.WithDeclaration(

@@ -1,3 +1,4 @@
+using LlmStreaming.CodeFixes.Shared;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
@@ -73,7 +74,7 @@ public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
                 // A failed request (its status, 400 and up) becomes the HttpRequestException EnsureSuccessStatusCode would
                 // throw, with its StatusCode, so that a retry takes 408, 429 and 5xx and never 400/401/403/404; an error
                 // inside a 200 stream stays an IOException (transient).
-                var errorName = TerminationSyntax.UniqueName(model, loop.Statement, "error");
+                var errorName = Names.FreeInFunction(model, loop.Statement, "error");
                 types["HttpRequestException"] = httpRequestException;
                 checkText = "if (!" + update + "." + sdkError.Member + ")\n{\n"
                     + "    var " + errorName + " = " + errorMessage + ";\n"
@@ -133,9 +134,9 @@ public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
         }
 
         var taken = new HashSet<string>();
-        var document2 = TerminationSyntax.UniqueName(model, statement, "errorDocument", taken);
-        var error = TerminationSyntax.UniqueName(model, statement, "error", taken);
-        var message = TerminationSyntax.UniqueName(model, statement, "message", taken);
+        var document2 = Names.FreeInFunction(model, statement, "errorDocument", taken);
+        var error = Names.FreeInFunction(model, statement, "error", taken);
+        var message = Names.FreeInFunction(model, statement, "message", taken);
         types["JsonDocument"] = jsonDocument;
         types["JsonValueKind"] = jsonValueKind;
         types["StringComparison"] = stringComparison;

@@ -1,3 +1,4 @@
+using LlmStreaming.CodeFixes.Shared;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -35,7 +36,7 @@ internal static class TerminationSyntax
 
         return statement
             .WithLeadingTrivia(SyntaxFactory.ElasticMarker)
-            .WithTrailingTrivia(EndOfLine(context))
+            .WithTrailingTrivia(Layout.ElasticEndOfLine(context))
             .WithAdditionalAnnotations(Formatter.Annotation);
     }
 
@@ -61,20 +62,6 @@ internal static class TerminationSyntax
         }
 
         return ((TypeSyntax)generator.TypeExpression(type)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-    }
-
-    /// <summary>The end of line the document uses (elastic, so that the formatter may adjust around it).</summary>
-    public static SyntaxTrivia EndOfLine(SyntaxNode context)
-    {
-        foreach (var trivia in context.SyntaxTree.GetRoot().DescendantTrivia())
-        {
-            if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
-            {
-                return SyntaxFactory.ElasticEndOfLine(trivia.ToString());
-            }
-        }
-
-        return SyntaxFactory.ElasticLineFeed;
     }
 
     /// <summary>
@@ -150,13 +137,13 @@ internal static class TerminationSyntax
             }
         }
 
-        var function = ContainingFunction(loop);
+        var function = SyntaxScopes.ContainingFunction(loop);
         if (function is null)
         {
             return null;
         }
 
-        if (IsIterator(function))
+        if (SyntaxScopes.IsIterator(function))
         {
             return "yield break;";
         }
@@ -184,75 +171,6 @@ internal static class TerminationSyntax
 
         return null;
     }
-
-    /// <summary>The method, local function, lambda or accessor whose body contains <paramref name="node"/>.</summary>
-    public static SyntaxNode? ContainingFunction(SyntaxNode node)
-    {
-        for (var current = node.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax:
-                    return current;
-                case CompilationUnitSyntax:
-                    return null;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>True when <paramref name="function"/>'s own body contains <c>yield</c>.</summary>
-    public static bool IsIterator(SyntaxNode function)
-        => function.DescendantNodes(n => n == function || !(n is LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax))
-            .OfType<YieldStatementSyntax>()
-            .Any();
-
-    /// <summary>
-    /// A local name based on <paramref name="baseName"/> that no symbol in scope at <paramref name="at"/>, no name in
-    /// <paramref name="taken"/> (which receives the result) and no
-    /// local of the enclosing function uses (<c>finishReason</c>, <c>finishReason2</c>…). Member names the function only
-    /// mentions (<c>new { stream = true }</c>, <c>request.Stream</c>, <c>stream: true</c>) cannot clash with a local and
-    /// do not count.
-    /// </summary>
-    public static string UniqueName(SemanticModel model, SyntaxNode at, string baseName, ICollection<string>? taken = null)
-    {
-        var used = new HashSet<string>(model.LookupSymbols(at.SpanStart).Select(s => s.Name));
-        var scope = (SyntaxNode?)ContainingFunction(at) ?? at.SyntaxTree.GetRoot();
-        foreach (var token in scope.DescendantTokens())
-        {
-            if (token.IsKind(SyntaxKind.IdentifierToken) && !IsMemberNameOnly(token))
-            {
-                used.Add(token.ValueText);
-            }
-        }
-
-        if (taken is not null)
-        {
-            used.UnionWith(taken);
-        }
-
-        var name = baseName;
-        for (var i = 2; used.Contains(name); i++)
-        {
-            name = baseName + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        taken?.Add(name);
-        return name;
-    }
-
-    /// <summary>An identifier that names a member, not a local: an anonymous type's or an initialiser's member, the name after a dot, an argument's name.</summary>
-    private static bool IsMemberNameOnly(SyntaxToken token)
-        => token.Parent is IdentifierNameSyntax name
-            && name.Parent switch
-            {
-                NameEqualsSyntax { Parent: AnonymousObjectMemberDeclaratorSyntax } => true,
-                NameColonSyntax => true,
-                MemberAccessExpressionSyntax access => access.Name == name,
-                AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax initializer } assignment => assignment.Left == name && initializer.IsKind(SyntaxKind.ObjectInitializerExpression),
-                _ => false,
-            };
 
     /// <summary>True for an expression that can be evaluated twice with no side effect (names, member reads, string slicing).</summary>
     public static bool IsRepeatable(ExpressionSyntax expression)

@@ -70,10 +70,10 @@ public sealed class HttpClientTimeoutTooShortCodeFix : LlmSyntaxCodeFix
         switch (root is null ? null : Target(root, diagnostic, shape))
         {
             case AssignmentExpressionSyntax assignment:
-                return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root!.ReplaceNode(assignment.Right, value.WithTriviaFrom(assignment.Right))), cancellationToken).ConfigureAwait(false);
+                return await Cleanup.RunAsync(document.WithSyntaxRoot(root!.ReplaceNode(assignment.Right, value.WithTriviaFrom(assignment.Right))), cancellationToken).ConfigureAwait(false);
 
             case BaseObjectCreationExpressionSyntax creation:
-                return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root!.ReplaceNode(creation, TimeoutSyntax.AddInitializerMember(creation, "Timeout", value))), cancellationToken).ConfigureAwait(false);
+                return await Cleanup.RunAsync(document.WithSyntaxRoot(root!.ReplaceNode(creation, TimeoutSyntax.AddInitializerMember(creation, "Timeout", value))), cancellationToken).ConfigureAwait(false);
 
             default:
                 return document;

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -19,19 +20,11 @@ internal static class ResilienceLambdaSyntax
         var statements = values.Select(v => Statement(parameter, v.Path, v.Seconds));
         return SyntaxFactory.SimpleLambdaExpression(SyntaxFactory.Parameter(SyntaxFactory.Identifier(parameter)))
             .WithArrowToken(SyntaxFactory.Token(SyntaxKind.EqualsGreaterThanToken).WithLeadingTrivia(SyntaxFactory.Space).WithTrailingTrivia())
-            .WithBlock(Layout(SyntaxFactory.Block(statements), indentation, endOfLine));
-    }
-
-    /// <summary>The indentation of the line on which <paramref name="node"/> starts.</summary>
-    public static string LineIndentation(SyntaxNode node)
-    {
-        var text = node.SyntaxTree.GetText();
-        var line = text.Lines.GetLineFromPosition(node.SpanStart).ToString();
-        return line.Substring(0, line.Length - line.TrimStart().Length);
+            .WithBlock(LayOutBlock(SyntaxFactory.Block(statements), indentation, endOfLine));
     }
 
     /// <summary>Lays a block out as <c>{</c>, one statement per line, <c>}</c>, the braces at <paramref name="indentation"/>.</summary>
-    private static BlockSyntax Layout(BlockSyntax block, string indentation, SyntaxTrivia endOfLine)
+    private static BlockSyntax LayOutBlock(BlockSyntax block, string indentation, SyntaxTrivia endOfLine)
     {
         var inner = indentation + "    ";
         var statements = block.Statements.Select(statement => statement
@@ -93,7 +86,7 @@ internal static class ResilienceLambdaSyntax
                 if (multiLine && block.Statements.Count > 0)
                 {
                     var last = block.Statements[block.Statements.Count - 1];
-                    statement = statement.WithLeadingTrivia(TimeoutSyntax.Indentation(last)).WithTrailingTrivia(TimeoutSyntax.EndOfLine(last));
+                    statement = statement.WithLeadingTrivia(Layout.Indentation(last)).WithTrailingTrivia(Layout.EndOfLineAfter(last));
                 }
 
                 block = block.AddStatements(statement);
@@ -102,7 +95,7 @@ internal static class ResilienceLambdaSyntax
 
         if (!multiLine)
         {
-            block = Layout(block, LineIndentation(lambda), endOfLine);
+            block = LayOutBlock(block, Layout.LineIndentation(lambda), endOfLine);
             var arrow = lambda.ArrowToken.WithTrailingTrivia();
             return lambda.WithExpressionBody(null).WithArrowToken(arrow).WithBlock(block);
         }

@@ -61,11 +61,11 @@ public sealed class ResilienceTimeoutsInvalidCodeFix : LlmSyntaxCodeFix
     private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || Lambda(root, diagnostic) is not { } lambda || ResilienceLambdaSyntax.Set(lambda, Values(diagnostic), StandardResilienceDefaultsCodeFix.EndOfLine(root)) is not { } edited)
+        if (root is null || Lambda(root, diagnostic) is not { } lambda || ResilienceLambdaSyntax.Set(lambda, Values(diagnostic), Layout.FirstEndOfLine(root)) is not { } edited)
         {
             return document;
         }
 
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(lambda, edited)), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(document.WithSyntaxRoot(root.ReplaceNode(lambda, edited)), cancellationToken).ConfigureAwait(false);
     }
 }

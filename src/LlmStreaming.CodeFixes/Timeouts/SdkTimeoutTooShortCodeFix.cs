@@ -71,6 +71,6 @@ public sealed class SdkTimeoutTooShortCodeFix : LlmSyntaxCodeFix
             : TimeoutSyntax.Duration(minimum);
 
         var changed = document.WithSyntaxRoot(root.ReplaceNode(target, value.WithTriviaFrom(target)));
-        return await TimeoutSyntax.CleanupAsync(changed, cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(changed, cancellationToken).ConfigureAwait(false);
     }
 }

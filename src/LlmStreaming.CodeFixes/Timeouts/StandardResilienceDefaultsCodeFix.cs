@@ -44,11 +44,6 @@ public sealed class StandardResilienceDefaultsCodeFix : LlmSyntaxCodeFix
             ? call
             : null;
 
-    internal static SyntaxTrivia EndOfLine(SyntaxNode root)
-        => root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is { RawKind: (int)SyntaxKind.EndOfLineTrivia } eol
-            ? eol
-            : SyntaxFactory.CarriageReturnLineFeed;
-
     private static List<(string Path, int Seconds)> Values(Diagnostic diagnostic)
     {
         var values = new List<(string, int)>();
@@ -80,13 +75,13 @@ public sealed class StandardResilienceDefaultsCodeFix : LlmSyntaxCodeFix
         InvocationExpressionSyntax newCall;
         if (shape == StandardResilienceDefaultsAnalyzer.ShapeAddDelegate && call.ArgumentList.Arguments.Count == 0)
         {
-            var parameter = TimeoutSyntax.FreeName(model, call.SpanStart, "options");
-            var lambdaSyntax = ResilienceLambdaSyntax.Create(parameter, values, ResilienceLambdaSyntax.LineIndentation(call.ArgumentList), EndOfLine(root));
+            var parameter = Names.FreeInScope(model, call.SpanStart, "options");
+            var lambdaSyntax = ResilienceLambdaSyntax.Create(parameter, values, Layout.LineIndentation(call.ArgumentList), Layout.FirstEndOfLine(root));
             newCall = call.WithArgumentList(call.ArgumentList.AddArguments(SyntaxFactory.Argument(lambdaSyntax)));
         }
         else if (shape == StandardResilienceDefaultsAnalyzer.ShapeEditLambda
             && call.ArgumentList.Arguments.Select(a => a.Expression).OfType<LambdaExpressionSyntax>().SingleOrDefault() is { } lambda
-            && ResilienceLambdaSyntax.Set(lambda, values, EndOfLine(root)) is { } edited)
+            && ResilienceLambdaSyntax.Set(lambda, values, Layout.FirstEndOfLine(root)) is { } edited)
         {
             newCall = call.ReplaceNode(lambda, edited);
         }
@@ -95,6 +90,6 @@ public sealed class StandardResilienceDefaultsCodeFix : LlmSyntaxCodeFix
             return document;
         }
 
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(call, newCall)), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(document.WithSyntaxRoot(root.ReplaceNode(call, newCall)), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -212,8 +212,8 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
         }
 
         var member = plan.Loop.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ?? plan.Loop.Parent!;
-        var limit = TimeoutSyntax.FreeName(plan.Model, plan.Loop.SpanStart, "idleLimit", member);
-        var source = TimeoutSyntax.FreeName(plan.Model, plan.Loop.SpanStart, "idleTimeout", member);
+        var limit = Names.FreeInScope(plan.Model, plan.Loop.SpanStart, "idleLimit", member);
+        var source = Names.FreeInScope(plan.Model, plan.Loop.SpanStart, "idleTimeout", member);
 
         // The reads (or the SDK's streaming call) take the idle token.
         var idleToken = SyntaxFactory.ParseExpression(source + ".Token");
@@ -225,7 +225,7 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
             : plan.Loop.ReplaceNodes(plan.Reads, (_, read) => read.WithArgumentList(read.ArgumentList.WithArguments(SyntaxFactory.SingletonSeparatedList(tokenArgument))));
 
         // Re-armed at the start of every iteration.
-        var eol = TimeoutSyntax.EndOfLine(plan.Loop);
+        var eol = Layout.EndOfLineAfter(plan.Loop);
         var rearm = SyntaxFactory.ParseStatement(source + ".CancelAfter(" + limit + ");").WithTrailingTrivia(eol);
         loop = loop switch
         {
@@ -238,15 +238,15 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
         };
 
         // Armed once before the first read.
-        var indentation = TimeoutSyntax.Indentation(plan.Loop);
+        var indentation = Layout.Indentation(plan.Loop);
         var create = plan.LinkedToken is null
             ? "new global::System.Threading.CancellationTokenSource()"
             : "global::System.Threading.CancellationTokenSource.CreateLinkedTokenSource(" + plan.LinkedToken + ")";
-        var declareLimit = TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("var " + limit + " = " + TimeoutSyntax.Duration(plan.IdleSeconds).ToString() + ";"))
+        var declareLimit = Cleanup.Annotate(SyntaxFactory.ParseStatement("var " + limit + " = " + TimeoutSyntax.Duration(plan.IdleSeconds).ToString() + ";"))
             .WithLeadingTrivia(plan.Loop.GetLeadingTrivia()).WithTrailingTrivia(eol);
         var arm = SyntaxFactory.ParseStatement(source + ".CancelAfter(" + limit + ");").WithLeadingTrivia(indentation).WithTrailingTrivia(eol);
         // After the loop of an SDK that ends its enumeration quietly when its token fires, a fired idle timeout fails.
-        var check = plan.SdkCall is null ? null : TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement(
+        var check = plan.SdkCall is null ? null : Cleanup.Annotate(SyntaxFactory.ParseStatement(
             "if (" + source + ".IsCancellationRequested)\n{\n"
             + (plan.LinkedToken is null ? string.Empty : plan.LinkedToken + ".ThrowIfCancellationRequested();\n")
             + "throw new global::System.IO.IOException(\"The model stream sent nothing for \" + " + limit + ".TotalSeconds + \" s: it stalled, or its body ended without its end marker.\");\n}"))
@@ -257,7 +257,7 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
             setup = new List<StatementSyntax>
             {
                 declareLimit,
-                TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("using var " + source + " = " + create + ";")).WithLeadingTrivia(indentation).WithTrailingTrivia(eol),
+                Cleanup.Annotate(SyntaxFactory.ParseStatement("using var " + source + " = " + create + ";")).WithLeadingTrivia(indentation).WithTrailingTrivia(eol),
                 arm,
                 loop.WithLeadingTrivia(indentation),
             };
@@ -269,13 +269,13 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
         else
         {
             // C# 7.3 and older have no using declarations: a using statement holds the arming and the loop.
-            var scoped = (UsingStatementSyntax)TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement("using (var " + source + " = " + create + ")\n{\n}"));
+            var scoped = (UsingStatementSyntax)Cleanup.Annotate(SyntaxFactory.ParseStatement("using (var " + source + " = " + create + ")\n{\n}"));
             scoped = scoped.WithStatement(check is null ? SyntaxFactory.Block(arm, loop.WithoutTrivia()) : SyntaxFactory.Block(arm, loop.WithoutTrivia(), check));
             setup = new List<StatementSyntax> { declareLimit, scoped.WithLeadingTrivia(indentation).WithTrailingTrivia(plan.Loop.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation) };
         }
 
         var newRoot = root.ReplaceNode(plan.Loop, setup);
-        return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
+        return await Cleanup.RunAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
     }
 
     private static StatementSyntax Rearmed(StatementSyntax body, StatementSyntax rearm, StatementSyntax originalLoop)
@@ -283,8 +283,8 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
         if (body is BlockSyntax block)
         {
             var indentation = block.Statements.Count > 0
-                ? TimeoutSyntax.Indentation(block.Statements[0])
-                : SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(TimeoutSyntax.Indentation(originalLoop).ToFullString() + "    "));
+                ? Layout.Indentation(block.Statements[0])
+                : SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(Layout.Indentation(originalLoop).ToFullString() + "    "));
             return block.WithStatements(block.Statements.Insert(0, rearm.WithLeadingTrivia(indentation)));
         }
 

@@ -1,3 +1,4 @@
+using LlmStreaming.CodeFixes.Shared;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -239,20 +240,20 @@ public sealed partial class StreamingResponseBufferedCodeFix
             return document;
         }
 
-        var readerName = TimeoutSyntax.FreeName(model, plan.BodyDeclaration.SpanStart, "reader", plan.BodyDeclaration.Parent);
+        var readerName = Names.FreeInScope(model, plan.BodyDeclaration.SpanStart, "reader", plan.BodyDeclaration.Parent);
         var lineName = plan.Loop.Identifier.ValueText;
         var nullable = model.GetNullableContext(plan.Loop.SpanStart).AnnotationsEnabled() ? "?" : string.Empty;
         var readArguments = plan.Read.ArgumentList.ToString();
         var usingKeyword = TimeoutSyntax.SupportsUsingDeclarations(root.SyntaxTree) ? "using " : string.Empty;
         var content = ((MemberAccessExpressionSyntax)plan.Read.Expression).Expression.WithoutTrivia().ToString();
 
-        var readerDeclaration = TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement(
+        var readerDeclaration = Cleanup.Annotate(SyntaxFactory.ParseStatement(
                 usingKeyword + "var " + readerName + " = new global::System.IO.StreamReader(await " + content + ".ReadAsStreamAsync" + readArguments + ");"))
             .WithTriviaFrom(plan.BodyDeclaration)
             .WithAdditionalAnnotations(Formatter.Annotation, SendMark);
         var lineDeclaration = SyntaxFactory.ParseStatement("string" + nullable + " " + lineName + ";")
             .WithLeadingTrivia(plan.Loop.GetLeadingTrivia())
-            .WithTrailingTrivia(TimeoutSyntax.EndOfLine(plan.Loop))
+            .WithTrailingTrivia(Layout.EndOfLineAfter(plan.Loop))
             .WithAdditionalAnnotations(Formatter.Annotation);
 
         StatementSyntax body = plan.Loop.Statement;
@@ -272,7 +273,7 @@ public sealed partial class StreamingResponseBufferedCodeFix
         var loop = parsed
             .WithCloseParenToken(parsed.CloseParenToken.WithTrailingTrivia(plan.Loop.CloseParenToken.TrailingTrivia))
             .WithStatement(body)
-            .WithLeadingTrivia(TimeoutSyntax.Indentation(plan.Loop))
+            .WithLeadingTrivia(Layout.Indentation(plan.Loop))
             .WithTrailingTrivia(plan.Loop.GetTrailingTrivia());
 
         // The loop stays the same loop for whoever marked it ("Make this stream resilient" follows its region by an annotation).
@@ -306,15 +307,15 @@ public sealed partial class StreamingResponseBufferedCodeFix
             tracked = tracked.ReplaceNode(tracked.GetCurrentNode(rewrite.Call)!, rewrite.NewCall.WithTriviaFrom(rewrite.Call).WithAdditionalAnnotations(SendMark));
             if (rewrite.Anchor is not null && rewrite.RequestText is not null)
             {
-                var request = TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement(rewrite.RequestText))
-                    .WithLeadingTrivia(TimeoutSyntax.Indentation(rewrite.Anchor))
-                    .WithTrailingTrivia(TimeoutSyntax.EndOfLine(rewrite.Anchor))
+                var request = Cleanup.Annotate(SyntaxFactory.ParseStatement(rewrite.RequestText))
+                    .WithLeadingTrivia(Layout.Indentation(rewrite.Anchor))
+                    .WithTrailingTrivia(Layout.EndOfLineAfter(rewrite.Anchor))
                     .WithAdditionalAnnotations(Formatter.Annotation);
                 tracked = tracked.InsertNodesBefore(tracked.GetCurrentNode(rewrite.Anchor)!, new[] { request });
             }
         }
 
-        var changed = await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(tracked), cancellationToken).ConfigureAwait(false);
+        var changed = await Cleanup.RunAsync(document.WithSyntaxRoot(tracked), cancellationToken).ConfigureAwait(false);
         return await WithIdleTimeoutAsync(changed, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -188,7 +188,7 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
             return null;
         }
 
-        var name = TimeoutSyntax.FreeName(model, anchor.SpanStart, "request", anchor.Parent);
+        var name = Names.FreeInScope(model, anchor.SpanStart, "request", anchor.Parent);
         var usingKeyword = TimeoutSyntax.SupportsUsingDeclarations(call.SyntaxTree) ? "using " : string.Empty;
         var requestText = usingKeyword + "var " + name + " = new global::System.Net.Http.HttpRequestMessage(global::System.Net.Http.HttpMethod." + httpMethod + ", " + uri + ") { Content = " + contentText + " };";
         return new Plan(call, Call(receiver, "SendAsync", name, token), anchor, requestText);
@@ -200,7 +200,7 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
         var parsed = (InvocationExpressionSyntax)SyntaxFactory.ParseExpression(text);
         var access = (MemberAccessExpressionSyntax)parsed.Expression;
         parsed = parsed.WithExpression(access.WithExpression(receiver.WithoutTrivia()));
-        return TimeoutSyntax.Annotate(parsed);
+        return Cleanup.Annotate(parsed);
     }
 
     private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -220,20 +220,20 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
         var newCall = plan.NewCall.WithTriviaFrom(plan.Call).WithAdditionalAnnotations(SendMark);
         if (plan.Anchor is null || plan.RequestText is null)
         {
-            var sent = await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root.ReplaceNode(plan.Call, newCall)), cancellationToken).ConfigureAwait(false);
+            var sent = await Cleanup.RunAsync(document.WithSyntaxRoot(root.ReplaceNode(plan.Call, newCall)), cancellationToken).ConfigureAwait(false);
             return await WithIdleTimeoutAsync(sent, cancellationToken).ConfigureAwait(false);
         }
 
-        var declaration = TimeoutSyntax.Annotate(SyntaxFactory.ParseStatement(plan.RequestText))
-            .WithLeadingTrivia(TimeoutSyntax.Indentation(plan.Anchor))
-            .WithTrailingTrivia(TimeoutSyntax.EndOfLine(plan.Anchor))
+        var declaration = Cleanup.Annotate(SyntaxFactory.ParseStatement(plan.RequestText))
+            .WithLeadingTrivia(Layout.Indentation(plan.Anchor))
+            .WithTrailingTrivia(Layout.EndOfLineAfter(plan.Anchor))
             .WithAdditionalAnnotations(Formatter.Annotation);
 
         var tracked = root.TrackNodes(plan.Anchor, plan.Call);
         tracked = tracked.ReplaceNode(tracked.GetCurrentNode(plan.Call)!, newCall);
         var anchor = tracked.GetCurrentNode(plan.Anchor)!;
         tracked = tracked.InsertNodesBefore(anchor, new[] { declaration });
-        var changed = await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(tracked), cancellationToken).ConfigureAwait(false);
+        var changed = await Cleanup.RunAsync(document.WithSyntaxRoot(tracked), cancellationToken).ConfigureAwait(false);
         return await WithIdleTimeoutAsync(changed, cancellationToken).ConfigureAwait(false);
     }
 

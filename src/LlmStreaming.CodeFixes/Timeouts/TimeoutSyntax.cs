@@ -1,14 +1,10 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
+using LlmStreaming.CodeFixes.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace LlmStreaming.CodeFixes.Timeouts;
 
@@ -23,32 +19,12 @@ internal static class TimeoutSyntax
             : seconds % 60 == 0
                 ? "global::System.TimeSpan.FromMinutes(" + (seconds / 60).ToString(CultureInfo.InvariantCulture) + ")"
                 : "global::System.TimeSpan.FromSeconds(" + seconds.ToString(CultureInfo.InvariantCulture) + ")";
-        return Annotate(SyntaxFactory.ParseExpression(text));
+        return Cleanup.Annotate(SyntaxFactory.ParseExpression(text));
     }
 
     /// <summary><c>Timeout.InfiniteTimeSpan</c> (simplified, <c>using System.Threading;</c> added when missing).</summary>
     public static ExpressionSyntax Infinite()
-        => Annotate(SyntaxFactory.ParseExpression("global::System.Threading.Timeout.InfiniteTimeSpan"));
-
-    /// <summary>A type or member access written fully qualified and reduced by the simplifier, with its using added.</summary>
-    public static ExpressionSyntax Qualified(string fullyQualified)
-        => Annotate(SyntaxFactory.ParseExpression("global::" + fullyQualified));
-
-    /// <summary>
-    /// Adds the usings the annotated nodes need, reduces their qualified names and formats the annotated blocks. Done
-    /// here rather than left to the code action's own cleanup, which on the Roslyn floor adds imports only for symbol
-    /// annotations.
-    /// </summary>
-    public static async Task<Document> CleanupAsync(Document document, CancellationToken cancellationToken)
-    {
-        document = await ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-        document = await Simplifier.ReduceAsync(document, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await Formatter.FormatAsync(document, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    public static T Annotate<T>(T node)
-        where T : SyntaxNode
-        => node.WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+        => Cleanup.Annotate(SyntaxFactory.ParseExpression("global::System.Threading.Timeout.InfiniteTimeSpan"));
 
     /// <summary>
     /// Adds <c>Name = value</c> to an object creation's initializer (creating <c>{ Name = value }</c> when there is
@@ -132,60 +108,6 @@ internal static class TimeoutSyntax
         }
 
         return creation.WithInitializer(initializer.WithExpressions(SyntaxFactory.SeparatedList<ExpressionSyntax>(nodesAndTokens)));
-    }
-
-    /// <summary>A name free at <paramref name="position"/>: <paramref name="preferred"/>, else with a number appended.</summary>
-    public static string FreeName(SemanticModel model, int position, string preferred, SyntaxNode? scope = null)
-    {
-        var taken = new HashSet<string>(model.LookupSymbols(position).Select(s => s.Name));
-        if (scope is not null)
-        {
-            // Locals declared later in the same block are not visible at the position but would clash.
-            foreach (var token in scope.DescendantTokens())
-            {
-                if (token.IsKind(SyntaxKind.IdentifierToken))
-                {
-                    taken.Add(token.ValueText);
-                }
-            }
-        }
-
-        if (!taken.Contains(preferred))
-        {
-            return preferred;
-        }
-
-        for (var i = 2; ; i++)
-        {
-            var candidate = preferred + i.ToString(CultureInfo.InvariantCulture);
-            if (!taken.Contains(candidate))
-            {
-                return candidate;
-            }
-        }
-    }
-
-    /// <summary>The whitespace that indents <paramref name="statement"/>.</summary>
-    public static SyntaxTriviaList Indentation(SyntaxNode statement)
-    {
-        var leading = statement.GetLeadingTrivia();
-        return leading.Count > 0 && leading[leading.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia)
-            ? SyntaxFactory.TriviaList(leading[leading.Count - 1])
-            : SyntaxFactory.TriviaList();
-    }
-
-    /// <summary>The end of line the document uses after <paramref name="statement"/>.</summary>
-    public static SyntaxTrivia EndOfLine(SyntaxNode statement)
-    {
-        foreach (var trivia in statement.GetTrailingTrivia())
-        {
-            if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
-            {
-                return trivia;
-            }
-        }
-
-        return SyntaxFactory.ElasticCarriageReturnLineFeed;
     }
 
     /// <summary>True when the document's language version has using declarations (C# 8).</summary>

@@ -1,7 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -9,7 +7,7 @@ using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Simplification;
 
-namespace LlmStreaming.CodeFixes.Retry;
+namespace LlmStreaming.CodeFixes.Shared;
 
 /// <summary>
 /// Builds inserted code from C# text. A type is written as the placeholder <see cref="Type(string)"/> returns; after
@@ -30,10 +28,6 @@ internal sealed class CodeTemplate
         _compilation = compilation;
         _generator = generator;
     }
-
-    /// <summary>Adds the using directives the inserted type names need (the names are then simplified by the code action's cleanup).</summary>
-    public static Task<Document> AddImportsAsync(Document document, CancellationToken cancellationToken)
-        => ImportAdder.AddImportsAsync(document, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken);
 
     /// <summary>True when the type exists in the compilation.</summary>
     public bool Has(string metadataName) => _compilation.GetTypeByMetadataName(metadataName) is not null;
