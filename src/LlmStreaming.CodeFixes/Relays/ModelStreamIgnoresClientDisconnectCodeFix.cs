@@ -27,7 +27,7 @@ namespace LlmStreaming.CodeFixes.Relays;
 /// </code>
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ModelStreamIgnoresClientDisconnectCodeFix)), Shared]
-public sealed class ModelStreamIgnoresClientDisconnectCodeFix : CodeFixProvider
+public sealed class ModelStreamIgnoresClientDisconnectCodeFix : LlmCodeFixProvider
 {
     public const string EquivalenceKey = "LLM502.PassClientToken";
 
@@ -35,20 +35,17 @@ public sealed class ModelStreamIgnoresClientDisconnectCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(async (document, diagnostic, cancellationToken) => await ApplyAsync(document, diagnostic, cancellationToken).ConfigureAwait(false));
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override async Task RegisterAsync(CodeFixContext context, SyntaxNode root, SemanticModel? model, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics)
+        if (await ApplyAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is null
+            || !diagnostic.Properties.TryGetValue(ModelStreamIgnoresClientDisconnectAnalyzer.ClientTokenProperty, out var token))
         {
-            if (await ApplyAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is null
-                || !diagnostic.Properties.TryGetValue(ModelStreamIgnoresClientDisconnectAnalyzer.ClientTokenProperty, out var token))
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("Pass the client's token (" + token + ") to the model call", c => ApplyOrKeepAsync(context.Document, diagnostic, c), EquivalenceKey),
-                diagnostic);
+            return;
         }
+
+        context.RegisterCodeFix(
+            CodeAction.Create("Pass the client's token (" + token + ") to the model call", c => ApplyOrKeepAsync(context.Document, diagnostic, c), EquivalenceKey),
+            diagnostic);
     }
 
     private static async Task<Document> ApplyOrKeepAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)

@@ -25,7 +25,7 @@ namespace LlmStreaming.CodeFixes.Relays;
 /// (<c>TryComplete(ex)</c>) where the catch completed it normally.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RelayHidesUpstreamFailureCodeFix)), Shared]
-public sealed class RelayHidesUpstreamFailureCodeFix : CodeFixProvider
+public sealed class RelayHidesUpstreamFailureCodeFix : LlmCodeFixProvider
 {
     public const string EquivalenceKey = "LLM501.TellTheClient";
 
@@ -36,22 +36,19 @@ public sealed class RelayHidesUpstreamFailureCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override async Task RegisterAsync(CodeFixContext context, SyntaxNode root, SemanticModel? model, Diagnostic diagnostic)
     {
-        foreach (var diagnostic in context.Diagnostics)
+        if (await ApplyAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is null)
         {
-            if (await ApplyAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is null)
-            {
-                continue;
-            }
-
-            var title = diagnostic.Properties.TryGetValue(RelayHidesUpstreamFailureAnalyzer.ShapeProperty, out var shape) ? shape switch
-            {
-                RelayHidesUpstreamFailureAnalyzer.ChannelShape => "Complete the channel with the exception",
-                _ => "Write an SSE error event instead of ending the stream normally",
-            } : null;
-            context.RegisterCodeFix(CodeAction.Create(title!, c => ApplyOrKeepAsync(context.Document, diagnostic, c), EquivalenceKey), diagnostic);
+            return;
         }
+
+        var title = diagnostic.Properties.TryGetValue(RelayHidesUpstreamFailureAnalyzer.ShapeProperty, out var shape) ? shape switch
+        {
+            RelayHidesUpstreamFailureAnalyzer.ChannelShape => "Complete the channel with the exception",
+            _ => "Write an SSE error event instead of ending the stream normally",
+        } : null;
+        context.RegisterCodeFix(CodeAction.Create(title!, c => ApplyOrKeepAsync(context.Document, diagnostic, c), EquivalenceKey), diagnostic);
     }
 
     private static async Task<Document> ApplyOrKeepAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)

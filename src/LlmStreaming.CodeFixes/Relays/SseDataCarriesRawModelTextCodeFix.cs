@@ -18,7 +18,7 @@ namespace LlmStreaming.CodeFixes.Relays;
 /// <c>using System.Text.Json;</c> when missing. Offered where <c>System.Text.Json</c> is referenced.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SseDataCarriesRawModelTextCodeFix)), Shared]
-public sealed class SseDataCarriesRawModelTextCodeFix : CodeFixProvider
+public sealed class SseDataCarriesRawModelTextCodeFix : LlmCodeFix
 {
     public const string EquivalenceKey = "LLM503.JsonEncode";
 
@@ -26,26 +26,16 @@ public sealed class SseDataCarriesRawModelTextCodeFix : CodeFixProvider
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    private protected override void Register(CodeFixContext context, SyntaxNode root, SemanticModel model, Diagnostic diagnostic)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        if (root is null || model?.Compilation.GetTypeByMetadataName("System.Text.Json.JsonSerializer") is null)
+        if (model.Compilation.GetTypeByMetadataName("System.Text.Json.JsonSerializer") is null || Delta(root, diagnostic) is null)
         {
             return;
         }
 
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (Delta(root, diagnostic) is null)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create("JSON-encode the SSE data (JsonSerializer.Serialize)", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
-                diagnostic);
-        }
+        context.RegisterCodeFix(
+            CodeAction.Create("JSON-encode the SSE data (JsonSerializer.Serialize)", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+            diagnostic);
     }
 
     private static ExpressionSyntax? Delta(SyntaxNode root, Diagnostic diagnostic)

@@ -17,6 +17,7 @@ public class CodeFixTests
         {
             var type = fixer.GetType();
             Assert.True(type.IsSealed, type.Name + " is not sealed");
+            Assert.True(typeof(LlmStreaming.CodeFixes.Shared.LlmCodeFixProvider).IsAssignableFrom(type), type.Name + " does not derive from LlmCodeFixProvider, the fixes' base");
             var export = type.GetCustomAttribute<ExportCodeFixProviderAttribute>();
             Assert.True(export is not null, type.Name + " has no [ExportCodeFixProvider]");
             Assert.Equal(new[] { LanguageNames.CSharp }, export!.Languages);

@@ -58,6 +58,14 @@ public class DescriptorTests
     }
 
     [Fact]
+    public void EveryAnalyzer_DerivesFromTheAnalyzersBase()
+    {
+        Assert.NotEmpty(PackageCatalog.Analyzers);
+        Assert.All(PackageCatalog.Analyzers, analyzer =>
+            Assert.True(analyzer is LlmAnalyzer, analyzer.GetType().Name + " does not derive from LlmAnalyzer, which owns Initialize and the no-SDK gate"));
+    }
+
+    [Fact]
     public void EveryDescriptor_IsReportedByExactlyOneAnalyzer()
     {
         var supported = PackageCatalog.Analyzers.SelectMany(a => a.SupportedDiagnostics.Select(d => (d.Id, Analyzer: a.GetType().Name))).ToList();
