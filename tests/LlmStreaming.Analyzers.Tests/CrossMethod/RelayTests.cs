@@ -1,5 +1,6 @@
 using LlmStreaming.Analyzers.Relays;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
+using LlmStreaming.Analyzers.Tests.Relays;
 using LlmStreaming.CodeFixes.Relays;
 
 namespace LlmStreaming.Analyzers.Tests.CrossMethod;
@@ -586,82 +587,57 @@ public class RelayTests
             new Microsoft.CodeAnalysis.Testing.DiagnosticResult("LLM504", Microsoft.CodeAnalysis.DiagnosticSeverity.Info).WithLocation(0)
                 .WithArguments("endpoint", "'StreamAsync'", "15"));
 
+    /// <summary>The endpoint of the heartbeat fix's test (<see cref="SseRelaySendsNoHeartbeatTests.FixedSource"/>), over a service method.</summary>
+    private static string OverTheService(string source)
+        => source.Replace("IChatClient client", "ChatService client")
+            .Replace("client.GetStreamingResponseAsync(prompt, cancellationToken: ct)", "client.StreamAsync(prompt, ct)")
+            .Replace("JsonSerializer.Serialize(update.Text)", "JsonSerializer.Serialize(update)")
+            + """
+
+            public class ChatService
+            {
+                private readonly IChatClient _client;
+
+                public ChatService(IChatClient client) => _client = client;
+
+                public async System.Collections.Generic.IAsyncEnumerable<string> StreamAsync(string prompt, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+                {
+                    await foreach (var update in _client.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
+                    {
+                        yield return update.Text;
+                    }
+                }
+            }
+            """;
+
     [Fact]
     public Task LLM504_Fix_StartsAHeartbeat()
-        => Verify<SseRelaySendsNoHeartbeatAnalyzer, SseRelaySendsNoHeartbeatCodeFix>.FixAsync(
-            Usings + SilentRelay.Replace("{|#0:foreach|}", "{|LLM504:foreach|}") + ExtensionsAIService,
-            Usings.Replace("using System.Collections.Generic;\n", "using System.Collections.Generic;\nusing System.Diagnostics;\n") + """
+        => Verify<SseRelaySendsNoHeartbeatAnalyzer, SseRelaySendsNoHeartbeatCodeFix>.FixAsync(OverTheService("""
+            using System.Text.Json;
+            using System.Threading;
+            using System.Threading.Tasks;
+            using Microsoft.AspNetCore.Builder;
+            using Microsoft.AspNetCore.Http;
+            using Microsoft.AspNetCore.Routing;
+            using Microsoft.Extensions.AI;
 
             static class ChatEndpoints
             {
                 public static void Map(IEndpointRouteBuilder app)
                 {
-                    app.MapPost("/chat", async (string prompt, ChatService chat, HttpResponse response, CancellationToken ct) =>
+                    app.MapPost("/chat", async (string prompt, IChatClient client, HttpResponse response, CancellationToken ct) =>
                     {
                         response.ContentType = "text/event-stream";
-                        // A comment to the client while nothing was written for 15 s, so that proxies do not cut the idle connection (LLM504).
-                        using var heartbeatGate = new SemaphoreSlim(1, 1);
-                        using var heartbeatStop = new CancellationTokenSource();
-                        var heartbeatIdle = Stopwatch.StartNew();
-                        var heartbeatInterval = TimeSpan.FromSeconds(15);
-                        var heartbeat = Task.Run(async () =>
+                        await {|LLM504:foreach|} (var update in client.GetStreamingResponseAsync(prompt, cancellationToken: ct))
                         {
-                            try
-                            {
-                                while (true)
-                                {
-                                    var heartbeatIdleFor = heartbeatIdle.Elapsed;
-                                    if (heartbeatIdleFor < heartbeatInterval)
-                                    {
-                                        await Task.Delay(heartbeatInterval - heartbeatIdleFor, heartbeatStop.Token);
-                                        continue;
-                                    }
+                            await response.WriteAsync($"data: {JsonSerializer.Serialize(update.Text)}\n\n", ct);
+                        }
 
-                                    await heartbeatGate.WaitAsync(heartbeatStop.Token);
-                                    try
-                                    {
-                                        if (heartbeatIdle.Elapsed >= heartbeatInterval)
-                                        {
-                                            await response.WriteAsync(": keep-alive\n\n", heartbeatStop.Token);
-                                            heartbeatIdle.Restart();
-                                        }
-                                    }
-                                    finally
-                                    {
-                                        heartbeatGate.Release();
-                                    }
-                                }
-                            }
-                            catch (Exception)
-                            {
-                                // Stopped after the loop, or the client is gone (the relay's own writes find out).
-                            }
-                        });
-                        try
-                        {
-                            await foreach (var text in chat.StreamAsync(prompt, ct))
-                            {
-                                await heartbeatGate.WaitAsync();
-                                try
-                                {
-                                    await response.WriteAsync($"data: {JsonSerializer.Serialize(text)}\n\n", ct);
-                                }
-                                finally
-                                {
-                                    heartbeatIdle.Restart();
-                                    heartbeatGate.Release();
-                                }
-                            }
-                        }
-                        finally
-                        {
-                            heartbeatStop.Cancel();
-                            await heartbeat;
-                        }
+                        await response.WriteAsync("data: [DONE]\n\n", ct);
                     });
                 }
             }
-            """ + ExtensionsAIService);
+            """), OverTheService(SseRelaySendsNoHeartbeatTests.FixedSource));
 
     // Look-alikes: no relay rule reports ---------------------------------------------------------------------------
 
