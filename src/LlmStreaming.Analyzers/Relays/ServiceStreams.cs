@@ -60,8 +60,12 @@ internal sealed class ServiceStreams
 {
     private readonly LlmAnalysisContext _context;
     private readonly ConcurrentDictionary<IMethodSymbol, Lazy<ServiceStream?>> _streams = new(SymbolEqualityComparer.Default);
+    private int _computedCount;
 
     public ServiceStreams(LlmAnalysisContext context) => _context = context;
+
+    /// <summary>How many methods' facts have been computed and kept (tests guard "once per method per compilation" with it).</summary>
+    internal int ComputedCount => Volatile.Read(ref _computedCount);
 
     /// <summary>The facts of the method <paramref name="wrapper"/> summarises; null when its stream cannot be followed.</summary>
     public ServiceStream? Of(ModelTextStream wrapper, LlmOptions options, SemanticModel? callerModel)
@@ -70,7 +74,11 @@ internal sealed class ServiceStreams
         if (!_streams.TryGetValue(method, out var facts))
         {
             facts = _streams.GetOrAdd(method, new Lazy<ServiceStream?>(
-                () => Compute(method, options, callerModel, MethodSummaries.MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { method }),
+                () =>
+                {
+                    Interlocked.Increment(ref _computedCount);
+                    return Compute(method, options, callerModel, MethodSummaries.MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { method });
+                },
                 LazyThreadSafetyMode.ExecutionAndPublication));
         }
 

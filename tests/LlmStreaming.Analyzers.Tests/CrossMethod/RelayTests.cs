@@ -1,7 +1,10 @@
+using System.Threading;
 using LlmStreaming.Analyzers.Relays;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
+using LlmStreaming.Analyzers.Tests.Recognition;
 using LlmStreaming.Analyzers.Tests.Relays;
 using LlmStreaming.CodeFixes.Relays;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Tests.CrossMethod;
 
@@ -316,6 +319,29 @@ public class RelayTests
                 }
             }
             """ + Service(family));
+
+    [Fact]
+    public void ServiceFacts_AreComputedOncePerMethod_HoweverManyRelaysAndRules()
+    {
+        var harness = RecognitionHarness.Compile(Usings + DisconnectRelays.Replace("{|#0:StreamAsync|}", "StreamAsync").Replace("{|#1:StreamAsync|}", "StreamAsync")
+            .Replace("{|#2:CancellationToken.None|}", "CancellationToken.None").Replace("{|#3:StreamAsync|}", "StreamAsync") + ExtensionsAIService);
+        var relays = harness.Llm.Relays!;
+        var loops = harness.All<IForEachLoopOperation>().Where(l => l.Syntax.ToString().Contains(".StreamAsync(prompt")).ToList();
+        Assert.Equal(3, loops.Count);
+        foreach (var loop in loops)
+        {
+            for (var rule = 0; rule < 4; rule++)
+            {
+                var streamLoop = harness.Llm.Streams.TryGetStreamLoop(loop, harness.Options, CancellationToken.None, RelayLoops.Shapes);
+                var service = relays.Services.Of(streamLoop!.Source!.Wrapper!, harness.Options, loop.SemanticModel);
+                Assert.Equal(TokenReach.Parameter, service!.Reach);
+                Assert.Equal("cancellationToken", service.TokenParameter!.Name);
+                Assert.True(service.YieldsRawText);
+            }
+        }
+
+        Assert.Equal(1, relays.Services.ComputedCount);
+    }
 
     // LLM501 ---------------------------------------------------------------------------------------------------------
 
