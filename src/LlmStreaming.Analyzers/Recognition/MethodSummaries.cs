@@ -101,7 +101,7 @@ internal sealed class MethodSummaries
         return summary.Value;
     }
 
-    private static IMethodSymbol Definition(IMethodSymbol method) => (method.ReducedFrom ?? method).OriginalDefinition;
+    internal static IMethodSymbol Definition(IMethodSymbol method) => (method.ReducedFrom ?? method).OriginalDefinition;
 
     /// <summary>Cheap checks on the symbol alone: a method of this compilation with one body, returning <c>IAsyncEnumerable&lt;T&gt;</c> of a non-update <c>T</c>.</summary>
     private bool IsCandidate(IMethodSymbol method)
@@ -213,15 +213,7 @@ internal sealed class MethodSummaries
     /// </summary>
     private ModelTextStream? Forwarded(IMethodSymbol method, LlmOptions options, SemanticModel? callerModel, int depthLeft, HashSet<IMethodSymbol> path)
     {
-        var returned = method.DeclaringSyntaxReferences[0].GetSyntax() switch
-        {
-            MethodDeclarationSyntax { ExpressionBody.Expression: { } arrow } => arrow,
-            MethodDeclarationSyntax { Body: { } block } => OnlyReturned(block),
-            LocalFunctionStatementSyntax { ExpressionBody.Expression: { } arrow } => arrow,
-            LocalFunctionStatementSyntax { Body: { } block } => OnlyReturned(block),
-            _ => null,
-        };
-
+        var returned = OnlyReturned(method);
         if (returned is not InvocationExpressionSyntax || ModelFor(returned.SyntaxTree, callerModel) is not { } model
             || model.GetOperation(returned) is not { } operation)
         {
@@ -231,6 +223,17 @@ internal sealed class MethodSummaries
         var inner = Callee(operation, options, model, depthLeft, path);
         return inner is null ? null : new ModelTextStream(method, inner.Family, inner.StreamName, inner.Depth + 1);
     }
+
+    /// <summary>What a method that is not an iterator returns when its body is one expression or one <c>return</c> statement.</summary>
+    internal static ExpressionSyntax? OnlyReturned(IMethodSymbol method)
+        => method.DeclaringSyntaxReferences[0].GetSyntax() switch
+        {
+            MethodDeclarationSyntax { ExpressionBody.Expression: { } arrow } => arrow,
+            MethodDeclarationSyntax { Body: { } block } => OnlyReturned(block),
+            LocalFunctionStatementSyntax { ExpressionBody.Expression: { } arrow } => arrow,
+            LocalFunctionStatementSyntax { Body: { } block } => OnlyReturned(block),
+            _ => null,
+        };
 
     /// <summary>The expression of a body that is one <c>return</c> statement.</summary>
     private static ExpressionSyntax? OnlyReturned(BlockSyntax block)
@@ -325,7 +328,7 @@ internal sealed class MethodSummaries
         return false;
     }
 
-    private static BlockSyntax? Body(IMethodSymbol method)
+    internal static BlockSyntax? Body(IMethodSymbol method)
         => method.DeclaringSyntaxReferences[0].GetSyntax() switch
         {
             MethodDeclarationSyntax { Body: { } body } => body,
@@ -354,7 +357,7 @@ internal sealed class MethodSummaries
     /// The semantic model of <paramref name="tree"/>: the caller's when the method is in the same file, else the
     /// compilation's (in the compiler's analyzer driver that is the driver's cached model of the tree).
     /// </summary>
-    private SemanticModel? ModelFor(SyntaxTree tree, SemanticModel? callerModel)
+    internal SemanticModel? ModelFor(SyntaxTree tree, SemanticModel? callerModel)
     {
         if (callerModel?.SyntaxTree == tree)
         {

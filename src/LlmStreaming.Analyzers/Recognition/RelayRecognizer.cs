@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using LlmStreaming.Analyzers.Relays;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -64,7 +65,8 @@ internal sealed class Relay
 /// middleware, SignalR hub streaming methods and any function that writes to an <c>HttpResponse</c>, when a model stream
 /// loop (SDK or hand-rolled, as <see cref="StreamRecognizer"/> says) inside it forwards what it reads to the client:
 /// writes it to the response, <c>yield return</c>s it, or writes it to a <c>ChannelWriter</c>. Within one function (and
-/// the lambdas and local functions inside it). Built only when the compilation references ASP.NET Core.
+/// the lambdas and local functions inside it); the loop's stream may be a service method's (a loop of the wrapper shape,
+/// whose facts <see cref="Services"/> reads). Built only when the compilation references ASP.NET Core.
 /// </summary>
 internal sealed class RelayRecognizer
 {
@@ -81,6 +83,7 @@ internal sealed class RelayRecognizer
     {
         _context = context;
         HttpContext = httpContext;
+        Services = new ServiceStreams(context);
         INamedTypeSymbol? T(string name) => context.Type(name);
         HttpResponse = T("Microsoft.AspNetCore.Http.HttpResponse");
         HttpRequest = T("Microsoft.AspNetCore.Http.HttpRequest");
@@ -100,6 +103,10 @@ internal sealed class RelayRecognizer
     }
 
     public INamedTypeSymbol HttpContext { get; }
+
+    /// <summary>What relays need to know of the service methods they forward (cross-method relays).</summary>
+    public ServiceStreams Services { get; }
+
     public INamedTypeSymbol? HttpResponse { get; }
     public INamedTypeSymbol? HttpRequest { get; }
     public INamedTypeSymbol? IEndpointRouteBuilder { get; }

@@ -37,14 +37,34 @@ public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
         var loop = (ILoopOperation)context.Operation;
         var cancellationToken = context.CancellationToken;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
-        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken) is not { } streamLoop
+        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken, RelayLoops.Shapes) is not { } streamLoop
             || relays.TryGetRelay(streamLoop, cancellationToken) is not { ClientTokenText: { } clientToken } relay
             || ModelCall(streamLoop, llm, cancellationToken) is not { } call)
         {
             return;
         }
 
-        var tokens = Tokens(streamLoop, call, llm, cancellationToken).ToList();
+        List<IOperation> tokens;
+        if (streamLoop.Source?.Wrapper is { } wrapper)
+        {
+            // A service method's stream: what counts is what reaches the service's token parameter, and that it goes on to the model.
+            switch (relays.Services.Of(wrapper, options, call.SemanticModel))
+            {
+                case { Reach: TokenReach.Parameter, TokenParameter: { } parameter }:
+                    tokens = ServiceStreams.TokensFor(call, parameter, EnumerationTokens(streamLoop, llm, cancellationToken)).ToList();
+                    break;
+                case { Reach: TokenReach.Dropped or TokenReach.NoParameter } service:
+                    found.Enqueue(ServiceDoesNotForward(call, wrapper, service, relay, clientToken));
+                    return;
+                default:
+                    return;
+            }
+        }
+        else
+        {
+            tokens = Tokens(streamLoop, call, llm, cancellationToken).ToList();
+        }
+
         if (tokens.Any(t => relays.IsLinkedToClient(t, cancellationToken)))
         {
             return;
@@ -76,6 +96,27 @@ public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
     }
 
     /// <summary>
+    /// A service method that does not hand its token on to the model call (or takes none): whatever the relay passes,
+    /// the client's disconnect cannot reach the model. Reported on the relay's call, with no fix: the fix belongs in the
+    /// service method, whose other callers it would change too.
+    /// </summary>
+    private static Diagnostic ServiceDoesNotForward(IInvocationOperation call, ModelTextStream wrapper, ServiceStream service, Relay relay, string clientToken)
+    {
+        var model = wrapper.Family == LlmFamily.HandRolled ? "the model request" : "'" + wrapper.StreamName + "'";
+        var name = "'" + call.TargetMethod.Name + "'";
+        return Diagnostic.Create(
+            Descriptors.LLM502_ModelStreamIgnoresClientDisconnect,
+            StreamEnumeration.NameLocation(call.Syntax),
+            name,
+            service.Reach == TokenReach.NoParameter ? "no token (it takes none)" : "a token it does not pass on to " + model,
+            relay.KindName,
+            "'" + clientToken + "'",
+            service.Reach == TokenReach.NoParameter
+                ? " through a token parameter of " + name + " to " + model
+                : " on from " + name + " to " + model);
+    }
+
+    /// <summary>
     /// The call that starts the model stream the relay forwards: the SDK's streaming call (in the loop's collection or in
     /// the initializer of the local it enumerates), or the send of a hand-rolled stream. Null when it is not visible here.
     /// </summary>
@@ -95,6 +136,18 @@ public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
             yield return argument.Value;
         }
 
+        foreach (var token in EnumerationTokens(streamLoop, llm, cancellationToken))
+        {
+            yield return token;
+        }
+    }
+
+    /// <summary>
+    /// The tokens given to the enumeration rather than to the call: <c>WithCancellation(token)</c> (<c>WaitAsync</c>,
+    /// <c>EnumerateAsync</c>) on the enumerated stream, and the token arguments of a hand-rolled loop's reads.
+    /// </summary>
+    internal static IEnumerable<IOperation> EnumerationTokens(LlmStreamLoop streamLoop, LlmAnalysisContext llm, CancellationToken cancellationToken)
+    {
         var wrappers = streamLoop.Loop is IForEachLoopOperation forEach ? forEach.Collection.DescendantsAndSelf() : Enumerable.Empty<IOperation>();
         if (streamLoop.Loop is IForEachLoopOperation { Collection: var collection } && collection.WalkDownConversions() is ILocalReferenceOperation local
             && StreamRecognizer.LocalInitializer(local.Local, local.SemanticModel, cancellationToken) is { } initializer)

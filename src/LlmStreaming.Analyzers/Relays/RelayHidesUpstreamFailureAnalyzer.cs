@@ -47,7 +47,7 @@ public sealed class RelayHidesUpstreamFailureAnalyzer : LlmAnalyzer
         var loop = (ILoopOperation)context.Operation;
         var cancellationToken = context.CancellationToken;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
-        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken) is not { } streamLoop
+        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken, RelayLoops.Shapes) is not { } streamLoop
             || relays.TryGetRelay(streamLoop, cancellationToken) is null
             || CatchCoverage.Analyze(loop, types).MidStreamClause is not { } @catch
             || !CatchCoverage.CompletesWithoutThrowing(@catch)

@@ -10,7 +10,8 @@ namespace LlmStreaming.Analyzers.Relays;
 
 /// <summary>
 /// LLM503: a relay writes <c>data:</c> followed by a raw model delta to its response, by concatenation, interpolation,
-/// <c>string.Concat</c> or <c>string.Format</c>. The diagnostic is on the delta.
+/// <c>string.Concat</c> or <c>string.Format</c>; a delta is also the item of a service method's stream that yields the
+/// deltas raw (<see cref="ServiceStream.YieldsRawText"/>). The diagnostic is on the delta.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SseDataCarriesRawModelTextAnalyzer : LlmAnalyzer
@@ -32,10 +33,11 @@ public sealed class SseDataCarriesRawModelTextAnalyzer : LlmAnalyzer
         var loop = (ILoopOperation)context.Operation;
         var cancellationToken = context.CancellationToken;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
-        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken) is not { } streamLoop
-            || relays.TryGetRelay(streamLoop, cancellationToken) is null)
+        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken, RelayLoops.Shapes) is not { } streamLoop
+            || relays.TryGetRelay(streamLoop, cancellationToken) is null
+            || streamLoop.Source?.Wrapper is { } wrapper && relays.Services.Of(wrapper, options, loop.SemanticModel)?.YieldsRawText != true)
         {
-            return;
+            return; // a service method's stream counts when it yields the deltas as the SDK gave them (not JSON of its own)
         }
 
         foreach (var node in streamLoop.Body.DescendantsAndSelf())

@@ -49,7 +49,7 @@ public sealed class SseRelaySendsNoHeartbeatAnalyzer : LlmAnalyzer
         var loop = (ILoopOperation)context.Operation;
         var cancellationToken = context.CancellationToken;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
-        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken) is not { } streamLoop
+        if (llm.Streams.TryGetStreamLoop(loop, options, cancellationToken, RelayLoops.Shapes) is not { } streamLoop
             || relays.TryGetRelay(streamLoop, cancellationToken) is not { Kind: not RelayKind.Hub } relay
             || SseWrite(streamLoop, relays) is not { } write
             || Function(loop, relay) is not { } function

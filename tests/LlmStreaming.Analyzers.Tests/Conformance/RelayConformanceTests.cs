@@ -25,13 +25,15 @@ public class RelayConformanceTests
     /// <summary>The answer's first three tokens: what reaches the client before a reset after three tokens.</summary>
     private static readonly string BeforeTheReset = string.Concat(FakeModelServer.Tokens.Take(3));
 
-    [Fact]
-    public async Task LLM501_AfterAnUpstreamReset_TheClientGetsAnErrorEventAndNoDone_OnceFixed()
+    [Theory]
+    [InlineData(RelayProgram.HidesFailurePath)]
+    [InlineData(RelayProgram.ServiceHidesFailurePath)]
+    public async Task LLM501_AfterAnUpstreamReset_TheClientGetsAnErrorEventAndNoDone_OnceFixed(string path)
     {
         var original = await RelayBuilds.OriginalAsync();
         var fixedBuild = await RelayBuilds.FixedAsync(DiagnosticIds.RelayHidesUpstreamFailure);
-        var before = await RunAsync(original, RelayProgram.HidesFailurePath, Fault.ResetAfter(3));
-        var after = await RunAsync(fixedBuild, RelayProgram.HidesFailurePath, Fault.ResetAfter(3));
+        var before = await RunAsync(original, path, Fault.ResetAfter(3));
+        var after = await RunAsync(fixedBuild, path, Fault.ResetAfter(3));
         Report(DiagnosticIds.RelayHidesUpstreamFailure, before, after);
         AssertFixedOnlyThere(original, fixedBuild, "LLM501");
 
@@ -50,16 +52,18 @@ public class RelayConformanceTests
         Assert.DoesNotContain(after.Read.Events, e => e.Data == RelayRead.Done);
     }
 
-    [Fact]
-    public async Task LLM502_WhenTheClientLeaves_TheUpstreamRequestIsCancelledWithinASecond_OnceFixed()
+    [Theory]
+    [InlineData(RelayProgram.IgnoresDisconnectPath)]
+    [InlineData(RelayProgram.ServiceIgnoresDisconnectPath)]
+    public async Task LLM502_WhenTheClientLeaves_TheUpstreamRequestIsCancelledWithinASecond_OnceFixed(string path)
     {
         // Ten tokens 300 ms apart; the client leaves after the first two (about 0.6 s in), as a user closes the tab.
         var slow = Fault.Slow(TimeSpan.FromMilliseconds(300));
         static bool AfterTwoTokens(IReadOnlyList<RelayEvent> events) => events.Count(e => e.Data is not ("\"\"" or RelayRead.Done)) >= 2;
         var original = await RelayBuilds.OriginalAsync();
         var fixedBuild = await RelayBuilds.FixedAsync(DiagnosticIds.ModelStreamIgnoresClientDisconnect);
-        var before = await RunAsync(original, RelayProgram.IgnoresDisconnectPath, slow, leaveWhen: AfterTwoTokens);
-        var after = await RunAsync(fixedBuild, RelayProgram.IgnoresDisconnectPath, slow, leaveWhen: AfterTwoTokens);
+        var before = await RunAsync(original, path, slow, leaveWhen: AfterTwoTokens);
+        var after = await RunAsync(fixedBuild, path, slow, leaveWhen: AfterTwoTokens);
         Report(DiagnosticIds.ModelStreamIgnoresClientDisconnect, before, after);
         AssertFixedOnlyThere(original, fixedBuild, "LLM502");
 
@@ -76,16 +80,18 @@ public class RelayConformanceTests
         Assert.True(cancelled.FinishedAt - after.Read.LeftAtUtc < TimeSpan.FromSeconds(1), $"the upstream was aborted {Since(cancelled, after.Read)} after the client left");
     }
 
-    [Fact]
-    public async Task LLM503_ADeltaWithNewlines_ArrivesIntact_OnceFixed()
+    [Theory]
+    [InlineData(RelayProgram.RawTextPath)]
+    [InlineData(RelayProgram.ServiceRawTextPath)]
+    public async Task LLM503_ADeltaWithNewlines_ArrivesIntact_OnceFixed(string path)
     {
         // A list, as models write them: one delta starts a paragraph ("\n\n"), one a line.
         var tokens = new[] { "Foxes:", "\n\n- quick", "\n- brown", " and clever." };
         var answer = string.Concat(tokens);
         var original = await RelayBuilds.OriginalAsync();
         var fixedBuild = await RelayBuilds.FixedAsync(DiagnosticIds.SseDataCarriesRawModelText);
-        var before = await RunAsync(original, RelayProgram.RawTextPath, Fault.Normal, tokens);
-        var after = await RunAsync(fixedBuild, RelayProgram.RawTextPath, Fault.Normal, tokens);
+        var before = await RunAsync(original, path, Fault.Normal, tokens);
+        var after = await RunAsync(fixedBuild, path, Fault.Normal, tokens);
         Report(DiagnosticIds.SseDataCarriesRawModelText, before, after);
         AssertFixedOnlyThere(original, fixedBuild, "LLM503");
 
@@ -98,8 +104,10 @@ public class RelayConformanceTests
         Assert.Equal(answer, after.Read.Text(Json));
     }
 
-    [Fact]
-    public async Task LLM504_DuringAnUpstreamSilence_TheClientReceivesHeartbeats_OnceFixed()
+    [Theory]
+    [InlineData(RelayProgram.NoHeartbeatPath)]
+    [InlineData(RelayProgram.ServiceNoHeartbeatPath)]
+    public async Task LLM504_DuringAnUpstreamSilence_TheClientReceivesHeartbeats_OnceFixed(string path)
     {
         // The role chunk at once, then 3 s of silence (a model that thinks), then the answer; the fix's interval is 1 s
         // (RelayBuilds.EditorConfig).
@@ -107,8 +115,8 @@ public class RelayConformanceTests
         var thinking = Fault.Slow(TimeSpan.FromSeconds(3));
         var original = await RelayBuilds.OriginalAsync();
         var fixedBuild = await RelayBuilds.FixedAsync(DiagnosticIds.SseRelaySendsNoHeartbeat);
-        var before = await RunAsync(original, RelayProgram.NoHeartbeatPath, thinking, tokens);
-        var after = await RunAsync(fixedBuild, RelayProgram.NoHeartbeatPath, thinking, tokens);
+        var before = await RunAsync(original, path, thinking, tokens);
+        var after = await RunAsync(fixedBuild, path, thinking, tokens);
         Report(DiagnosticIds.SseRelaySendsNoHeartbeat, before, after);
         AssertFixedOnlyThere(original, fixedBuild, "LLM504");
 
@@ -172,7 +180,7 @@ public class RelayConformanceTests
     private static string Since(FakeRequest request, RelayRead read)
         => request.FinishedAt is { } finished && read.LeftAtUtc is { } left ? $"{(finished - left).TotalMilliseconds:0} ms" : "(not ended)";
 
-    /// <summary>Writes what both runs saw to <c>artifacts/relays/{ruleId}.txt</c> (the test output of xunit v2 is not kept).</summary>
+    /// <summary>Writes what both runs saw to <c>artifacts/relays/{ruleId}.txt</c> (<c>{ruleId}.service.txt</c> for a relay over a service method; the test output of xunit v2 is not kept).</summary>
     private static void Report(string ruleId, params RelayRun[] runs)
     {
         var text = new StringBuilder();
@@ -204,6 +212,7 @@ public class RelayConformanceTests
         text.Append("== source of ").Append(runs[^1].Build.Name).Append('\n').Append(runs[^1].Build.Source).Append('\n');
         var folder = Repository.PathOf("artifacts", "relays");
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, ruleId + ".txt"), text.ToString());
+        var service = runs[0].Path.StartsWith("/relay/service/", StringComparison.Ordinal) ? ".service" : string.Empty;
+        File.WriteAllText(Path.Combine(folder, ruleId + service + ".txt"), text.ToString());
     }
 }

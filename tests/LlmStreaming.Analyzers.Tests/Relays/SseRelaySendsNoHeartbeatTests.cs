@@ -326,7 +326,8 @@ public class SseRelaySendsNoHeartbeatTests
             }
             """, FixedSource);
 
-    private const string FixedSource = """
+    /// <summary>The heartbeat fix's output on a minimal-API endpoint (the cross-method tests derive theirs from it).</summary>
+    internal const string FixedSource = """
         using System;
         using System.Diagnostics;
         using System.Text.Json;
