@@ -1,6 +1,3 @@
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-
 namespace LlmStreaming.CodeFixes.Retry;
 
 /// <summary>The <c>llm_streaming.*</c> options of a document, as its analyzers see them.</summary>

@@ -1,11 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-
 namespace LlmStreaming.CodeFixes.Shared;
 
 /// <summary>Runs another fixer's code action on one finding, as the IDE would, and hands back the changed document.</summary>

@@ -1,9 +1,3 @@
-using System.Linq;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace LlmStreaming.CodeFixes.Shared;
 
 /// <summary>The expression for the text a stream loop accumulated, by the accumulator's kind (see <c>Accumulators</c>).</summary>

@@ -1,8 +1,3 @@
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace LlmStreaming.CodeFixes.Shared;
 
 /// <summary>The syntax a fix looks at around a node.</summary>

@@ -1,15 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Threading;
-using System.Threading.Tasks;
-using LlmStreaming.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
-
 namespace LlmStreaming.CodeFixes.Termination;
 
 /// <summary>
@@ -27,16 +15,9 @@ public sealed class DoneSentinelNotHandledCodeFix : TerminationCodeFix
 
     private protected override string EquivalenceKey => Key;
 
-    private protected override async Task<Document?> TryFixAsync(Document document, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task<Document?> TryFixAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (nodes.Length < 3 || nodes[0] is not ExpressionSyntax parse || nodes[1] is not ExpressionSyntax payload || nodes[2] is not StatementSyntax loop)
-        {
-            return null;
-        }
-
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || model is null)
         {
             return null;
         }

@@ -1,20 +1,4 @@
-using LlmStreaming.CodeFixes.Shared;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using LlmStreaming.Analyzers;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Termination;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.CodeFixes.Termination;
 
@@ -37,7 +21,7 @@ public sealed class EndOfStreamAcceptedCodeFix : TerminationCodeFix
 
     private protected override string EquivalenceKey => Key;
 
-    private protected override async Task<Document?> TryFixAsync(Document document, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task<Document?> TryFixAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (diagnostic.Properties.TryGetValue(EndOfStreamAcceptedAnalyzer.LeavesFromBodyProperty, out var leaves) && leaves == "true")
         {
@@ -51,9 +35,7 @@ public sealed class EndOfStreamAcceptedCodeFix : TerminationCodeFix
             return null;
         }
 
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || model is null || model.GetOperation(loopStatement, cancellationToken) is not ILoopOperation loop)
+        if (model.GetOperation(loopStatement, cancellationToken) is not ILoopOperation loop)
         {
             return null;
         }

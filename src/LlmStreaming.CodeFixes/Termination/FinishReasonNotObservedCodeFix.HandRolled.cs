@@ -1,12 +1,5 @@
 using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Termination;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LlmStreaming.CodeFixes.Termination;
 

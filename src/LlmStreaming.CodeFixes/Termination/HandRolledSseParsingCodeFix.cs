@@ -1,18 +1,4 @@
-using LlmStreaming.CodeFixes.Shared;
 using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using LlmStreaming.Analyzers;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
 
 namespace LlmStreaming.CodeFixes.Termination;
 
@@ -35,17 +21,15 @@ public sealed class HandRolledSseParsingCodeFix : TerminationCodeFix
 
     private protected override string EquivalenceKey => Key;
 
-    private protected override async Task<Document?> TryFixAsync(Document document, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task<Document?> TryFixAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         if (nodes.Length < 2 || nodes[0] is not InvocationExpressionSyntax read || nodes[1] is not WhileStatementSyntax loop || loop.Statement is not BlockSyntax body)
         {
             return null;
         }
 
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        var sseParser = model?.Compilation.GetTypeByMetadataName("System.Net.ServerSentEvents.SseParser");
-        if (root is null || model is null || sseParser is null)
+        var sseParser = model.Compilation.GetTypeByMetadataName("System.Net.ServerSentEvents.SseParser");
+        if (sseParser is null)
         {
             return null;
         }

@@ -1,19 +1,5 @@
-using LlmStreaming.CodeFixes.Shared;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Composition;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Termination;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
 
 namespace LlmStreaming.CodeFixes.Termination;
 
@@ -37,12 +23,10 @@ public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
 
     private protected override string EquivalenceKey => Key;
 
-    private protected override async Task<Document?> TryFixAsync(Document document, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
+    private protected override async Task<Document?> TryFixAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        var ioException = model?.Compilation.GetTypeByMetadataName("System.IO.IOException");
-        if (root is null || model is null || ioException is null || nodes.Length < 1)
+        var ioException = model.Compilation.GetTypeByMetadataName("System.IO.IOException");
+        if (ioException is null || nodes.Length < 1)
         {
             return null;
         }

@@ -1,12 +1,3 @@
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using LlmStreaming.CodeFixes.Shared;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-
 namespace LlmStreaming.CodeFixes.Termination;
 
 /// <summary>
@@ -22,14 +13,13 @@ public abstract class TerminationCodeFix : LlmCodeFixProvider
     private protected abstract string EquivalenceKey { get; }
 
     /// <summary>
-    /// The fixed document, or null when the code is not in a shape the fix understands. <paramref name="nodes"/> are the
-    /// nodes at the diagnostic's location followed by those at its additional locations, in the current document.
+    /// The fixed document, or null when the code is not in a shape the fix understands. <paramref name="root"/> and
+    /// <paramref name="model"/> are the current document's; <paramref name="nodes"/> are the nodes at the diagnostic's
+    /// location followed by those at its additional locations, in it.
     /// </summary>
-    private protected abstract Task<Document?> TryFixAsync(Document document, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken);
+    private protected abstract Task<Document?> TryFixAsync(Document document, SyntaxNode root, SemanticModel model, ImmutableArray<SyntaxNode> nodes, Diagnostic diagnostic, CancellationToken cancellationToken);
 
     public sealed override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(FixOneAsync);
-
-    private protected sealed override bool ReadsSemanticModel => false;
 
     private protected sealed override async Task RegisterAsync(CodeFixContext context, SyntaxNode root, SemanticModel? model, Diagnostic diagnostic)
     {
@@ -39,7 +29,7 @@ public abstract class TerminationCodeFix : LlmCodeFixProvider
             return;
         }
 
-        var fixedDocument = await TryFixAsync(context.Document, nodes, diagnostic, context.CancellationToken).ConfigureAwait(false);
+        var fixedDocument = await TryFixAsync(context.Document, root, model!, nodes, diagnostic, context.CancellationToken).ConfigureAwait(false);
         if (fixedDocument is null)
         {
             return;
@@ -70,7 +60,8 @@ public abstract class TerminationCodeFix : LlmCodeFixProvider
     private async Task<Document?> FixOneAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         var nodes = root is null ? default : Locate(root, diagnostic);
-        return nodes.IsDefault ? null : await TryFixAsync(document, nodes, diagnostic, cancellationToken).ConfigureAwait(false);
+        return nodes.IsDefault || model is null ? null : await TryFixAsync(document, root!, model, nodes, diagnostic, cancellationToken).ConfigureAwait(false);
     }
 }

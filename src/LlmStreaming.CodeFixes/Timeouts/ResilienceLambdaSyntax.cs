@@ -1,10 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
-using LlmStreaming.CodeFixes.Shared;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-
 namespace LlmStreaming.CodeFixes.Timeouts;
 
 /// <summary>Writes timing settings into an <c>HttpStandardResilienceOptions</c> configure lambda (LLM403, LLM405).</summary>

@@ -1,16 +1,5 @@
-using System.Collections.Immutable;
-using System.Composition;
 using System.Globalization;
-using System.Threading;
-using System.Threading.Tasks;
-using LlmStreaming.Analyzers;
 using LlmStreaming.Analyzers.Timeouts;
-using LlmStreaming.CodeFixes.Shared;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LlmStreaming.CodeFixes.Timeouts;
 

@@ -1,14 +1,4 @@
-using LlmStreaming.CodeFixes.Shared;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.CodeFixes.Retry;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.CodeFixes.Timeouts;
 

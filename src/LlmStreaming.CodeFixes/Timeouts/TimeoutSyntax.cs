@@ -1,10 +1,4 @@
-using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
-using LlmStreaming.CodeFixes.Shared;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LlmStreaming.CodeFixes.Timeouts;
 
