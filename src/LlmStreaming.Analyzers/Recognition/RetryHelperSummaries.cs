@@ -139,16 +139,7 @@ internal sealed partial class MethodSummaries
     }
 
     /// <summary>The argument a delegate (a parameter, a lambda) is passed as, through its conversions and delegate creation.</summary>
-    private static IArgumentOperation? HandedTo(IOperation operation)
-    {
-        var current = operation;
-        while (current.Parent is IDelegateCreationOperation or IConversionOperation)
-        {
-            current = current.Parent;
-        }
-
-        return current.Parent as IArgumentOperation;
-    }
+    private static IArgumentOperation? HandedTo(IOperation operation) => RetryRecognizer.HandedOn(operation).Parent as IArgumentOperation;
 
     /// <summary>The argument goes to a Polly execute, a configured retry method, or a source helper that retries that parameter.</summary>
     private bool IsRetryingArgument(IArgumentOperation argument, LlmOptions options, int depthLeft, HashSet<IMethodSymbol> path)

@@ -170,7 +170,7 @@ internal sealed class RetryRecognizer
     }
 
     /// <summary>The outermost of the delegate creations and conversions that wrap <paramref name="operation"/>.</summary>
-    private static IOperation HandedOn(IOperation operation)
+    internal static IOperation HandedOn(IOperation operation)
     {
         var current = operation;
         while (current.Parent is IDelegateCreationOperation or IConversionOperation)
