@@ -82,6 +82,15 @@ public class EndMarkerInCalleeTests
                 return data == "[DONE]" ? new Chunk(null, true) : JsonSerializer.Deserialize<Chunk>(data) ?? throw new InvalidDataException(data);
         """, reported: false));
 
+    [Fact]
+    public Task NoDiagnostic_SseIterator_DoneSetByAnObjectInitializerInTheCallee()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Sse("""
+                    yield return ParseLine(line);
+        """, """
+                var data = line.Substring(5).TrimStart();
+                return new Chunk(data == "[DONE]" ? null : data, false) { Done = data == "[DONE]" };
+        """, reported: false));
+
     /// <summary>The true positive: the parser keeps the text only; the caller cannot tell a cut-off body.</summary>
     [Fact]
     public Task Reports_ParseLineThatDropsTheMarker()
