@@ -42,7 +42,7 @@ internal sealed class ModelTextStream
 
 /// <summary>
 /// Summaries of source methods, answered from their bodies on demand and kept once per method for the compilation (one
-/// instance per <see cref="LlmAnalysisContext"/>). The one kind so far: <see cref="ReturnedTextStream"/>.
+/// instance per <see cref="LlmAnalysisContext"/>): <see cref="ReturnedTextStream"/>, and <see cref="RetriesDelegate"/> (RetryHelperSummaries.cs).
 /// <para>
 /// Depth and cycles: a summary follows at most <see cref="MaxDepth"/> methods down to the SDK stream, and never a method
 /// already on the path (two iterators that yield each other end there). What is kept is the answer for the whole depth
@@ -51,7 +51,7 @@ internal sealed class ModelTextStream
 /// partial answer is not kept.
 /// </para>
 /// </summary>
-internal sealed class MethodSummaries
+internal sealed partial class MethodSummaries
 {
     /// <summary>The most source methods a summary follows from a caller to the SDK stream.</summary>
     public const int MaxDepth = 3;

@@ -16,6 +16,9 @@ internal enum RetryKind
 
     /// <summary>A method configured in <c>llm_streaming.retry_methods</c>.</summary>
     ConfiguredHelper,
+
+    /// <summary>A source method whose summary says it runs the delegate under a retry (<see cref="MethodSummaries.RetriesDelegate"/>).</summary>
+    SourceHelper,
 }
 
 /// <summary>A retry construct around an enumeration.</summary>
@@ -103,8 +106,8 @@ internal sealed class RetryRecognizer
         var handed = HandedOn(lambda);
         switch (handed.Parent)
         {
-            case IArgumentOperation { Parent: IInvocationOperation invocation }:
-                return RetryForInvocation(invocation, options);
+            case IArgumentOperation { Parent: IInvocationOperation invocation } argument:
+                return RetryForInvocation(invocation, argument, options);
 
             // A Polly execute whose delegate does not bind (code being edited): overload resolution fails and leaves an
             // invalid operation, but the call is still a retry; without this, LLM101's fix would wrap it again.
@@ -156,7 +159,7 @@ internal sealed class RetryRecognizer
                 ?? (handed.Parent is IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke } invoke && invoke.Instance == handed ? invoke : null);
             var retry = call is not null
                 ? FindEnclosingRetry(call, options, cancellationToken, depth + 1)
-                : handed.Parent is IArgumentOperation { Parent: IInvocationOperation invocation } ? RetryForInvocation(invocation, options) : null;
+                : handed.Parent is IArgumentOperation { Parent: IInvocationOperation invocation } argument ? RetryForInvocation(invocation, argument, options) : null;
             if (retry is not null)
             {
                 return retry;
@@ -167,7 +170,7 @@ internal sealed class RetryRecognizer
     }
 
     /// <summary>The outermost of the delegate creations and conversions that wrap <paramref name="operation"/>.</summary>
-    private static IOperation HandedOn(IOperation operation)
+    internal static IOperation HandedOn(IOperation operation)
     {
         var current = operation;
         while (current.Parent is IDelegateCreationOperation or IConversionOperation)
@@ -178,22 +181,37 @@ internal sealed class RetryRecognizer
         return current;
     }
 
-    private RetryConstruct? RetryForInvocation(IInvocationOperation invocation, LlmOptions options)
+    private RetryConstruct? RetryForInvocation(IInvocationOperation invocation, IArgumentOperation argument, LlmOptions options)
     {
         if (IsPollyExecute(invocation.TargetMethod))
         {
             return new RetryConstruct(RetryKind.Polly, invocation, null, null);
         }
 
+        if (IsConfiguredRetry(invocation.TargetMethod, options))
+        {
+            return new RetryConstruct(RetryKind.ConfiguredHelper, invocation, null, null);
+        }
+
+        return argument.Parameter is { } parameter && _context.Summaries.RetriesDelegate(invocation.TargetMethod, parameter, options)
+            ? new RetryConstruct(RetryKind.SourceHelper, invocation, null, null)
+            : null;
+    }
+
+    /// <summary>True for a Polly execute or a configured retry method: a runner that retries the delegate it is given.</summary>
+    public bool IsRetryRunner(IMethodSymbol method, LlmOptions options) => IsPollyExecute(method) || IsConfiguredRetry(method, options);
+
+    private static bool IsConfiguredRetry(IMethodSymbol method, LlmOptions options)
+    {
         foreach (var pattern in options.RetryMethods)
         {
-            if (pattern.Matches(invocation.TargetMethod))
+            if (pattern.Matches(method))
             {
-                return new RetryConstruct(RetryKind.ConfiguredHelper, invocation, null, null);
+                return true;
             }
         }
 
-        return null;
+        return false;
     }
 
     /// <summary>
@@ -221,7 +239,8 @@ internal sealed class RetryRecognizer
         return null;
     }
 
-    private static bool CanContinueLoop(ICatchClauseOperation @catch, ITryOperation @try, ILoopOperation loop, CancellationToken cancellationToken)
+    /// <summary>True when the catch can let <paramref name="loop"/> go round again: it says <c>continue</c>, or falls through to statements that do not always leave.</summary>
+    internal static bool CanContinueLoop(ICatchClauseOperation @catch, ITryOperation @try, ILoopOperation loop, CancellationToken cancellationToken)
     {
         // An explicit 'continue' of this loop anywhere in the handler.
         foreach (var branch in @catch.Handler.DescendantsWithinFunction().OfType<IBranchOperation>())

@@ -29,7 +29,7 @@ public sealed class MidStreamFailureNotRetriedAnalyzer : LlmAnalyzer
         var operation = context.Operation;
         var options = llm.GetOptions(operation.Syntax.SyntaxTree, context.Options);
         var enumeration = StreamEnumeration.TryGet(operation, llm, options, context.CancellationToken, StreamShapes.All);
-        if (enumeration is null || !IsCandidate(enumeration, llm, options))
+        if (enumeration is null || !IsCandidate(enumeration, llm, options, context.CancellationToken))
         {
             return;
         }
@@ -59,12 +59,12 @@ public sealed class MidStreamFailureNotRetriedAnalyzer : LlmAnalyzer
 
     /// <summary>
     /// The enumeration owns the request (the stream is started here, not received), does not hand each update on
-    /// (<c>yield return</c>), and is not the result of a retrying call (a Polly execute, a configured retry helper,
-    /// a wrapper that takes a stream factory).
+    /// (<c>yield return</c>) to a caller that owns recovery (<see cref="PassThroughIterators"/>), and is not the result of
+    /// a retrying call (a Polly execute, a configured retry helper, a wrapper that takes a stream factory).
     /// </summary>
-    internal static bool IsCandidate(StreamEnumeration enumeration, LlmAnalysisContext llm, LlmOptions options)
+    internal static bool IsCandidate(StreamEnumeration enumeration, LlmAnalysisContext llm, LlmOptions options, System.Threading.CancellationToken cancellationToken)
     {
-        if (enumeration.Loop is { } loop && RetryRecognizer.IsPassThroughIterator(loop.Loop))
+        if (enumeration.Loop is { } loop && PassThroughIterators.IsPassThrough(loop, llm, cancellationToken))
         {
             return false;
         }

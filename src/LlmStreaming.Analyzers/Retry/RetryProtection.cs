@@ -170,7 +170,9 @@ internal sealed class RetryProtection
                 current = current.Parent;
             }
 
-            if (current.Parent is IArgumentOperation { Parent: IInvocationOperation runner } && IsRetryRunner(runner.TargetMethod, options))
+            if (current.Parent is IArgumentOperation { Parent: IInvocationOperation runner } argument
+                && (_llm.Retries.IsRetryRunner(runner.TargetMethod, options)
+                    || argument.Parameter is { } parameter && _llm.Summaries.RetriesDelegate(runner.TargetMethod, parameter, options)))
             {
                 return true;
             }
@@ -180,24 +182,6 @@ internal sealed class RetryProtection
 
         return IsLocallyProtected(site, options, cancellationToken)
             || IsProtectedByCallers(site, options, cancellationToken, depth + 1, visiting);
-    }
-
-    private bool IsRetryRunner(IMethodSymbol method, LlmOptions options)
-    {
-        if (_llm.Retries.IsPollyExecute(method))
-        {
-            return true;
-        }
-
-        foreach (var pattern in options.RetryMethods)
-        {
-            if (pattern.Matches(method))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static bool IsWithinFunction(IOperation site, IMethodSymbol method)

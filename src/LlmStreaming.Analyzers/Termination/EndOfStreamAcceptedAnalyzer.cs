@@ -43,6 +43,11 @@ public sealed class EndOfStreamAcceptedAnalyzer : LlmAnalyzer
             return; // the terminal event itself is yielded to the caller, who can see whether it came
         }
 
+        if (TerminalRecords.HandsTerminalRecordOn(loop, llm, context.CancellationToken))
+        {
+            return; // the final record, built by a method the loop calls (ParseLine), is yielded to the caller
+        }
+
         var flags = TerminationFacts.WrittenFlags(stream, llm.Types);
         bool? checkedAfterLoop = null;
         var accepted = false;
