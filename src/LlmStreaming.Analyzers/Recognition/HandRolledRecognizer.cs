@@ -73,7 +73,7 @@ internal sealed class HandRolledRecognizer
         var sawDataPrefix = false;
         var sawModelLiteral = false;
 
-        foreach (var node in OwnOperations(loop))
+        foreach (var node in loop.OwnOperations())
         {
             switch (node)
             {
@@ -152,31 +152,6 @@ internal sealed class HandRolledRecognizer
 
         var handRolled = new HandRolledStream(isSse, usesSseParser, reads.ToImmutable(), lineVariable, parses.ToImmutable(), splitsBufferedBody);
         return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, source: null, lineVariable, elementType: null, handRolled);
-    }
-
-    /// <summary>The operations of the loop (condition and body) that belong to it and not to a nested loop or function.</summary>
-    private static IEnumerable<IOperation> OwnOperations(ILoopOperation loop)
-    {
-        var stack = new Stack<IOperation>(16);
-        foreach (var child in loop.ChildOperations)
-        {
-            stack.Push(child);
-        }
-
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            yield return current;
-            if (current.IsFunctionBoundary() || current is ILoopOperation)
-            {
-                continue;
-            }
-
-            foreach (var child in current.ChildOperations)
-            {
-                stack.Push(child);
-            }
-        }
     }
 
     private bool IsSseParserEnumeration(IOperation collection)

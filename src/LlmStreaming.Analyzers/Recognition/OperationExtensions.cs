@@ -1,5 +1,7 @@
 using System.Collections.Generic;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Recognition;
@@ -119,5 +121,50 @@ internal static class OperationExtensions
 
         // Asked at the operation itself: at the start of the member's declaration the enclosing symbol is the type.
         return model.GetEnclosingSymbol(operation.Syntax.SpanStart, cancellationToken) as IMethodSymbol;
+    }
+
+    /// <summary>The operations of the loop (condition and body) that belong to it, not to a nested loop or function.</summary>
+    public static IEnumerable<IOperation> OwnOperations(this ILoopOperation loop)
+    {
+        var stack = new Stack<IOperation>();
+        foreach (var child in loop.ChildOperations)
+        {
+            stack.Push(child);
+        }
+
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            yield return current;
+            if (current.IsFunctionBoundary() || current is ILoopOperation)
+            {
+                continue;
+            }
+
+            foreach (var child in current.ChildOperations)
+            {
+                stack.Push(child);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The operation of the initializer <paramref name="symbol"/> (a local or a field) is declared with (<c>var stream = …;</c>,
+    /// <c>static readonly TimeSpan Limit = …;</c>), when it has one declaration, in <paramref name="model"/>'s tree.
+    /// </summary>
+    public static IOperation? DeclaredInitializer(ISymbol symbol, SemanticModel? model, CancellationToken cancellationToken)
+    {
+        if (model is null || symbol.DeclaringSyntaxReferences.Length != 1)
+        {
+            return null;
+        }
+
+        var syntax = symbol.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        if (syntax is VariableDeclaratorSyntax { Initializer.Value: { } value } && value.SyntaxTree == model.SyntaxTree)
+        {
+            return model.GetOperation(value, cancellationToken);
+        }
+
+        return null;
     }
 }

@@ -463,20 +463,7 @@ internal sealed class StreamRecognizer
 
     /// <summary>The operation of a local's declarator initializer (<c>var stream = …;</c>), if any.</summary>
     internal static IOperation? LocalInitializer(ILocalSymbol local, SemanticModel? model, CancellationToken cancellationToken)
-    {
-        if (model is null || local.DeclaringSyntaxReferences.Length != 1)
-        {
-            return null;
-        }
-
-        var syntax = local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
-        if (syntax is VariableDeclaratorSyntax { Initializer.Value: { } value } && value.SyntaxTree == model.SyntaxTree)
-        {
-            return model.GetOperation(value, cancellationToken);
-        }
-
-        return null;
-    }
+        => OperationExtensions.DeclaredInitializer(local, model, cancellationToken);
 
     /// <summary>Recognises an aggregation call (<c>ToChatResponseAsync</c>, Anthropic <c>Aggregate</c>, Ollama <c>StreamToEndAsync</c>) and its stream.</summary>
     public LlmStreamSource? TryGetAggregation(IInvocationOperation invocation, LlmOptions options, CancellationToken cancellationToken)

@@ -2,7 +2,6 @@ using System;
 using System.Globalization;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Recognition;
@@ -129,7 +128,7 @@ internal static class TimeoutValues
     private static TimeoutValue? FollowSymbol(IOperation reference, CancellationToken cancellationToken, int depth)
         => reference switch
         {
-            IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field } => TryEvaluate(FieldInitializer(field, reference.SemanticModel, cancellationToken), cancellationToken, depth + 1),
+            IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } field } => TryEvaluate(OperationExtensions.DeclaredInitializer(field, reference.SemanticModel, cancellationToken), cancellationToken, depth + 1),
             IFieldReferenceOperation { Field.IsConst: true } => null, // a const int is handled through its constant value
             ILocalReferenceOperation local when !IsWrittenAfterDeclaration(local) => TryEvaluate(StreamRecognizer.LocalInitializer(local.Local, reference.SemanticModel, cancellationToken), cancellationToken, depth + 1),
             _ => null,
@@ -206,21 +205,6 @@ internal static class TimeoutValues
         return TimeoutValue.FromSeconds(seconds);
     }
 
-    private static IOperation? FieldInitializer(IFieldSymbol field, SemanticModel? model, CancellationToken cancellationToken)
-    {
-        if (model is null || field.DeclaringSyntaxReferences.Length != 1)
-        {
-            return null;
-        }
-
-        var syntax = field.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
-        if (syntax is VariableDeclaratorSyntax { Initializer.Value: { } value } && value.SyntaxTree == model.SyntaxTree)
-        {
-            return model.GetOperation(value, cancellationToken);
-        }
-
-        return null;
-    }
 
     /// <summary>True when the local is assigned anywhere in its function besides its declaration.</summary>
     private static bool IsWrittenAfterDeclaration(ILocalReferenceOperation reference)

@@ -4,7 +4,6 @@ using System.Linq;
 using System.Threading;
 using LlmStreaming.Analyzers.Recognition;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Retry;
@@ -93,7 +92,7 @@ internal static class Backoff
                 return field.Name is "Zero" or "MaxValue" or "MinValue";
 
             case IFieldReferenceOperation { Field: { IsReadOnly: true } field }:
-                return ReadOnlyFieldInitializer(field, current.SemanticModel, cancellationToken) is { } fieldInit
+                return Recognition.OperationExtensions.DeclaredInitializer(field, current.SemanticModel, cancellationToken) is { } fieldInit
                     && IsConstantDelay(fieldInit, retryLoop, types, depth + 1, cancellationToken);
 
             case IInvocationOperation invocation when SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, types.TimeSpan)
@@ -117,21 +116,6 @@ internal static class Backoff
         }
     }
 
-    private static IOperation? ReadOnlyFieldInitializer(IFieldSymbol field, SemanticModel? model, CancellationToken cancellationToken)
-    {
-        if (model is null || field.DeclaringSyntaxReferences.Length != 1)
-        {
-            return null;
-        }
-
-        var syntax = field.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
-        if (syntax is VariableDeclaratorSyntax { Initializer.Value: { } value } && value.SyntaxTree == model.SyntaxTree)
-        {
-            return model.GetOperation(value, cancellationToken);
-        }
-
-        return null;
-    }
 
     /// <summary>True when <paramref name="local"/> is assigned anywhere in the function of <paramref name="anchor"/> besides its declaration.</summary>
     private static bool IsReassigned(ILocalSymbol local, IOperation anchor)

@@ -84,17 +84,9 @@ public sealed class MidStreamFailureNotRetriedAnalyzer : LlmAnalyzer
 
     private static bool IsRetryingCall(IInvocationOperation call, LlmAnalysisContext llm, LlmOptions options)
     {
-        if (llm.Retries.IsPollyExecute(call.TargetMethod))
+        if (llm.Retries.IsRetryRunner(call.TargetMethod, options))
         {
             return true;
-        }
-
-        foreach (var pattern in options.RetryMethods)
-        {
-            if (pattern.Matches(call.TargetMethod))
-            {
-                return true;
-            }
         }
 
         // A user wrapper that takes a stream factory (Resilient(() => client.GetStreamingResponseAsync(…))) can call it again.

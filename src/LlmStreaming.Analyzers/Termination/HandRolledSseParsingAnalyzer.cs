@@ -47,7 +47,7 @@ public sealed class HandRolledSseParsingAnalyzer : LlmAnalyzer
     private static string Evidence(ILoopOperation loop)
     {
         ILiteralOperation? first = null;
-        foreach (var node in TerminationFacts.OwnOperations(loop))
+        foreach (var node in loop.OwnOperations())
         {
             if (node is ILiteralOperation { ConstantValue: { HasValue: true, Value: string text } } literal
                 && text.StartsWith("data:", StringComparison.Ordinal)

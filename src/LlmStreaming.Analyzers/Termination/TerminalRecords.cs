@@ -22,7 +22,7 @@ internal static class TerminalRecords
     public static bool HandsTerminalRecordOn(ILoopOperation loop, LlmAnalysisContext llm, CancellationToken cancellationToken)
     {
         var exits = TerminationFacts.TerminalExits(loop, cancellationToken);
-        foreach (var node in TerminationFacts.OwnOperations(loop))
+        foreach (var node in loop.OwnOperations())
         {
             if (node is IReturnOperation { Kind: OperationKind.YieldReturn, ReturnedValue: { } value } yield
                 && RecordCall(value, cancellationToken) is { } call

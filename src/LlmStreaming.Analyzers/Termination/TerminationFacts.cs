@@ -429,7 +429,7 @@ internal static class TerminationFacts
     public static ImmutableArray<(IConditionalOperation If, IOperation Jump)> TerminalExits(ILoopOperation loop, CancellationToken cancellationToken)
     {
         var builder = ImmutableArray.CreateBuilder<(IConditionalOperation, IOperation)>();
-        foreach (var node in OwnOperations(loop))
+        foreach (var node in loop.OwnOperations())
         {
             if (node is IConditionalOperation { WhenTrue: { } whenTrue } conditional
                 && conditional.Syntax is IfStatementSyntax
@@ -452,7 +452,7 @@ internal static class TerminationFacts
     /// </summary>
     public static bool HandsTerminalEventOn(ILoopOperation loop)
     {
-        foreach (var node in OwnOperations(loop))
+        foreach (var node in loop.OwnOperations())
         {
             switch (node)
             {
@@ -492,31 +492,6 @@ internal static class TerminationFacts
             _ => false,
         };
 
-    /// <summary>The operations of the loop (condition and body) that belong to it, not to a nested loop or function.</summary>
-    public static IEnumerable<IOperation> OwnOperations(ILoopOperation loop)
-    {
-        var stack = new Stack<IOperation>();
-        foreach (var child in loop.ChildOperations)
-        {
-            stack.Push(child);
-        }
-
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            yield return current;
-            if (current.IsFunctionBoundary() || current is ILoopOperation)
-            {
-                continue;
-            }
-
-            foreach (var child in current.ChildOperations)
-            {
-                stack.Push(child);
-            }
-        }
-    }
-
     /// <summary>How a hand-rolled loop stops at the end of the body (empty when it cannot, or throws there).</summary>
     public static ImmutableArray<EndOfBodyExit> EndOfBodyExits(LlmStreamLoop stream)
     {
@@ -553,7 +528,7 @@ internal static class TerminationFacts
             return builder.ToImmutable();
         }
 
-        foreach (var node in OwnOperations(loop))
+        foreach (var node in loop.OwnOperations())
         {
             if (node is IConditionalOperation { WhenTrue: { } whenTrue } conditional
                 && conditional.Syntax is IfStatementSyntax
