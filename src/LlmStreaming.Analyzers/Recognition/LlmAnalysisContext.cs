@@ -33,6 +33,7 @@ internal sealed class LlmAnalysisContext
         HasSdk = hasSdk;
         Streams = new StreamRecognizer(this);
         Summaries = new MethodSummaries(this);
+        HttpSummaries = new HttpMethodSummaries(this);
         HandRolled = new HandRolledRecognizer(this);
         Retries = new RetryRecognizer(this);
         HttpClients = new HttpClientRecognizer(this);
@@ -51,6 +52,9 @@ internal sealed class LlmAnalysisContext
 
     /// <summary>Summaries of source methods (cross-method recognition), computed on demand, once per method.</summary>
     public MethodSummaries Summaries { get; }
+
+    /// <summary>Summaries of source methods about the HTTP requests they send (issue 11), computed on demand, once per method.</summary>
+    public HttpMethodSummaries HttpSummaries { get; }
 
     public HandRolledRecognizer HandRolled { get; }
 
