@@ -242,6 +242,18 @@ internal sealed class HttpMethodSummaries
         return false;
     }
 
+    /// <summary>The name of the member <paramref name="operation"/> is in (the member around a lambda's or a local function's body too).</summary>
+    public static string MemberName(IOperation operation)
+    {
+        var symbol = operation.SemanticModel?.GetEnclosingSymbol(operation.Syntax.SpanStart);
+        while (symbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
+        {
+            symbol = symbol.ContainingSymbol;
+        }
+
+        return symbol?.Name ?? "a caller";
+    }
+
     /// <summary>True when the member <paramref name="operation"/> is in (method, local function, accessor) names a model in a string literal.</summary>
     public static bool MemberNamesModel(IOperation operation, LlmOptions options)
         => operation.Syntax.FirstAncestorOrSelf<SyntaxNode>(a => a is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax) is { } member

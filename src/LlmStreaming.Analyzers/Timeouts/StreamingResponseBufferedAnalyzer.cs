@@ -76,7 +76,7 @@ public sealed class StreamingResponseBufferedAnalyzer : LlmAnalyzer
             return;
         }
 
-        var caller = CallerName(call, cancellationToken);
+        var caller = HttpMethodSummaries.MemberName(call);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(FixableProperty, "false");
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM402_StreamingResponseBuffered,
@@ -84,18 +84,6 @@ public sealed class StreamingResponseBufferedAnalyzer : LlmAnalyzer
             properties,
             sent.Send.TargetMethod.Name,
             $"it downloads the whole body before it returns, and '{caller}' reads it line by line"));
-    }
-
-    /// <summary>The name of the member a call is in (the member around a lambda or local function's body too).</summary>
-    internal static string CallerName(IOperation call, CancellationToken cancellationToken)
-    {
-        var symbol = call.SemanticModel?.GetEnclosingSymbol(call.Syntax.SpanStart, cancellationToken);
-        while (symbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
-        {
-            symbol = symbol.ContainingSymbol;
-        }
-
-        return symbol?.Name ?? "its caller";
     }
 
     /// <summary>True when the send is reported where it is (its payload asks for a stream), so its callers add nothing.</summary>
