@@ -157,13 +157,12 @@ internal sealed class HttpMethodSummaries
 
     private ModelSend? Compute(IMethodSymbol method, LlmOptions options, int depthLeft, HashSet<IMethodSymbol> path)
     {
-        var declaration = method.DeclaringSyntaxReferences[0].GetSyntax();
-        if (declaration is not (MethodDeclarationSyntax or LocalFunctionStatementSyntax)
-            || !_context.Compilation.ContainsSyntaxTree(declaration.SyntaxTree)
-            || _context.Compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration) is not { } body)
+        if (BodyOf(method) is not { } body)
         {
             return null;
         }
+
+        var declaration = body.Syntax;
 
         var flow = _context.HttpClients.Responses;
         ModelSend? found = null;
@@ -190,6 +189,18 @@ internal sealed class HttpMethodSummaries
         }
 
         return new ModelSend(found.Method, found.Send, found.Buffering, hasModelSignal: true, found.Depth);
+    }
+
+    /// <summary>
+    /// The operation of the one declaration of a source method, constructor or local function (its body and, for a
+    /// constructor, its initializer), bound with the compilation's semantic model of its tree; null for anything else.
+    /// </summary>
+    public IOperation? BodyOf(IMethodSymbol method)
+    {
+        var declaration = method.DeclaringSyntaxReferences.Length == 1 ? method.DeclaringSyntaxReferences[0].GetSyntax() : null;
+        return declaration is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax && _context.Compilation.ContainsSyntaxTree(declaration.SyntaxTree)
+            ? _context.Compilation.GetSemanticModel(declaration.SyntaxTree).GetOperation(declaration)
+            : null;
     }
 
     /// <summary>The send a returned value is the response or the body of: one in this function, or one another source method returns.</summary>
