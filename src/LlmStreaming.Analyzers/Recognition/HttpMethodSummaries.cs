@@ -87,7 +87,8 @@ internal sealed class HttpMethodSummaries
         return returned.IsOrInheritsFrom(_context.Types.HttpResponseMessage) || IsStream(returned);
     }
 
-    private static bool IsStream(ITypeSymbol type)
+    /// <summary>True for <c>System.IO.Stream</c> and the types derived from it.</summary>
+    internal static bool IsStream(ITypeSymbol type)
     {
         for (var current = type; current is not null; current = current.BaseType)
         {

@@ -78,20 +78,7 @@ internal sealed class ModelStreamParameters
     {
         var types = _context.Types;
         return type.IsOrInheritsFrom(types.TextReader) || type.IsOrInheritsFrom(types.HttpResponseMessage) || type.IsOrInheritsFrom(types.HttpContent)
-            || IsStream(type);
-    }
-
-    private static bool IsStream(ITypeSymbol type)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            if (current.Name == "Stream" && current.ContainingNamespace?.ToDisplayString() == "System.IO")
-            {
-                return true;
-            }
-        }
-
-        return false;
+            || HttpMethodSummaries.IsStream(type);
     }
 
     /// <summary>The parameter the loop's reads (or its SseParser) read, through the reader built on it.</summary>
