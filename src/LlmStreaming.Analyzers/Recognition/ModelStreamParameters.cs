@@ -38,10 +38,11 @@ internal sealed class ModelStreamParameters
     public LlmStreamLoop? TryRecognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
     {
         if (_context.Types.HttpClient is null || loop.SemanticModel is not { } model
+            || !SourceWords.ContainsText(loop.Syntax, "ReadLine", cancellationToken) && !SourceWords.ContainsText(loop.Syntax, "Enumerate", cancellationToken)
             || model.GetEnclosingSymbol(loop.Syntax.SpanStart, cancellationToken) is not IMethodSymbol method
             || !IsSourceMethod(method) || !method.Parameters.Any(p => IsBodyType(p.Type)))
         {
-            return null; // most loops: their method takes no reader, stream or response
+            return null; // most loops: no read in them (as HandRolledRecognizer filters), or their method takes no reader, stream or response
         }
 
         if (_context.HandRolled.TryRecognize(loop, options, cancellationToken, fedBy: string.Empty) is not { HandRolled: { } shape }

@@ -43,7 +43,7 @@ public sealed partial class HttpClientTimeoutTooShortAnalyzer
             _ => (null, ImmutableArray<IArgumentOperation>.Empty),
         };
 
-        if (method is null || method.DeclaringSyntaxReferences.Length != 1 || !method.Parameters.Any(p => TimeoutValues.IsTimeSpan(p.Type)))
+        if (method is null || !method.Parameters.Any(p => TimeoutValues.IsTimeSpan(p.Type)) || method.DeclaringSyntaxReferences.Length != 1)
         {
             return; // most calls: not a source method taking a TimeSpan
         }
