@@ -37,7 +37,15 @@ internal sealed class HandRolledRecognizer
     /// <summary>How many loops this compilation's recognition has walked (the text pre-filter's guard in the tests).</summary>
     internal int WalkedLoops => Volatile.Read(ref _walkedLoops);
 
-    public LlmStreamLoop? TryRecognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
+    /// <summary>The hand-rolled stream <paramref name="loop"/> reads, or null.</summary>
+    /// <param name="loop">The loop.</param>
+    /// <param name="options">The options of the loop's file.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <param name="fedBy">
+    /// The caller that hands the loop's method a model response (<see cref="ModelStreamParameters"/>): the type's HTTP and
+    /// model signals are then not asked for, and the stream carries the caller's name.
+    /// </param>
+    public LlmStreamLoop? TryRecognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken, string? fedBy = null)
     {
         var model = loop.SemanticModel;
         if (model is null || _context.Types.TextReader is null && _context.Types.SseParserOfT is null)
@@ -121,6 +129,12 @@ internal sealed class HandRolledRecognizer
         if (!isSse && parses.Count == 0)
         {
             return null; // reading plain text lines is not a model stream
+        }
+
+        if (fedBy is not null)
+        {
+            var fed = new HandRolledStream(isSse, usesSseParser, reads.ToImmutable(), lineVariable, parses.ToImmutable(), splitsBufferedBody, fedBy);
+            return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, source: null, lineVariable, elementType: null, fed);
         }
 
         var containingType = model.GetEnclosingSymbol(loop.Syntax.SpanStart, cancellationToken)?.ContainingType;

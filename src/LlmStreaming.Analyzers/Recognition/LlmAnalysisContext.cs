@@ -33,6 +33,8 @@ internal sealed class LlmAnalysisContext
         HasSdk = hasSdk;
         Streams = new StreamRecognizer(this);
         Summaries = new MethodSummaries(this);
+        HttpSummaries = new HttpMethodSummaries(this);
+        StreamParameters = new ModelStreamParameters(this);
         HandRolled = new HandRolledRecognizer(this);
         Retries = new RetryRecognizer(this);
         HttpClients = new HttpClientRecognizer(this);
@@ -51,6 +53,12 @@ internal sealed class LlmAnalysisContext
 
     /// <summary>Summaries of source methods (cross-method recognition), computed on demand, once per method.</summary>
     public MethodSummaries Summaries { get; }
+
+    /// <summary>Summaries of source methods about the HTTP requests they send (issue 11), computed on demand, once per method.</summary>
+    public HttpMethodSummaries HttpSummaries { get; }
+
+    /// <summary>Parsers handed a model response by a caller (issue 11), answered on demand, once per parameter.</summary>
+    public ModelStreamParameters StreamParameters { get; }
 
     public HandRolledRecognizer HandRolled { get; }
 

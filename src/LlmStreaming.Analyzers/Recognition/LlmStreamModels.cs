@@ -34,8 +34,14 @@ internal enum StreamShapes
     /// <summary><c>while (await e.MoveNextAsync())</c> over the enumerator of an SDK stream.</summary>
     ManualEnumeration = 4,
 
-    /// <summary>Every shape.</summary>
+    /// <summary>Every shape above (not <see cref="ParameterFed"/>, which a rule asks for by name).</summary>
     All = Direct | Wrapper | ManualEnumeration,
+
+    /// <summary>
+    /// A hand-rolled read loop of a parser that gets the reader, stream or response as a parameter, which a caller
+    /// of this compilation hands a model response (see <see cref="ModelStreamParameters"/>).
+    /// </summary>
+    ParameterFed = 8,
 }
 
 /// <summary>A value recognised as a model stream.</summary>
@@ -88,8 +94,10 @@ internal sealed class HandRolledStream
         ImmutableArray<IInvocationOperation> reads,
         ILocalSymbol? lineVariable,
         ImmutableArray<IInvocationOperation> jsonParses,
-        bool splitsBufferedBody = false)
+        bool splitsBufferedBody = false,
+        string? fedBy = null)
     {
+        FedBy = fedBy;
         IsSse = isSse;
         UsesSseParser = usesSseParser;
         Reads = reads;
@@ -106,6 +114,9 @@ internal sealed class HandRolledStream
 
     /// <summary>The loop is a foreach whose enumeration ends at the end of the body (SseParser, or the lines of a split body).</summary>
     public bool EndsWithEnumeration => UsesSseParser || SplitsBufferedBody;
+
+    /// <summary>The caller that hands the loop's parser a model response (a <see cref="StreamShapes.ParameterFed"/> loop), else null.</summary>
+    public string? FedBy { get; }
 
     /// <summary>Lines are matched against <c>data:</c> (or read by SseParser); false for NDJSON.</summary>
     public bool IsSse { get; }
@@ -143,7 +154,10 @@ internal sealed class LlmStreamLoop
     public ILocalSymbol? Enumerator { get; }
 
     /// <summary>Which shape the loop is (a loop has exactly one).</summary>
-    public StreamShapes Shape => Enumerator is not null ? StreamShapes.ManualEnumeration : Source?.Wrapper is not null ? StreamShapes.Wrapper : StreamShapes.Direct;
+    public StreamShapes Shape => Enumerator is not null ? StreamShapes.ManualEnumeration
+        : Source?.Wrapper is not null ? StreamShapes.Wrapper
+        : HandRolled?.FedBy is not null ? StreamShapes.ParameterFed
+        : StreamShapes.Direct;
 
     public LlmStreamKind Kind { get; }
 
@@ -164,13 +178,15 @@ internal sealed class LlmStreamLoop
     public HandRolledStream? HandRolled { get; }
 
     /// <summary>The name of the stream: the SDK call's name, <c>SseParser</c>, or a description of a hand-rolled body.</summary>
-    public string DisplayName => Source?.DisplayName ?? (HandRolled?.UsesSseParser == true ? "SseParser" : "the response body");
+    public string DisplayName => Source?.DisplayName
+        ?? (HandRolled?.FedBy is { } caller ? "the model response '" + caller + "' hands in"
+        : HandRolled?.UsesSseParser == true ? "SseParser" : "the response body");
 
     /// <summary>
     /// The stream as a message shows it: code quoted (<c>'GetStreamingResponseAsync'</c>, <c>'SseParser'</c>), prose not
     /// (<c>the response body</c>). Message formats insert it without quotes of their own.
     /// </summary>
-    public string MessageName => Source is not null || HandRolled?.UsesSseParser == true ? "'" + DisplayName + "'" : DisplayName;
+    public string MessageName => Source is not null || HandRolled is { UsesSseParser: true, FedBy: null } ? "'" + DisplayName + "'" : DisplayName;
 
     /// <summary>The loop's body.</summary>
     public IOperation Body => Loop.Body;

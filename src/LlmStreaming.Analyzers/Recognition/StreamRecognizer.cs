@@ -539,6 +539,11 @@ internal sealed class StreamRecognizer
             return handRolled;
         }
 
+        if (_context.StreamParameters.TryRecognize(loop, options, cancellationToken) is { } parameterFed)
+        {
+            return parameterFed; // issue 11: a parser whose caller hands it a model response
+        }
+
         // The cross-method shapes, asked only of loops nothing above recognised: a direct answer never changes.
         if (loop is IForEachLoopOperation { IsAsynchronous: true } wrapperLoop && loop.Syntax is CommonForEachStatementSyntax wrapperSyntax
             && wrapperLoop.SemanticModel is { } wrapperModel && StreamElementType(wrapperLoop.Collection.WalkDownConversions().Type) is not null

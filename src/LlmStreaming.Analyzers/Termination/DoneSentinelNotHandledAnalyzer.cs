@@ -25,7 +25,7 @@ public sealed class DoneSentinelNotHandledAnalyzer : LlmAnalyzer
     {
         var loop = (ILoopOperation)context.Operation;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
-        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken);
+        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken, StreamShapes.Direct | StreamShapes.ParameterFed);
         if (stream?.HandRolled is not { IsSse: true } handRolled || handRolled.JsonParses.IsEmpty)
         {
             return; // NDJSON has no [DONE]

@@ -26,7 +26,7 @@ public sealed class EndOfStreamAcceptedAnalyzer : LlmAnalyzer
     {
         var loop = (ILoopOperation)context.Operation;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
-        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken);
+        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken, StreamShapes.Direct | StreamShapes.ParameterFed);
         if (stream?.HandRolled is null || loop.SemanticModel is not { } model)
         {
             return;

@@ -30,7 +30,7 @@ public sealed class HandRolledSseParsingAnalyzer : LlmAnalyzer
     {
         var loop = (ILoopOperation)context.Operation;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
-        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken);
+        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken, StreamShapes.Direct | StreamShapes.ParameterFed);
         if (stream?.HandRolled is not { IsSse: true, UsesSseParser: false } handRolled || handRolled.Reads.IsEmpty)
         {
             return;

@@ -50,7 +50,7 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
     {
         var loop = (ILoopOperation)context.Operation;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
-        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken);
+        var stream = llm.Streams.TryGetStreamLoop(loop, options, context.CancellationToken, StreamShapes.Direct | StreamShapes.ParameterFed);
         if (stream is null)
         {
             return;

@@ -15,7 +15,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// the 100 s default left in place.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HttpClientTimeoutTooShortAnalyzer : LlmAnalyzer
+public sealed partial class HttpClientTimeoutTooShortAnalyzer : LlmAnalyzer
 {
     /// <summary>Property names handed to the code fix.</summary>
     internal const string FixKindProperty = "FixKind";
@@ -47,6 +47,7 @@ public sealed class HttpClientTimeoutTooShortAnalyzer : LlmAnalyzer
         }
 
         start.RegisterSymbolStartAction(type => AnalyzeType(type, llm), SymbolKind.NamedType);
+        RegisterPassedTimeouts(start, llm);
     }
 
     /// <summary>
@@ -183,7 +184,7 @@ public sealed class HttpClientTimeoutTooShortAnalyzer : LlmAnalyzer
         return Create(creation.Syntax.GetLocation(), ShapeDefaultCreation, "The default HttpClient.Timeout", TimeoutValue.DisplaySeconds(DefaultHttpClientTimeoutSeconds), client, minimum);
     }
 
-    private static Diagnostic Create(Location location, string shape, string what, string value, ClientFacts client, int minimum)
+    private static Diagnostic Create(Location location, string? shape, string what, string value, ClientFacts client, int minimum)
     {
         var effect = client.SdkOwnsTimeout
             ? "it caps the SDK's own timeout and cuts long answers"

@@ -48,7 +48,47 @@ public sealed class StreamingResponseBufferedAnalyzer : LlmAnalyzer
         {
             AnalyzeBufferedRead(context, llm, invocation, response, options, cancellationToken);
         }
+        else if (llm.HttpSummaries.IsCandidate(invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod))
+        {
+            AnalyzeHelperCall(context, llm, invocation, options, cancellationToken);
+        }
     }
+
+    /// <summary>
+    /// A call of a source method that sends a model request buffered and returns its response (or body), which a
+    /// hand-rolled stream loop of the caller then reads: the send is reported in that method, once, naming the caller.
+    /// No fix there: adding <c>ResponseHeadersRead</c> to the helper's send changes it for every caller.
+    /// </summary>
+    private static void AnalyzeHelperCall(OperationAnalysisContext context, LlmAnalysisContext llm, IInvocationOperation call, LlmOptions options, CancellationToken cancellationToken)
+    {
+        var flow = llm.HttpClients.Responses;
+        if (llm.HttpSummaries.SentResponse(call.TargetMethod, options) is not { Buffering: BodyBuffering.Buffered } sent
+            || !(sent.HasModelSignal || HttpMethodSummaries.NamesModel(call, options) || HttpMethodSummaries.MemberNamesModel(call, options))
+            || IsReportedInItsMethod(flow, sent.Send, cancellationToken))
+        {
+            return;
+        }
+
+        var readsIt = llm.Cancellation.HandRolledLoops(call, options, cancellationToken)
+            .Any(loop => HttpMethodSummaries.SourceCallOf(flow.LoopBodySource(loop, cancellationToken), cancellationToken)?.Syntax == call.Syntax);
+        if (!readsIt || !llm.HttpSummaries.FirstReport(sent.Send.Syntax))
+        {
+            return;
+        }
+
+        var caller = HttpMethodSummaries.MemberName(call);
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(FixableProperty, "false");
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.LLM402_StreamingResponseBuffered,
+            NameLocation(sent.Send),
+            properties,
+            sent.Send.TargetMethod.Name,
+            $"it downloads the whole body before it returns, and '{caller}' reads it line by line"));
+    }
+
+    /// <summary>True when the send is reported where it is (its payload asks for a stream), so its callers add nothing.</summary>
+    private static bool IsReportedInItsMethod(HttpResponseFlow flow, IInvocationOperation send, CancellationToken cancellationToken)
+        => flow.IsStreamingRequest(send, cancellationToken) && !flow.BufferedBodyReads(send, cancellationToken).Any(read => !IsErrorBodyRead(flow, read));
 
     private static void AnalyzeSend(OperationAnalysisContext context, LlmAnalysisContext llm, IInvocationOperation send, LlmOptions options, CancellationToken cancellationToken)
     {

@@ -51,6 +51,7 @@ public sealed class HttpClientTimeoutTooShortCodeFix : LlmSyntaxCodeFix
         {
             HttpClientTimeoutTooShortAnalyzer.ShapeAssignment => TimeoutSyntax.NodeAt<AssignmentExpressionSyntax>(root, diagnostic),
             HttpClientTimeoutTooShortAnalyzer.ShapeDefaultCreation => TimeoutSyntax.NodeAt<BaseObjectCreationExpressionSyntax>(root, diagnostic),
+            HttpClientTimeoutTooShortAnalyzer.ShapeArgument => TimeoutSyntax.NodeAt<ArgumentSyntax>(root, diagnostic),
             _ => null,
         };
 
@@ -61,6 +62,9 @@ public sealed class HttpClientTimeoutTooShortCodeFix : LlmSyntaxCodeFix
         {
             case AssignmentExpressionSyntax assignment:
                 return await Cleanup.RunAsync(document.WithSyntaxRoot(root!.ReplaceNode(assignment.Right, value.WithTriviaFrom(assignment.Right))), cancellationToken).ConfigureAwait(false);
+
+            case ArgumentSyntax argument:
+                return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root!.ReplaceNode(argument.Expression, value.WithTriviaFrom(argument.Expression))), cancellationToken).ConfigureAwait(false);
 
             case BaseObjectCreationExpressionSyntax creation:
                 return await Cleanup.RunAsync(document.WithSyntaxRoot(root!.ReplaceNode(creation, TimeoutSyntax.AddInitializerMember(creation, "Timeout", value))), cancellationToken).ConfigureAwait(false);
