@@ -64,7 +64,7 @@ public sealed class HttpClientTimeoutTooShortCodeFix : LlmSyntaxCodeFix
                 return await Cleanup.RunAsync(document.WithSyntaxRoot(root!.ReplaceNode(assignment.Right, value.WithTriviaFrom(assignment.Right))), cancellationToken).ConfigureAwait(false);
 
             case ArgumentSyntax argument:
-                return await TimeoutSyntax.CleanupAsync(document.WithSyntaxRoot(root!.ReplaceNode(argument.Expression, value.WithTriviaFrom(argument.Expression))), cancellationToken).ConfigureAwait(false);
+                return await Cleanup.RunAsync(document.WithSyntaxRoot(root!.ReplaceNode(argument.Expression, value.WithTriviaFrom(argument.Expression))), cancellationToken).ConfigureAwait(false);
 
             case BaseObjectCreationExpressionSyntax creation:
                 return await Cleanup.RunAsync(document.WithSyntaxRoot(root!.ReplaceNode(creation, TimeoutSyntax.AddInitializerMember(creation, "Timeout", value))), cancellationToken).ConfigureAwait(false);
