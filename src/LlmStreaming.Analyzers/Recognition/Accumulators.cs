@@ -19,21 +19,8 @@ internal enum AccumulatorKind
 }
 
 /// <summary>A variable, field or property into which a stream loop accumulates the generated output.</summary>
-internal sealed class Accumulator
+internal sealed record Accumulator(ISymbol Symbol, AccumulatorKind Kind, ITypeSymbol Type)
 {
-    public Accumulator(ISymbol symbol, AccumulatorKind kind, ITypeSymbol type)
-    {
-        Symbol = symbol;
-        Kind = kind;
-        Type = type;
-    }
-
-    public ISymbol Symbol { get; }
-
-    public AccumulatorKind Kind { get; }
-
-    public ITypeSymbol Type { get; }
-
     public string Name => Symbol.Name;
 }
 

@@ -134,7 +134,7 @@ internal sealed class HandRolledRecognizer
         if (fedBy is not null)
         {
             var fed = new HandRolledStream(isSse, usesSseParser, reads.ToImmutable(), lineVariable, parses.ToImmutable(), splitsBufferedBody, fedBy);
-            return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, source: null, lineVariable, elementType: null, fed);
+            return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, Source: null, lineVariable, ElementType: null, fed);
         }
 
         var containingType = model.GetEnclosingSymbol(loop.Syntax.SpanStart, cancellationToken)?.ContainingType;
@@ -165,7 +165,7 @@ internal sealed class HandRolledRecognizer
         }
 
         var handRolled = new HandRolledStream(isSse, usesSseParser, reads.ToImmutable(), lineVariable, parses.ToImmutable(), splitsBufferedBody);
-        return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, source: null, lineVariable, elementType: null, handRolled);
+        return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, Source: null, lineVariable, ElementType: null, handRolled);
     }
 
     private bool IsSseParserEnumeration(IOperation collection)

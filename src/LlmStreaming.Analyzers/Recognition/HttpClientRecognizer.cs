@@ -402,27 +402,11 @@ internal sealed class HttpClientRecognizer
 }
 
 /// <summary>What <see cref="HttpClientRecognizer.Describe"/> found about one client.</summary>
-internal sealed class LlmHttpClientInfo
-{
-    public LlmHttpClientInfo(LlmHttpClientEvidence evidence, ISymbol? symbol, IObjectCreationOperation? creation, ImmutableArray<ISymbol> sdkTargets)
-    {
-        Evidence = evidence;
-        Symbol = symbol;
-        Creation = creation;
-        SdkTargets = sdkTargets;
-    }
-
-    public LlmHttpClientEvidence Evidence { get; }
-
-    /// <summary>The local, parameter, field or property that holds the client, if any.</summary>
-    public ISymbol? Symbol { get; }
-
-    /// <summary>The <c>new HttpClient(…)</c> the expression is, if it is one.</summary>
-    public IObjectCreationOperation? Creation { get; }
-
-    /// <summary>The SDK parameters and members the client is handed to.</summary>
-    public ImmutableArray<ISymbol> SdkTargets { get; }
-}
+/// <param name="Evidence">Why the client is a model client.</param>
+/// <param name="Symbol">The local, parameter, field or property that holds the client, if any.</param>
+/// <param name="Creation">The <c>new HttpClient(…)</c> the expression is, if it is one.</param>
+/// <param name="SdkTargets">The SDK parameters and members the client is handed to.</param>
+internal sealed record LlmHttpClientInfo(LlmHttpClientEvidence Evidence, ISymbol? Symbol, IObjectCreationOperation? Creation, ImmutableArray<ISymbol> SdkTargets);
 
 /// <summary>
 /// The operation blocks of one type's members, collected by a symbol-start analyzer as the analyzer driver hands them

@@ -53,19 +53,12 @@ internal sealed class HttpMethodSummaries
 {
     private readonly LlmAnalysisContext _context;
     private readonly ConcurrentDictionary<IMethodSymbol, Lazy<ModelSend?>> _sends = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<SyntaxNode, byte> _reported = new();
     private int _computedCount;
 
     public HttpMethodSummaries(LlmAnalysisContext context) => _context = context;
 
     /// <summary>How many send summaries have been computed and kept.</summary>
     internal int ComputedCount => Volatile.Read(ref _computedCount);
-
-    /// <summary>
-    /// True the first time it is asked about <paramref name="node"/> in this compilation: a finding reported in another
-    /// method than the one analysed (reached from each of its callers) is reported once.
-    /// </summary>
-    public bool FirstReport(SyntaxNode node) => _reported.TryAdd(node, 0);
 
     /// <summary>
     /// Cheap checks on the symbol alone: a method of this compilation with one declaration, returning (maybe in a

@@ -45,33 +45,13 @@ internal enum StreamShapes
 }
 
 /// <summary>A value recognised as a model stream.</summary>
-internal sealed class LlmStreamSource
+/// <param name="Family">The SDK family of the stream.</param>
+/// <param name="Origin">Where the stream comes from.</param>
+/// <param name="Call">The call that starts the stream, when it is visible.</param>
+/// <param name="ElementType">The update type (<c>T</c> of the stream), when known.</param>
+/// <param name="Wrapper">When <see cref="Call"/> calls a source method that returns a model text stream: its summary (the SDK stream it enumerates, and through how many methods). Null for an SDK stream.</param>
+internal sealed record LlmStreamSource(LlmFamily Family, StreamOrigin Origin, IInvocationOperation? Call, ITypeSymbol? ElementType, ModelTextStream? Wrapper = null)
 {
-    public LlmStreamSource(LlmFamily family, StreamOrigin origin, IInvocationOperation? call, ITypeSymbol? elementType, ModelTextStream? wrapper = null)
-    {
-        Family = family;
-        Origin = origin;
-        Call = call;
-        ElementType = elementType;
-        Wrapper = wrapper;
-    }
-
-    /// <summary>
-    /// When <see cref="Call"/> calls a source method that returns a model text stream: its summary (the SDK stream it
-    /// enumerates, and through how many methods). Null for an SDK stream.
-    /// </summary>
-    public ModelTextStream? Wrapper { get; }
-
-    public LlmFamily Family { get; }
-
-    public StreamOrigin Origin { get; }
-
-    /// <summary>The call that starts the stream, when it is visible.</summary>
-    public IInvocationOperation? Call { get; }
-
-    /// <summary>The update type (<c>T</c> of the stream), when known.</summary>
-    public ITypeSymbol? ElementType { get; }
-
     /// <summary>The name to show in a message: the streaming method's name, else the update type's.</summary>
     public string DisplayName => Call?.TargetMethod.Name ?? ElementType?.Name ?? "stream";
 }
@@ -86,96 +66,35 @@ internal enum LlmStreamKind
 }
 
 /// <summary>Facts about a hand-rolled stream loop.</summary>
-internal sealed class HandRolledStream
+/// <param name="IsSse">Lines are matched against <c>data:</c> (or read by SseParser); false for NDJSON.</param>
+/// <param name="UsesSseParser">The loop enumerates <c>SseParser</c> items instead of reading lines.</param>
+/// <param name="Reads">The <c>ReadLine</c>/<c>ReadLineAsync</c> calls of the loop (empty with SseParser).</param>
+/// <param name="LineVariable">The local that receives each line (or the SseParser item), when there is one.</param>
+/// <param name="JsonParses">JSON parse calls inside the loop (<c>JsonSerializer.Deserialize</c>, <c>JsonDocument.Parse</c>…).</param>
+/// <param name="SplitsBufferedBody">A foreach over the lines of a body read whole (<c>ReadAsStringAsync()</c>, then <c>Split('\n')</c>): parsed like a stream, and like one it ends when the lines run out, with or without the terminal marker.</param>
+/// <param name="FedBy">The caller that hands the loop's parser a model response (a <see cref="StreamShapes.ParameterFed"/> loop), else null.</param>
+internal sealed record HandRolledStream(bool IsSse, bool UsesSseParser, ImmutableArray<IInvocationOperation> Reads, ILocalSymbol? LineVariable, ImmutableArray<IInvocationOperation> JsonParses, bool SplitsBufferedBody = false, string? FedBy = null)
 {
-    public HandRolledStream(
-        bool isSse,
-        bool usesSseParser,
-        ImmutableArray<IInvocationOperation> reads,
-        ILocalSymbol? lineVariable,
-        ImmutableArray<IInvocationOperation> jsonParses,
-        bool splitsBufferedBody = false,
-        string? fedBy = null)
-    {
-        FedBy = fedBy;
-        IsSse = isSse;
-        UsesSseParser = usesSseParser;
-        Reads = reads;
-        LineVariable = lineVariable;
-        JsonParses = jsonParses;
-        SplitsBufferedBody = splitsBufferedBody;
-    }
-
-    /// <summary>
-    /// A foreach over the lines of a body read whole (<c>ReadAsStringAsync()</c>, then <c>Split('\n')</c>): parsed like
-    /// a stream, and like one it ends when the lines run out, with or without the terminal marker.
-    /// </summary>
-    public bool SplitsBufferedBody { get; }
-
     /// <summary>The loop is a foreach whose enumeration ends at the end of the body (SseParser, or the lines of a split body).</summary>
     public bool EndsWithEnumeration => UsesSseParser || SplitsBufferedBody;
-
-    /// <summary>The caller that hands the loop's parser a model response (a <see cref="StreamShapes.ParameterFed"/> loop), else null.</summary>
-    public string? FedBy { get; }
-
-    /// <summary>Lines are matched against <c>data:</c> (or read by SseParser); false for NDJSON.</summary>
-    public bool IsSse { get; }
-
-    public bool UsesSseParser { get; }
-
-    /// <summary>The <c>ReadLine</c>/<c>ReadLineAsync</c> calls of the loop (empty with SseParser).</summary>
-    public ImmutableArray<IInvocationOperation> Reads { get; }
-
-    /// <summary>The local that receives each line (or the SseParser item), when there is one.</summary>
-    public ILocalSymbol? LineVariable { get; }
-
-    /// <summary>JSON parse calls inside the loop (<c>JsonSerializer.Deserialize</c>, <c>JsonDocument.Parse</c>…).</summary>
-    public ImmutableArray<IInvocationOperation> JsonParses { get; }
 }
 
 /// <summary>A loop that enumerates a model stream.</summary>
-internal sealed class LlmStreamLoop
+/// <param name="Loop">The loop.</param>
+/// <param name="Kind">An SDK stream or a hand-rolled read loop.</param>
+/// <param name="Family">The SDK family (<see cref="LlmFamily.HandRolled"/> for a read loop).</param>
+/// <param name="Source">The SDK stream (null for hand-rolled loops).</param>
+/// <param name="IterationVariable">The foreach variable (SDK loops), the line variable (hand-rolled loops), or the local a loop driven by hand initialises from <c>e.Current</c>.</param>
+/// <param name="ElementType">The update type of an SDK loop.</param>
+/// <param name="HandRolled">The facts of a hand-rolled loop (null for an SDK loop).</param>
+/// <param name="Enumerator">The enumerator local of a loop driven by hand (<c>while (await e.MoveNextAsync())</c>), else null.</param>
+internal sealed record LlmStreamLoop(ILoopOperation Loop, LlmStreamKind Kind, LlmFamily Family, LlmStreamSource? Source, ILocalSymbol? IterationVariable, ITypeSymbol? ElementType, HandRolledStream? HandRolled, ILocalSymbol? Enumerator = null)
 {
-    public LlmStreamLoop(ILoopOperation loop, LlmStreamKind kind, LlmFamily family, LlmStreamSource? source, ILocalSymbol? iterationVariable, ITypeSymbol? elementType, HandRolledStream? handRolled, ILocalSymbol? enumerator = null)
-    {
-        Loop = loop;
-        Enumerator = enumerator;
-        Kind = kind;
-        Family = family;
-        Source = source;
-        IterationVariable = iterationVariable;
-        ElementType = elementType;
-        HandRolled = handRolled;
-    }
-
-    public ILoopOperation Loop { get; }
-
-    /// <summary>The enumerator local of a loop driven by hand (<c>while (await e.MoveNextAsync())</c>), else null.</summary>
-    public ILocalSymbol? Enumerator { get; }
-
     /// <summary>Which shape the loop is (a loop has exactly one).</summary>
     public StreamShapes Shape => Enumerator is not null ? StreamShapes.ManualEnumeration
         : Source?.Wrapper is not null ? StreamShapes.Wrapper
         : HandRolled?.FedBy is not null ? StreamShapes.ParameterFed
         : StreamShapes.Direct;
-
-    public LlmStreamKind Kind { get; }
-
-    public LlmFamily Family { get; }
-
-    /// <summary>The SDK stream (null for hand-rolled loops).</summary>
-    public LlmStreamSource? Source { get; }
-
-    /// <summary>
-    /// The foreach variable (SDK loops), the line variable (hand-rolled loops), or the local a loop driven by hand
-    /// initialises from <c>e.Current</c>.
-    /// </summary>
-    public ILocalSymbol? IterationVariable { get; }
-
-    /// <summary>The update type of an SDK loop.</summary>
-    public ITypeSymbol? ElementType { get; }
-
-    public HandRolledStream? HandRolled { get; }
 
     /// <summary>The name of the stream: the SDK call's name, <c>SseParser</c>, or a description of a hand-rolled body.</summary>
     public string DisplayName => Source?.DisplayName

@@ -17,28 +17,11 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// (<c>update.Text</c>) — the finish reason and the updates' other members stay behind. A method that only returns
 /// such a method's stream (<c>=&gt; _inner.StreamAsync(q)</c>) returns it too, one method deeper.
 /// </summary>
-internal sealed class ModelTextStream
-{
-    public ModelTextStream(IMethodSymbol method, LlmFamily family, string streamName, int depth)
-    {
-        Method = method;
-        Family = family;
-        StreamName = streamName;
-        Depth = depth;
-    }
-
-    /// <summary>The iterator (its original definition).</summary>
-    public IMethodSymbol Method { get; }
-
-    /// <summary>The family of the stream at the bottom (<see cref="LlmFamily.HandRolled"/> for a read loop).</summary>
-    public LlmFamily Family { get; }
-
-    /// <summary>The SDK streaming method at the bottom (<c>GetStreamingResponseAsync</c>), or the hand-rolled loop's description.</summary>
-    public string StreamName { get; }
-
-    /// <summary>How many source methods lead to the SDK stream: 1 when <see cref="Method"/> enumerates it itself.</summary>
-    public int Depth { get; }
-}
+/// <param name="Method">The iterator (its original definition).</param>
+/// <param name="Family">The family of the stream at the bottom (<see cref="LlmFamily.HandRolled"/> for a read loop).</param>
+/// <param name="StreamName">The SDK streaming method at the bottom (<c>GetStreamingResponseAsync</c>), or the hand-rolled loop's description.</param>
+/// <param name="Depth">How many source methods lead to the SDK stream: 1 when <see cref="Method"/> enumerates it itself.</param>
+internal sealed record ModelTextStream(IMethodSymbol Method, LlmFamily Family, string StreamName, int Depth);
 
 /// <summary>
 /// Summaries of source methods, answered from their bodies on demand and kept once per method for the compilation (one
@@ -163,7 +146,7 @@ internal sealed partial class MethodSummaries
         LlmStreamLoop? candidate = _context.HandRolled.TryRecognize(loop, options, CancellationToken.None) ?? loop switch
         {
             IForEachLoopOperation { Locals.Length: 1 } forEach
-                => new LlmStreamLoop(loop, LlmStreamKind.Sdk, LlmFamily.Unknown, source: null, forEach.Locals[0], elementType: null, handRolled: null),
+                => new LlmStreamLoop(loop, LlmStreamKind.Sdk, LlmFamily.Unknown, Source: null, forEach.Locals[0], ElementType: null, HandRolled: null),
             IWhileLoopOperation => _context.Streams.TryGetManualEnumeration(loop, options, CancellationToken.None),
             _ => null,
         };

@@ -54,7 +54,7 @@ internal sealed class ModelStreamParameters
         }
 
         var fed = new HandRolledStream(shape.IsSse, shape.UsesSseParser, shape.Reads, shape.LineVariable, shape.JsonParses, shape.SplitsBufferedBody, caller);
-        return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, source: null, shape.LineVariable, elementType: null, fed);
+        return new LlmStreamLoop(loop, LlmStreamKind.HandRolled, LlmFamily.HandRolled, Source: null, shape.LineVariable, ElementType: null, fed);
     }
 
     /// <summary>The name of a caller that hands <paramref name="parameter"/> a model response, or null. Answered once per parameter.</summary>

@@ -22,27 +22,11 @@ internal enum RetryKind
 }
 
 /// <summary>A retry construct around an enumeration.</summary>
-internal sealed class RetryConstruct
-{
-    public RetryConstruct(RetryKind kind, IOperation node, ITryOperation? @try, ICatchClauseOperation? retryingCatch)
-    {
-        Kind = kind;
-        Node = node;
-        Try = @try;
-        RetryingCatch = retryingCatch;
-    }
-
-    public RetryKind Kind { get; }
-
-    /// <summary>The retry loop, or the invocation that runs the delegate.</summary>
-    public IOperation Node { get; }
-
-    /// <summary>For a retry loop: the try statement around the enumeration.</summary>
-    public ITryOperation? Try { get; }
-
-    /// <summary>For a retry loop: the catch clause that lets the loop go round again.</summary>
-    public ICatchClauseOperation? RetryingCatch { get; }
-}
+/// <param name="Kind">Which construct retries.</param>
+/// <param name="Node">The retry loop, or the invocation that runs the delegate.</param>
+/// <param name="Try">For a retry loop: the try statement around the enumeration.</param>
+/// <param name="RetryingCatch">For a retry loop: the catch clause that lets the loop go round again.</param>
+internal sealed record RetryConstruct(RetryKind Kind, IOperation Node, ITryOperation? Try, ICatchClauseOperation? RetryingCatch);
 
 /// <summary>
 /// Recognises the constructs that retry an enumeration: a loop whose try/catch around it can continue the loop,

@@ -458,7 +458,7 @@ internal sealed class StreamRecognizer
     {
         var elementType = StreamElementType(type);
         var family = UpdateFamily(elementType);
-        return family == LlmFamily.Unknown ? null : new LlmStreamSource(family, origin, call: null, elementType);
+        return family == LlmFamily.Unknown ? null : new LlmStreamSource(family, origin, Call: null, elementType);
     }
 
     /// <summary>The operation of a local's declarator initializer (<c>var stream = …;</c>), if any.</summary>
@@ -530,7 +530,7 @@ internal sealed class StreamRecognizer
             {
                 var elementType = model.GetForEachStatementInfo(forEachSyntax).ElementType ?? source.ElementType;
                 var variable = forEach.Locals.Length == 1 ? forEach.Locals[0] : null;
-                return new LlmStreamLoop(loop, LlmStreamKind.Sdk, source.Family, source, variable, elementType, handRolled: null);
+                return new LlmStreamLoop(loop, LlmStreamKind.Sdk, source.Family, source, variable, elementType, HandRolled: null);
             }
         }
 
@@ -551,7 +551,7 @@ internal sealed class StreamRecognizer
         {
             var elementType = wrapperModel.GetForEachStatementInfo(wrapperSyntax).ElementType ?? wrapped.ElementType;
             var variable = wrapperLoop.Locals.Length == 1 ? wrapperLoop.Locals[0] : null;
-            return new LlmStreamLoop(loop, LlmStreamKind.Sdk, wrapped.Family, wrapped, variable, elementType, handRolled: null);
+            return new LlmStreamLoop(loop, LlmStreamKind.Sdk, wrapped.Family, wrapped, variable, elementType, HandRolled: null);
         }
 
         return TryGetManualEnumeration(loop, options, cancellationToken);
@@ -605,7 +605,7 @@ internal sealed class StreamRecognizer
             }
         }
 
-        return new LlmStreamLoop(loop, LlmStreamKind.Sdk, source.Family, source, current, source.ElementType, handRolled: null, enumerator.Local);
+        return new LlmStreamLoop(loop, LlmStreamKind.Sdk, source.Family, source, current, source.ElementType, HandRolled: null, enumerator.Local);
     }
 
     /// <summary>The nearest loop around <paramref name="operation"/> (in the same function) that enumerates a model stream in one of <paramref name="shapes"/>.</summary>

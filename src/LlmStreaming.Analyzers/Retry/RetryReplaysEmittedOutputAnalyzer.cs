@@ -45,34 +45,15 @@ public sealed class RetryReplaysEmittedOutputAnalyzer : LlmAnalyzer
 }
 
 /// <summary>What a stream loop inside a retry emits that a retry would replay (shared with the LLM105 fix).</summary>
-internal sealed class ReplayFacts
+/// <param name="Enumeration">The stream enumeration inside the retry.</param>
+/// <param name="Retry">The retry around it.</param>
+/// <param name="Attempt">The attempt's body: the retry loop's body or the retried delegate's body.</param>
+/// <param name="Unreset">Accumulators that outlive the attempt and are not reset at its start.</param>
+/// <param name="Accumulations">The first append into each of <see cref="Unreset"/>.</param>
+/// <param name="Writes">The writes out of the loop that a retry cannot take back.</param>
+internal sealed record ReplayFacts(StreamEnumeration Enumeration, RetryConstruct Retry, IOperation Attempt, ImmutableArray<Accumulator> Unreset, ImmutableArray<IOperation> Accumulations, ImmutableArray<IInvocationOperation> Writes)
 {
-    private ReplayFacts(StreamEnumeration enumeration, RetryConstruct retry, IOperation attempt, ImmutableArray<Accumulator> unreset, ImmutableArray<IOperation> accumulations, ImmutableArray<IInvocationOperation> writes)
-    {
-        Enumeration = enumeration;
-        Retry = retry;
-        Attempt = attempt;
-        Unreset = unreset;
-        Accumulations = accumulations;
-        Writes = writes;
-    }
-
-    public StreamEnumeration Enumeration { get; }
-
     public LlmStreamLoop Loop => Enumeration.Loop!;
-
-    public RetryConstruct Retry { get; }
-
-    /// <summary>The attempt's body: the retry loop's body or the retried delegate's body.</summary>
-    public IOperation Attempt { get; }
-
-    /// <summary>Accumulators that outlive the attempt and are not reset at its start.</summary>
-    public ImmutableArray<Accumulator> Unreset { get; }
-
-    /// <summary>The first append into each of <see cref="Unreset"/>.</summary>
-    public ImmutableArray<IOperation> Accumulations { get; }
-
-    public ImmutableArray<IInvocationOperation> Writes { get; }
 
     /// <summary>The earliest emission (an accumulation or a write), where the diagnostic goes.</summary>
     public IOperation? FirstEmission

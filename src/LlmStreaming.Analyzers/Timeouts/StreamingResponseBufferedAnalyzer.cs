@@ -56,8 +56,9 @@ public sealed class StreamingResponseBufferedAnalyzer : LlmAnalyzer
 
     /// <summary>
     /// A call of a source method that sends a model request buffered and returns its response (or body), which a
-    /// hand-rolled stream loop of the caller then reads: the send is reported in that method, once, naming the caller.
-    /// No fix there: adding <c>ResponseHeadersRead</c> to the helper's send changes it for every caller.
+    /// hand-rolled stream loop of the caller then reads: reported at the call, in each caller that reads it so (a local
+    /// finding, the same whatever order the callers are analysed in), naming the helper's send. No fix: adding
+    /// <c>ResponseHeadersRead</c> to the helper's send changes it for every caller.
     /// </summary>
     private static void AnalyzeHelperCall(OperationAnalysisContext context, LlmAnalysisContext llm, IInvocationOperation call, LlmOptions options, CancellationToken cancellationToken)
     {
@@ -71,19 +72,18 @@ public sealed class StreamingResponseBufferedAnalyzer : LlmAnalyzer
 
         var readsIt = llm.Cancellation.HandRolledLoops(call, options, cancellationToken)
             .Any(loop => HttpMethodSummaries.SourceCallOf(flow.LoopBodySource(loop, cancellationToken), cancellationToken)?.Syntax == call.Syntax);
-        if (!readsIt || !llm.HttpSummaries.FirstReport(sent.Send.Syntax))
+        if (!readsIt)
         {
             return;
         }
 
-        var caller = HttpMethodSummaries.MemberName(call);
         var properties = ImmutableDictionary<string, string?>.Empty.Add(FixableProperty, "false");
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM402_StreamingResponseBuffered,
-            NameLocation(sent.Send),
+            NameLocation(call),
             properties,
-            sent.Send.TargetMethod.Name,
-            $"it downloads the whole body before it returns, and '{caller}' reads it line by line"));
+            call.TargetMethod.Name,
+            $"it sends with '{sent.Send.TargetMethod.Name}', which downloads the whole body before it returns, and this method reads it line by line"));
     }
 
     /// <summary>True when the send is reported where it is (its payload asks for a stream), so its callers add nothing.</summary>

@@ -42,47 +42,49 @@ public class HelperSendTests
 
                 private async Task<HttpResponseMessage> SendChatAsync(object payload, CancellationToken ct)
                 {
-                    var response = await _http.{|#0:PostAsJsonAsync|}("v1/chat/completions", payload, ct);
+                    var response = await _http.PostAsJsonAsync("v1/chat/completions", payload, ct);
                     response.EnsureSuccessStatusCode();
                     return response;
                 }
 
                 public async Task StreamAsync(object payload, CancellationToken ct)
                 {
-                    using var response = await SendChatAsync(payload, ct);
+                    using var response = await {|#0:SendChatAsync|}(payload, ct);
             """ + SseLoop + """
                 }
             }
             """,
             Verify<StreamingResponseBufferedAnalyzer>.Diagnostic("LLM402").WithLocation(0)
-                .WithArguments("PostAsJsonAsync", "it downloads the whole body before it returns, and 'StreamAsync' reads it line by line"));
+                .WithArguments("SendChatAsync", "it sends with 'PostAsJsonAsync', which downloads the whole body before it returns, and this method reads it line by line"));
 
     [Fact]
-    public Task Reports_ExtensionMethodSendingBuffered_OnceForTwoCallers()
+    public Task Reports_ExtensionMethodSendingBuffered_AtEachReadingCaller()
         => Verify<StreamingResponseBufferedAnalyzer>.AnalyzerAsync(Usings + """
             static class ChatHttp
             {
                 public static Task<HttpResponseMessage> SendChatAsync(this HttpClient http, HttpContent body, CancellationToken ct)
-                    => http.{|#0:PostAsync|}("https://api.openai.com/v1/chat/completions", body, ct);
+                    => http.PostAsync("https://api.openai.com/v1/chat/completions", body, ct);
             }
 
             class Chat
             {
                 public async Task FirstAsync(HttpClient http, HttpContent body, CancellationToken ct)
                 {
-                    using var response = await http.SendChatAsync(body, ct);
+                    using var response = await http.{|#0:SendChatAsync|}(body, ct);
             """ + SseLoop + """
                 }
 
                 public async Task SecondAsync(HttpClient http, HttpContent body, CancellationToken ct)
                 {
-                    using var response = await http.SendChatAsync(body, ct);
+                    using var response = await http.{|#1:SendChatAsync|}(body, ct);
             """ + SseLoop + """
                 }
             }
             """,
             Verify<StreamingResponseBufferedAnalyzer>.Diagnostic("LLM402").WithLocation(0)
-                .WithArguments("PostAsync", "it downloads the whole body before it returns, and 'FirstAsync' reads it line by line"));
+                .WithArguments("SendChatAsync", "it sends with 'PostAsync', which downloads the whole body before it returns, and this method reads it line by line"),
+            Verify<StreamingResponseBufferedAnalyzer>.Diagnostic("LLM402").WithLocation(1)
+                .WithArguments("SendChatAsync", "it sends with 'PostAsync', which downloads the whole body before it returns, and this method reads it line by line"));
 
     [Fact]
     public Task Reports_HelperReturningTheBodyStream_ThroughAForwarder()
@@ -93,7 +95,7 @@ public class HelperSendTests
 
                 private async Task<Stream> OpenAsync(HttpRequestMessage request, CancellationToken ct)
                 {
-                    var response = await _http.{|#0:SendAsync|}(request, ct);
+                    var response = await _http.SendAsync(request, ct);
                     return await response.Content.ReadAsStreamAsync(ct);
                 }
 
@@ -102,7 +104,7 @@ public class HelperSendTests
                 public async Task GenerateAsync(CancellationToken ct)
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Post, "http://localhost:11434/api/generate");
-                    using var reader = new StreamReader(await OpenGenerateAsync(request, ct));
+                    using var reader = new StreamReader(await {|#0:OpenGenerateAsync|}(request, ct));
                     while (await reader.ReadLineAsync(ct) is { } line)
                     {
                         using var doc = JsonDocument.Parse(line);
@@ -112,10 +114,10 @@ public class HelperSendTests
             }
             """,
             Verify<StreamingResponseBufferedAnalyzer>.Diagnostic("LLM402").WithLocation(0)
-                .WithArguments("SendAsync", "it downloads the whole body before it returns, and 'GenerateAsync' reads it line by line"));
+                .WithArguments("OpenGenerateAsync", "it sends with 'SendAsync', which downloads the whole body before it returns, and this method reads it line by line"));
 
     [Fact]
-    public async Task HelperInAnotherFile_ReportedThereOnce_WithoutAFix()
+    public async Task HelperInAnotherFile_ReportedAtEachCaller_WithoutAFix()
     {
         var compilation = AnalyzerRunner.Compile(new[]
         {
@@ -147,9 +149,13 @@ public class HelperSendTests
         var result = await AnalyzerRunner.RunAsync(compilation, ImmutableArray.Create<DiagnosticAnalyzer>(new StreamingResponseBufferedAnalyzer()));
 
         Assert.Empty(result.Exceptions);
-        var reported = Assert.Single(result.Diagnostics, d => d.Id == "LLM402");
-        Assert.Equal("ChatHttp.cs", reported.Location.SourceTree!.FilePath);
-        Assert.Equal("false", reported.Properties[StreamingResponseBufferedAnalyzer.FixableProperty]);
+        var reported = result.Diagnostics.Where(d => d.Id == "LLM402").ToList();
+        Assert.Equal(2, reported.Count);
+        Assert.All(reported, d =>
+        {
+            Assert.Equal("Chat.cs", d.Location.SourceTree!.FilePath);
+            Assert.Equal("false", d.Properties[StreamingResponseBufferedAnalyzer.FixableProperty]);
+        });
     }
 
     [Fact]
