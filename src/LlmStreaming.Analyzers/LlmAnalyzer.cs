@@ -1,6 +1,3 @@
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis.Diagnostics;
-
 namespace LlmStreaming.Analyzers;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis.Diagnostics;
-
 namespace LlmStreaming.Analyzers;
 
 /// <summary>The common start of every analyzer: one compilation-start gate on the shared recognition context.</summary>

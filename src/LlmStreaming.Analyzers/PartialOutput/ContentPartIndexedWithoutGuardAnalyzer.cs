@@ -1,11 +1,4 @@
-using System.Collections.Immutable;
-using System.Linq;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.PartialOutput;
 

@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace LlmStreaming.Analyzers;
 
 /// <summary>Partial output — LLM3xx.</summary>

@@ -1,13 +1,4 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Linq;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Retry;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.PartialOutput;
 

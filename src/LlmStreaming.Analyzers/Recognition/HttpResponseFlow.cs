@@ -1,10 +1,3 @@
-using System;
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Threading;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace LlmStreaming.Analyzers.Recognition;
 
 /// <summary>How an HTTP call reads the response body.</summary>

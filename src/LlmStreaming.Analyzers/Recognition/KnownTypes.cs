@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace LlmStreaming.Analyzers.Recognition;
 
 /// <summary>The framework and library types the rules need, resolved once per compilation (<see cref="TypeResolver"/>). Any of them may be absent (null).</summary>

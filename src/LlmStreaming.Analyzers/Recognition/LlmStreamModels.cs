@@ -1,7 +1,3 @@
-using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace LlmStreaming.Analyzers.Recognition;
 
 /// <summary>How the enumerated value reached the loop.</summary>

@@ -1,11 +1,5 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
 using LlmStreaming.Analyzers.Relays;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Recognition;
 

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-using System.Linq;
 using LlmStreaming.Analyzers.Recognition.Families;
 
 namespace LlmStreaming.Analyzers.Recognition;

@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace LlmStreaming.Analyzers.Recognition;
 
 internal static class SymbolExtensions

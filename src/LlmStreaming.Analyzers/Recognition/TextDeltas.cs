@@ -1,9 +1,4 @@
-using System;
-using System.Collections.Immutable;
-using System.Linq;
 using LlmStreaming.Analyzers.Recognition.Families;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Recognition;
 

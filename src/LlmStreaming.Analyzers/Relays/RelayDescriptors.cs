@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace LlmStreaming.Analyzers;
 
 /// <summary>Relays — LLM5xx.</summary>

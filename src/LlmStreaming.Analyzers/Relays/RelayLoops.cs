@@ -1,8 +1,4 @@
-using System;
 using System.Collections.Concurrent;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace LlmStreaming.Analyzers.Relays;
 

@@ -1,11 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace LlmStreaming.Analyzers.Relays;
 
 /// <summary>

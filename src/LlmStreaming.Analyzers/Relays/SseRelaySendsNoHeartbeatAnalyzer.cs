@@ -1,14 +1,6 @@
-using System;
-using System.Collections.Immutable;
 using System.Globalization;
-using System.Linq;
 using System.Text.RegularExpressions;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Termination;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Relays;
 

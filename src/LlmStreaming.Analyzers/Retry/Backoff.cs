@@ -1,11 +1,3 @@
-using System;
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace LlmStreaming.Analyzers.Retry;
 
 internal enum BackoffKind

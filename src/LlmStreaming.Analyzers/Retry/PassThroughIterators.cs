@@ -1,8 +1,4 @@
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Termination;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Retry;
 

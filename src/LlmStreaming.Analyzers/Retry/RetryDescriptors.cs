@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace LlmStreaming.Analyzers;
 
 /// <summary>Retry and backoff — LLM1xx.</summary>

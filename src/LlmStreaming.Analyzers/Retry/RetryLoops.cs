@@ -1,9 +1,3 @@
-using System.Collections.Generic;
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace LlmStreaming.Analyzers.Retry;
 
 /// <summary>

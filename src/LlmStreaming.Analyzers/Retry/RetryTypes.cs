@@ -1,9 +1,5 @@
-using System.Collections.Immutable;
-using System.Linq;
 using System.Runtime.CompilerServices;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Recognition.Families;
-using Microsoft.CodeAnalysis;
 
 namespace LlmStreaming.Analyzers.Retry;
 

@@ -1,10 +1,4 @@
-using System.Collections.Immutable;
-using System.Linq;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Termination;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Retry;
 

@@ -1,9 +1,4 @@
-using System.Collections.Immutable;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Recognition.Families;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Retry;
 

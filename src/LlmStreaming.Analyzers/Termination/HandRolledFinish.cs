@@ -1,12 +1,4 @@
-using System;
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Termination;
 

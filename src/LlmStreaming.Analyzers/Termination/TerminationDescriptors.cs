@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace LlmStreaming.Analyzers;
 
 /// <summary>Stream termination — LLM2xx.</summary>

@@ -1,12 +1,5 @@
 using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using System.Globalization;
-using System.Linq;
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Timeouts;
 

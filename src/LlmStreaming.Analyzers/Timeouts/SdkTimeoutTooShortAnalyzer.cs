@@ -1,11 +1,5 @@
-using System.Collections.Immutable;
 using System.Globalization;
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Recognition.Families;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Timeouts;
 

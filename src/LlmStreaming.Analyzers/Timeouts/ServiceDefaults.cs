@@ -1,10 +1,5 @@
-using System;
 using System.Collections.Concurrent;
 using System.Reflection.Metadata;
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace LlmStreaming.Analyzers.Timeouts;
 

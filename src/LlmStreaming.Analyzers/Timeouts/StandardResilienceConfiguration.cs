@@ -1,10 +1,3 @@
-using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace LlmStreaming.Analyzers.Timeouts;
 
 /// <summary>How a setting of <c>HttpStandardResilienceOptions</c> ends up: left at its default, set to a constant, or unknown.</summary>

@@ -1,13 +1,6 @@
-using System;
-using System.Collections.Immutable;
 using System.Globalization;
-using System.Linq;
-using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Retry;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Timeouts;
 

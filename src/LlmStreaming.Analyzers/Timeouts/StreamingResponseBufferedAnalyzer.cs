@@ -1,12 +1,3 @@
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using LlmStreaming.Analyzers.Recognition;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace LlmStreaming.Analyzers.Timeouts;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis;
-
 namespace LlmStreaming.Analyzers;
 
 /// <summary>Timeouts — LLM4xx.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Termination;
 
 namespace LlmStreaming.Analyzers.Recognition.Families;

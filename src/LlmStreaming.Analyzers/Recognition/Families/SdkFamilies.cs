@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-using System.Linq;
 using LlmStreaming.Analyzers.Termination;
 
 namespace LlmStreaming.Analyzers.Recognition.Families;
