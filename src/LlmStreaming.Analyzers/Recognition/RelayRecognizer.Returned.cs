@@ -6,7 +6,7 @@ using Microsoft.CodeAnalysis.Operations;
 
 namespace LlmStreaming.Analyzers.Recognition;
 
-/// <summary>Relays that return their stream instead of looping over it (issue 14: returned streams).</summary>
+/// <summary>Relays that return their stream instead of looping over it, and proxies that copy an upstream body (issue 14).</summary>
 internal sealed partial class RelayRecognizer
 {
     /// <summary>
@@ -16,15 +16,30 @@ internal sealed partial class RelayRecognizer
     /// return is not what the framework enumerates for the client.
     /// </summary>
     public Relay? TryGetReturningEndpoint(IReturnOperation returned, CancellationToken cancellationToken)
+        => EnclosingRelay(returned, cancellationToken) is { Kind: RelayKind.MinimalApi or RelayKind.Controller or RelayKind.Hub } relay ? relay : null;
+
+    /// <summary>
+    /// The relay a proxy's <c>CopyToAsync</c> of an upstream body to the client's response is in: a minimal-API handler,
+    /// a controller action, a middleware, or any other function that writes to a response. Null in a local function or a
+    /// function that is none of these.
+    /// </summary>
+    public Relay? TryGetProxy(IInvocationOperation copy, CancellationToken cancellationToken)
+        => copy.Arguments.Length > 0 && IsResponseTarget(copy.Arguments[0].Value, depth: 0)
+            && EnclosingRelay(copy, cancellationToken) is { Kind: not RelayKind.Hub } relay
+                ? relay
+                : null;
+
+    /// <summary>The relay that the function <paramref name="operation"/> belongs to is, by its own shape; null for a local function.</summary>
+    private Relay? EnclosingRelay(IOperation operation, CancellationToken cancellationToken)
     {
-        var function = returned.Parent;
+        var function = operation.Parent;
         while (function is not null and not (IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyOperation))
         {
             function = function.Parent;
         }
 
         if (function is null or ILocalFunctionOperation || FunctionSymbol(function, cancellationToken) is not { } method
-            || Classify(function, method, cancellationToken) is not { } kind || kind is not (RelayKind.MinimalApi or RelayKind.Controller or RelayKind.Hub))
+            || Classify(function, method, cancellationToken) is not { } kind)
         {
             return null;
         }

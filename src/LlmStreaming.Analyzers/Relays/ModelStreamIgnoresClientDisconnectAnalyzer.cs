@@ -30,6 +30,7 @@ public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
         {
             RelayLoops.RegisterReportedPerBody(start, (c, found) => AnalyzeLoop(c, llm, relays, found));
             start.RegisterOperationAction(c => ReturnedStreamDisconnect.Analyze(c, llm, relays), OperationKind.Return);
+            start.RegisterOperationAction(c => ProxyDisconnect.Analyze(c, llm, relays), OperationKind.Invocation);
         }
     }
 
