@@ -22,6 +22,7 @@ internal static class ReturnedStreamDisconnect
         if (context.Operation is not IReturnOperation { Kind: OperationKind.Return, ReturnedValue: { } value } returned
             || RelayRecognizer.ReturnedStream(value) is not IInvocationOperation call
             || call.TargetMethod.MethodKind != MethodKind.Ordinary
+            || !call.Type.IsConstructedFrom(llm.Types.IAsyncEnumerableOfT) // before any summary: most returns are not streams
             || llm.Summaries.ReturnedTextStream(MethodSummaries.Definition(call.TargetMethod), llm.GetOptions(call.Syntax.SyntaxTree, context.Options), call.SemanticModel) is not { } wrapper
             || relays.TryGetReturningEndpoint(returned, cancellationToken) is not { ClientTokenText: { } clientToken } relay)
         {
@@ -40,7 +41,7 @@ internal static class ReturnedStreamDisconnect
                 if (!tokens.Any(t => relays.IsLinkedToClient(t, cancellationToken)))
                 {
                     var why = tokens.Count == 0
-                        ? " at the call: '" + parameter.Name + "' is not [EnumeratorCancellation], so the token the framework enumerates the stream with does not reach it"
+                        ? " at the call ('" + parameter.Name + "' is not [EnumeratorCancellation])"
                         : null;
                     context.ReportDiagnostic(ModelStreamIgnoresClientDisconnectAnalyzer.NotLinked(call, tokens, relay, clientToken, llm, why));
                 }
