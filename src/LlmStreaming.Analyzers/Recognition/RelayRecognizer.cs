@@ -62,7 +62,7 @@ internal sealed class Relay
 /// the lambdas and local functions inside it); the loop's stream may be a service method's (a loop of the wrapper shape,
 /// whose facts <see cref="Services"/> reads). Built only when the compilation references ASP.NET Core.
 /// </summary>
-internal sealed class RelayRecognizer
+internal sealed partial class RelayRecognizer
 {
     private static readonly ImmutableHashSet<string> MapMethodNames = ImmutableHashSet.Create(
         "MapGet", "MapPost", "MapPut", "MapDelete", "MapPatch", "MapMethods", "Map", "MapFallback");

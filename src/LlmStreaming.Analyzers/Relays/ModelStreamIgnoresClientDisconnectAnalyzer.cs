@@ -21,6 +21,8 @@ public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
         if (llm.Relays is { } relays && llm.Types.CancellationToken is not null)
         {
             RelayLoops.RegisterReportedPerBody(start, (c, found) => AnalyzeLoop(c, llm, relays, found));
+            start.RegisterOperationAction(c => ReturnedStreamDisconnect.Analyze(c, llm, relays), OperationKind.Return);
+            start.RegisterOperationAction(c => ProxyDisconnect.Analyze(c, llm, relays), OperationKind.Invocation);
         }
     }
 
@@ -62,6 +64,16 @@ public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
             return;
         }
 
+        found.Enqueue(NotLinked(call, tokens, relay, clientToken, llm, because: null));
+    }
+
+    /// <summary>
+    /// The finding on a model call (or a service call) none of whose <paramref name="tokens"/> is linked to the client's:
+    /// the fix replaces (None) or links (another token) the token given; with none, it adds the client's to the call.
+    /// <paramref name="because"/>, when given, ends the message instead of the default ending.
+    /// </summary>
+    internal static Diagnostic NotLinked(IInvocationOperation call, IReadOnlyList<IOperation> tokens, Relay relay, string clientToken, LlmAnalysisContext llm, string? because)
+    {
         string given;
         var notLinked = tokens.FirstOrDefault(t => !llm.Cancellation.IsNone(t));
         if (notLinked is not null)
@@ -73,9 +85,8 @@ public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
             given = tokens.Count > 0 ? "'" + tokens[0].Syntax + "'" : "no token";
         }
 
-        // The fix replaces (None) or links (another token) the token given; with none, it adds the client's to the call.
         var replaced = notLinked ?? tokens.FirstOrDefault();
-        found.Enqueue(Diagnostic.Create(
+        return Diagnostic.Create(
             Descriptors.LLM502_ModelStreamIgnoresClientDisconnect,
             StreamEnumeration.NameLocation(call.Syntax),
             replaced is null ? null : new[] { replaced.Syntax.GetLocation() },
@@ -84,7 +95,7 @@ public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
             given,
             relay.KindName,
             "'" + clientToken + "'",
-            notLinked is null ? string.Empty : ", or a token linked to both"));
+            because ?? (notLinked is null ? string.Empty : ", or a token linked to both"));
     }
 
     /// <summary>
@@ -92,7 +103,7 @@ public sealed class ModelStreamIgnoresClientDisconnectAnalyzer : LlmAnalyzer
     /// the client's disconnect cannot reach the model. Reported on the relay's call, with no fix: the fix belongs in the
     /// service method, whose other callers it would change too.
     /// </summary>
-    private static Diagnostic ServiceDoesNotForward(IInvocationOperation call, ModelTextStream wrapper, ServiceStream service, Relay relay, string clientToken)
+    internal static Diagnostic ServiceDoesNotForward(IInvocationOperation call, ModelTextStream wrapper, ServiceStream service, Relay relay, string clientToken)
     {
         var model = wrapper.Family == LlmFamily.HandRolled ? "the model request" : "'" + wrapper.StreamName + "'";
         var name = "'" + call.TargetMethod.Name + "'";

@@ -74,10 +74,44 @@ public class RelayConformanceTests
         Assert.True(generated.FinishedAt - before.Read.LeftAtUtc > TimeSpan.FromSeconds(1), $"the upstream ended {Since(generated, before.Read)} after the client left");
 
         // After: the relay's model call is cancelled with the client's token; the fake server sees the abort within a second.
-        var cancelled = Assert.Single(after.Upstream);
-        Assert.True(after.Read.LeftAtUtc is not null, after.Read.ToString());
+        AssertAbortedWithinASecond(after);
+    }
+
+    /// <summary>
+    /// LLM502 on a returned stream. The framework writes each event with <c>RequestAborted</c>, so once the client has
+    /// left, the write of the model's next token fails and the framework disposes the stream, which aborts the upstream:
+    /// the flaw costs one gap between tokens, not the whole answer. A model that thinks (2 s between tokens here, often
+    /// far longer) generates, and bills, through that gap; the fix's token cancels the wait at once.
+    /// </summary>
+    [Fact]
+    public async Task LLM502_ReturnedStream_WhenTheClientLeavesDuringAGap_TheUpstreamIsCancelledWithinASecond_OnceFixed()
+    {
+        var path = RelayProgram.ReturnedIgnoresDisconnectPath;
+        var thinking = Fault.Slow(TimeSpan.FromSeconds(2));
+        static bool AfterOneToken(IReadOnlyList<RelayEvent> events) => events.Count(e => e.Data is not ("\"\"" or "" or RelayRead.Done)) >= 1;
+        var original = await RelayBuilds.OriginalAsync();
+        var fixedBuild = await RelayBuilds.FixedAsync(DiagnosticIds.ModelStreamIgnoresClientDisconnect);
+        var before = await RunAsync(original, path, thinking, leaveWhen: AfterOneToken);
+        var after = await RunAsync(fixedBuild, path, thinking, leaveWhen: AfterOneToken);
+        Report(DiagnosticIds.ModelStreamIgnoresClientDisconnect, before, after);
+        AssertFixedOnlyThere(original, fixedBuild, "LLM502");
+
+        // Before: the upstream goes on through the gap after the client left, until the next token's write fails.
+        var generated = Assert.Single(before.Upstream);
+        Assert.True(before.Read.LeftAtUtc is not null, before.Read.ToString());
+        Assert.True(generated.FinishedAt - before.Read.LeftAtUtc > TimeSpan.FromSeconds(1), $"the upstream ended {Since(generated, before.Read)} after the client left");
+
+        // After: the endpoint's token reaches the model call; the fake server sees the abort within a second.
+        AssertAbortedWithinASecond(after);
+    }
+
+    /// <summary>The one upstream request of the run was aborted by the relay within a second of the client's leaving.</summary>
+    private static void AssertAbortedWithinASecond(RelayRun run)
+    {
+        var cancelled = Assert.Single(run.Upstream);
+        Assert.True(run.Read.LeftAtUtc is not null, run.Read.ToString());
         Assert.True(cancelled.ClientAborted && !cancelled.ResponseCompleted, cancelled.ToString());
-        Assert.True(cancelled.FinishedAt - after.Read.LeftAtUtc < TimeSpan.FromSeconds(1), $"the upstream was aborted {Since(cancelled, after.Read)} after the client left");
+        Assert.True(cancelled.FinishedAt - run.Read.LeftAtUtc < TimeSpan.FromSeconds(1), $"the upstream was aborted {Since(cancelled, run.Read)} after the client left");
     }
 
     [Theory]
@@ -180,7 +214,7 @@ public class RelayConformanceTests
     private static string Since(FakeRequest request, RelayRead read)
         => request.FinishedAt is { } finished && read.LeftAtUtc is { } left ? $"{(finished - left).TotalMilliseconds:0} ms" : "(not ended)";
 
-    /// <summary>Writes what both runs saw to <c>artifacts/relays/{ruleId}.txt</c> (<c>{ruleId}.service.txt</c> for a relay over a service method; the test output of xunit v2 is not kept).</summary>
+    /// <summary>Writes what both runs saw to <c>artifacts/relays/{ruleId}.txt</c> (<c>{ruleId}.service.txt</c> for a relay over a service method, <c>{ruleId}.returned.txt</c> for a returned stream; the test output of xunit v2 is not kept).</summary>
     private static void Report(string ruleId, params RelayRun[] runs)
     {
         var text = new StringBuilder();
@@ -212,7 +246,8 @@ public class RelayConformanceTests
         text.Append("== source of ").Append(runs[^1].Build.Name).Append('\n').Append(runs[^1].Build.Source).Append('\n');
         var folder = Repository.PathOf("artifacts", "relays");
         Directory.CreateDirectory(folder);
-        var service = runs[0].Path.StartsWith("/relay/service/", StringComparison.Ordinal) ? ".service" : string.Empty;
+        var service = runs[0].Path == RelayProgram.ReturnedIgnoresDisconnectPath ? ".returned"
+            : runs[0].Path.StartsWith("/relay/service/", StringComparison.Ordinal) ? ".service" : string.Empty;
         File.WriteAllText(Path.Combine(folder, ruleId + service + ".txt"), text.ToString());
     }
 }

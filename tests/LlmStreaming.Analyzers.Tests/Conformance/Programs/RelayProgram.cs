@@ -32,6 +32,12 @@ internal static class RelayProgram
     /// <summary>The cross-method twin of <see cref="IgnoresDisconnectPath"/>: the service forwards its token, the relay passes none.</summary>
     public const string ServiceIgnoresDisconnectPath = "/relay/service/ignores-disconnect";
 
+    /// <summary>
+    /// LLM502 on a returned stream: the endpoint returns <c>TypedResults.ServerSentEvents(model.UnmarkedStreamAsync(…))</c>,
+    /// whose token parameter is not <c>[EnumeratorCancellation]</c>, so the request's token never reaches the model call.
+    /// </summary>
+    public const string ReturnedIgnoresDisconnectPath = "/relay/returned";
+
     /// <summary>The cross-method twin of <see cref="RawTextPath"/>: the service yields the raw deltas.</summary>
     public const string ServiceRawTextPath = "/relay/service/raw-text";
 
@@ -147,6 +153,9 @@ internal static class RelayProgram
                     await context.Response.WriteAsync("data: [DONE]\n\n");
                 });
 
+                app.MapGet("/relay/returned", (ModelService model, HttpContext context) =>
+                    TypedResults.ServerSentEvents(model.UnmarkedStreamAsync("Tell me about foxes.")));
+
                 app.MapGet("/relay/service/raw-text", async (ModelService model, HttpResponse response, CancellationToken cancellationToken) =>
                 {
                     response.ContentType = "text/event-stream";
@@ -183,6 +192,17 @@ internal static class RelayProgram
                 await foreach (var update in _chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
                 {
                     yield return update.Text;
+                }
+            }
+
+            /// <summary>The same stream, its token parameter without [EnumeratorCancellation]: only a token passed at the call reaches the model.</summary>
+        #pragma warning disable CS8425 // the flaw under test
+            public async IAsyncEnumerable<string> UnmarkedStreamAsync(string prompt, CancellationToken cancellationToken = default)
+        #pragma warning restore CS8425
+            {
+                await foreach (var update in _chat.GetStreamingResponseAsync(prompt, cancellationToken: cancellationToken))
+                {
+                    yield return JsonSerializer.Serialize(update.Text);
                 }
             }
         }
