@@ -1,9 +1,3 @@
-using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
-
 namespace LlmStreaming.Analyzers.Recognition;
 
 /// <summary>Relays that return their stream instead of looping over it, and proxies that copy an upstream body (issue 14).</summary>
