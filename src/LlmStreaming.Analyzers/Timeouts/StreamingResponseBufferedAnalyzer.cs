@@ -74,7 +74,7 @@ public sealed class StreamingResponseBufferedAnalyzer : LlmAnalyzer
             NameLocation(call),
             properties,
             call.TargetMethod.Name,
-            $"it sends with '{sent.Send.TargetMethod.Name}', which downloads the whole body before it returns, and this method reads it line by line"));
+            $"its '{sent.Send.TargetMethod.Name}' downloads the whole body first, and this method reads it line by line"));
     }
 
     /// <summary>True when the send is reported where it is (its payload asks for a stream), so its callers add nothing.</summary>

@@ -55,7 +55,7 @@ public class HelperSendTests
             }
             """,
             Verify<StreamingResponseBufferedAnalyzer>.Diagnostic("LLM402").WithLocation(0)
-                .WithArguments("SendChatAsync", "it sends with 'PostAsJsonAsync', which downloads the whole body before it returns, and this method reads it line by line"));
+                .WithArguments("SendChatAsync", "its 'PostAsJsonAsync' downloads the whole body first, and this method reads it line by line"));
 
     [Fact]
     public Task Reports_ExtensionMethodSendingBuffered_AtEachReadingCaller()
@@ -82,9 +82,9 @@ public class HelperSendTests
             }
             """,
             Verify<StreamingResponseBufferedAnalyzer>.Diagnostic("LLM402").WithLocation(0)
-                .WithArguments("SendChatAsync", "it sends with 'PostAsync', which downloads the whole body before it returns, and this method reads it line by line"),
+                .WithArguments("SendChatAsync", "its 'PostAsync' downloads the whole body first, and this method reads it line by line"),
             Verify<StreamingResponseBufferedAnalyzer>.Diagnostic("LLM402").WithLocation(1)
-                .WithArguments("SendChatAsync", "it sends with 'PostAsync', which downloads the whole body before it returns, and this method reads it line by line"));
+                .WithArguments("SendChatAsync", "its 'PostAsync' downloads the whole body first, and this method reads it line by line"));
 
     [Fact]
     public Task Reports_HelperReturningTheBodyStream_ThroughAForwarder()
@@ -114,7 +114,7 @@ public class HelperSendTests
             }
             """,
             Verify<StreamingResponseBufferedAnalyzer>.Diagnostic("LLM402").WithLocation(0)
-                .WithArguments("OpenGenerateAsync", "it sends with 'SendAsync', which downloads the whole body before it returns, and this method reads it line by line"));
+                .WithArguments("OpenGenerateAsync", "its 'SendAsync' downloads the whole body first, and this method reads it line by line"));
 
     [Fact]
     public async Task HelperInAnotherFile_ReportedAtEachCaller_WithoutAFix()
