@@ -56,28 +56,10 @@ internal sealed class PassedTimeouts<TFacts>
 }
 
 /// <summary>A constant argument below the minimum that becomes a timeout in the called method.</summary>
-/// <typeparam name="TFacts">What the rule's summary says about the timeout the parameter sets.</typeparam>
-internal readonly struct PassedTimeout<TFacts>
-{
-    public PassedTimeout(IOperation value, TimeoutValue timeout, string callee, bool isPlainLiteral, TFacts facts)
-    {
-        Value = value;
-        Timeout = timeout;
-        Callee = callee;
-        IsPlainLiteral = isPlainLiteral;
-        Facts = facts;
-    }
-
-    /// <summary>The argument's value: where the diagnostic goes.</summary>
-    public IOperation Value { get; }
-
-    public TimeoutValue Timeout { get; }
-
-    /// <summary>The called method's name, or its type's for a constructor.</summary>
-    public string Callee { get; }
-
-    /// <summary>Written out at the call: the fix may replace it (a named constant may serve other uses).</summary>
-    public bool IsPlainLiteral { get; }
-
-    public TFacts Facts { get; }
-}
+/// <param name="Value">The argument's value: where the diagnostic goes.</param>
+/// <param name="Timeout">Its value.</param>
+/// <param name="Callee">The called method's name, or its type's for a constructor.</param>
+/// <param name="IsPlainLiteral">Written out at the call: the fix may replace it (a named constant may serve other uses).</param>
+/// <param name="Facts">What the rule's summary says about the timeout the parameter sets.</param>
+/// <typeparam name="TFacts">The type of <paramref name="Facts"/>.</typeparam>
+internal sealed record PassedTimeout<TFacts>(IOperation Value, TimeoutValue Timeout, string Callee, bool IsPlainLiteral, TFacts Facts);
