@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace LlmStreaming.Analyzers.Timeouts;
 
 /// <summary>
@@ -15,55 +13,23 @@ public sealed partial class HttpClientTimeoutTooShortAnalyzer
 
     /// <summary>
     /// What a method's summary says about timeouts: for each parameter it assigns to a model HttpClient's
-    /// <c>Timeout</c>, its ordinal and the client. Kept once per method per compilation.
+    /// <c>Timeout</c>, its ordinal and the client. Kept once per method per compilation (<see cref="PassedTimeouts{TFacts}"/>).
     /// </summary>
     private static void RegisterPassedTimeouts(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        var summaries = new ConcurrentDictionary<IMethodSymbol, Lazy<ImmutableArray<(int Ordinal, ClientFacts Client)>>>(SymbolEqualityComparer.Default);
-        start.RegisterOperationAction(c => AnalyzePassedTimeout(c, llm, summaries), OperationKind.ObjectCreation, OperationKind.Invocation);
+        var passed = new PassedTimeouts<ClientFacts>((method, options) => Summarize(method, llm, options));
+        start.RegisterOperationAction(c => AnalyzePassedTimeout(c, llm, passed), OperationKind.ObjectCreation, OperationKind.Invocation);
     }
 
-    private static void AnalyzePassedTimeout(
-        OperationAnalysisContext context,
-        LlmAnalysisContext llm,
-        ConcurrentDictionary<IMethodSymbol, Lazy<ImmutableArray<(int Ordinal, ClientFacts Client)>>> summaries)
+    private static void AnalyzePassedTimeout(OperationAnalysisContext context, LlmAnalysisContext llm, PassedTimeouts<ClientFacts> passed)
     {
-        var (method, arguments) = context.Operation switch
-        {
-            IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, creation.Arguments),
-            IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
-            _ => (null, ImmutableArray<IArgumentOperation>.Empty),
-        };
-
-        if (method is null || !method.Parameters.Any(p => TimeoutValues.IsTimeSpan(p.Type)) || method.DeclaringSyntaxReferences.Length != 1)
-        {
-            return; // most calls: not a source method taking a TimeSpan
-        }
-
-        var definition = (method.ReducedFrom ?? method).OriginalDefinition;
-        var analyzerOptions = context.Options;
-        var sets = summaries.GetOrAdd(definition, m => new Lazy<ImmutableArray<(int, ClientFacts)>>(
-            () => Summarize(m, llm, analyzerOptions),
-            LazyThreadSafetyMode.ExecutionAndPublication)).Value;
-        if (sets.IsEmpty)
-        {
-            return;
-        }
-
         var options = llm.GetOptions(context.Operation.Syntax.SyntaxTree, context.Options);
         var minimum = options.MinTimeoutSeconds(DiagnosticIds.HttpClientTimeoutTooShort);
-        foreach (var (ordinal, client) in sets)
+        foreach (var argument in passed.ShortArguments(context.Operation, context.Options, minimum, context.CancellationToken))
         {
-            var argument = arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal && !a.IsImplicit);
-            if (argument is null || TimeoutValues.TryEvaluate(argument.Value, context.CancellationToken) is not { } timeout || !timeout.IsBelow(minimum))
-            {
-                continue;
-            }
-
             // The fix (needs the shape) only for a timeout written out at the call: a named constant may serve other uses.
-            var shape = IsPlainLiteral(argument.Value) ? ShapeArgument : null;
-            var callee = method.MethodKind == MethodKind.Constructor ? method.ContainingType.Name : method.Name;
-            context.ReportDiagnostic(Create(argument.Value.Syntax.GetLocation(), shape, "The timeout passed to '" + callee + "'", timeout.Display, client, minimum));
+            var shape = argument.IsPlainLiteral ? ShapeArgument : null;
+            context.ReportDiagnostic(Create(argument.Value.Syntax.GetLocation(), shape, "The timeout passed to '" + argument.Callee + "'", argument.Timeout.Display, argument.Facts, minimum));
         }
     }
 
@@ -90,8 +56,4 @@ public sealed partial class HttpClientTimeoutTooShortAnalyzer
 
         return found.ToImmutable();
     }
-
-    /// <summary>A timeout written out at the call (<c>TimeSpan.FromSeconds(30)</c>): nothing in it names a field, local, parameter or property.</summary>
-    private static bool IsPlainLiteral(IOperation value)
-        => value.DescendantsAndSelf().All(o => o is not (IFieldReferenceOperation or ILocalReferenceOperation or IParameterReferenceOperation or IPropertyReferenceOperation));
 }

@@ -10,7 +10,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// <c>new CancellationTokenSource(TimeSpan)</c>) whose token reaches an LLM stream.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
+public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
 {
     /// <summary>Property names handed to the code fix.</summary>
     internal const string MinimumSecondsProperty = "MinimumSeconds";
@@ -31,6 +31,7 @@ public sealed class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
         if (!sdkOptions.PropertyNames.IsEmpty)
         {
             start.RegisterOperationAction(c => AnalyzeAssignment(c, llm, sdkOptions), OperationKind.SimpleAssignment);
+            RegisterPassedTimeouts(start, llm, sdkOptions);
         }
 
         if (llm.Types.CancellationTokenSource is not null)
@@ -49,7 +50,7 @@ public sealed class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
         }
 
         var (option, owner) = match;
-        var what = (option.QualifyOwner ? option.SdkName + " " : string.Empty) + owner.Name + (option.Via is null ? string.Empty : "." + option.Via) + "." + option.Property;
+        var what = Describe(option, owner);
         var effect = option.Effect;
         var options = llm.GetOptions(assignment.Syntax.SyntaxTree, context.Options);
         var minimum = options.MinTimeoutSeconds(DiagnosticIds.SdkTimeoutTooShort);
@@ -60,6 +61,10 @@ public sealed class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
 
         Report(context, assignment.Syntax.GetLocation(), ShapeAssignment, milliseconds: false, what, value, "on a model client", effect, minimum);
     }
+
+    /// <summary>"OpenAIClientOptions.NetworkTimeout", "Anthropic ClientOptions.Timeout".</summary>
+    private static string Describe(SdkOption option, ITypeSymbol owner)
+        => (option.QualifyOwner ? option.SdkName + " " : string.Empty) + owner.Name + (option.Via is null ? string.Empty : "." + option.Via) + "." + option.Property;
 
     private static void AnalyzeCancelAfter(OperationAnalysisContext context, LlmAnalysisContext llm)
     {
@@ -176,7 +181,7 @@ public sealed class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
         return null;
     }
 
-    private static void Report(OperationAnalysisContext context, Location location, string shape, bool milliseconds, string what, TimeoutValue value, string where, string effect, int minimum)
+    private static void Report(OperationAnalysisContext context, Location location, string? shape, bool milliseconds, string what, TimeoutValue value, string where, string effect, int minimum)
     {
         var properties = ImmutableDictionary<string, string?>.Empty
             .Add(MinimumSecondsProperty, minimum.ToString(CultureInfo.InvariantCulture))

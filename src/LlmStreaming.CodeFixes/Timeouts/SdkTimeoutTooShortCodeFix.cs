@@ -29,7 +29,7 @@ public sealed class SdkTimeoutTooShortCodeFix : LlmSyntaxCodeFix
     /// <summary>The expression to replace: the assignment's value, or the argument the diagnostic is on.</summary>
     private static ExpressionSyntax? Target(SyntaxNode root, Diagnostic diagnostic)
     {
-        if (!diagnostic.Properties.TryGetValue(SdkTimeoutTooShortAnalyzer.ShapeProperty, out var shape))
+        if (!diagnostic.Properties.TryGetValue(SdkTimeoutTooShortAnalyzer.ShapeProperty, out var shape) || shape is null)
         {
             return null;
         }

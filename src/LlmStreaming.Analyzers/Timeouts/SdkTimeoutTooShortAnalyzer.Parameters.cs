@@ -1,0 +1,63 @@
+using LlmStreaming.Analyzers.Recognition.Families;
+
+namespace LlmStreaming.Analyzers.Timeouts;
+
+/// <summary>
+/// LLM404 across a method boundary (issue 11): a constructor or method of this compilation that sets an SDK client
+/// option's timeout from one of its parameters (<c>new OpenAIClientOptions { NetworkTimeout = timeout }</c>,
+/// <c>options.Timeout = timeout</c> on Anthropic's <c>ClientOptions</c>), called with a constant below the minimum
+/// (<c>new LlmService(TimeSpan.FromSeconds(30))</c>): reported at the argument, with the minimum of the caller's file.
+/// </summary>
+public sealed partial class SdkTimeoutTooShortAnalyzer
+{
+    /// <summary>The parameters a method sets an SDK timeout option from, each with the option's name and effect; once per method.</summary>
+    private static void RegisterPassedTimeouts(CompilationStartAnalysisContext start, LlmAnalysisContext llm, SdkOptions sdkOptions)
+    {
+        var passed = new PassedTimeouts<(string What, string Effect)>((method, _) => Summarize(method, llm, sdkOptions));
+        start.RegisterOperationAction(c => AnalyzePassedTimeout(c, llm, passed), OperationKind.ObjectCreation, OperationKind.Invocation);
+    }
+
+    private static void AnalyzePassedTimeout(OperationAnalysisContext context, LlmAnalysisContext llm, PassedTimeouts<(string What, string Effect)> passed)
+    {
+        var minimum = llm.GetOptions(context.Operation.Syntax.SyntaxTree, context.Options).MinTimeoutSeconds(DiagnosticIds.SdkTimeoutTooShort);
+        foreach (var argument in passed.ShortArguments(context.Operation, context.Options, minimum, context.CancellationToken))
+        {
+            // The fix (which needs the shape) only for a timeout written out at the call: a named constant may serve other uses.
+            var shape = argument.IsPlainLiteral ? ShapeValue : null;
+            var milliseconds = argument.Value.Type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64;
+            Report(
+                context,
+                argument.Value.Syntax.GetLocation(),
+                shape,
+                milliseconds,
+                "The timeout passed to '" + argument.Callee + "'",
+                argument.Timeout,
+                "and becomes " + argument.Facts.What,
+                argument.Facts.Effect,
+                minimum);
+        }
+    }
+
+    /// <summary>The parameters <paramref name="method"/> assigns to an SDK client option's timeout, with the option's name and effect.</summary>
+    private static ImmutableArray<(int Ordinal, (string What, string Effect) Facts)> Summarize(IMethodSymbol method, LlmAnalysisContext llm, SdkOptions sdkOptions)
+    {
+        if (llm.HttpSummaries.BodyOf(method) is not { } body)
+        {
+            return ImmutableArray<(int, (string, string))>.Empty;
+        }
+
+        var found = ImmutableArray.CreateBuilder<(int, (string, string))>();
+        foreach (var node in body.DescendantsWithinFunction())
+        {
+            if (node is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment
+                && assignment.Value.WalkDownConversions() is IParameterReferenceOperation { Parameter: var parameter }
+                && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method)
+                && sdkOptions.Match(target, SdkOptionKind.Timeout) is var (option, owner))
+            {
+                found.Add((parameter.Ordinal, (Describe(option, owner), option.Effect)));
+            }
+        }
+
+        return found.ToImmutable();
+    }
+}
