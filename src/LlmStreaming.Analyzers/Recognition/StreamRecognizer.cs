@@ -8,7 +8,7 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// Recognises SDK streams by symbol: calls of the catalogued streaming methods (and their implementations),
 /// configured streaming methods, and any method whose stream's element type is an SDK update type.
 /// </summary>
-internal sealed class StreamRecognizer
+internal sealed partial class StreamRecognizer
 {
     private readonly LlmAnalysisContext _context;
     private readonly ImmutableDictionary<string, ImmutableArray<(INamedTypeSymbol Type, LlmFamily Family)>> _methodsByName;
@@ -578,10 +578,7 @@ internal sealed class StreamRecognizer
         if (moveNext is not IInvocationOperation { Arguments.Length: 0, Instance: { } instance } call
             || call.TargetMethod.Name != (awaited ? "MoveNextAsync" : "MoveNext")
             || instance.WalkDownConversions() is not ILocalReferenceOperation enumerator
-            || LocalInitializer(enumerator.Local, model, cancellationToken)?.WalkDownConversions() is not IInvocationOperation getEnumerator
-            || getEnumerator.TargetMethod.Name != (awaited ? "GetAsyncEnumerator" : "GetEnumerator")
-            || Receiver(getEnumerator) is not { } stream
-            || TryGetStreamValue(stream, options, cancellationToken) is not { } source)
+            || EnumeratedStream(enumerator.Local, awaited, options, model, cancellationToken) is not { } source)
         {
             return null;
         }
