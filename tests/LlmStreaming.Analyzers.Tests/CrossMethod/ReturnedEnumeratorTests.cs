@@ -431,4 +431,61 @@ public class ReturnedEnumeratorTests
                 }
             }
             """);
+
+    /// <summary>AIShell's OllamaAgent.cs: the lambda run under the spinner starts the stream where the request asks for one.</summary>
+    [Fact]
+    public Task LLM101_Reports_OllamaAgentShape()
+        => Retry(Usings + """
+            using OllamaSharp;
+            using OllamaSharp.Models;
+
+            interface IHost
+            {
+                Task<T> RunWithSpinnerAsync<T>(Func<Task<T>> func, string status = null);
+            }
+
+            class OllamaAgent
+            {
+                private readonly OllamaApiClient _client = new(new Uri("http://localhost:11434"));
+                private readonly GenerateRequest _request = new() { Model = "phi3", Stream = true };
+
+                public async Task<string> ChatAsync(IHost host, CancellationToken token)
+                {
+                    var answer = new StringBuilder();
+                    try
+                    {
+                        if (_request.Stream)
+                        {
+                            var ollamaStreamEnumerator = await host.RunWithSpinnerAsync(
+                                status: "Thinking ...",
+                                func: async () =>
+                                {
+                                    var enumerator = _client.GenerateAsync(_request, token).GetAsyncEnumerator(token);
+                                    if (await enumerator.MoveNextAsync().ConfigureAwait(false))
+                                    {
+                                        return enumerator;
+                                    }
+
+                                    return null;
+                                }).ConfigureAwait(false);
+
+                            if (ollamaStreamEnumerator is not null)
+                            {
+                                {|LLM101:do|}
+                                {
+                                    var currentStream = ollamaStreamEnumerator.Current;
+                                    answer.Append(currentStream.Response);
+                                }
+                                while (await ollamaStreamEnumerator.MoveNextAsync().ConfigureAwait(false));
+                            }
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """);
 }
