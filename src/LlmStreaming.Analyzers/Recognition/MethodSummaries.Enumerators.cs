@@ -21,8 +21,8 @@ internal sealed partial class MethodSummaries
 
     /// <summary>
     /// The enumerator of a model stream <paramref name="method"/> returns, or null (see <see cref="ModelEnumerator"/>).
-    /// Kept once per method when asked from a loop's own method (<paramref name="path"/> empty); asked below another
-    /// method, answered from the kept summary when there is one, else from the body with <paramref name="depthLeft"/>.
+    /// Kept once per method when asked from a loop's own method (<paramref name="path"/> empty, the whole depth); asked
+    /// below another method, answered from the body with <paramref name="depthLeft"/> and not kept.
     /// </summary>
     /// <param name="method">The called method.</param>
     /// <param name="options">The options of the caller's file.</param>
@@ -42,20 +42,22 @@ internal sealed partial class MethodSummaries
             return null;
         }
 
-        if (_enumerators.TryGetValue(definition, out var kept) && kept.IsValueCreated)
-        {
-            return kept.Value;
-        }
-
         if (path.Count > 0)
         {
+            // Below another method: answered from the body with the depth left (never from a kept whole-depth answer,
+            // which may reach deeper), so no answer depends on the order in which summaries were asked for.
             path.Add(definition);
             var partial = ComputeEnumerator(definition, options, callerModel, depthLeft, path);
             path.Remove(definition);
             return partial;
         }
 
-        var summary = _enumerators.GetOrAdd(definition, new Lazy<ModelEnumerator?>(
+        if (_enumerators.TryGetValue(definition, out var summary))
+        {
+            return summary.Value;
+        }
+
+        summary = _enumerators.GetOrAdd(definition, new Lazy<ModelEnumerator?>(
             () =>
             {
                 Interlocked.Increment(ref _computedCount);

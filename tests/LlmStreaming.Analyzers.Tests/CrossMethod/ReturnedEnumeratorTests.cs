@@ -488,4 +488,51 @@ public class ReturnedEnumeratorTests
                 }
             }
             """);
+
+    /// <summary>Three methods from the loop down to the stream are followed, four are not, whichever is asked first.</summary>
+    [Fact]
+    public Task LLM101_FollowsThreeMethods_NotFour()
+        => Retry(Usings + """
+            class ChatService
+            {
+                private readonly IChatClient _client;
+
+                public ChatService(IChatClient client) => _client = client;
+
+                public IAsyncEnumerator<ChatResponseUpdate> Four() => Three();
+
+                public IAsyncEnumerator<ChatResponseUpdate> Three() => Two();
+
+                public IAsyncEnumerator<ChatResponseUpdate> Two() => One();
+
+                public IAsyncEnumerator<ChatResponseUpdate> One() => _client.GetStreamingResponseAsync("hi").GetAsyncEnumerator();
+            }
+
+            class Agent
+            {
+                async Task<string> AskAsync(ChatService chat)
+                {
+                    var answer = "";
+                    await using var one = chat.One();
+                    {|LLM101:while|} (await one.MoveNextAsync())
+                    {
+                        answer += one.Current.Text;
+                    }
+
+                    await using var four = chat.Four();
+                    while (await four.MoveNextAsync())
+                    {
+                        answer += four.Current.Text;
+                    }
+
+                    await using var three = chat.Three();
+                    {|LLM101:while|} (await three.MoveNextAsync())
+                    {
+                        answer += three.Current.Text;
+                    }
+
+                    return answer;
+                }
+            }
+            """);
 }
