@@ -17,6 +17,7 @@ public class ReturnedEnumeratorTests
         using System;
         using System.Collections.Generic;
         using System.IO;
+        using System.Net.Http;
         using System.Text;
         using System.Threading;
         using System.Threading.Tasks;
@@ -532,6 +533,69 @@ public class ReturnedEnumeratorTests
                     }
 
                     return answer;
+                }
+            }
+            """);
+
+    private const string Opener = """
+        class ChatService
+        {
+            private readonly IChatClient _client;
+
+            public ChatService(IChatClient client) => _client = client;
+
+            public async Task<IAsyncEnumerator<ChatResponseUpdate>> StartAsync(string question)
+            {
+                var e = _client.GetStreamingResponseAsync(question).GetAsyncEnumerator();
+                return await e.MoveNextAsync() ? e : null;
+            }
+        }
+
+        """;
+
+    [Fact]
+    public Task LLM302_Reports_OverwriteOfTheCurrentText()
+        => Verify<DeltaOverwritesTextAnalyzer>.AnalyzerAsync(Usings + Opener + """
+            class Agent
+            {
+                async Task<string> AskAsync(ChatService chat)
+                {
+                    var last = "";
+                    var e = await chat.StartAsync("hi");
+                    do
+                    {
+                        {|LLM302:last = e.Current.Text|};
+                    }
+                    while (await e.MoveNextAsync());
+
+                    return last;
+                }
+            }
+            """);
+
+    [Fact]
+    public Task LLM106_Reports_TransportOnlyCatchAroundTheLoop()
+        => Verify<CatchMissesMidStreamFailureAnalyzer>.AnalyzerAsync(Usings + Opener + """
+            class Agent
+            {
+                async Task<string> AskAsync(ChatService chat)
+                {
+                    var answer = new StringBuilder();
+                    try
+                    {
+                        var e = await chat.StartAsync("hi");
+                        do
+                        {
+                            answer.Append(e.Current.Text);
+                        }
+                        while (await e.MoveNextAsync());
+                    }
+                    {|LLM106:catch|} (HttpRequestException)
+                    {
+                        answer.Append(" [incomplete]");
+                    }
+
+                    return answer.ToString();
                 }
             }
             """);
