@@ -553,7 +553,8 @@ internal sealed partial class StreamRecognizer
     /// <summary>
     /// A loop driven by hand over the enumerator of an SDK stream: <c>while (await e.MoveNextAsync())</c> (or
     /// <c>e.MoveNext()</c>; also <c>do { … } while (await e.MoveNextAsync())</c> after a first move), where <c>e</c> is a local initialised with <c>stream.GetAsyncEnumerator(…)</c>
-    /// (<c>GetEnumerator()</c>) of a recognised stream. Its iteration variable is the local the body initialises from
+    /// (<c>GetEnumerator()</c>) of a recognised stream, or with an enumerator a source method or a helper-run lambda hands
+    /// over (<see cref="EnumeratedStream"/>). Its iteration variable is the local the body initialises from
     /// <c>e.Current</c>, when there is one. Not cached (see <see cref="TryGetStreamLoop(ILoopOperation, LlmOptions, CancellationToken, StreamShapes)"/>).
     /// </summary>
     internal LlmStreamLoop? TryGetManualEnumeration(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
