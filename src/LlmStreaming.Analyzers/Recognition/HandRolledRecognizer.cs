@@ -343,7 +343,10 @@ internal sealed class HandRolledRecognizer
             || type.IsOrInheritsFrom(types.NewtonsoftJToken));
     }
 
-    /// <summary>The local that receives a read: <c>var line = await reader.ReadLineAsync()</c> or <c>(line = await reader.ReadLineAsync()) != null</c>.</summary>
+    /// <summary>
+    /// The local that receives a read: <c>var line = await reader.ReadLineAsync()</c>, <c>(line = await reader.ReadLineAsync()) != null</c>,
+    /// or the local a pattern declares, <c>await reader.ReadLineAsync() is { } line</c> (<c>is string line</c>, <c>is not null and var line</c>).
+    /// </summary>
     private static ILocalSymbol? AssignedLocal(IInvocationOperation read)
     {
         IOperation current = read;
@@ -357,9 +360,20 @@ internal sealed class HandRolledRecognizer
         {
             IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
             ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } => local.Local,
+            IIsPatternOperation { Pattern: var pattern } => PatternLocal(pattern),
             _ => null,
         };
     }
+
+    /// <summary>The local a pattern over the whole line declares (<c>{ } line</c>, <c>string line</c>, <c>not null and var line</c>), if one.</summary>
+    private static ILocalSymbol? PatternLocal(IPatternOperation pattern)
+        => pattern switch
+        {
+            IDeclarationPatternOperation { DeclaredSymbol: ILocalSymbol declared } => declared,
+            IRecursivePatternOperation { DeclaredSymbol: ILocalSymbol declared } => declared,
+            IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.And } both => PatternLocal(both.RightPattern) ?? PatternLocal(both.LeftPattern),
+            _ => null,
+        };
 
     /// <summary>True when the parse deserializes into a DTO with model member names (<c>Choices</c>, <c>finish_reason</c>…).</summary>
     private static bool DeserializesModelType(IInvocationOperation parse, int maxDepth)

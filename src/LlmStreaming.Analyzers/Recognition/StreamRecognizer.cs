@@ -8,7 +8,7 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// Recognises SDK streams by symbol: calls of the catalogued streaming methods (and their implementations),
 /// configured streaming methods, and any method whose stream's element type is an SDK update type.
 /// </summary>
-internal sealed class StreamRecognizer
+internal sealed partial class StreamRecognizer
 {
     private readonly LlmAnalysisContext _context;
     private readonly ImmutableDictionary<string, ImmutableArray<(INamedTypeSymbol Type, LlmFamily Family)>> _methodsByName;
@@ -553,7 +553,8 @@ internal sealed class StreamRecognizer
     /// <summary>
     /// A loop driven by hand over the enumerator of an SDK stream: <c>while (await e.MoveNextAsync())</c> (or
     /// <c>e.MoveNext()</c>; also <c>do { … } while (await e.MoveNextAsync())</c> after a first move), where <c>e</c> is a local initialised with <c>stream.GetAsyncEnumerator(…)</c>
-    /// (<c>GetEnumerator()</c>) of a recognised stream. Its iteration variable is the local the body initialises from
+    /// (<c>GetEnumerator()</c>) of a recognised stream, or with an enumerator a source method or a helper-run lambda hands
+    /// over (<see cref="EnumeratedStream"/>). Its iteration variable is the local the body initialises from
     /// <c>e.Current</c>, when there is one. Not cached (see <see cref="TryGetStreamLoop(ILoopOperation, LlmOptions, CancellationToken, StreamShapes)"/>).
     /// </summary>
     internal LlmStreamLoop? TryGetManualEnumeration(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
@@ -578,10 +579,7 @@ internal sealed class StreamRecognizer
         if (moveNext is not IInvocationOperation { Arguments.Length: 0, Instance: { } instance } call
             || call.TargetMethod.Name != (awaited ? "MoveNextAsync" : "MoveNext")
             || instance.WalkDownConversions() is not ILocalReferenceOperation enumerator
-            || LocalInitializer(enumerator.Local, model, cancellationToken)?.WalkDownConversions() is not IInvocationOperation getEnumerator
-            || getEnumerator.TargetMethod.Name != (awaited ? "GetAsyncEnumerator" : "GetEnumerator")
-            || Receiver(getEnumerator) is not { } stream
-            || TryGetStreamValue(stream, options, cancellationToken) is not { } source)
+            || EnumeratedStream(enumerator.Local, awaited, options, model, cancellationToken) is not { } source)
         {
             return null;
         }
