@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis.CSharp;
 
 namespace LlmStreaming.Analyzers.Recognition;
@@ -46,13 +45,12 @@ internal sealed class ModelSend
 internal sealed class HttpMethodSummaries
 {
     private readonly LlmAnalysisContext _context;
-    private readonly ConcurrentDictionary<IMethodSymbol, Lazy<ModelSend?>> _sends = new(SymbolEqualityComparer.Default);
-    private int _computedCount;
+    private readonly SummaryCache<IMethodSymbol, ModelSend?> _sends = new();
 
     public HttpMethodSummaries(LlmAnalysisContext context) => _context = context;
 
     /// <summary>How many send summaries have been computed and kept.</summary>
-    internal int ComputedCount => Volatile.Read(ref _computedCount);
+    internal int ComputedCount => _sends.ComputedCount;
 
     /// <summary>
     /// Cheap checks on the symbol alone: a method of this compilation with one declaration, returning (maybe in a
@@ -99,15 +97,7 @@ internal sealed class HttpMethodSummaries
             return null;
         }
 
-        var summary = _sends.GetOrAdd(definition, d => new Lazy<ModelSend?>(
-            () =>
-            {
-                Interlocked.Increment(ref _computedCount);
-                var path = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { d };
-                return Compute(d, options, MethodSummaries.MaxDepth, path);
-            },
-            LazyThreadSafetyMode.ExecutionAndPublication));
-        return summary.Value;
+        return _sends.Get(definition, d => Compute(d, options, MethodSummaries.MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { d }));
     }
 
     /// <summary>
@@ -213,9 +203,9 @@ internal sealed class HttpMethodSummaries
         }
 
         ModelSend? inner;
-        if (_sends.TryGetValue(callee, out var kept) && kept.IsValueCreated)
+        if (_sends.TryGetKept(callee, out var kept))
         {
-            inner = kept.Value is { } whole && whole.Depth <= depthLeft - 1 ? whole : null;
+            inner = kept is { } whole && whole.Depth <= depthLeft - 1 ? whole : null;
         }
         else
         {

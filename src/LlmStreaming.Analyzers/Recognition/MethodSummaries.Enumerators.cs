@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 
 namespace LlmStreaming.Analyzers.Recognition;
 
@@ -17,7 +16,7 @@ internal sealed record ModelEnumerator(IMethodSymbol Method, LlmFamily Family, I
 /// <summary>The returned-enumerator summaries (see <see cref="ModelEnumerator"/>).</summary>
 internal sealed partial class MethodSummaries
 {
-    private readonly ConcurrentDictionary<IMethodSymbol, Lazy<ModelEnumerator?>> _enumerators = new(SymbolEqualityComparer.Default);
+    private readonly SummaryCache<IMethodSymbol, ModelEnumerator?> _enumerators = new();
 
     /// <summary>
     /// The enumerator of a model stream <paramref name="method"/> returns, or null (see <see cref="ModelEnumerator"/>).
@@ -52,20 +51,7 @@ internal sealed partial class MethodSummaries
             return partial;
         }
 
-        if (_enumerators.TryGetValue(definition, out var summary))
-        {
-            return summary.Value;
-        }
-
-        summary = _enumerators.GetOrAdd(definition, new Lazy<ModelEnumerator?>(
-            () =>
-            {
-                Interlocked.Increment(ref _computedCount);
-                var top = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { definition };
-                return ComputeEnumerator(definition, options, callerModel, MaxDepth, top);
-            },
-            LazyThreadSafetyMode.ExecutionAndPublication));
-        return summary.Value;
+        return _enumerators.Get(definition, d => ComputeEnumerator(d, options, callerModel, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { d }));
     }
 
     /// <summary>Cheap checks on the symbol alone: a method of this compilation with one body, returning an enumerator of an SDK update type.</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis.CSharp;
 
 namespace LlmStreaming.Analyzers.Recognition;
@@ -34,13 +33,12 @@ internal sealed partial class MethodSummaries
     public const int MaxDepth = 3;
 
     private readonly LlmAnalysisContext _context;
-    private readonly ConcurrentDictionary<IMethodSymbol, Lazy<ModelTextStream?>> _textStreams = new(SymbolEqualityComparer.Default);
-    private int _computedCount;
+    private readonly SummaryCache<IMethodSymbol, ModelTextStream?> _textStreams = new();
 
     public MethodSummaries(LlmAnalysisContext context) => _context = context;
 
     /// <summary>How many summaries have been computed and kept (tests guard "once per method per compilation" with it).</summary>
-    internal int ComputedCount => Volatile.Read(ref _computedCount);
+    internal int ComputedCount => _textStreams.ComputedCount + _enumerators.ComputedCount;
 
     /// <summary>
     /// The model text stream <paramref name="method"/> returns, or null: it is an async iterator of this compilation
@@ -63,19 +61,7 @@ internal sealed partial class MethodSummaries
             return null;
         }
 
-        if (!_textStreams.TryGetValue(definition, out var summary))
-        {
-            summary = _textStreams.GetOrAdd(definition, new Lazy<ModelTextStream?>(
-                () =>
-                {
-                    Interlocked.Increment(ref _computedCount);
-                    var path = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { definition };
-                    return Compute(definition, options, callerModel, MaxDepth, path);
-                },
-                LazyThreadSafetyMode.ExecutionAndPublication));
-        }
-
-        return summary.Value;
+        return _textStreams.Get(definition, d => Compute(d, options, callerModel, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { d }));
     }
 
     internal static IMethodSymbol Definition(IMethodSymbol method) => (method.ReducedFrom ?? method).OriginalDefinition;
@@ -224,9 +210,9 @@ internal sealed partial class MethodSummaries
             return null;
         }
 
-        if (_textStreams.TryGetValue(callee, out var kept) && kept.IsValueCreated)
+        if (_textStreams.TryGetKept(callee, out var kept))
         {
-            return kept.Value is { } whole && whole.Depth <= depthLeft - 1 ? whole : null;
+            return kept is { } whole && whole.Depth <= depthLeft - 1 ? whole : null;
         }
 
         path.Add(callee);

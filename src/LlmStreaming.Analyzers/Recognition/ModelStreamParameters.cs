@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 
 namespace LlmStreaming.Analyzers.Recognition;
 
@@ -20,13 +19,12 @@ namespace LlmStreaming.Analyzers.Recognition;
 internal sealed class ModelStreamParameters
 {
     private readonly LlmAnalysisContext _context;
-    private readonly ConcurrentDictionary<IParameterSymbol, System.Lazy<string?>> _fedBy = new(SymbolEqualityComparer.Default);
-    private int _computedCount;
+    private readonly SummaryCache<IParameterSymbol, string?> _fedBy = new();
 
     public ModelStreamParameters(LlmAnalysisContext context) => _context = context;
 
     /// <summary>How many parameters have been answered and kept (tests guard "once per parameter per compilation" with it).</summary>
-    internal int ComputedCount => Volatile.Read(ref _computedCount);
+    internal int ComputedCount => _fedBy.ComputedCount;
 
     /// <summary>The loop as a <see cref="StreamShapes.ParameterFed"/> hand-rolled stream, or null.</summary>
     public LlmStreamLoop? TryRecognize(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
@@ -54,15 +52,7 @@ internal sealed class ModelStreamParameters
     /// <summary>The name of a caller that hands <paramref name="parameter"/> a model response, or null. Answered once per parameter.</summary>
     public string? FedBy(IParameterSymbol parameter, LlmOptions options)
     {
-        var lazy = _fedBy.GetOrAdd(parameter.OriginalDefinition, p => new System.Lazy<string?>(
-            () =>
-            {
-                Interlocked.Increment(ref _computedCount);
-                var path = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { (IMethodSymbol)p.ContainingSymbol };
-                return Compute(p, options, MethodSummaries.MaxDepth, path);
-            },
-            LazyThreadSafetyMode.ExecutionAndPublication));
-        return lazy.Value;
+        return _fedBy.Get(parameter.OriginalDefinition, p => Compute(p, options, MethodSummaries.MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { (IMethodSymbol)p.ContainingSymbol }));
     }
 
     private static bool IsSourceMethod(IMethodSymbol method)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using LlmStreaming.Analyzers.Retry;
 
 namespace LlmStreaming.Analyzers.Recognition;
@@ -11,7 +10,7 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// </summary>
 internal sealed partial class MethodSummaries
 {
-    private readonly ConcurrentDictionary<IMethodSymbol, Lazy<ImmutableHashSet<int>>> _retriedDelegates = new(SymbolEqualityComparer.Default);
+    private readonly SummaryCache<IMethodSymbol, ImmutableHashSet<int>> _retriedDelegates = new();
 
     /// <summary>
     /// True when <paramref name="method"/>, a method of this compilation, runs the delegate it receives as
@@ -31,10 +30,8 @@ internal sealed partial class MethodSummaries
             return false;
         }
 
-        var retried = _retriedDelegates.GetOrAdd(definition, d => new Lazy<ImmutableHashSet<int>>(
-            () => ComputeRetriedDelegates(d, options, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { d }),
-            LazyThreadSafetyMode.ExecutionAndPublication));
-        return retried.Value.Contains(parameter.Ordinal);
+        return _retriedDelegates.Get(definition, d => ComputeRetriedDelegates(d, options, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { d }))
+            .Contains(parameter.Ordinal);
     }
 
     /// <summary>A method of this compilation with one body and a delegate parameter.</summary>
@@ -152,9 +149,9 @@ internal sealed partial class MethodSummaries
             return false;
         }
 
-        if (_retriedDelegates.TryGetValue(callee, out var kept) && kept.IsValueCreated)
+        if (_retriedDelegates.TryGetKept(callee, out var kept))
         {
-            return kept.Value.Contains(parameter.Ordinal);
+            return kept.Contains(parameter.Ordinal);
         }
 
         path.Add(callee);

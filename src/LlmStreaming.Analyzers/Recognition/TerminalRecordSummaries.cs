@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 
 namespace LlmStreaming.Analyzers.Recognition;
 
@@ -12,7 +11,7 @@ internal sealed partial class MethodSummaries
     /// <summary>Names (lower case, no underscores) of a record's member that says the stream is finished.</summary>
     private static readonly ImmutableHashSet<string> DoneMemberNames = ImmutableHashSet.Create(StringComparer.Ordinal, "done", "isdone", "final", "isfinal");
 
-    private readonly ConcurrentDictionary<IMethodSymbol, Lazy<bool>> _terminalRecords = new(SymbolEqualityComparer.Default);
+    private readonly SummaryCache<IMethodSymbol, bool> _terminalRecords = new();
 
     /// <summary>
     /// True when <paramref name="method"/>, a method of this compilation, returns (directly or through a task) a record
@@ -30,9 +29,7 @@ internal sealed partial class MethodSummaries
             return false;
         }
 
-        return _terminalRecords.GetOrAdd(definition, d => new Lazy<bool>(
-            () => SetsDoneMember(d, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { d }),
-            LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        return _terminalRecords.Get(definition, d => SetsDoneMember(d, MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { d }));
     }
 
     /// <summary>The record type a source method with one body returns, when that type has a done member.</summary>
@@ -110,9 +107,9 @@ internal sealed partial class MethodSummaries
             return false;
         }
 
-        if (_terminalRecords.TryGetValue(callee, out var kept) && kept.IsValueCreated)
+        if (_terminalRecords.TryGetKept(callee, out var kept))
         {
-            return kept.Value;
+            return kept;
         }
 
         path.Add(callee);

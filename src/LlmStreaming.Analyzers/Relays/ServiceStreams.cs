@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 
 namespace LlmStreaming.Analyzers.Relays;
 
@@ -51,30 +50,17 @@ internal sealed class ServiceStream
 internal sealed class ServiceStreams
 {
     private readonly LlmAnalysisContext _context;
-    private readonly ConcurrentDictionary<IMethodSymbol, Lazy<ServiceStream?>> _streams = new(SymbolEqualityComparer.Default);
-    private int _computedCount;
+    private readonly SummaryCache<IMethodSymbol, ServiceStream?> _streams = new();
 
     public ServiceStreams(LlmAnalysisContext context) => _context = context;
 
     /// <summary>How many methods' facts have been computed and kept (tests guard "once per method per compilation" with it).</summary>
-    internal int ComputedCount => Volatile.Read(ref _computedCount);
+    internal int ComputedCount => _streams.ComputedCount;
 
     /// <summary>The facts of the method <paramref name="wrapper"/> summarises; null when its stream cannot be followed.</summary>
     public ServiceStream? Of(ModelTextStream wrapper, LlmOptions options, SemanticModel? callerModel)
     {
-        var method = wrapper.Method;
-        if (!_streams.TryGetValue(method, out var facts))
-        {
-            facts = _streams.GetOrAdd(method, new Lazy<ServiceStream?>(
-                () =>
-                {
-                    Interlocked.Increment(ref _computedCount);
-                    return Compute(method, options, callerModel, MethodSummaries.MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { method });
-                },
-                LazyThreadSafetyMode.ExecutionAndPublication));
-        }
-
-        return facts.Value;
+        return _streams.Get(wrapper.Method, m => Compute(m, options, callerModel, MethodSummaries.MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { m }));
     }
 
     /// <summary>
@@ -180,9 +166,9 @@ internal sealed class ServiceStreams
         }
 
         ServiceStream? inner;
-        if (_streams.TryGetValue(callee, out var kept) && kept.IsValueCreated)
+        if (_streams.TryGetKept(callee, out var kept))
         {
-            inner = kept.Value;
+            inner = kept;
         }
         else
         {

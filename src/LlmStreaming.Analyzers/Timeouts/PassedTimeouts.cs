@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 
 namespace LlmStreaming.Analyzers.Timeouts;
 
@@ -10,7 +9,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// <typeparam name="TFacts">What the rule's summary says about the timeout a parameter sets.</typeparam>
 internal sealed class PassedTimeouts<TFacts>
 {
-    private readonly ConcurrentDictionary<IMethodSymbol, Lazy<ImmutableArray<(int Ordinal, TFacts Facts)>>> _summaries = new(SymbolEqualityComparer.Default);
+    private readonly SummaryCache<IMethodSymbol, ImmutableArray<(int Ordinal, TFacts Facts)>> _summaries = new();
     private readonly Func<IMethodSymbol, AnalyzerOptions, ImmutableArray<(int Ordinal, TFacts Facts)>> _summarize;
 
     /// <param name="summarize">The parameters a method's body sets a timeout from, with the rule's facts; computed once per method.</param>
@@ -36,9 +35,7 @@ internal sealed class PassedTimeouts<TFacts>
         }
 
         var definition = (method.ReducedFrom ?? method).OriginalDefinition;
-        var sets = _summaries.GetOrAdd(definition, m => new Lazy<ImmutableArray<(int, TFacts)>>(
-            () => _summarize(m, options),
-            LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        var sets = _summaries.Get(definition, m => _summarize(m, options));
         foreach (var (ordinal, facts) in sets)
         {
             var argument = arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal && !a.IsImplicit);
