@@ -12,6 +12,8 @@ internal sealed class CodeTemplate
 {
     public const string RegionPlaceholder = "__region__;";
 
+    private static readonly TemplateSlots Empty = new();
+
     private readonly Compilation _compilation;
     private readonly SyntaxGenerator _generator;
     private readonly Dictionary<string, ITypeSymbol> _slots = new();
@@ -49,17 +51,27 @@ internal sealed class CodeTemplate
 
     /// <summary>Parses statements; <c>__region__;</c> statements are replaced in order by <paramref name="regions"/>.</summary>
     public List<StatementSyntax> Statements(string text, params IReadOnlyList<StatementSyntax>[] regions)
+        => Statements(text, Empty, regions);
+
+    /// <summary>Parses statements and fills their <paramref name="slots"/>; <c>__region__;</c> statements are replaced in order by <paramref name="regions"/>.</summary>
+    public List<StatementSyntax> Statements(string text, TemplateSlots slots, params IReadOnlyList<StatementSyntax>[] regions)
     {
         var block = (BlockSyntax)SyntaxFactory.ParseStatement("{\n" + text + "\n}");
-        var node = Finish(block, regions);
+        var node = Finish(slots.Fill(block, _generator), regions);
         return ((BlockSyntax)node).Statements.Select(s => s.WithAdditionalAnnotations(Formatter.Annotation)).ToList();
     }
 
     public StatementSyntax Statement(string text, params IReadOnlyList<StatementSyntax>[] regions)
         => Statements(text, regions).Single();
 
+    public StatementSyntax Statement(string text, TemplateSlots slots, params IReadOnlyList<StatementSyntax>[] regions)
+        => Statements(text, slots, regions).Single();
+
     public ExpressionSyntax Expression(string text)
-        => (ExpressionSyntax)Finish(SyntaxFactory.ParseExpression(text), System.Array.Empty<IReadOnlyList<StatementSyntax>>());
+        => Expression(text, Empty);
+
+    public ExpressionSyntax Expression(string text, TemplateSlots slots)
+        => (ExpressionSyntax)Finish(slots.Fill(SyntaxFactory.ParseExpression(text), _generator), System.Array.Empty<IReadOnlyList<StatementSyntax>>());
 
     /// <summary>Replaces the type placeholders in <paramref name="node"/> with the annotated type names.</summary>
     public T ReplacePlaceholders<T>(T node)

@@ -59,7 +59,7 @@ public sealed class EndOfStreamAcceptedCodeFix : TerminationCodeFix
         foreach (var jump in jumps)
         {
             var current = tracked.GetCurrentNode(jump)!;
-            var setFlag = TerminationSyntax.Statement(flag + " = true;", generator, loopStatement);
+            var setFlag = TerminationSyntax.Statement("flag = true;", generator, loopStatement, new TemplateSlots().Name("flag", flag));
             if (current.Parent is BlockSyntax)
             {
                 tracked = tracked.InsertNodesBefore(current, new[] { setFlag });
@@ -72,13 +72,18 @@ public sealed class EndOfStreamAcceptedCodeFix : TerminationCodeFix
             }
         }
 
-        var types = new Dictionary<string, ITypeSymbol> { ["IOException"] = ioException };
-        var declaration = TerminationSyntax.Statement("var " + flag + " = false;", generator, loopStatement);
+        var slots = new TemplateSlots().Name("flag", flag).Type("IOException", ioException);
+        var declaration = TerminationSyntax.Statement("var flag = false;", generator, loopStatement, slots);
         var check = TerminationSyntax.Statement(
-            "if (!" + flag + ")\n{\n    throw new IOException(\"The model stream ended before its terminal marker: the response is incomplete.\");\n}",
+            """
+            if (!flag)
+            {
+                throw new IOException("The model stream ended before its terminal marker: the response is incomplete.");
+            }
+            """,
             generator,
             loopStatement,
-            types);
+            slots);
 
         var newRoot = TerminationSyntax.InsertAround(tracked, tracked.GetCurrentNode(loopStatement)!, new[] { declaration }, new[] { check });
         return newRoot is null ? null : document.WithSyntaxRoot(newRoot);
@@ -113,23 +118,39 @@ public sealed class EndOfStreamAcceptedCodeFix : TerminationCodeFix
                 continue;
             }
 
-            var element = json.Name == "JsonDocument" ? variable.Identifier.ValueText + ".RootElement" : variable.Identifier.ValueText;
-            var done = Names.FreeInFunction(model, loopStatement, "doneValue");
-            var types = new Dictionary<string, ITypeSymbol> { ["IOException"] = ioException, ["JsonValueKind"] = valueKind };
+            ExpressionSyntax parsed = SyntaxFactory.IdentifierName(variable.Identifier.WithoutTrivia());
+            var element = json.Name == "JsonDocument"
+                ? SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, parsed, SyntaxFactory.IdentifierName("RootElement"))
+                : parsed;
+            var slots = new TemplateSlots()
+                .Name("flag", flag)
+                .Name("doneValue", Names.FreeInFunction(model, loopStatement, "doneValue"))
+                .Expression("element", element)
+                .Type("IOException", ioException)
+                .Type("JsonValueKind", valueKind, model, holder);
             var mark = TerminationSyntax.Statement(
-                "if (" + element + ".ValueKind == JsonValueKind.Object\n"
-                    + "    && " + element + ".TryGetProperty(\"done\", out var " + done + ")\n"
-                    + "    && " + done + ".ValueKind == JsonValueKind.True)\n{\n    " + flag + " = true;\n}",
+                """
+                if (element.ValueKind == JsonValueKind.Object
+                    && element.TryGetProperty("done", out var doneValue)
+                    && doneValue.ValueKind == JsonValueKind.True)
+                {
+                    flag = true;
+                }
+                """,
                 generator,
                 holder,
-                types,
-                model);
-            var declaration = TerminationSyntax.Statement("var " + flag + " = false;", generator, loopStatement);
+                slots);
+            var declaration = TerminationSyntax.Statement("var flag = false;", generator, loopStatement, slots);
             var check = TerminationSyntax.Statement(
-                "if (!" + flag + ")\n{\n    throw new IOException(\"The model stream ended before its final done object: the response is incomplete.\");\n}",
+                """
+                if (!flag)
+                {
+                    throw new IOException("The model stream ended before its final done object: the response is incomplete.");
+                }
+                """,
                 generator,
                 loopStatement,
-                types);
+                slots);
 
             var tracked = root.TrackNodes(holder, loopStatement);
             if (TerminationSyntax.InsertAfterHolder(tracked, tracked.GetCurrentNode(holder)!, insideUsing, mark) is not { } marked)

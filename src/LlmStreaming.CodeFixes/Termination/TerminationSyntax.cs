@@ -1,5 +1,3 @@
-using Microsoft.CodeAnalysis.Simplification;
-
 namespace LlmStreaming.CodeFixes.Termination;
 
 /// <summary>Syntax helpers shared by the termination fixes.</summary>
@@ -13,47 +11,24 @@ internal static class TerminationSyntax
     /// </summary>
     public static StatementSyntax Statement(string text, SyntaxGenerator generator, SyntaxNode context, IReadOnlyDictionary<string, ITypeSymbol>? types = null, SemanticModel? model = null)
     {
-        var statement = SyntaxFactory.ParseStatement(text);
-        if (types is not null && types.Count > 0)
+        var slots = new TemplateSlots();
+        foreach (var pair in types ?? new Dictionary<string, ITypeSymbol>())
         {
-            var placeholders = statement.DescendantNodes()
-                .OfType<IdentifierNameSyntax>()
-                .Where(i => types.ContainsKey(i.Identifier.ValueText))
-                .Where(i => !(i.Parent is MemberAccessExpressionSyntax member && member.Name == i))
-                .ToList();
-            statement = statement.ReplaceNodes(placeholders, (original, _) =>
-                TypeReference(types[original.Identifier.ValueText], original, generator, context, model).WithTriviaFrom(original));
+            slots.Type(pair.Key, pair.Value, model, context);
         }
 
-        return statement
+        return Statement(text, generator, context, slots);
+    }
+
+    /// <summary>
+    /// Parses a statement template and fills its <paramref name="slots"/>; the statement starts elastic, ends with the
+    /// end of line of <paramref name="context"/>'s document, and is annotated for formatting.
+    /// </summary>
+    public static StatementSyntax Statement(string text, SyntaxGenerator generator, SyntaxNode context, TemplateSlots slots)
+        => slots.Fill(SyntaxFactory.ParseStatement(text), generator)
             .WithLeadingTrivia(SyntaxFactory.ElasticMarker)
             .WithTrailingTrivia(Layout.ElasticEndOfLine(context))
             .WithAdditionalAnnotations(Formatter.Annotation);
-    }
-
-    private static ExpressionSyntax TypeReference(ITypeSymbol type, IdentifierNameSyntax placeholder, SyntaxGenerator generator, SyntaxNode context, SemanticModel? model)
-    {
-        var inExpression = placeholder.Parent is MemberAccessExpressionSyntax access && access.Expression == placeholder;
-        if (inExpression && model is not null)
-        {
-            var position = context.SpanStart;
-            var simple = SyntaxFactory.IdentifierName(type.Name);
-            var bound = model.GetSpeculativeSymbolInfo(position, simple, SpeculativeBindingOption.BindAsExpression).Symbol;
-            if (SymbolEqualityComparer.Default.Equals(bound, type))
-            {
-                return simple;
-            }
-
-            if (bound is not null || model.LookupNamespacesAndTypes(position, name: type.Name).Length > 0)
-            {
-                // Another type of that name is in scope: keep the qualified name, parsed as the expression it is.
-                var qualified = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
-                return SyntaxFactory.ParseExpression(qualified).WithAdditionalAnnotations(Simplifier.Annotation);
-            }
-        }
-
-        return ((TypeSyntax)generator.TypeExpression(type)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-    }
 
     /// <summary>
     /// Inserts <paramref name="statements"/> before <paramref name="target"/> (and <paramref name="after"/> after it) in its
