@@ -147,6 +147,84 @@ internal sealed partial class StreamRecognizer
         return null;
     }
 
+    /// <summary>
+    /// The enumerator local a loop condition moves: <c>await e.MoveNextAsync()</c> (with <c>ConfigureAwait</c>) or
+    /// <c>e.MoveNext()</c>; a move run by a helper's lambda, <c>await host.RunWithSpinnerAsync(() =&gt; e.MoveNextAsync().AsTask())</c>
+    /// (the helper hands back what its lambda returns, as <see cref="FromLambdaHelper"/> reads it); or a conditional
+    /// whose two branches both move the same enumerator the same way (AIShell's OpenAI agent moves it under a spinner
+    /// after a tool call, directly otherwise). Null for any other condition.
+    /// </summary>
+    private static ILocalReferenceOperation? MovedEnumerator(IOperation condition, out bool awaited)
+    {
+        awaited = false;
+        var operation = condition.WalkDownConversions();
+        if (operation is IConditionalOperation { WhenFalse: { } whenFalse } conditional)
+        {
+            var first = MovedEnumerator(conditional.WhenTrue, out var firstAwaited);
+            var second = MovedEnumerator(whenFalse, out var secondAwaited);
+            awaited = firstAwaited;
+            return first is not null && second is not null && firstAwaited == secondAwaited
+                && SymbolEqualityComparer.Default.Equals(first.Local, second.Local)
+                ? first
+                : null;
+        }
+
+        if (operation is IAwaitOperation awaitOperation)
+        {
+            awaited = true;
+            operation = WithoutConfigureAwait(awaitOperation.Operation);
+            if (operation is IInvocationOperation helper && LambdaMove(helper) is { } moved)
+            {
+                return moved;
+            }
+        }
+
+        return AsMove(operation, awaited);
+    }
+
+    /// <summary><c>e.MoveNextAsync()</c> (<paramref name="awaited"/>) or <c>e.MoveNext()</c> on a local, with <c>.AsTask()</c> allowed after the first.</summary>
+    private static ILocalReferenceOperation? AsMove(IOperation operation, bool awaited)
+    {
+        operation = operation.WalkDownConversions();
+        if (awaited && operation is IInvocationOperation { TargetMethod.Name: "AsTask", Arguments.Length: 0, Instance: { } task })
+        {
+            operation = task.WalkDownConversions();
+        }
+
+        return operation is IInvocationOperation { Arguments.Length: 0, Instance: { } instance } call
+            && call.TargetMethod.Name == (awaited ? "MoveNextAsync" : "MoveNext")
+            && instance.WalkDownConversions() is ILocalReferenceOperation enumerator
+            ? enumerator
+            : null;
+    }
+
+    /// <summary>The enumerator a helper's only lambda argument moves and returns (<c>() =&gt; e.MoveNextAsync().AsTask()</c>), when the helper returns the lambda's result type.</summary>
+    private static ILocalReferenceOperation? LambdaMove(IInvocationOperation helper)
+    {
+        var lambdas = helper.Arguments
+            .Select(a => a.Value.WalkDownConversions())
+            .OfType<IDelegateCreationOperation>()
+            .Select(d => d.Target)
+            .OfType<IAnonymousFunctionOperation>()
+            .ToList();
+        if (lambdas.Count != 1 || lambdas[0].Body.Operations.Length != 1
+            || lambdas[0].Body.Operations[0] is not IReturnOperation { ReturnedValue: { } returned }
+            || !SymbolEqualityComparer.Default.Equals(helper.TargetMethod.ReturnType, lambdas[0].Symbol.ReturnType))
+        {
+            return null;
+        }
+
+        return AsMove(returned, awaited: true);
+    }
+
+    private static IOperation WithoutConfigureAwait(IOperation operation)
+    {
+        operation = operation.WalkDownConversions();
+        return operation is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured }
+            ? configured.WalkDownConversions()
+            : operation;
+    }
+
     private static bool Mentions(ITypeSymbol type, ITypeParameterSymbol parameter)
         => SymbolEqualityComparer.Default.Equals(type, parameter)
             || (type is INamedTypeSymbol named && named.TypeArguments.Any(a => Mentions(a, parameter)));

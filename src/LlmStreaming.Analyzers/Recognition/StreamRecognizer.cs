@@ -555,7 +555,8 @@ internal sealed partial class StreamRecognizer
     /// <c>e.MoveNext()</c>; also <c>do { … } while (await e.MoveNextAsync())</c> after a first move), where <c>e</c> is a local initialised with <c>stream.GetAsyncEnumerator(…)</c>
     /// (<c>GetEnumerator()</c>) of a recognised stream, or with an enumerator a source method or a helper-run lambda hands
     /// over (<see cref="EnumeratedStream"/>). Its iteration variable is the local the body initialises from
-    /// <c>e.Current</c>, when there is one. Not cached (see <see cref="TryGetStreamLoop(ILoopOperation, LlmOptions, CancellationToken, StreamShapes)"/>).
+    /// <c>e.Current</c>, when there is one. The condition may move the enumerator in two ways
+    /// (<see cref="MovedEnumerator"/>). Not cached (see <see cref="TryGetStreamLoop(ILoopOperation, LlmOptions, CancellationToken, StreamShapes)"/>).
     /// </summary>
     internal LlmStreamLoop? TryGetManualEnumeration(ILoopOperation loop, LlmOptions options, CancellationToken cancellationToken)
     {
@@ -564,21 +565,7 @@ internal sealed partial class StreamRecognizer
             return null;
         }
 
-        var moveNext = condition.WalkDownConversions();
-        var awaited = false;
-        if (moveNext is IAwaitOperation awaitOperation)
-        {
-            awaited = true;
-            moveNext = awaitOperation.Operation.WalkDownConversions();
-            if (moveNext is IInvocationOperation { TargetMethod.Name: "ConfigureAwait", Instance: { } configured })
-            {
-                moveNext = configured.WalkDownConversions();
-            }
-        }
-
-        if (moveNext is not IInvocationOperation { Arguments.Length: 0, Instance: { } instance } call
-            || call.TargetMethod.Name != (awaited ? "MoveNextAsync" : "MoveNext")
-            || instance.WalkDownConversions() is not ILocalReferenceOperation enumerator
+        if (MovedEnumerator(condition, out var awaited) is not { } enumerator
             || EnumeratedStream(enumerator.Local, awaited, options, model, cancellationToken) is not { } source)
         {
             return null;

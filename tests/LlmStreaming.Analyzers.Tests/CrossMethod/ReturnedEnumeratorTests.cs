@@ -599,4 +599,102 @@ public class ReturnedEnumeratorTests
                 }
             }
             """);
+
+    private const string TwoWayHost = """
+        interface IHost
+        {
+            Task<T> RunWithSpinnerAsync<T>(Func<Task<T>> func, string status = null);
+        }
+
+        class ChatService
+        {
+            private readonly IChatClient _client;
+
+            public ChatService(IChatClient client) => _client = client;
+
+            public async Task<IAsyncEnumerator<ChatResponseUpdate>> StartAsync(string question)
+            {
+                var e = _client.GetStreamingResponseAsync(question).GetAsyncEnumerator();
+                return await e.MoveNextAsync() ? e : null;
+            }
+        }
+
+        """;
+
+    [Fact]
+    public Task LLM101_Reports_ConditionThatMovesTheEnumeratorTwoWays()
+        => Retry(Usings + TwoWayHost + """
+            class Agent
+            {
+                // AIShell's OpenAI agent (Agent.cs): after a tool call the next move runs under the spinner.
+                async Task<string> AskAsync(IHost host, ChatService chat)
+                {
+                    var answer = new StringBuilder();
+                    var toolCalls = 0;
+                    IAsyncEnumerator<ChatResponseUpdate> response = await host.RunWithSpinnerAsync(() => chat.StartAsync("hi")).ConfigureAwait(false);
+                    if (response is not null)
+                    {
+                        {|LLM101:do|}
+                        {
+                            answer.Append(response.Current.Text);
+                            toolCalls = response.Current.Contents.Count;
+                        }
+                        while (toolCalls is 0
+                            ? await host.RunWithSpinnerAsync(() => response.MoveNextAsync().AsTask()).ConfigureAwait(false)
+                            : await response.MoveNextAsync().ConfigureAwait(false));
+                    }
+
+                    return answer.ToString();
+                }
+            }
+            """);
+
+    [Fact]
+    public Task LLM101_Silent_ConditionWhoseBranchesDoNotBothMoveTheEnumerator()
+        => Retry(Usings + TwoWayHost + """
+            class Agent
+            {
+                async Task<string> OneBranchStopsAsync(ChatService chat, bool stop)
+                {
+                    var answer = new StringBuilder();
+                    var response = await chat.StartAsync("hi");
+                    do
+                    {
+                        answer.Append(response.Current.Text);
+                    }
+                    while (stop ? false : await response.MoveNextAsync());
+
+                    return answer.ToString();
+                }
+
+                async Task<string> OtherEnumeratorAsync(ChatService chat, IAsyncEnumerator<int> numbers, bool first)
+                {
+                    var answer = new StringBuilder();
+                    var response = await chat.StartAsync("hi");
+                    do
+                    {
+                        answer.Append(response.Current.Text);
+                    }
+                    while (first ? await numbers.MoveNextAsync() : await response.MoveNextAsync());
+
+                    return answer.ToString();
+                }
+
+                // The helper's lambda moves the enumerator but the helper hands back something else.
+                async Task<string> HelperReturnsOtherAsync(Func<Func<Task<bool>>, Task<bool>> probe, ChatService chat, bool slow)
+                {
+                    var answer = new StringBuilder();
+                    var response = await chat.StartAsync("hi");
+                    do
+                    {
+                        answer.Append(response.Current.Text);
+                    }
+                    while (slow ? await Count(() => response.MoveNextAsync().AsTask()) > 0 : await response.MoveNextAsync());
+
+                    return answer.ToString();
+                }
+
+                static Task<int> Count(Func<Task<bool>> move) => Task.FromResult(1);
+            }
+            """);
 }
