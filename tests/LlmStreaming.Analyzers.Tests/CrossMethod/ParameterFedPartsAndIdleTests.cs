@@ -15,42 +15,12 @@ namespace LlmStreaming.Analyzers.Tests.CrossMethod;
 /// </summary>
 public class ParameterFedPartsAndIdleTests
 {
-    private const string Usings = """
-        using System;
-        using System.Collections.Generic;
-        using System.IO;
-        using System.Net.Http;
-        using System.Text;
-        using System.Text.Json;
-        using System.Threading;
-        using System.Threading.Tasks;
-
-        """;
+    private const string Usings = ParameterParserTests.Usings;
 
     private const string IdleMessage = "The reads of the model response 'AskAsync' hands in get no cancellation token: after the headers nothing bounds the body, so a stalled stream hangs forever";
 
     /// <summary>A client that streams a chat request and hands the parser a reader over the body (the parser's class has no HTTP).</summary>
-    private const string Client = """
-
-        class ChatClient
-        {
-            private readonly HttpClient _http = new();
-
-            public async Task<string> AskAsync(HttpContent payload, CancellationToken ct)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = payload };
-                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-                var text = new StringBuilder();
-                await foreach (var delta in ChunkParser.ParseAsync(reader))
-                {
-                    text.Append(delta);
-                }
-
-                return text.ToString();
-            }
-        }
-        """;
+    private const string Client = ParameterParserTests.Client;
 
     /// <summary>The parser of <see cref="Client"/>: [DONE] handled, the first choice indexed blindly, reads without a token.</summary>
     private const string Parser = """
@@ -68,6 +38,47 @@ public class ParameterFedPartsAndIdleTests
                     var delta = doc.RootElement.GetProperty("choices")[0].GetProperty("delta");
                     yield return delta.GetProperty("content").GetString() ?? "";
                 }
+            }
+        }
+        """;
+
+    /// <summary>Two parsers that hand each other their reader (a cycle).</summary>
+    private const string RecursiveParsers = """
+        static class ChunkParser
+        {
+            public static async IAsyncEnumerable<string> ParseAsync(StreamReader reader, int depth)
+            {
+                string? line;
+                while ((line = await reader.ReadLineAsync()) != null)
+                {
+                    if (!line.StartsWith("data: ")) continue;
+                    if (line == "data: [DONE]") break;
+                    using var doc = JsonDocument.Parse(line.Substring(6));
+                    yield return doc.RootElement.GetProperty("choices")[0].GetProperty("delta").ToString();
+                }
+
+                if (depth > 0)
+                {
+                    await foreach (var more in OtherAsync(reader, depth - 1)) yield return more;
+                }
+            }
+
+            public static IAsyncEnumerable<string> OtherAsync(StreamReader reader, int depth) => ParseAsync(reader, depth);
+        }
+        """;
+
+    /// <summary>A client that streams a model response into the first of <see cref="RecursiveParsers"/>.</summary>
+    private const string CycleCaller = """
+
+        class ChatClient
+        {
+            public async Task<int> AskAsync(HttpClient http, HttpRequestMessage request)
+            {
+                request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                var count = 0;
+                await foreach (var delta in ChunkParser.ParseAsync(new StreamReader(await response.Content.ReadAsStreamAsync()), 1)) count++;
+                return count;
             }
         }
         """;
@@ -185,28 +196,13 @@ public class ParameterFedPartsAndIdleTests
 
     [Fact]
     public Task NoDiagnostic_PartIndexed_ParsersThatHandEachOtherTheirReader()
-        => Verify<ContentPartIndexedWithoutGuardAnalyzer>.AnalyzerAsync(Usings + """
-            static class ChunkParser
-            {
-                public static async IAsyncEnumerable<string> ParseAsync(StreamReader reader, int depth)
-                {
-                    string? line;
-                    while ((line = await reader.ReadLineAsync()) != null)
-                    {
-                        if (!line.StartsWith("data: ")) continue;
-                        using var doc = JsonDocument.Parse(line.Substring(6));
-                        yield return doc.RootElement.GetProperty("choices")[0].GetProperty("delta").ToString();
-                    }
+        => Verify<ContentPartIndexedWithoutGuardAnalyzer>.AnalyzerAsync(Usings + RecursiveParsers);
 
-                    if (depth > 0)
-                    {
-                        await foreach (var more in OtherAsync(reader, depth - 1)) yield return more;
-                    }
-                }
-
-                public static IAsyncEnumerable<string> OtherAsync(StreamReader reader, int depth) => ParseAsync(reader, depth);
-            }
-            """);
+    /// <summary>The cycle with a caller that streams a model response into it: the first parser's loop, once.</summary>
+    [Fact]
+    public Task Reports_PartIndexed_Once_InParsersThatHandEachOtherTheirReader()
+        => Verify<ContentPartIndexedWithoutGuardAnalyzer>.AnalyzerAsync(
+            Usings + RecursiveParsers.Replace("doc.RootElement.GetProperty(\"choices\")[0]", "{|LLM303:doc.RootElement.GetProperty(\"choices\")[0]|}") + CycleCaller);
 
     // ---- LLM406 ----
 
@@ -553,41 +549,7 @@ public class ParameterFedPartsAndIdleTests
     /// <summary>A cycle between two parsers is cut: the second caller's reader comes from the first parser, so it is not followed.</summary>
     [Fact]
     public Task NoDiagnostic_Idle_ParsersThatHandEachOtherTheirReader()
-        => Verify<StreamedBodyWithoutIdleTimeoutAnalyzer>.AnalyzerAsync(Usings + """
-            static class ChunkParser
-            {
-                public static async IAsyncEnumerable<string> ParseAsync(StreamReader reader, int depth)
-                {
-                    string? line;
-                    while ((line = await reader.ReadLineAsync()) != null)
-                    {
-                        if (!line.StartsWith("data: ")) continue;
-                        if (line == "data: [DONE]") break;
-                        using var doc = JsonDocument.Parse(line.Substring(6));
-                        yield return doc.RootElement.GetProperty("choices")[0].GetProperty("delta").ToString();
-                    }
-
-                    if (depth > 0)
-                    {
-                        await foreach (var more in OtherAsync(reader, depth - 1)) yield return more;
-                    }
-                }
-
-                public static IAsyncEnumerable<string> OtherAsync(StreamReader reader, int depth) => ParseAsync(reader, depth);
-            }
-
-            class ChatClient
-            {
-                public async Task<int> AskAsync(HttpClient http, HttpRequestMessage request)
-                {
-                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
-                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                    var count = 0;
-                    await foreach (var delta in ChunkParser.ParseAsync(new StreamReader(await response.Content.ReadAsStreamAsync()), 1)) count++;
-                    return count;
-                }
-            }
-            """);
+        => Verify<StreamedBodyWithoutIdleTimeoutAnalyzer>.AnalyzerAsync(Usings + RecursiveParsers + CycleCaller);
 
     [Fact]
     public async Task NoCrash_BrokenCode()
