@@ -89,7 +89,7 @@ public sealed class ContentPartIndexedWithoutGuardAnalyzer : LlmAnalyzer
     private static void Analyze(OperationAnalysisContext context, LlmAnalysisContext llm, IOperation collection)
     {
         var options = llm.GetOptions(context.Operation.Syntax.SyntaxTree, context.Options);
-        var loop = llm.Streams.FindEnclosingStreamLoop(context.Operation, options, context.CancellationToken);
+        var loop = llm.Streams.FindEnclosingStreamLoop(context.Operation, options, context.CancellationToken, StreamShapes.Direct | StreamShapes.ParameterFed);
         if (loop is null || !TextDeltas.IsContentList(collection, loop))
         {
             return;

@@ -55,7 +55,7 @@ internal sealed class ModelStreamParameters
         return _fedBy.Get(parameter.OriginalDefinition, p => Compute(p, options, MethodSummaries.MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { (IMethodSymbol)p.ContainingSymbol }));
     }
 
-    private static bool IsSourceMethod(IMethodSymbol method)
+    internal static bool IsSourceMethod(IMethodSymbol method)
         => method is { IsAbstract: false, IsExtern: false, MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction, DeclaringSyntaxReferences.Length: 1 };
 
     /// <summary>A reader, a stream, a response or its content.</summary>
@@ -67,7 +67,7 @@ internal sealed class ModelStreamParameters
     }
 
     /// <summary>The parameter the loop's reads (or its SseParser) read, through the reader built on it.</summary>
-    private IParameterSymbol? ReadParameter(ILoopOperation loop, HandRolledStream shape, CancellationToken cancellationToken)
+    internal IParameterSymbol? ReadParameter(ILoopOperation loop, HandRolledStream shape, CancellationToken cancellationToken)
     {
         if (shape.UsesSseParser)
         {
@@ -111,7 +111,7 @@ internal sealed class ModelStreamParameters
     }
 
     /// <summary>One step down from a reader or stream to what it is built on, or null.</summary>
-    private IOperation? Inner(IOperation value)
+    internal IOperation? Inner(IOperation value)
         => value switch
         {
             IObjectCreationOperation { Arguments.Length: > 0 } creation when creation.Type.IsOrInheritsFrom(_context.Types.TextReader) || creation.Type?.Name == "BufferedStream"
@@ -191,7 +191,7 @@ internal sealed class ModelStreamParameters
     /// The calls of <paramref name="method"/> in the compilation: only the trees whose text has its name as a word are
     /// bound, and only their invocations that name it.
     /// </summary>
-    private IEnumerable<IInvocationOperation> CallsOf(IMethodSymbol method)
+    internal IEnumerable<IInvocationOperation> CallsOf(IMethodSymbol method)
     {
         var compilation = _context.Compilation;
         foreach (var tree in compilation.SyntaxTrees)

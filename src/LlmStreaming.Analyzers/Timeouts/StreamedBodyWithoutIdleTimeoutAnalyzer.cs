@@ -11,7 +11,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// is given no token with a deadline the method sets: nothing ends a body that ends without the marker.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
+public sealed partial class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
 {
     /// <summary>The idle timeout the fix uses, in seconds: the larger of this rule's and LLM404's minimum, so that the fix does not trip LLM404.</summary>
     internal const string IdleSecondsProperty = "IdleSeconds";
@@ -22,16 +22,17 @@ public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
     {
         if (llm.Types.HttpClient is not null && llm.Types.CancellationToken is not null)
         {
-            start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
+            var callers = new SummaryCache<IParameterSymbol, string?>();
+            start.RegisterOperationAction(c => AnalyzeLoop(c, llm, callers), OperationKind.Loop);
         }
     }
 
-    private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm)
+    private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, SummaryCache<IParameterSymbol, string?> callers)
     {
         var loop = (ILoopOperation)context.Operation;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
         var cancellationToken = context.CancellationToken;
-        var streamLoop = llm.Streams.TryGetStreamLoop(loop, options, cancellationToken);
+        var streamLoop = llm.Streams.TryGetStreamLoop(loop, options, cancellationToken, StreamShapes.Direct | StreamShapes.ParameterFed);
         if (streamLoop is { Kind: LlmStreamKind.Sdk, Source.Call: { } sdkCall } && SdkFamilies.Get(streamLoop.Family) is { WaitsForEndMarker: true } family)
         {
             if (!TokenHasDeadline(sdkCall, loop, llm))
@@ -55,9 +56,9 @@ public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
 
         var flow = llm.HttpClients.Responses;
         var call = flow.TraceLoopToCall(streamLoop, cancellationToken);
-        if (call is null || !(flow.IsGetStream(call) || flow.IsSend(call) && flow.BufferingOf(call) == BodyBuffering.HeadersRead))
+        if (call is not null && !(flow.IsGetStream(call) || flow.IsSend(call) && flow.BufferingOf(call) == BodyBuffering.HeadersRead))
         {
-            return; // a buffered body is in memory already (LLM402); an unknown one is not judged
+            return; // a buffered body is in memory already (LLM402)
         }
 
         IInvocationOperation? firstRead;
@@ -83,11 +84,18 @@ public sealed class StreamedBodyWithoutIdleTimeoutAnalyzer : LlmAnalyzer
             return;
         }
 
+        // A body the method does not send: a parser handed it, judged when every caller streams it unbounded. Else not judged.
+        string? caller = null;
+        if (call is null && (caller = StreamedByEveryCaller(streamLoop, llm, callers, cancellationToken)) is null)
+        {
+            return;
+        }
+
         context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM406_StreamedBodyWithoutIdleTimeout,
             StreamingResponseBufferedAnalyzer.NameLocation(firstRead),
             Properties(options),
-            "The reads of " + streamLoop.MessageName + " get no cancellation token: after the headers nothing bounds the body, so a stalled stream hangs forever",
+            "The reads of " + (caller is null ? streamLoop.MessageName : "the model response '" + caller + "' hands in") + " get no cancellation token: after the headers nothing bounds the body, so a stalled stream hangs forever",
             "read"));
     }
 

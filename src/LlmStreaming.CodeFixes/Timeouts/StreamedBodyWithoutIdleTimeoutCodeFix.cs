@@ -81,7 +81,7 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
         }
 
         var options = LlmOptions.Parse(document.Project.AnalyzerOptions.AnalyzerConfigOptionsProvider.GetOptions(root.SyntaxTree));
-        var streamLoop = llm.Streams.TryGetStreamLoop(loop, options, cancellationToken);
+        var streamLoop = llm.Streams.TryGetStreamLoop(loop, options, cancellationToken, StreamShapes.Direct | StreamShapes.ParameterFed);
         if (streamLoop is { Kind: LlmStreamKind.Sdk, Source.Call: { } sdkCall } && SdkFamilies.Get(streamLoop.Family) is { WaitsForEndMarker: true })
         {
             return SdkPlan(loopSyntax, sdkCall, model, llm, idleSeconds, cancellationToken);

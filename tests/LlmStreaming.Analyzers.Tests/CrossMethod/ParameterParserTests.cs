@@ -10,7 +10,7 @@ namespace LlmStreaming.Analyzers.Tests.CrossMethod;
 /// </summary>
 public class ParameterParserTests
 {
-    private const string Usings = """
+    internal const string Usings = """
         using System;
         using System.Collections.Generic;
         using System.IO;
@@ -23,7 +23,7 @@ public class ParameterParserTests
         """;
 
     /// <summary>A client that sends a chat request and hands the parser a reader over the body (the parser's class has no HTTP).</summary>
-    private const string Client = """
+    internal const string Client = """
 
         class ChatClient
         {
