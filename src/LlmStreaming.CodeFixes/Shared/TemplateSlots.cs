@@ -53,11 +53,12 @@ internal sealed class TemplateSlots
     {
         if (name.StartsWith("@", StringComparison.Ordinal))
         {
-            return SyntaxFactory.VerbatimIdentifier(default, name, name.Substring(1), default);
+            return SyntaxFactory.VerbatimIdentifier(default, name.Substring(1), name.Substring(1), default);
         }
 
+        // VerbatimIdentifier writes the '@' itself (and refuses a text that starts with one).
         return SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None
-            ? SyntaxFactory.VerbatimIdentifier(default, "@" + name, name, default)
+            ? SyntaxFactory.VerbatimIdentifier(default, name, name, default)
             : SyntaxFactory.Identifier(name);
     }
 

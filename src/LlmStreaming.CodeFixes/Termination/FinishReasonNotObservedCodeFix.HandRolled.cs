@@ -29,40 +29,38 @@ public sealed partial class FinishReasonNotObservedCodeFix
         }
 
         context.Partial = PartialOf(context, loop);
-        var reason = Name(context, loop, protocol switch
+        var (word, cutTemplate) = protocol switch
         {
-            HandRolledProtocol.Ollama => "doneReason",
-            HandRolledProtocol.Anthropic => "stopReason",
-            _ => "finishReason",
-        });
+            HandRolledProtocol.Ollama => ("doneReason", DoneReasonCut),
+            HandRolledProtocol.Anthropic => ("stopReason", StopReasonCut),
+            _ => ("finishReason", FinishReasonCut),
+        };
 
-        var types = new Dictionary<string, ITypeSymbol> { ["InvalidOperationException"] = context.InvalidOperationException };
-        var capture = CaptureText(context, holder, chunk, protocol, reason, types);
+        var model = context.Model;
+        var reason = Name(context, loop, word);
+        var captureSlots = new TemplateSlots().Name(word, reason);
+        var capture = CaptureTemplate(context, holder, chunk, protocol, captureSlots);
         if (capture is null)
         {
             return null;
         }
 
-        var nullable = context.Model.GetNullableContext(loop.SpanStart).AnnotationsEnabled() ? "?" : string.Empty;
-        var truncating = HandRolledFinish.TruncationValues(protocol);
-        var label = protocol switch
-        {
-            HandRolledProtocol.Ollama => "done reason",
-            HandRolledProtocol.Anthropic => "stop reason",
-            _ => "finish reason",
-        };
+        // The declaration and the comparisons call the reason `reason`, whatever the protocol's word.
+        var reasonSlots = new TemplateSlots().Name("reason", reason);
+        var annotated = model.GetNullableContext(loop.SpanStart).AnnotationsEnabled();
+        var cut = AnyOf(HandRolledFinish.TruncationValues(protocol).Select(value => Filled(
+            context,
+            "reason == cutValue",
+            reasonSlots.Expression("cutValue", SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(value))))));
+        var checkSlots = new TemplateSlots()
+            .Name(word, reason)
+            .Expression("cut", cut)
+            .Type("InvalidOperationException", context.InvalidOperationException, model, loop);
 
         var generator = context.Generator;
-        var model = context.Model;
-        var captureStatement = TerminationSyntax.Statement(capture, generator, holder, types, model);
-        var declaration = TerminationSyntax.Statement("string" + nullable + " " + reason + " = null;", generator, loop);
-        var check = TerminationSyntax.Statement(
-            "if (" + string.Join(" || ", truncating.Select(v => reason + " == \"" + v + "\"")) + ")\n"
-                + Throw(context, "InvalidOperationException", "$\"The model stopped before the end of the answer (" + label + ": {" + reason + "}).\""),
-            generator,
-            loop,
-            types,
-            model);
+        var captureStatement = TerminationSyntax.Statement(capture, generator, holder, captureSlots);
+        var declaration = TerminationSyntax.Statement(annotated ? "string? reason = null;" : "string reason = null;", generator, loop, reasonSlots);
+        var check = CarryingPartial(context, TerminationSyntax.Statement(cutTemplate, generator, loop, checkSlots));
 
         var tracked = context.Root.TrackNodes(holder, loop);
         if (TerminationSyntax.InsertAfterHolder(tracked, tracked.GetCurrentNode(holder)!, insideUsing, captureStatement) is not { } captured)
@@ -111,17 +109,24 @@ public sealed partial class FinishReasonNotObservedCodeFix
         };
     }
 
-    /// <summary>The statement that copies the chunk's finish reason into <paramref name="reason"/>, by the chunk's type; null when the type has no place for it.</summary>
-    private static string? CaptureText(FixContext context, SyntaxNode at, ILocalSymbol chunk, HandRolledProtocol protocol, string reason, Dictionary<string, ITypeSymbol> types)
+    /// <summary>
+    /// The template of the statement that copies the chunk's finish reason into the reason (the protocol's word:
+    /// <c>finishReason</c>, <c>doneReason</c>, <c>stopReason</c>), by the chunk's type, its other slots set in
+    /// <paramref name="slots"/>; null when the type has no place for it.
+    /// </summary>
+    private static string? CaptureTemplate(FixContext context, SyntaxNode at, ILocalSymbol chunk, HandRolledProtocol protocol, TemplateSlots slots)
     {
         var compilation = context.Model.Compilation;
         var type = chunk.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
-        var name = chunk.Name;
+        ExpressionSyntax name = SyntaxFactory.IdentifierName(TemplateSlots.Identifier(chunk.Name));
         if (type is INamedTypeSymbol { Name: "JsonDocument" or "JsonElement" } json && json.IsInNamespace("System.Text.Json")
             && compilation.GetTypeByMetadataName("System.Text.Json.JsonValueKind") is { } valueKind)
         {
-            types["JsonValueKind"] = valueKind;
-            return ElementCapture(context, at, json.Name == "JsonDocument" ? name + ".RootElement" : name, protocol, reason);
+            var element = json.Name == "JsonDocument"
+                ? SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, name, SyntaxFactory.IdentifierName("RootElement"))
+                : name;
+            slots.Expression("element", element).Type("JsonValueKind", valueKind, context.Model, at);
+            return ElementCapture(context, at, protocol, slots);
         }
 
         if (type.IsOrInheritsFrom(compilation.GetTypeByMetadataName("System.Text.Json.Nodes.JsonNode"))
@@ -129,124 +134,169 @@ public sealed partial class FinishReasonNotObservedCodeFix
             && compilation.GetTypeByMetadataName("System.Text.Json.Nodes.JsonArray") is { } jsonArray
             && compilation.GetTypeByMetadataName("System.Text.Json.Nodes.JsonValue") is { } jsonValue)
         {
-            types["JsonObject"] = jsonObject;
-            types["JsonArray"] = jsonArray;
-            types["JsonValue"] = jsonValue;
-            return NodeCapture(context, at, name, protocol, reason);
+            slots.Expression("node", name)
+                .Type("JsonObject", jsonObject, context.Model, at)
+                .Type("JsonArray", jsonArray, context.Model, at)
+                .Type("JsonValue", jsonValue, context.Model, at);
+            return NodeCapture(context, at, protocol, slots);
         }
 
         return type is INamedTypeSymbol { TypeKind: TypeKind.Class } dto && !dto.IsInNamespace("System") && !dto.IsInNamespace("Newtonsoft")
-            ? DtoCapture(context, at, name, dto, protocol, reason, types)
+            ? DtoCapture(context, at, dto, protocol, slots.Expression("dto", name))
             : null;
     }
 
-    /// <summary>System.Text.Json's DOM: each step checked for its kind, so that no chunk of another shape throws here.</summary>
-    private static string ElementCapture(FixContext context, SyntaxNode at, string root, HandRolledProtocol protocol, string reason)
+    /// <summary>System.Text.Json's DOM (<c>element</c>): each step checked for its kind, so that no chunk of another shape throws here.</summary>
+    private static string ElementCapture(FixContext context, SyntaxNode at, HandRolledProtocol protocol, TemplateSlots slots)
     {
         switch (protocol)
         {
             case HandRolledProtocol.Ollama:
-                var doneValue = Name(context, at, "doneValue");
-                return "if (" + root + ".ValueKind == JsonValueKind.Object\n"
-                    + "    && " + root + ".TryGetProperty(\"done_reason\", out var " + doneValue + ")\n"
-                    + "    && " + doneValue + ".ValueKind == JsonValueKind.String)\n"
-                    + "{\n    " + reason + " = " + doneValue + ".GetString();\n}";
+                slots.Name("doneValue", Name(context, at, "doneValue"));
+                return """
+                    if (element.ValueKind == JsonValueKind.Object
+                        && element.TryGetProperty("done_reason", out var doneValue)
+                        && doneValue.ValueKind == JsonValueKind.String)
+                    {
+                        doneReason = doneValue.GetString();
+                    }
+                    """;
 
             case HandRolledProtocol.Anthropic:
-                var delta = Name(context, at, "stopDelta");
-                var stopValue = Name(context, at, "stopValue");
-                return "if (" + root + ".ValueKind == JsonValueKind.Object\n"
-                    + "    && " + root + ".TryGetProperty(\"delta\", out var " + delta + ")\n"
-                    + "    && " + delta + ".ValueKind == JsonValueKind.Object\n"
-                    + "    && " + delta + ".TryGetProperty(\"stop_reason\", out var " + stopValue + ")\n"
-                    + "    && " + stopValue + ".ValueKind == JsonValueKind.String)\n"
-                    + "{\n    " + reason + " = " + stopValue + ".GetString();\n}";
+                slots.Name("stopDelta", Name(context, at, "stopDelta"))
+                    .Name("stopValue", Name(context, at, "stopValue"));
+                return """
+                    if (element.ValueKind == JsonValueKind.Object
+                        && element.TryGetProperty("delta", out var stopDelta)
+                        && stopDelta.ValueKind == JsonValueKind.Object
+                        && stopDelta.TryGetProperty("stop_reason", out var stopValue)
+                        && stopValue.ValueKind == JsonValueKind.String)
+                    {
+                        stopReason = stopValue.GetString();
+                    }
+                    """;
 
             default:
-                var choices = Name(context, at, "finishChoices");
-                var finishValue = Name(context, at, "finishValue");
-                return "if (" + root + ".ValueKind == JsonValueKind.Object\n"
-                    + "    && " + root + ".TryGetProperty(\"choices\", out var " + choices + ")\n"
-                    + "    && " + choices + ".ValueKind == JsonValueKind.Array\n"
-                    + "    && " + choices + ".GetArrayLength() > 0\n"
-                    + "    && " + choices + "[0].TryGetProperty(\"finish_reason\", out var " + finishValue + ")\n"
-                    + "    && " + finishValue + ".ValueKind == JsonValueKind.String)\n"
-                    + "{\n    " + reason + " = " + finishValue + ".GetString();\n}";
+                slots.Name("finishChoices", Name(context, at, "finishChoices"))
+                    .Name("finishValue", Name(context, at, "finishValue"));
+                return """
+                    if (element.ValueKind == JsonValueKind.Object
+                        && element.TryGetProperty("choices", out var finishChoices)
+                        && finishChoices.ValueKind == JsonValueKind.Array
+                        && finishChoices.GetArrayLength() > 0
+                        && finishChoices[0].TryGetProperty("finish_reason", out var finishValue)
+                        && finishValue.ValueKind == JsonValueKind.String)
+                    {
+                        finishReason = finishValue.GetString();
+                    }
+                    """;
         }
     }
 
-    /// <summary>System.Text.Json.Nodes: type patterns all the way down (C# 7 has them).</summary>
-    private static string NodeCapture(FixContext context, SyntaxNode at, string node, HandRolledProtocol protocol, string reason)
+    /// <summary>System.Text.Json.Nodes (<c>node</c>): type patterns all the way down (C# 7 has them).</summary>
+    private static string NodeCapture(FixContext context, SyntaxNode at, HandRolledProtocol protocol, TemplateSlots slots)
     {
         switch (protocol)
         {
             case HandRolledProtocol.Ollama:
-                var doneChunk = Name(context, at, "doneChunk");
-                var doneValue = Name(context, at, "doneValue");
-                var doneText = Name(context, at, "doneText");
-                return "if (" + node + " is JsonObject " + doneChunk + "\n"
-                    + "    && " + doneChunk + "[\"done_reason\"] is JsonValue " + doneValue + "\n"
-                    + "    && " + doneValue + ".TryGetValue<string>(out var " + doneText + "))\n"
-                    + "{\n    " + reason + " = " + doneText + ";\n}";
+                slots.Name("doneChunk", Name(context, at, "doneChunk"))
+                    .Name("doneValue", Name(context, at, "doneValue"))
+                    .Name("doneText", Name(context, at, "doneText"));
+                return """
+                    if (node is JsonObject doneChunk
+                        && doneChunk["done_reason"] is JsonValue doneValue
+                        && doneValue.TryGetValue<string>(out var doneText))
+                    {
+                        doneReason = doneText;
+                    }
+                    """;
 
             case HandRolledProtocol.Anthropic:
-                var stopChunk = Name(context, at, "stopChunk");
-                var stopDelta = Name(context, at, "stopDelta");
-                var stopValue = Name(context, at, "stopValue");
-                var stopText = Name(context, at, "stopText");
-                return "if (" + node + " is JsonObject " + stopChunk + "\n"
-                    + "    && " + stopChunk + "[\"delta\"] is JsonObject " + stopDelta + "\n"
-                    + "    && " + stopDelta + "[\"stop_reason\"] is JsonValue " + stopValue + "\n"
-                    + "    && " + stopValue + ".TryGetValue<string>(out var " + stopText + "))\n"
-                    + "{\n    " + reason + " = " + stopText + ";\n}";
+                slots.Name("stopChunk", Name(context, at, "stopChunk"))
+                    .Name("stopDelta", Name(context, at, "stopDelta"))
+                    .Name("stopValue", Name(context, at, "stopValue"))
+                    .Name("stopText", Name(context, at, "stopText"));
+                return """
+                    if (node is JsonObject stopChunk
+                        && stopChunk["delta"] is JsonObject stopDelta
+                        && stopDelta["stop_reason"] is JsonValue stopValue
+                        && stopValue.TryGetValue<string>(out var stopText))
+                    {
+                        stopReason = stopText;
+                    }
+                    """;
 
             default:
-                var chunk = Name(context, at, "finishChunk");
-                var choices = Name(context, at, "finishChoices");
-                var choice = Name(context, at, "finishChoice");
-                var value = Name(context, at, "finishValue");
-                var text = Name(context, at, "finishText");
-                return "if (" + node + " is JsonObject " + chunk + "\n"
-                    + "    && " + chunk + "[\"choices\"] is JsonArray " + choices + "\n"
-                    + "    && " + choices + ".Count > 0\n"
-                    + "    && " + choices + "[0] is JsonObject " + choice + "\n"
-                    + "    && " + choice + "[\"finish_reason\"] is JsonValue " + value + "\n"
-                    + "    && " + value + ".TryGetValue<string>(out var " + text + "))\n"
-                    + "{\n    " + reason + " = " + text + ";\n}";
+                slots.Name("finishChunk", Name(context, at, "finishChunk"))
+                    .Name("finishChoices", Name(context, at, "finishChoices"))
+                    .Name("finishChoice", Name(context, at, "finishChoice"))
+                    .Name("finishValue", Name(context, at, "finishValue"))
+                    .Name("finishText", Name(context, at, "finishText"));
+                return """
+                    if (node is JsonObject finishChunk
+                        && finishChunk["choices"] is JsonArray finishChoices
+                        && finishChoices.Count > 0
+                        && finishChoices[0] is JsonObject finishChoice
+                        && finishChoice["finish_reason"] is JsonValue finishValue
+                        && finishValue.TryGetValue<string>(out var finishText))
+                    {
+                        finishReason = finishText;
+                    }
+                    """;
         }
     }
 
     /// <summary>
-    /// A DTO: its own string member for the reason (<c>DoneReason</c>), its <c>Delta</c>'s (<c>StopReason</c>), or its
+    /// A DTO (<c>dto</c>): its own string member for the reason (<c>DoneReason</c>), its <c>Delta</c>'s (<c>StopReason</c>), or its
     /// first choice's (<c>Choices</c>, a list or an array of objects with a string <c>FinishReason</c>); any casing,
     /// underscores ignored. Null when the DTO has no such member: the reason is not deserialized at all.
     /// </summary>
-    private static string? DtoCapture(FixContext context, SyntaxNode at, string dto, INamedTypeSymbol type, HandRolledProtocol protocol, string reason, Dictionary<string, ITypeSymbol> types)
+    private static string? DtoCapture(FixContext context, SyntaxNode at, INamedTypeSymbol type, HandRolledProtocol protocol, TemplateSlots slots)
     {
         switch (protocol)
         {
             case HandRolledProtocol.Ollama when StringMember(type, "donereason") is { } doneReason:
-                var doneText = Name(context, at, "doneText");
-                return "if (" + dto + "?." + doneReason.Name + " is string " + doneText + ")\n{\n    " + reason + " = " + doneText + ";\n}";
+                slots.Name("doneMember", doneReason.Name)
+                    .Name("doneText", Name(context, at, "doneText"));
+                return """
+                    if (dto?.doneMember is string doneText)
+                    {
+                        doneReason = doneText;
+                    }
+                    """;
 
             case HandRolledProtocol.Anthropic when Member(type, "delta") is { } deltaMember
                 && HandRolledFinish.MemberType(deltaMember) is INamedTypeSymbol { TypeKind: TypeKind.Class } deltaType
                 && StringMember(deltaType, "stopreason") is { } stopReason:
-                var stopText = Name(context, at, "stopText");
-                return "if (" + dto + "?." + deltaMember.Name + "?." + stopReason.Name + " is string " + stopText + ")\n{\n    " + reason + " = " + stopText + ";\n}";
+                slots.Name("deltaMember", deltaMember.Name)
+                    .Name("stopMember", stopReason.Name)
+                    .Name("stopText", Name(context, at, "stopText"));
+                return """
+                    if (dto?.deltaMember?.stopMember is string stopText)
+                    {
+                        stopReason = stopText;
+                    }
+                    """;
 
             case HandRolledProtocol.ChatCompletions when Member(type, "choices") is { } choicesMember
                 && HandRolledFinish.MemberType(choicesMember) is { } listType
                 && FirstElement(listType) is var (countMember, elementType)
                 && elementType is INamedTypeSymbol { TypeKind: TypeKind.Class } choiceType
                 && StringMember(choiceType, "finishreason") is { } finishReason:
-                types["FinishChoicesType"] = listType.WithNullableAnnotation(NullableAnnotation.NotAnnotated);
-                var choices = Name(context, at, "finishChoices");
-                var finishText = Name(context, at, "finishText");
-                return "if (" + dto + "?." + choicesMember.Name + " is FinishChoicesType " + choices + "\n"
-                    + "    && " + choices + "." + countMember + " > 0\n"
-                    + "    && " + choices + "[0]?." + finishReason.Name + " is string " + finishText + ")\n"
-                    + "{\n    " + reason + " = " + finishText + ";\n}";
+                slots.Type("FinishChoicesType", listType.WithNullableAnnotation(NullableAnnotation.NotAnnotated), context.Model, at)
+                    .Name("choicesMember", choicesMember.Name)
+                    .Name("countMember", countMember)
+                    .Name("finishMember", finishReason.Name)
+                    .Name("finishChoices", Name(context, at, "finishChoices"))
+                    .Name("finishText", Name(context, at, "finishText"));
+                return """
+                    if (dto?.choicesMember is FinishChoicesType finishChoices
+                        && finishChoices.countMember > 0
+                        && finishChoices[0]?.finishMember is string finishText)
+                    {
+                        finishReason = finishText;
+                    }
+                    """;
 
             default:
                 return null;
