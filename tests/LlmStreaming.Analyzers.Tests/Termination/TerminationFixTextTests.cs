@@ -26,6 +26,19 @@ public class TerminationFixTextTests
 
         """;
 
+    private const string UsingsWithSseParser = """
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.Net.Http;
+        using System.Net.ServerSentEvents;
+        using System.Text;
+        using System.Text.Json;
+        using System.Threading;
+        using System.Threading.Tasks;
+
+        """;
+
     /// <summary>LLM201: a switch between the parse and the loop, in a method that returns a Task: <c>return</c> leaves.</summary>
     [Fact]
     public Task DoneSentinel_ReturnFromASwitchInATaskMethod()
@@ -91,6 +104,54 @@ public class TerminationFixTextTests
                 }
             }
             """, DoneSentinelNotHandledCodeFix.Key);
+
+    /// <summary>LLM204 on synchronous reads: the loop becomes <c>foreach</c> over <c>SseParser.Enumerate()</c>.</summary>
+    [Fact]
+    public Task HandRolledSse_SynchronousReadsEnumerate()
+        => Verify<HandRolledSseParsingAnalyzer, HandRolledSseParsingCodeFix>.FixAsync(Usings + """
+            class ChatClient
+            {
+                public string Ask(HttpClient http, HttpRequestMessage request, CancellationToken ct)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = http.Send(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var stream = response.Content.ReadAsStream(ct);
+                    using var reader = new StreamReader(stream);
+                    var text = new StringBuilder();
+                    string? line;
+                    while ((line = {|LLM204:reader.ReadLine()|}) != null)
+                    {
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6).Trim();
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, UsingsWithSseParser + """
+            class ChatClient
+            {
+                public string Ask(HttpClient http, HttpRequestMessage request, CancellationToken ct)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = http.Send(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    using var stream = response.Content.ReadAsStream(ct);
+                    var text = new StringBuilder();
+                    foreach (var item in SseParser.Create(stream).Enumerate())
+                    {
+                        var data = item.Data;
+                        if (data == "[DONE]") break;
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }
+
+                    return text.ToString();
+                }
+            }
+            """, HandRolledSseParsingCodeFix.Key);
 
     /// <summary>LLM205 in C# 7.3 (no using declarations): a using statement holds the error check.</summary>
     [Fact]
