@@ -1,10 +1,6 @@
 using LlmStreaming.Analyzers.Termination;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.CodeFixes.Termination;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Testing;
-using Microsoft.CodeAnalysis.Testing;
 
 namespace LlmStreaming.Analyzers.Tests.Termination;
 
@@ -156,80 +152,64 @@ public class TerminationFixTextTests
     /// <summary>LLM205 in C# 7.3 (no using declarations): a using statement holds the error check.</summary>
     [Fact]
     public Task InStreamError_HandRolled_CSharp73_UsingStatement()
-    {
-        var test = new CSharpCodeFixTest<InStreamErrorIgnoredAnalyzer, InStreamErrorIgnoredCodeFix, DefaultVerifier>
-        {
-            TestCode = Usings + """
-                class ChatClient
+        => CSharp73.FixAsync<InStreamErrorIgnoredAnalyzer, InStreamErrorIgnoredCodeFix>(Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
                 {
-                    public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string line;
+                    while ((line = await reader.ReadLineAsync()) != null)
                     {
-                        request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
-                        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-                        var text = new StringBuilder();
-                        string line;
-                        while ((line = await reader.ReadLineAsync()) != null)
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        using (var doc = {|LLM205:JsonDocument.Parse(data)|})
                         {
-                            if (!line.StartsWith("data: ")) continue;
-                            var data = line.Substring(6);
-                            if (data == "[DONE]") break;
-                            using (var doc = {|LLM205:JsonDocument.Parse(data)|})
-                            {
-                                text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
-                            }
+                            text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
                         }
-
-                        return text.ToString();
                     }
+
+                    return text.ToString();
                 }
-                """,
-            FixedCode = Usings + """
-                class ChatClient
+            }
+            """, Usings + """
+            class ChatClient
+            {
+                public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
                 {
-                    public async Task<string> AskAsync(HttpClient http, HttpRequestMessage request)
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var text = new StringBuilder();
+                    string line;
+                    while ((line = await reader.ReadLineAsync()) != null)
                     {
-                        request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
-                        var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-                        var text = new StringBuilder();
-                        string line;
-                        while ((line = await reader.ReadLineAsync()) != null)
+                        if (!line.StartsWith("data: ")) continue;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") break;
+                        if (data.IndexOf("\"error\"", StringComparison.Ordinal) >= 0)
                         {
-                            if (!line.StartsWith("data: ")) continue;
-                            var data = line.Substring(6);
-                            if (data == "[DONE]") break;
-                            if (data.IndexOf("\"error\"", StringComparison.Ordinal) >= 0)
+                            using (var errorDocument = JsonDocument.Parse(data))
                             {
-                                using (var errorDocument = JsonDocument.Parse(data))
+                                if (errorDocument.RootElement.ValueKind == JsonValueKind.Object && errorDocument.RootElement.TryGetProperty("error", out var error))
                                 {
-                                    if (errorDocument.RootElement.ValueKind == JsonValueKind.Object && errorDocument.RootElement.TryGetProperty("error", out var error))
-                                    {
-                                        throw new IOException("The model stream reported an error: " + (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) ? message.ToString() : error.ToString()));
-                                    }
+                                    throw new IOException("The model stream reported an error: " + (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) ? message.ToString() : error.ToString()));
                                 }
                             }
-
-                            using (var doc = JsonDocument.Parse(data))
-                            {
-                                text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
-                            }
                         }
 
-                        return text.ToString();
+                        using (var doc = JsonDocument.Parse(data))
+                        {
+                            text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                        }
                     }
+
+                    return text.ToString();
                 }
-                """,
-            CodeActionEquivalenceKey = InStreamErrorIgnoredCodeFix.Key,
-        };
-        TestSettings.Apply(test, References.Sdks, editorConfig: null);
-        test.SolutionTransforms.Add((solution, projectId) =>
-        {
-            var project = solution.GetProject(projectId)!;
-            return solution
-                .WithProjectParseOptions(projectId, ((CSharpParseOptions)project.ParseOptions!).WithLanguageVersion(LanguageVersion.CSharp7_3))
-                .WithProjectCompilationOptions(projectId, ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Disable));
-        });
-        return test.RunAsync();
-    }
+            }
+            """, InStreamErrorIgnoredCodeFix.Key);
 }

@@ -1,10 +1,6 @@
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.Analyzers.Timeouts;
 using LlmStreaming.CodeFixes.Timeouts;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Testing;
-using Microsoft.CodeAnalysis.Testing;
 
 namespace LlmStreaming.Analyzers.Tests.Timeouts;
 
@@ -154,7 +150,7 @@ public class TimeoutFixTextTests
     /// </summary>
     [Fact]
     public Task StreamingResponseBuffered_CSharp73_PlainRequestAndUsingStatement()
-        => FixInCSharp73Async<StreamingResponseBufferedAnalyzer, StreamingResponseBufferedCodeFix>("""
+        => CSharp73.FixAsync<StreamingResponseBufferedAnalyzer, StreamingResponseBufferedCodeFix>("""
             using System;
             using System.IO;
             using System.Net.Http;
@@ -330,26 +326,4 @@ public class TimeoutFixTextTests
                 }
             }
             """, StreamedBodyWithoutIdleTimeoutCodeFix.EquivalenceKey);
-
-    /// <summary>The fix in a C# 7.3 project with nullable annotations off, the way a net48 or netstandard2.0 project compiles.</summary>
-    private static Task FixInCSharp73Async<TAnalyzer, TCodeFix>(string source, string fixedSource, string equivalenceKey)
-        where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
-        where TCodeFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
-    {
-        var test = new CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
-        {
-            TestCode = source,
-            FixedCode = fixedSource,
-            CodeActionEquivalenceKey = equivalenceKey,
-        };
-        TestSettings.Apply(test, References.Sdks, editorConfig: null);
-        test.SolutionTransforms.Add((solution, projectId) =>
-        {
-            var project = solution.GetProject(projectId)!;
-            return solution
-                .WithProjectParseOptions(projectId, ((CSharpParseOptions)project.ParseOptions!).WithLanguageVersion(LanguageVersion.CSharp7_3))
-                .WithProjectCompilationOptions(projectId, ((CSharpCompilationOptions)project.CompilationOptions!).WithNullableContextOptions(NullableContextOptions.Disable));
-        });
-        return test.RunAsync();
-    }
 }
