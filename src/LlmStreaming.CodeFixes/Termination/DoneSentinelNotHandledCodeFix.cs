@@ -45,7 +45,14 @@ public sealed class DoneSentinelNotHandledCodeFix : TerminationCodeFix
         }
 
         var generator = SyntaxGenerator.GetGenerator(document);
-        var inserted = TerminationSyntax.Statement("if (" + check + " == \"[DONE]\") " + leave, generator, statement);
+        var inserted = (IfStatementSyntax)TerminationSyntax.Statement(
+            """
+            if (payload == "[DONE]") break;
+            """,
+            generator,
+            statement,
+            new TemplateSlots().Expression("payload", check));
+        inserted = inserted.WithStatement(leave.WithTriviaFrom(inserted.Statement));
         var newRoot = TerminationSyntax.InsertAround(root, statement, new List<StatementSyntax> { inserted });
         return newRoot is null ? null : document.WithSyntaxRoot(newRoot);
     }
@@ -76,10 +83,10 @@ public sealed class DoneSentinelNotHandledCodeFix : TerminationCodeFix
     }
 
     /// <summary>
-    /// The text to compare with <c>"[DONE]"</c>: the payload itself when it is a string that can be read again before the
-    /// parse (a local declared earlier, or a side-effect-free slice of the line); null otherwise.
+    /// The expression to compare with <c>"[DONE]"</c>: the payload itself (without its trivia) when it is a string that can
+    /// be read again before the parse (a local declared earlier, or a side-effect-free slice of the line); null otherwise.
     /// </summary>
-    internal static string? PayloadCheck(SemanticModel model, ExpressionSyntax payload, StatementSyntax statement, CancellationToken cancellationToken)
+    internal static ExpressionSyntax? PayloadCheck(SemanticModel model, ExpressionSyntax payload, StatementSyntax statement, CancellationToken cancellationToken)
     {
         if (model.GetTypeInfo(payload, cancellationToken).Type?.SpecialType != SpecialType.System_String)
         {
@@ -103,6 +110,6 @@ public sealed class DoneSentinelNotHandledCodeFix : TerminationCodeFix
             }
         }
 
-        return payload.WithoutTrivia().ToString();
+        return payload.WithoutTrivia();
     }
 }

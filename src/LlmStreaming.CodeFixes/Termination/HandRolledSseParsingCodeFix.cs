@@ -42,11 +42,11 @@ public sealed class HandRolledSseParsingCodeFix : TerminationCodeFix
         }
 
         var isAsync = readAccess.Name.Identifier.ValueText == "ReadLineAsync";
-        string? token = null;
+        ExpressionSyntax? token = null;
         if (read.ArgumentList.Arguments.Count == 1 && isAsync
             && model.GetTypeInfo(read.ArgumentList.Arguments[0].Expression, cancellationToken).Type?.Name == "CancellationToken")
         {
-            token = read.ArgumentList.Arguments[0].Expression.WithoutTrivia().ToString();
+            token = read.ArgumentList.Arguments[0].Expression.WithoutTrivia();
         }
         else if (read.ArgumentList.Arguments.Count != 0)
         {
@@ -157,11 +157,18 @@ public sealed class HandRolledSseParsingCodeFix : TerminationCodeFix
             return null; // await foreach needs C# 8
         }
 
-        var header = isAsync
-            ? "await foreach (var " + item + " in SseParser.Create(" + streamName + ").EnumerateAsync(" + token + ")) { }"
-            : "foreach (var " + item + " in SseParser.Create(" + streamName + ").Enumerate()) { }";
-        var types = new Dictionary<string, ITypeSymbol> { ["SseParser"] = sseParser };
-        var forEach = (ForEachStatementSyntax)TerminationSyntax.Statement(header, generator, loop, types, model);
+        var slots = new TemplateSlots().Name("item", item).Name("stream", streamName).Type("SseParser", sseParser, model, loop);
+        var header = !isAsync
+            ? "foreach (var item in SseParser.Create(stream).Enumerate()) { }"
+            : token is null
+                ? "await foreach (var item in SseParser.Create(stream).EnumerateAsync()) { }"
+                : "await foreach (var item in SseParser.Create(stream).EnumerateAsync(token)) { }";
+        if (token is not null)
+        {
+            slots.Expression("token", token);
+        }
+
+        var forEach = (ForEachStatementSyntax)TerminationSyntax.Statement(header, generator, loop, slots);
         forEach = forEach.WithStatement(newBody).WithTriviaFrom(loop).WithAdditionalAnnotations(Formatter.Annotation);
 
         // Statements removed right before the loop give it their leading trivia (a blank line, a comment).

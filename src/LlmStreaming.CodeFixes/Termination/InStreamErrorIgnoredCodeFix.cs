@@ -34,7 +34,6 @@ public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
         diagnostic.Properties.TryGetValue(InStreamErrorIgnoredAnalyzer.ShapeProperty, out var shape);
         diagnostic.Properties.TryGetValue(InStreamErrorIgnoredAnalyzer.UpdateTypeProperty, out var updateType);
         var generator = SyntaxGenerator.GetGenerator(document);
-        var types = new Dictionary<string, ITypeSymbol> { ["IOException"] = ioException };
         var sdkError = updateType is null ? null : SdkFamilies.InStreamErrorOf(updateType);
         if (shape != InStreamErrorIgnoredAnalyzer.ShapeHandRolled && (sdkError is null || sdkError.Shape.ToString() != shape))
         {
@@ -48,31 +47,52 @@ public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
                 return null;
             }
 
-            var update = loop.Identifier.ValueText;
-            var errorText = string.Concat(sdkError.ErrorTextMembers.Select(m => update + "." + errorMember + "?." + m + " ?? "));
-            var errorMessage = "\"The model stream reported an error: \" + (" + errorText + "\"unknown error\")";
+            var slots = new TemplateSlots()
+                .Name("update", loop.Identifier.ValueText)
+                .Name("succeeded", sdkError.Member)
+                .Expression("errorText", ErrorText(loop.Identifier.ValueText, errorMember, sdkError.ErrorTextMembers))
+                .Type("IOException", ioException, model, loop);
             var httpRequestException = model.Compilation.GetTypeByMetadataName("System.Net.Http.HttpRequestException");
-            string checkText;
+            StatementSyntax check;
             if (sdkError.StatusMember is { } status && httpRequestException is not null && HasStatusConstructor(httpRequestException))
             {
                 // A failed request (its status, 400 and up) becomes the HttpRequestException EnsureSuccessStatusCode would
                 // throw, with its StatusCode, so that a retry takes 408, 429 and 5xx and never 400/401/403/404; an error
                 // inside a 200 stream stays an IOException (transient).
-                var errorName = Names.FreeInFunction(model, loop.Statement, "error");
-                types["HttpRequestException"] = httpRequestException;
-                checkText = "if (!" + update + "." + sdkError.Member + ")\n{\n"
-                    + "    var " + errorName + " = " + errorMessage + ";\n"
-                    + "    if ((int)" + update + "." + status + " >= 400)\n    {\n"
-                    + "        throw new HttpRequestException(" + errorName + ", null, " + update + "." + status + ");\n"
-                    + "    }\n\n"
-                    + "    throw new IOException(" + errorName + ");\n}";
+                slots.Name("error", Names.FreeInFunction(model, loop.Statement, "error"))
+                    .Name("status", status)
+                    .Type("HttpRequestException", httpRequestException, model, loop);
+                check = TerminationSyntax.Statement(
+                    """
+                    if (!update.succeeded)
+                    {
+                        var error = "The model stream reported an error: " + (errorText);
+                        if ((int)update.status >= 400)
+                        {
+                            throw new HttpRequestException(error, null, update.status);
+                        }
+
+                        throw new IOException(error);
+                    }
+                    """,
+                    generator,
+                    loop,
+                    slots);
             }
             else
             {
-                checkText = "if (!" + update + "." + sdkError.Member + ")\n{\n    throw new IOException(" + errorMessage + ");\n}";
+                check = TerminationSyntax.Statement(
+                    """
+                    if (!update.succeeded)
+                    {
+                        throw new IOException("The model stream reported an error: " + (errorText));
+                    }
+                    """,
+                    generator,
+                    loop,
+                    slots);
             }
 
-            var check = TerminationSyntax.Statement(checkText, generator, loop, types, model);
             return document.WithSyntaxRoot(root.ReplaceNode(loop.Statement, FirstInLoop(loop, check)));
         }
 
@@ -85,14 +105,21 @@ public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
 
             // The error line reaches the loop as an update with no Message (OllamaSharp drops the error's text): an
             // IOException, so that a retry takes it as it takes a reset.
-            var chunk = ollamaLoop.Identifier.ValueText;
+            var message = "The model stream reported an error: " + sdkError.FixMessage;
             var check = TerminationSyntax.Statement(
-                "if (" + chunk + " != null && " + chunk + "." + sdkError.Member + " == null)\n{\n"
-                    + "    throw new IOException(\"The model stream reported an error: " + sdkError.FixMessage + "\");\n}",
+                """
+                if (chunk != null && chunk.missing == null)
+                {
+                    throw new IOException(message);
+                }
+                """,
                 generator,
                 ollamaLoop,
-                types,
-                model);
+                new TemplateSlots()
+                    .Name("chunk", ollamaLoop.Identifier.ValueText)
+                    .Name("missing", sdkError.Member)
+                    .Expression("message", SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(message)))
+                    .Type("IOException", ioException, model, ollamaLoop));
             return document.WithSyntaxRoot(root.ReplaceNode(ollamaLoop.Statement, FirstInLoop(ollamaLoop, check)));
         }
 
@@ -118,33 +145,71 @@ public sealed class InStreamErrorIgnoredCodeFix : TerminationCodeFix
         }
 
         var taken = new HashSet<string>();
-        var document2 = Names.FreeInFunction(model, statement, "errorDocument", taken);
-        var error = Names.FreeInFunction(model, statement, "error", taken);
-        var message = Names.FreeInFunction(model, statement, "message", taken);
-        types["JsonDocument"] = jsonDocument;
-        types["JsonValueKind"] = jsonValueKind;
-        types["StringComparison"] = stringComparison;
-        var throwOnError = "if (" + document2 + ".RootElement.ValueKind == JsonValueKind.Object && " + document2 + ".RootElement.TryGetProperty(\"error\", out var " + error + "))\n"
-            + "{\n"
-            + "    throw new IOException(\"The model stream reported an error: \" + (" + error + ".ValueKind == JsonValueKind.Object && " + error + ".TryGetProperty(\"message\", out var " + message + ") ? " + message + ".ToString() : " + error + ".ToString()));\n"
-            + "}\n";
+        var handRolledSlots = new TemplateSlots()
+            .Expression("payload", text)
+            .Name("errorDocument", Names.FreeInFunction(model, statement, "errorDocument", taken))
+            .Name("error", Names.FreeInFunction(model, statement, "error", taken))
+            .Name("message", Names.FreeInFunction(model, statement, "message", taken))
+            .Type("IOException", ioException, model, statement)
+            .Type("JsonDocument", jsonDocument, model, statement)
+            .Type("JsonValueKind", jsonValueKind, model, statement)
+            .Type("StringComparison", stringComparison, model, statement);
 
         // C# 7.3 and older have no using declarations: a using statement holds the check.
-        var parseAndCheck = statement.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: >= LanguageVersion.CSharp8 }
-            ? "using var " + document2 + " = JsonDocument.Parse(" + text + ");\n" + throwOnError
-            : "using (var " + document2 + " = JsonDocument.Parse(" + text + "))\n{\n" + throwOnError + "}\n";
-        var inserted = TerminationSyntax.Statement(
-            "if (" + text + ".IndexOf(\"\\\"error\\\"\", StringComparison.Ordinal) >= 0)\n"
-                + "{\n"
-                + parseAndCheck
-                + "}",
-            generator,
-            statement,
-            types,
-            model);
+        var inserted = statement.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: >= LanguageVersion.CSharp8 }
+            ? TerminationSyntax.Statement(
+                """
+                if (payload.IndexOf("\"error\"", StringComparison.Ordinal) >= 0)
+                {
+                    using var errorDocument = JsonDocument.Parse(payload);
+                    if (errorDocument.RootElement.ValueKind == JsonValueKind.Object && errorDocument.RootElement.TryGetProperty("error", out var error))
+                    {
+                        throw new IOException("The model stream reported an error: " + (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) ? message.ToString() : error.ToString()));
+                    }
+                }
+                """,
+                generator,
+                statement,
+                handRolledSlots)
+            : TerminationSyntax.Statement(
+                """
+                if (payload.IndexOf("\"error\"", StringComparison.Ordinal) >= 0)
+                {
+                    using (var errorDocument = JsonDocument.Parse(payload))
+                    {
+                        if (errorDocument.RootElement.ValueKind == JsonValueKind.Object && errorDocument.RootElement.TryGetProperty("error", out var error))
+                        {
+                            throw new IOException("The model stream reported an error: " + (error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var message) ? message.ToString() : error.ToString()));
+                        }
+                    }
+                }
+                """,
+                generator,
+                statement,
+                handRolledSlots);
 
         var newRoot = TerminationSyntax.InsertAround(root, statement, new List<StatementSyntax> { inserted });
         return newRoot is null ? null : document.WithSyntaxRoot(newRoot);
+    }
+
+    /// <summary>
+    /// <c>update.Error?.Message ?? update.Error?.Code ?? "unknown error"</c>: the error's text members in order, each read
+    /// through <paramref name="errorMember"/> of <paramref name="update"/>, the first that is not null.
+    /// </summary>
+    private static ExpressionSyntax ErrorText(string update, string errorMember, ImmutableArray<string> textMembers)
+    {
+        ExpressionSyntax text = SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal("unknown error"));
+        for (var i = textMembers.Length - 1; i >= 0; i--)
+        {
+            var error = SyntaxFactory.MemberAccessExpression(
+                SyntaxKind.SimpleMemberAccessExpression,
+                SyntaxFactory.IdentifierName(TemplateSlots.Identifier(update)),
+                SyntaxFactory.IdentifierName(TemplateSlots.Identifier(errorMember)));
+            var read = SyntaxFactory.ConditionalAccessExpression(error, SyntaxFactory.MemberBindingExpression(SyntaxFactory.IdentifierName(TemplateSlots.Identifier(textMembers[i]))));
+            text = SyntaxFactory.BinaryExpression(SyntaxKind.CoalesceExpression, read, text);
+        }
+
+        return text.NormalizeWhitespace();
     }
 
     /// <summary>The loop's body with <paramref name="check"/> as its first statement.</summary>

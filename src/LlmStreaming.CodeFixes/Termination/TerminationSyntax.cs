@@ -88,13 +88,13 @@ internal static class TerminationSyntax
     /// lies in between, else <c>yield break</c> in an iterator or <c>return</c> in a method that returns nothing; null
     /// when none of these fits.
     /// </summary>
-    public static string? LeaveLoop(SemanticModel model, SyntaxNode at, StatementSyntax loop, CancellationToken cancellationToken)
+    public static StatementSyntax? LeaveLoop(SemanticModel model, SyntaxNode at, StatementSyntax loop, CancellationToken cancellationToken)
     {
         for (var current = at.Parent; current is not null; current = current.Parent)
         {
             if (current == loop)
             {
-                return "break;";
+                return SyntaxFactory.ParseStatement("break;");
             }
 
             if (current is SwitchStatementSyntax or WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax)
@@ -111,7 +111,7 @@ internal static class TerminationSyntax
 
         if (SyntaxScopes.IsIterator(function))
         {
-            return "yield break;";
+            return SyntaxFactory.ParseStatement("yield break;");
         }
 
         var symbol = function switch
@@ -127,12 +127,12 @@ internal static class TerminationSyntax
 
         if (symbol.ReturnsVoid)
         {
-            return "return;";
+            return SyntaxFactory.ParseStatement("return;");
         }
 
         if (symbol.IsAsync && symbol.ReturnType is INamedTypeSymbol { IsGenericType: false, Name: "Task" or "ValueTask" })
         {
-            return "return;";
+            return SyntaxFactory.ParseStatement("return;");
         }
 
         return null;

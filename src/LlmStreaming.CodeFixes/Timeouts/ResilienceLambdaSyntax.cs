@@ -101,6 +101,18 @@ internal static class ResilienceLambdaSyntax
     private static StatementSyntax Statement(string parameter, string path, int seconds)
         => SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(
             SyntaxKind.SimpleAssignmentExpression,
-            SyntaxFactory.ParseExpression(parameter + "." + path),
+            Setting(parameter, path),
             TimeoutSyntax.Duration(seconds)));
+
+    /// <summary><c>o.AttemptTimeout.Timeout</c>: the setting <paramref name="path"/> (member names separated by dots) read from <paramref name="parameter"/>.</summary>
+    private static ExpressionSyntax Setting(string parameter, string path)
+    {
+        ExpressionSyntax setting = SyntaxFactory.IdentifierName(TemplateSlots.Identifier(parameter));
+        foreach (var member in path.Split('.'))
+        {
+            setting = SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, setting, SyntaxFactory.IdentifierName(member));
+        }
+
+        return setting;
+    }
 }

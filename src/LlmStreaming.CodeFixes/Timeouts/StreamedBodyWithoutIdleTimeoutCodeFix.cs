@@ -60,7 +60,7 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
     /// <param name="SdkCall">The streaming call of an SDK loop, which takes the idle token instead of reads.</param>
     /// <param name="SdkToken">The call's token argument, when it is written.</param>
     /// <param name="SdkTokenParameter">The name of the parameter to pass the idle token by, when the call omits its token.</param>
-    private sealed record Plan(StatementSyntax Loop, ImmutableArray<InvocationExpressionSyntax> Reads, string? LinkedToken, int IdleSeconds, SemanticModel Model, InvocationExpressionSyntax? SdkCall = null, ArgumentSyntax? SdkToken = null, string? SdkTokenParameter = null);
+    private sealed record Plan(StatementSyntax Loop, ImmutableArray<InvocationExpressionSyntax> Reads, ExpressionSyntax? LinkedToken, int IdleSeconds, SemanticModel Model, InvocationExpressionSyntax? SdkCall = null, ArgumentSyntax? SdkToken = null, string? SdkTokenParameter = null);
 
     private static async Task<Plan?> PlanAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
@@ -155,7 +155,7 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
             return null;
         }
 
-        var linked = llm.Cancellation.IsNone(tokenArgument.Value) ? TokenInScope(model, loopSyntax, llm, cancellationToken) : argumentSyntax.Expression.WithoutTrivia().ToString();
+        var linked = llm.Cancellation.IsNone(tokenArgument.Value) ? TokenInScope(model, loopSyntax, llm, cancellationToken) : argumentSyntax.Expression.WithoutTrivia();
         return new Plan(loopSyntax, ImmutableArray<InvocationExpressionSyntax>.Empty, linked, idleSeconds, model, callSyntax, argumentSyntax);
     }
 
@@ -178,12 +178,12 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
             .Any(m => !m.IsStatic && m.Parameters.Length == 1 && llm.Cancellation.IsToken(m.Parameters[0].Type));
     }
 
-    /// <summary>The name of a token parameter of the enclosing method, lambda or local function, if any.</summary>
-    private static string? TokenInScope(SemanticModel model, SyntaxNode loop, LlmAnalysisContext llm, CancellationToken cancellationToken)
+    /// <summary>A token parameter of the enclosing method, lambda or local function (by its name, <c>@</c>-escaped when a keyword), if any.</summary>
+    private static ExpressionSyntax? TokenInScope(SemanticModel model, SyntaxNode loop, LlmAnalysisContext llm, CancellationToken cancellationToken)
     {
         var symbol = model.GetEnclosingSymbol(loop.SpanStart, cancellationToken) as IMethodSymbol;
         var parameter = symbol?.Parameters.FirstOrDefault(p => llm.Cancellation.IsToken(p.Type));
-        return parameter is null ? null : SyntaxFacts.GetKeywordKind(parameter.Name) != SyntaxKind.None ? "@" + parameter.Name : parameter.Name;
+        return parameter is null ? null : SyntaxFactory.IdentifierName(TemplateSlots.Identifier(parameter.Name));
     }
 
     private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -198,9 +198,18 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
         var member = plan.Loop.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ?? plan.Loop.Parent!;
         var limit = Names.FreeInScope(plan.Model, plan.Loop.SpanStart, "idleLimit", member);
         var source = Names.FreeInScope(plan.Model, plan.Loop.SpanStart, "idleTimeout", member);
+        var generator = SyntaxGenerator.GetGenerator(document);
+        var slots = new TemplateSlots()
+            .Name("idleLimit", limit)
+            .Name("idleTimeout", source)
+            .Expression("duration", TimeoutSyntax.Duration(plan.IdleSeconds));
+        if (plan.LinkedToken is { } linkedToken)
+        {
+            slots.Expression("linkedToken", linkedToken);
+        }
 
         // The reads (or the SDK's streaming call) take the idle token.
-        var idleToken = SyntaxFactory.ParseExpression(source + ".Token");
+        var idleToken = slots.Fill(SyntaxFactory.ParseExpression("idleTimeout.Token"), generator);
         var tokenArgument = SyntaxFactory.Argument(idleToken);
         var loop = plan.SdkCall is { } sdkCall
             ? plan.Loop.ReplaceNode(sdkCall, plan.SdkToken is { } given
@@ -210,7 +219,7 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
 
         // Re-armed at the start of every iteration.
         var eol = Layout.EndOfLineAfter(plan.Loop);
-        var rearm = SyntaxFactory.ParseStatement(source + ".CancelAfter(" + limit + ");").WithTrailingTrivia(eol);
+        var rearm = slots.Fill(SyntaxFactory.ParseStatement("idleTimeout.CancelAfter(idleLimit);"), generator).WithTrailingTrivia(eol);
         loop = loop switch
         {
             WhileStatementSyntax w => w.WithStatement(Rearmed(w.Statement, rearm, plan.Loop)),
@@ -223,17 +232,29 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
 
         // Armed once before the first read.
         var indentation = Layout.Indentation(plan.Loop);
-        var create = plan.LinkedToken is null
-            ? "new global::System.Threading.CancellationTokenSource()"
-            : "global::System.Threading.CancellationTokenSource.CreateLinkedTokenSource(" + plan.LinkedToken + ")";
-        var declareLimit = Cleanup.Annotate(SyntaxFactory.ParseStatement("var " + limit + " = " + TimeoutSyntax.Duration(plan.IdleSeconds).ToString() + ";"))
+        slots.Expression("create", slots.Fill(
+            SyntaxFactory.ParseExpression(plan.LinkedToken is null
+                ? "new global::System.Threading.CancellationTokenSource()"
+                : "global::System.Threading.CancellationTokenSource.CreateLinkedTokenSource(linkedToken)"),
+            generator));
+        var declareLimit = Cleanup.Annotate(slots.Fill(SyntaxFactory.ParseStatement("var idleLimit = duration;"), generator))
             .WithLeadingTrivia(plan.Loop.GetLeadingTrivia()).WithTrailingTrivia(eol);
-        var arm = SyntaxFactory.ParseStatement(source + ".CancelAfter(" + limit + ");").WithLeadingTrivia(indentation).WithTrailingTrivia(eol);
+        var arm = slots.Fill(SyntaxFactory.ParseStatement("idleTimeout.CancelAfter(idleLimit);"), generator).WithLeadingTrivia(indentation).WithTrailingTrivia(eol);
         // After the loop of an SDK that ends its enumeration quietly when its token fires, a fired idle timeout fails.
-        var check = plan.SdkCall is null ? null : Cleanup.Annotate(SyntaxFactory.ParseStatement(
-            "if (" + source + ".IsCancellationRequested)\n{\n"
-            + (plan.LinkedToken is null ? string.Empty : plan.LinkedToken + ".ThrowIfCancellationRequested();\n")
-            + "throw new global::System.IO.IOException(\"The model stream sent nothing for \" + " + limit + ".TotalSeconds + \" s: it stalled, or its body ended without its end marker.\");\n}"))
+        var check = plan.SdkCall is null ? null : Cleanup.Annotate(slots.Fill(SyntaxFactory.ParseStatement(plan.LinkedToken is null
+            ? """
+                if (idleTimeout.IsCancellationRequested)
+                {
+                    throw new global::System.IO.IOException("The model stream sent nothing for " + idleLimit.TotalSeconds + " s: it stalled, or its body ended without its end marker.");
+                }
+                """
+            : """
+                if (idleTimeout.IsCancellationRequested)
+                {
+                    linkedToken.ThrowIfCancellationRequested();
+                    throw new global::System.IO.IOException("The model stream sent nothing for " + idleLimit.TotalSeconds + " s: it stalled, or its body ended without its end marker.");
+                }
+                """), generator))
             .WithAdditionalAnnotations(Formatter.Annotation);
         List<StatementSyntax> setup;
         if (TimeoutSyntax.SupportsUsingDeclarations(root.SyntaxTree))
@@ -241,7 +262,7 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
             setup = new List<StatementSyntax>
             {
                 declareLimit,
-                Cleanup.Annotate(SyntaxFactory.ParseStatement("using var " + source + " = " + create + ";")).WithLeadingTrivia(indentation).WithTrailingTrivia(eol),
+                Cleanup.Annotate(slots.Fill(SyntaxFactory.ParseStatement("using var idleTimeout = create;"), generator)).WithLeadingTrivia(indentation).WithTrailingTrivia(eol),
                 arm,
                 loop.WithLeadingTrivia(indentation),
             };
@@ -253,7 +274,7 @@ public sealed class StreamedBodyWithoutIdleTimeoutCodeFix : LlmCodeFixProvider
         else
         {
             // C# 7.3 and older have no using declarations: a using statement holds the arming and the loop.
-            var scoped = (UsingStatementSyntax)Cleanup.Annotate(SyntaxFactory.ParseStatement("using (var " + source + " = " + create + ")\n{\n}"));
+            var scoped = (UsingStatementSyntax)Cleanup.Annotate(slots.Fill(SyntaxFactory.ParseStatement("using (var idleTimeout = create)\n{\n}"), generator));
             scoped = scoped.WithStatement(check is null ? SyntaxFactory.Block(arm, loop.WithoutTrivia()) : SyntaxFactory.Block(arm, loop.WithoutTrivia(), check));
             setup = new List<StatementSyntax> { declareLimit, scoped.WithLeadingTrivia(indentation).WithTrailingTrivia(plan.Loop.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation) };
         }

@@ -132,7 +132,7 @@ public sealed partial class StreamingResponseBufferedCodeFix
         Plan? send = null;
         if (flow.BufferingOf(sendOperation) != BodyBuffering.HeadersRead)
         {
-            if (sendOperation.Syntax is not InvocationExpressionSyntax sendCall || PlanFor(model, sendCall, cancellationToken) is not { } sendPlan)
+            if (sendOperation.Syntax is not InvocationExpressionSyntax sendCall || PlanFor(model, sendCall, SyntaxGenerator.GetGenerator(document), cancellationToken) is not { } sendPlan)
             {
                 return null;
             }
@@ -231,17 +231,25 @@ public sealed partial class StreamingResponseBufferedCodeFix
         }
 
         var readerName = Names.FreeInScope(model, plan.BodyDeclaration.SpanStart, "reader", plan.BodyDeclaration.Parent);
-        var lineName = plan.Loop.Identifier.ValueText;
-        var nullable = model.GetNullableContext(plan.Loop.SpanStart).AnnotationsEnabled() ? "?" : string.Empty;
-        var readArguments = plan.Read.ArgumentList.ToString();
-        var usingKeyword = TimeoutSyntax.SupportsUsingDeclarations(root.SyntaxTree) ? "using " : string.Empty;
-        var content = ((MemberAccessExpressionSyntax)plan.Read.Expression).Expression.WithoutTrivia().ToString();
+        var generator = SyntaxGenerator.GetGenerator(document);
 
-        var readerDeclaration = Cleanup.Annotate(SyntaxFactory.ParseStatement(
-                usingKeyword + "var " + readerName + " = new global::System.IO.StreamReader(await " + content + ".ReadAsStreamAsync" + readArguments + ");"))
+        // content.ReadAsStreamAsync(…), with the arguments the read of the whole body had.
+        var content = ((MemberAccessExpressionSyntax)plan.Read.Expression).Expression.WithoutTrivia();
+        var readStream = SyntaxFactory.InvocationExpression(
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, content, SyntaxFactory.IdentifierName("ReadAsStreamAsync")),
+            plan.Read.ArgumentList.WithoutTrivia());
+        var slots = new TemplateSlots().Name("reader", readerName).Name("line", plan.Loop.Identifier.ValueText).Expression("readStream", readStream);
+
+        var readerDeclaration = Cleanup.Annotate(slots.Fill(
+                SyntaxFactory.ParseStatement(TimeoutSyntax.SupportsUsingDeclarations(root.SyntaxTree)
+                    ? "using var reader = new global::System.IO.StreamReader(await readStream);"
+                    : "var reader = new global::System.IO.StreamReader(await readStream);"),
+                generator))
             .WithTriviaFrom(plan.BodyDeclaration)
             .WithAdditionalAnnotations(Formatter.Annotation, SendMark);
-        var lineDeclaration = SyntaxFactory.ParseStatement("string" + nullable + " " + lineName + ";")
+        var lineDeclaration = slots.Fill(
+                SyntaxFactory.ParseStatement(model.GetNullableContext(plan.Loop.SpanStart).AnnotationsEnabled() ? "string? line;" : "string line;"),
+                generator)
             .WithLeadingTrivia(plan.Loop.GetLeadingTrivia())
             .WithTrailingTrivia(Layout.EndOfLineAfter(plan.Loop))
             .WithAdditionalAnnotations(Formatter.Annotation);
@@ -250,7 +258,7 @@ public sealed partial class StreamingResponseBufferedCodeFix
         if (plan.SkipEmpty)
         {
             var skip = SyntaxFactory.IfStatement(
-                    SyntaxFactory.ParseExpression(lineName + ".Length == 0"),
+                    slots.Fill(SyntaxFactory.ParseExpression("line.Length == 0"), generator),
                     SyntaxFactory.Block(SyntaxFactory.ContinueStatement()))
                 .WithAdditionalAnnotations(Formatter.Annotation);
             body = body is BlockSyntax existing
@@ -258,8 +266,7 @@ public sealed partial class StreamingResponseBufferedCodeFix
                 : SyntaxFactory.Block(skip, body).WithAdditionalAnnotations(Formatter.Annotation);
         }
 
-        var whileText = "while ((" + lineName + " = await " + readerName + ".ReadLineAsync()) != null)";
-        var parsed = (WhileStatementSyntax)SyntaxFactory.ParseStatement(whileText + " { }");
+        var parsed = slots.Fill((WhileStatementSyntax)SyntaxFactory.ParseStatement("while ((line = await reader.ReadLineAsync()) != null) { }"), generator);
         var loop = parsed
             .WithCloseParenToken(parsed.CloseParenToken.WithTrailingTrivia(plan.Loop.CloseParenToken.TrailingTrivia))
             .WithStatement(body)
@@ -295,9 +302,9 @@ public sealed partial class StreamingResponseBufferedCodeFix
         if (plan.Send is { } rewrite)
         {
             tracked = tracked.ReplaceNode(tracked.GetCurrentNode(rewrite.Call)!, rewrite.NewCall.WithTriviaFrom(rewrite.Call).WithAdditionalAnnotations(SendMark));
-            if (rewrite.Anchor is not null && rewrite.RequestText is not null)
+            if (rewrite.Anchor is not null && rewrite.Request is not null)
             {
-                var request = Cleanup.Annotate(SyntaxFactory.ParseStatement(rewrite.RequestText))
+                var request = Cleanup.Annotate(rewrite.Request)
                     .WithLeadingTrivia(Layout.Indentation(rewrite.Anchor))
                     .WithTrailingTrivia(Layout.EndOfLineAfter(rewrite.Anchor))
                     .WithAdditionalAnnotations(Formatter.Annotation);

@@ -1,4 +1,3 @@
-using System.Text;
 using LlmStreaming.Analyzers.Timeouts;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -13,8 +12,6 @@ namespace LlmStreaming.CodeFixes.Timeouts;
 public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvider
 {
     public const string EquivalenceKey = "LLM402.ResponseHeadersRead";
-
-    private const string HeadersRead = "global::System.Net.Http.HttpCompletionOption.ResponseHeadersRead";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.StreamingResponseBuffered);
 
@@ -55,12 +52,12 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
     /// <summary>What the rewrite needs, or null when the call's shape is not understood.</summary>
     private sealed class Plan
     {
-        public Plan(InvocationExpressionSyntax call, ExpressionSyntax newCall, StatementSyntax? anchor, string? requestText)
+        public Plan(InvocationExpressionSyntax call, ExpressionSyntax newCall, StatementSyntax? anchor, StatementSyntax? request)
         {
             Call = call;
             NewCall = newCall;
             Anchor = anchor;
-            RequestText = requestText;
+            Request = request;
         }
 
         public InvocationExpressionSyntax Call { get; }
@@ -70,7 +67,8 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
         /// <summary>The statement before which the request is declared (null when no request is built).</summary>
         public StatementSyntax? Anchor { get; }
 
-        public string? RequestText { get; }
+        /// <summary>The declaration of the request, inserted before <see cref="Anchor"/> (null when no request is built).</summary>
+        public StatementSyntax? Request { get; }
     }
 
     private static async Task<Plan?> PlanAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -88,11 +86,11 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
             return null;
         }
 
-        return PlanFor(model, call, cancellationToken);
+        return PlanFor(model, call, SyntaxGenerator.GetGenerator(document), cancellationToken);
     }
 
     /// <summary>The rewrite of the send <paramref name="call"/> (<c>http.PostAsync(…)</c>), or null when its shape is not understood.</summary>
-    private static Plan? PlanFor(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken)
+    private static Plan? PlanFor(SemanticModel model, InvocationExpressionSyntax call, SyntaxGenerator generator, CancellationToken cancellationToken)
     {
         if (call.Expression is not MemberAccessExpressionSyntax member)
         {
@@ -113,30 +111,19 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
         switch (method.Name)
         {
             case "SendAsync" or "Send" when arguments.TryGetValue("request", out var request):
-                return new Plan(call, Call(receiver, method.Name, request.ToString(), token), anchor: null, requestText: null);
+                return new Plan(call, Call(generator, receiver, method.Name, request, token), anchor: null, request: null);
 
             case "GetAsync" when arguments.TryGetValue("requestUri", out var uri):
-                return new Plan(call, Call(receiver, "GetAsync", uri.ToString(), token), anchor: null, requestText: null);
+                return new Plan(call, Call(generator, receiver, "GetAsync", uri, token), anchor: null, request: null);
 
             case "PostAsync" or "PutAsync" or "PatchAsync" when arguments.TryGetValue("requestUri", out var uri) && arguments.TryGetValue("content", out var content):
-                return BuildRequestPlan(model, call, receiver, HttpMethod(method.Name), uri, content.ToString(), token);
+                return BuildRequestPlan(model, generator, call, receiver, HttpMethod(method.Name), uri, content, token);
 
             case "PostAsJsonAsync" or "PutAsJsonAsync" or "PatchAsJsonAsync" when method.IsExtensionMethod
                 && model.GetSymbolInfo(receiver, cancellationToken).Symbol is not ITypeSymbol // http.PostAsJsonAsync(…), not HttpClientJsonExtensions.PostAsJsonAsync(http, …)
                 && arguments.TryGetValue("requestUri", out var uri) && arguments.TryGetValue("value", out var value):
-                var typeArgument = member.Name is GenericNameSyntax generic ? generic.TypeArgumentList.ToString() : string.Empty;
-                var json = new StringBuilder("global::System.Net.Http.Json.JsonContent.Create").Append(typeArgument).Append('(').Append(value);
-                if (arguments.TryGetValue("jsonTypeInfo", out var typeInfo))
-                {
-                    json.Append(", ").Append(typeInfo);
-                }
-                else if (arguments.TryGetValue("options", out var serializerOptions))
-                {
-                    json.Append(", options: ").Append(serializerOptions);
-                }
-
-                json.Append(')');
-                return BuildRequestPlan(model, call, receiver, HttpMethod(method.Name), uri, json.ToString(), token);
+                var json = JsonContent(generator, member.Name as GenericNameSyntax, value, arguments);
+                return BuildRequestPlan(model, generator, call, receiver, HttpMethod(method.Name), uri, json, token);
 
             default:
                 return null;
@@ -146,7 +133,37 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
     private static string HttpMethod(string sendName)
         => sendName.StartsWith("Put", System.StringComparison.Ordinal) ? "Put" : sendName.StartsWith("Patch", System.StringComparison.Ordinal) ? "Patch" : "Post";
 
-    private static Plan? BuildRequestPlan(SemanticModel model, InvocationExpressionSyntax call, ExpressionSyntax receiver, string httpMethod, ExpressionSyntax uri, string contentText, ExpressionSyntax? token)
+    /// <summary>
+    /// <c>JsonContent.Create(value)</c> (with the send's type argument, and its <c>jsonTypeInfo</c> or its serializer
+    /// <c>options</c> when it has them): the content <c>PostAsJsonAsync</c> would have sent.
+    /// </summary>
+    private static ExpressionSyntax JsonContent(SyntaxGenerator generator, GenericNameSyntax? typed, ExpressionSyntax value, Dictionary<string, ExpressionSyntax> arguments)
+    {
+        var slots = new TemplateSlots().Expression("value", value);
+        var text = "global::System.Net.Http.Json.JsonContent.Create(value)";
+        if (arguments.TryGetValue("jsonTypeInfo", out var typeInfo))
+        {
+            slots.Expression("typeInfo", typeInfo);
+            text = "global::System.Net.Http.Json.JsonContent.Create(value, typeInfo)";
+        }
+        else if (arguments.TryGetValue("options", out var serializerOptions))
+        {
+            slots.Expression("serializerOptions", serializerOptions);
+            text = "global::System.Net.Http.Json.JsonContent.Create(value, options: serializerOptions)";
+        }
+
+        var json = (InvocationExpressionSyntax)slots.Fill(SyntaxFactory.ParseExpression(text), generator);
+        if (typed is null)
+        {
+            return json;
+        }
+
+        // JsonContent.Create<T>(…): the type argument the send was given.
+        var create = (MemberAccessExpressionSyntax)json.Expression;
+        return json.WithExpression(create.WithName(SyntaxFactory.GenericName(create.Name.Identifier, typed.TypeArgumentList.WithoutTrivia())));
+    }
+
+    private static Plan? BuildRequestPlan(SemanticModel model, SyntaxGenerator generator, InvocationExpressionSyntax call, ExpressionSyntax receiver, string httpMethod, ExpressionSyntax uri, ExpressionSyntax content, ExpressionSyntax? token)
     {
         if (uri.IsKind(SyntaxKind.NullLiteralExpression) || uri.IsKind(SyntaxKind.DefaultLiteralExpression))
         {
@@ -175,18 +192,28 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
         }
 
         var name = Names.FreeInScope(model, anchor.SpanStart, "request", anchor.Parent);
-        var usingKeyword = TimeoutSyntax.SupportsUsingDeclarations(call.SyntaxTree) ? "using " : string.Empty;
-        var requestText = usingKeyword + "var " + name + " = new global::System.Net.Http.HttpRequestMessage(global::System.Net.Http.HttpMethod." + httpMethod + ", " + uri + ") { Content = " + contentText + " };";
-        return new Plan(call, Call(receiver, "SendAsync", name, token), anchor, requestText);
+        var slots = new TemplateSlots().Name("request", name).Name("verb", httpMethod).Expression("uri", uri).Expression("content", content);
+        var request = slots.Fill(
+            SyntaxFactory.ParseStatement(TimeoutSyntax.SupportsUsingDeclarations(call.SyntaxTree)
+                ? "using var request = new global::System.Net.Http.HttpRequestMessage(global::System.Net.Http.HttpMethod.verb, uri) { Content = content };"
+                : "var request = new global::System.Net.Http.HttpRequestMessage(global::System.Net.Http.HttpMethod.verb, uri) { Content = content };"),
+            generator);
+        return new Plan(call, Call(generator, receiver, "SendAsync", SyntaxFactory.IdentifierName(TemplateSlots.Identifier(name)), token), anchor, request);
     }
 
-    private static ExpressionSyntax Call(ExpressionSyntax receiver, string method, string firstArgument, ExpressionSyntax? token)
+    /// <summary><c>receiver.method(first, HttpCompletionOption.ResponseHeadersRead[, token])</c>, simplified by the cleanup.</summary>
+    private static ExpressionSyntax Call(SyntaxGenerator generator, ExpressionSyntax receiver, string method, ExpressionSyntax first, ExpressionSyntax? token)
     {
-        var text = "__receiver." + method + "(" + firstArgument + ", " + HeadersRead + (token is null ? string.Empty : ", " + token) + ")";
-        var parsed = (InvocationExpressionSyntax)SyntaxFactory.ParseExpression(text);
-        var access = (MemberAccessExpressionSyntax)parsed.Expression;
-        parsed = parsed.WithExpression(access.WithExpression(receiver.WithoutTrivia()));
-        return Cleanup.Annotate(parsed);
+        var slots = new TemplateSlots().Expression("receiver", receiver).Name("method", method).Expression("first", first);
+        if (token is not null)
+        {
+            slots.Expression("token", token);
+        }
+
+        var call = SyntaxFactory.ParseExpression(token is null
+            ? "receiver.method(first, global::System.Net.Http.HttpCompletionOption.ResponseHeadersRead)"
+            : "receiver.method(first, global::System.Net.Http.HttpCompletionOption.ResponseHeadersRead, token)");
+        return Cleanup.Annotate(slots.Fill(call, generator));
     }
 
     private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -204,13 +231,13 @@ public sealed partial class StreamingResponseBufferedCodeFix : LlmCodeFixProvide
         }
 
         var newCall = plan.NewCall.WithTriviaFrom(plan.Call).WithAdditionalAnnotations(SendMark);
-        if (plan.Anchor is null || plan.RequestText is null)
+        if (plan.Anchor is null || plan.Request is null)
         {
             var sent = await Cleanup.RunAsync(document.WithSyntaxRoot(root.ReplaceNode(plan.Call, newCall)), cancellationToken).ConfigureAwait(false);
             return await WithIdleTimeoutAsync(sent, cancellationToken).ConfigureAwait(false);
         }
 
-        var declaration = Cleanup.Annotate(SyntaxFactory.ParseStatement(plan.RequestText))
+        var declaration = Cleanup.Annotate(plan.Request)
             .WithLeadingTrivia(Layout.Indentation(plan.Anchor))
             .WithTrailingTrivia(Layout.EndOfLineAfter(plan.Anchor))
             .WithAdditionalAnnotations(Formatter.Annotation);

@@ -18,7 +18,7 @@ public sealed class TimeoutSwallowedAsCancellationCodeFix : LlmSyntaxCodeFix
         }
 
         context.RegisterCodeFix(
-            CodeAction.Create("Catch only your own cancellation: when (" + filter + ")", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
+            CodeAction.Create($"Catch only your own cancellation: when ({filter})", c => ApplyAsync(context.Document, diagnostic, c), EquivalenceKey),
             diagnostic);
     }
 
@@ -27,16 +27,31 @@ public sealed class TimeoutSwallowedAsCancellationCodeFix : LlmSyntaxCodeFix
             ? clause
             : null;
 
-    private static string? Filter(Diagnostic diagnostic)
-        => diagnostic.Properties.TryGetValue(TimeoutSwallowedAsCancellationAnalyzer.TokenProperty, out var token) && !string.IsNullOrEmpty(token)
-            && SyntaxFactory.ParseExpression(token + ".IsCancellationRequested") is { ContainsDiagnostics: false }
-            ? token + ".IsCancellationRequested"
-            : null;
+    /// <summary>
+    /// <c>token.IsCancellationRequested</c> for the token the analyzer handed over (the user's expression, as its text:
+    /// <c>ct</c>, <c>cts.Token</c>), or null when there is none or it does not parse.
+    /// </summary>
+    private static ExpressionSyntax? Filter(Diagnostic diagnostic)
+    {
+        if (!diagnostic.Properties.TryGetValue(TimeoutSwallowedAsCancellationAnalyzer.TokenProperty, out var tokenText) || string.IsNullOrEmpty(tokenText))
+        {
+            return null;
+        }
+
+        var token = SyntaxFactory.ParseExpression(tokenText!);
+        if (token.ContainsDiagnostics)
+        {
+            return null;
+        }
+
+        var filter = (MemberAccessExpressionSyntax)SyntaxFactory.ParseExpression("token.IsCancellationRequested");
+        return filter.WithExpression(token.WithoutTrivia());
+    }
 
     private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || Catch(root, diagnostic) is not { } clause || Filter(diagnostic) is not { } filterText)
+        if (root is null || Catch(root, diagnostic) is not { } clause || Filter(diagnostic) is not { } filterExpression)
         {
             return document;
         }
@@ -45,7 +60,7 @@ public sealed class TimeoutSwallowedAsCancellationCodeFix : LlmSyntaxCodeFix
         var filter = SyntaxFactory.CatchFilterClause(
                 SyntaxFactory.Token(SyntaxKind.WhenKeyword).WithLeadingTrivia(SyntaxFactory.Space).WithTrailingTrivia(SyntaxFactory.Space),
                 SyntaxFactory.Token(SyntaxKind.OpenParenToken),
-                SyntaxFactory.ParseExpression(filterText),
+                filterExpression,
                 SyntaxFactory.Token(SyntaxKind.CloseParenToken))
             .WithTrailingTrivia(declaration.GetTrailingTrivia());
         var newClause = clause.WithDeclaration(declaration.WithoutTrailingTrivia()).WithFilter(filter);

@@ -8,12 +8,14 @@ internal static class TimeoutSyntax
     /// <summary><c>TimeSpan.FromMinutes(n)</c> when whole minutes, else <c>TimeSpan.FromSeconds(n)</c> (simplified, <c>using System;</c> added when missing).</summary>
     public static ExpressionSyntax Duration(int seconds)
     {
-        var text = seconds % 3600 == 0 && seconds >= 3600
-            ? "global::System.TimeSpan.FromHours(" + (seconds / 3600).ToString(CultureInfo.InvariantCulture) + ")"
+        var (text, count) = seconds % 3600 == 0 && seconds >= 3600
+            ? ("global::System.TimeSpan.FromHours(count)", seconds / 3600)
             : seconds % 60 == 0
-                ? "global::System.TimeSpan.FromMinutes(" + (seconds / 60).ToString(CultureInfo.InvariantCulture) + ")"
-                : "global::System.TimeSpan.FromSeconds(" + seconds.ToString(CultureInfo.InvariantCulture) + ")";
-        return Cleanup.Annotate(SyntaxFactory.ParseExpression(text));
+                ? ("global::System.TimeSpan.FromMinutes(count)", seconds / 60)
+                : ("global::System.TimeSpan.FromSeconds(count)", seconds);
+        var duration = (InvocationExpressionSyntax)SyntaxFactory.ParseExpression(text);
+        var literal = SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(count));
+        return Cleanup.Annotate(duration.ReplaceNode(duration.ArgumentList.Arguments[0].Expression, literal));
     }
 
     /// <summary><c>Timeout.InfiniteTimeSpan</c> (simplified, <c>using System.Threading;</c> added when missing).</summary>
