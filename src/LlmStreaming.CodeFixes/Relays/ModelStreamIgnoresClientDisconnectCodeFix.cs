@@ -43,7 +43,7 @@ public sealed class ModelStreamIgnoresClientDisconnectCodeFix : LlmCodeFixProvid
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (root is null || model is null
             || !diagnostic.Properties.TryGetValue(ModelStreamIgnoresClientDisconnectAnalyzer.ClientTokenProperty, out var clientText) || string.IsNullOrEmpty(clientText)
-            || SyntaxFactory.ParseExpression(clientText!) is not { ContainsDiagnostics: false } clientToken
+            || ReportedCode.DottedName(clientText!) is not { } clientToken
             || TimeoutSyntax.NodeAt<InvocationExpressionSyntax>(root, diagnostic) is not { } call
             || LlmAnalysisContext.Get(model.Compilation) is not { } llm)
         {
@@ -109,12 +109,16 @@ public sealed class ModelStreamIgnoresClientDisconnectCodeFix : LlmCodeFixProvid
 
         var member = statement.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ?? statement.Parent;
         var name = Names.FreeInScope(model, statement.SpanStart, "clientLinked", member);
-        var declaration = Cleanup.Annotate(SyntaxFactory.ParseStatement(
-                "using var " + name + " = global::System.Threading.CancellationTokenSource.CreateLinkedTokenSource(" + clientToken + ", " + argument.Expression.WithoutTrivia() + ");"))
+        var generator = SyntaxGenerator.GetGenerator(document);
+        var slots = new TemplateSlots().Name("clientLinked", name).Expression("clientToken", clientToken).Expression("given", argument.Expression);
+        var declaration = Cleanup.Annotate(slots.Fill(
+                SyntaxFactory.ParseStatement("using var clientLinked = global::System.Threading.CancellationTokenSource.CreateLinkedTokenSource(clientToken, given);"),
+                generator))
             .WithLeadingTrivia(statement.GetLeadingTrivia())
             .WithTrailingTrivia(Layout.EndOfLineAfter(statement));
+        var linkedToken = slots.Fill(SyntaxFactory.ParseExpression("clientLinked.Token"), generator);
         var tracked = root.TrackNodes(statement, argument.Expression);
-        tracked = tracked.ReplaceNode(tracked.GetCurrentNode(argument.Expression)!, SyntaxFactory.ParseExpression(name + ".Token").WithTriviaFrom(argument.Expression));
+        tracked = tracked.ReplaceNode(tracked.GetCurrentNode(argument.Expression)!, linkedToken.WithTriviaFrom(argument.Expression));
         var current = tracked.GetCurrentNode(statement)!;
         tracked = tracked.InsertNodesBefore(current, new[] { declaration });
         return await Cleanup.RunAsync(document.WithSyntaxRoot(tracked), cancellationToken).ConfigureAwait(false);

@@ -56,7 +56,7 @@ public sealed class RelayHidesUpstreamFailureCodeFix : LlmCodeFixProvider
         var indentation = block.Statements.Count > 0
             ? Layout.Indentation(block.Statements[0])
             : SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(Layout.Indentation(clause).ToFullString() + "    "));
-        StatementSyntax Statement(string text) => SyntaxFactory.ParseStatement(text).WithLeadingTrivia(indentation).WithTrailingTrivia(eol);
+        StatementSyntax Placed(StatementSyntax statement) => statement.WithLeadingTrivia(indentation).WithTrailingTrivia(eol);
 
         var statements = block.Statements.ToList();
         var exception = ExceptionName(clause, model, out var newClause);
@@ -77,15 +77,23 @@ public sealed class RelayHidesUpstreamFailureCodeFix : LlmCodeFixProvider
                 break;
 
             case RelayHidesUpstreamFailureAnalyzer.SseShape when diagnostic.Properties.TryGetValue(RelayHidesUpstreamFailureAnalyzer.TargetProperty, out var target) && target is not null
-                && function.IsAsync && IsVoidLike(function, model.Compilation):
+                && function.IsAsync && IsVoidLike(function, model.Compilation)
+                && ReportedCode.Find(clause.Parent!, target) is { } response:
                 var writes = statements.Where(s => model.GetOperation(s, cancellationToken) is { } operation && operation.DescendantsAndSelf().OfType<IInvocationOperation>().Any(relays.IsResponseWrite)).ToList();
                 var at = writes.Count > 0 ? statements.IndexOf(writes[0]) : statements.Count;
                 statements.RemoveAll(writes.Contains);
-                statements.Insert(System.Math.Min(at, statements.Count), Cleanup.Annotate(Statement(
-                    "await " + target + ".WriteAsync(\"event: error\\ndata: \" + global::System.Text.Json.JsonSerializer.Serialize(new { message = \"" + Message + "\" }) + \"\\n\\n\");")));
+                var slots = new TemplateSlots()
+                    .Expression("response", response)
+                    .Expression("clientMessage", SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(Message)));
+                var errorEvent = slots.Fill(
+                    SyntaxFactory.ParseStatement("""
+                        await response.WriteAsync("event: error\ndata: " + global::System.Text.Json.JsonSerializer.Serialize(new { message = clientMessage }) + "\n\n");
+                        """),
+                    SyntaxGenerator.GetGenerator(document));
+                statements.Insert(System.Math.Min(at, statements.Count), Cleanup.Annotate(Placed(errorEvent)));
                 if (statements[statements.Count - 1] is not (ReturnStatementSyntax or ThrowStatementSyntax))
                 {
-                    statements.Add(Statement("return;"));
+                    statements.Add(Placed(SyntaxFactory.ParseStatement("return;")));
                 }
 
                 break;

@@ -38,6 +38,56 @@ public sealed class SseRelaySendsNoHeartbeatCodeFix : LlmSyntaxCodeFix
 {
     public const string EquivalenceKey = "LLM504.Heartbeat";
 
+    /// <summary>The comment that starts the setup stands here in <see cref="SetupTemplate"/>; it is replaced by <see cref="IntervalComment"/>.</summary>
+    private const string IntervalCommentMarker = "// interval";
+
+    /// <summary>
+    /// The heartbeat's setup: its names are slots (the fix chooses free ones), <c>response</c> is the relay's response and
+    /// <c>intervalSeconds</c> the interval, as the finding gives them.
+    /// </summary>
+    private const string SetupTemplate = """
+        {
+            // interval
+            using var heartbeatGate = new global::System.Threading.SemaphoreSlim(1, 1);
+            using var heartbeatStop = new global::System.Threading.CancellationTokenSource();
+            var heartbeatIdle = global::System.Diagnostics.Stopwatch.StartNew();
+            var heartbeatInterval = global::System.TimeSpan.FromSeconds(intervalSeconds);
+            var heartbeat = global::System.Threading.Tasks.Task.Run(async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        var heartbeatIdleFor = heartbeatIdle.Elapsed;
+                        if (heartbeatIdleFor < heartbeatInterval)
+                        {
+                            await global::System.Threading.Tasks.Task.Delay(heartbeatInterval - heartbeatIdleFor, heartbeatStop.Token);
+                            continue;
+                        }
+
+                        await heartbeatGate.WaitAsync(heartbeatStop.Token);
+                        try
+                        {
+                            if (heartbeatIdle.Elapsed >= heartbeatInterval)
+                            {
+                                await response.WriteAsync(": keep-alive\n\n", heartbeatStop.Token);
+                                heartbeatIdle.Restart();
+                            }
+                        }
+                        finally
+                        {
+                            heartbeatGate.Release();
+                        }
+                    }
+                }
+                catch (global::System.Exception)
+                {
+                    // Stopped after the loop, or the client is gone (the relay's own writes find out).
+                }
+            });
+        }
+        """;
+
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.SseRelaySendsNoHeartbeat);
 
     public override FixAllProvider GetFixAllProvider() => SequentialFixAll.ForFixer(this);
@@ -54,6 +104,10 @@ public sealed class SseRelaySendsNoHeartbeatCodeFix : LlmSyntaxCodeFix
             diagnostic);
     }
 
+    /// <summary>The comment the setup starts with: its words name the interval (a comment, not code).</summary>
+    private static SyntaxTrivia IntervalComment(int seconds)
+        => SyntaxFactory.Comment("// A comment to the client while nothing was written for " + seconds.ToString(CultureInfo.InvariantCulture) + " s, so that proxies do not cut the idle connection (LLM504).");
+
     /// <summary>The <c>await foreach</c> in a block the diagnostic is on, when the analyzer found where to write the heartbeat.</summary>
     private static ForEachStatementSyntax? Loop(SyntaxNode root, Diagnostic diagnostic)
         => diagnostic.Properties.TryGetValue(SseRelaySendsNoHeartbeatAnalyzer.TargetProperty, out var target) && !string.IsNullOrEmpty(target)
@@ -67,76 +121,52 @@ public sealed class SseRelaySendsNoHeartbeatCodeFix : LlmSyntaxCodeFix
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (root is null || model is null || Loop(root, diagnostic) is not { } loop
-            || !diagnostic.Properties.TryGetValue(SseRelaySendsNoHeartbeatAnalyzer.TargetProperty, out var response) || response is null
+            || !diagnostic.Properties.TryGetValue(SseRelaySendsNoHeartbeatAnalyzer.TargetProperty, out var responseText) || responseText is null
             || TimeoutSyntax.Seconds(diagnostic, SseRelaySendsNoHeartbeatAnalyzer.IntervalProperty) is not { } seconds)
         {
             return document;
         }
 
         var scope = loop.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax) ?? loop.Parent!;
+        if (ReportedCode.Find(loop.Statement, responseText) is not { } response)
+        {
+            return document;
+        }
+
         string Free(string preferred) => Names.FreeInScope(model, loop.SpanStart, preferred, scope);
-        var (gate, stop, idle, interval, heartbeat, idleFor) = (Free("heartbeatGate"), Free("heartbeatStop"), Free("heartbeatIdle"), Free("heartbeatInterval"), Free("heartbeat"), Free("heartbeatIdleFor"));
+        var generator = SyntaxGenerator.GetGenerator(document);
+        var slots = new TemplateSlots()
+            .Name("heartbeatGate", Free("heartbeatGate"))
+            .Name("heartbeatStop", Free("heartbeatStop"))
+            .Name("heartbeatIdle", Free("heartbeatIdle"))
+            .Name("heartbeatInterval", Free("heartbeatInterval"))
+            .Name("heartbeat", Free("heartbeat"))
+            .Name("heartbeatIdleFor", Free("heartbeatIdleFor"))
+            .Expression("response", response)
+            .Expression("intervalSeconds", SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(seconds)));
 
-        var setup = (BlockSyntax)SyntaxFactory.ParseStatement($$"""
-            {
-                // A comment to the client while nothing was written for {{seconds.ToString(CultureInfo.InvariantCulture)}} s, so that proxies do not cut the idle connection (LLM504).
-                using var {{gate}} = new global::System.Threading.SemaphoreSlim(1, 1);
-                using var {{stop}} = new global::System.Threading.CancellationTokenSource();
-                var {{idle}} = global::System.Diagnostics.Stopwatch.StartNew();
-                var {{interval}} = global::System.TimeSpan.FromSeconds({{seconds.ToString(CultureInfo.InvariantCulture)}});
-                var {{heartbeat}} = global::System.Threading.Tasks.Task.Run(async () =>
-                {
-                    try
-                    {
-                        while (true)
-                        {
-                            var {{idleFor}} = {{idle}}.Elapsed;
-                            if ({{idleFor}} < {{interval}})
-                            {
-                                await global::System.Threading.Tasks.Task.Delay({{interval}} - {{idleFor}}, {{stop}}.Token);
-                                continue;
-                            }
-
-                            await {{gate}}.WaitAsync({{stop}}.Token);
-                            try
-                            {
-                                if ({{idle}}.Elapsed >= {{interval}})
-                                {
-                                    await {{response}}.WriteAsync(": keep-alive\n\n", {{stop}}.Token);
-                                    {{idle}}.Restart();
-                                }
-                            }
-                            finally
-                            {
-                                {{gate}}.Release();
-                            }
-                        }
-                    }
-                    catch (global::System.Exception)
-                    {
-                        // Stopped after the loop, or the client is gone (the relay's own writes find out).
-                    }
-                });
-            }
-            """);
+        var setup = slots.Fill((BlockSyntax)SyntaxFactory.ParseStatement(SetupTemplate), generator);
+        setup = setup.ReplaceTrivia(
+            setup.DescendantTrivia().First(t => t.IsKind(SyntaxKind.SingleLineCommentTrivia) && t.ToString() == IntervalCommentMarker),
+            IntervalComment(seconds));
 
         var eol = Layout.EndOfLineAfter(loop);
-        StatementSyntax Line(string text) => SyntaxFactory.ParseStatement(text).WithTrailingTrivia(eol);
+        StatementSyntax Line(StatementSyntax statement) => slots.Fill(statement, generator).WithTrailingTrivia(eol);
 
         // Parsed out of an async context, "await x;" would be a declaration of x.
-        StatementSyntax Await(string expression) => SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(SyntaxFactory.ParseExpression(expression))).WithTrailingTrivia(eol);
+        StatementSyntax Await(ExpressionSyntax expression) => SyntaxFactory.ExpressionStatement(SyntaxFactory.AwaitExpression(slots.Fill(expression, generator))).WithTrailingTrivia(eol);
         var body = loop.Statement is BlockSyntax block ? block.Statements : SyntaxFactory.SingletonList(loop.Statement);
         var guardedBody = SyntaxFactory.Block(
-            Await(gate + ".WaitAsync()"),
+            Await(SyntaxFactory.ParseExpression("heartbeatGate.WaitAsync()")),
             SyntaxFactory.TryStatement(
                 SyntaxFactory.Block(body),
                 default,
-                SyntaxFactory.FinallyClause(SyntaxFactory.Block(Line(idle + ".Restart();"), Line(gate + ".Release();")))));
+                SyntaxFactory.FinallyClause(SyntaxFactory.Block(Line(SyntaxFactory.ParseStatement("heartbeatIdle.Restart();")), Line(SyntaxFactory.ParseStatement("heartbeatGate.Release();"))))));
         var guardedLoop = loop.WithStatement(guardedBody).WithoutLeadingTrivia().WithTrailingTrivia(eol);
         var stopped = SyntaxFactory.TryStatement(
             SyntaxFactory.Block(guardedLoop),
             default,
-            SyntaxFactory.FinallyClause(SyntaxFactory.Block(Line(stop + ".Cancel();"), Await(heartbeat))));
+            SyntaxFactory.FinallyClause(SyntaxFactory.Block(Line(SyntaxFactory.ParseStatement("heartbeatStop.Cancel();")), Await(SyntaxFactory.ParseExpression("heartbeat")))));
 
         var statements = setup.Statements.Select(s => Cleanup.Annotate(s)).Append(stopped).ToList();
         statements[0] = statements[0].WithLeadingTrivia(loop.GetLeadingTrivia().AddRange(statements[0].GetLeadingTrivia()));

@@ -14,9 +14,26 @@ internal static class Cleanup
         where T : SyntaxNode
         => node.WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
 
-    /// <summary>A type or member access written fully qualified and reduced by the simplifier, with its using added.</summary>
+    /// <summary>A type or member access (<c>System.IO.IOException</c>) written fully qualified and reduced by the simplifier, with its using added.</summary>
     public static ExpressionSyntax Qualified(string fullyQualified)
-        => Annotate(SyntaxFactory.ParseExpression("global::" + fullyQualified));
+        => Annotate(GlobalName(fullyQualified.Split('.')));
+
+    /// <summary>
+    /// <c>global::N.M.T</c> for the names <c>N</c>, <c>M</c>, <c>T</c>, built as the parser reads it in an expression: the
+    /// alias <c>global::</c> on the first name, member accesses after it; a keyword is escaped (<c>@class</c>).
+    /// </summary>
+    public static ExpressionSyntax GlobalName(IReadOnlyList<string> names)
+    {
+        ExpressionSyntax name = SyntaxFactory.AliasQualifiedName(
+            SyntaxFactory.IdentifierName(SyntaxFactory.Token(SyntaxKind.GlobalKeyword)),
+            SyntaxFactory.IdentifierName(TemplateSlots.Identifier(names[0])));
+        foreach (var part in names.Skip(1))
+        {
+            name = SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, name, SyntaxFactory.IdentifierName(TemplateSlots.Identifier(part)));
+        }
+
+        return name;
+    }
 
     /// <summary>
     /// Adds the usings the annotated nodes need, reduces their qualified names and formats the annotated blocks. Done

@@ -3,10 +3,11 @@ using Microsoft.CodeAnalysis.Simplification;
 namespace LlmStreaming.CodeFixes.Shared;
 
 /// <summary>
-/// Builds inserted code from C# text. A type is written as the placeholder <see cref="Type(string)"/> returns; after
-/// parsing, each placeholder becomes the fully qualified type name annotated so that the code action's cleanup adds the
-/// using directive and simplifies the name. A statement <c>__region__;</c> is replaced by existing statements, kept
-/// with their trivia.
+/// Builds inserted code from C# text: a constant template whose slots (<see cref="TemplateSlots"/>) are filled after
+/// parsing; a type is a <see cref="TemplateSlots.Type"/> slot. (Templates written before the slots put the placeholder
+/// <see cref="Type(string)"/> returns into their text; after parsing, each placeholder becomes the fully qualified type
+/// name annotated so that the code action's cleanup adds the using directive and simplifies the name.) A statement
+/// <c>__region__;</c> is replaced by existing statements, kept with their trivia.
 /// </summary>
 internal sealed class CodeTemplate
 {
@@ -56,6 +57,8 @@ internal sealed class CodeTemplate
     /// <summary>Parses statements and fills their <paramref name="slots"/>; <c>__region__;</c> statements are replaced in order by <paramref name="regions"/>.</summary>
     public List<StatementSyntax> Statements(string text, TemplateSlots slots, params IReadOnlyList<StatementSyntax>[] regions)
     {
+        // The kit's one concatenation, and the one exception Meta/FixTextTests allows: the braces that make the template's
+        // statements one block to parse. The text wrapped is the caller's template, a constant (the test checks each call).
         var block = (BlockSyntax)SyntaxFactory.ParseStatement("{\n" + text + "\n}");
         var node = Finish(slots.Fill(block, _generator), regions);
         return ((BlockSyntax)node).Statements.Select(s => s.WithAdditionalAnnotations(Formatter.Annotation)).ToList();

@@ -51,15 +51,13 @@ internal sealed class TemplateSlots
     /// <summary>An identifier token for <paramref name="name"/> (as the user's code spells it, or a name the fix chose), escaped with <c>@</c> when it is a keyword.</summary>
     public static SyntaxToken Identifier(string name)
     {
-        if (name.StartsWith("@", StringComparison.Ordinal))
-        {
-            return SyntaxFactory.VerbatimIdentifier(default, name.Substring(1), name.Substring(1), default);
-        }
+        var escaped = name.StartsWith("@", StringComparison.Ordinal);
+        var valueText = escaped ? name.Substring(1) : name;
 
-        // VerbatimIdentifier writes the '@' itself (and refuses a text that starts with one).
-        return SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None
-            ? SyntaxFactory.VerbatimIdentifier(default, name, name, default)
-            : SyntaxFactory.Identifier(name);
+        // VerbatimIdentifier takes the name without its '@' (it throws on one) and writes it with one.
+        return escaped || SyntaxFacts.GetKeywordKind(valueText) != SyntaxKind.None
+            ? SyntaxFactory.VerbatimIdentifier(default, valueText, valueText, default)
+            : SyntaxFactory.Identifier(valueText);
     }
 
     /// <summary>Replaces the slots in <paramref name="node"/>.</summary>
@@ -127,11 +125,32 @@ internal sealed class TemplateSlots
                 if (bound is not null || model.LookupNamespacesAndTypes(position, name: slot.Type.Name).Length > 0)
                 {
                     // Another type of that name is in scope: keep the qualified name, as the expression it is.
-                    return SyntaxFactory.ParseExpression(slot.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).WithAdditionalAnnotations(Simplifier.Annotation);
+                    return QualifiedExpression(slot.Type).WithAdditionalAnnotations(Simplifier.Annotation);
                 }
             }
 
             return ((TypeSyntax)_generator.TypeExpression(slot.Type)).WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
+        }
+
+        /// <summary>
+        /// The type's fully qualified name as the parser reads it in an expression (<c>global::N.T</c>: the alias, then
+        /// member accesses) for a type declared in namespaces and types; the generator's type syntax for any other
+        /// (generic, keyword, array), which prints the same.
+        /// </summary>
+        private ExpressionSyntax QualifiedExpression(ITypeSymbol type)
+        {
+            if (type is not INamedTypeSymbol { IsGenericType: false, SpecialType: SpecialType.None, ContainingSymbol: INamespaceOrTypeSymbol })
+            {
+                return (ExpressionSyntax)_generator.TypeExpression(type);
+            }
+
+            var names = new List<string>();
+            for (ISymbol? symbol = type; symbol is not null and not INamespaceSymbol { IsGlobalNamespace: true }; symbol = symbol.ContainingSymbol)
+            {
+                names.Insert(0, symbol.Name);
+            }
+
+            return Cleanup.GlobalName(names);
         }
     }
 }
