@@ -1,10 +1,13 @@
+using LlmStreaming.Analyzers.Termination;
+using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.Analyzers.Tests.Recognition;
 
 namespace LlmStreaming.Analyzers.Tests.CrossMethod;
 
 /// <summary>
 /// Callback parsers (issue 11 pattern 4): a helper reads the lines of a response and calls a lambda per line; the
-/// model signal is at the call, the loop in the helper, the parse in the lambda.
+/// model signal is at the call, the loop in the helper, the parse in the lambda. LLM201 and LLM204 judge the lambda as
+/// the loop's body and report in it.
 /// </summary>
 public class CallbackParserTests
 {
@@ -58,6 +61,231 @@ public class CallbackParserTests
         }
         """;
 
+    private const string ParseWithoutDone = """
+                    if (!line.StartsWith("data: ")) return;
+                    var data = line.Substring(6);
+                    using var doc = {|LLM201:JsonDocument.Parse(data)|};
+                    text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+        """;
+
+    [Fact]
+    public Task Reports_Done_InTheLambda()
+        => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + Client(ParseWithoutDone) + LineReader);
+
+    [Fact]
+    public Task Reports_Done_WithArguments_InAnAsyncLambda_OverAStreamHelper()
+        => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + """
+            static class Sse
+            {
+                public static async Task PumpAsync(Stream body, Func<string, Task> onLine, CancellationToken ct)
+                {
+                    using var reader = new StreamReader(body);
+                    while (await reader.ReadLineAsync(ct) is { } line)
+                    {
+                        if (line.Length == 0) continue;
+                        await onLine(line);
+                    }
+                }
+            }
+
+            class ChatClient
+            {
+                public async Task AskAsync(HttpClient http, HttpRequestMessage request, CancellationToken ct)
+                {
+                    request.RequestUri = new Uri("https://api.openai.com/v1/chat/completions");
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    await Sse.PumpAsync(await response.Content.ReadAsStreamAsync(ct), async line =>
+                    {
+                        if (line.StartsWith("data: "))
+                        {
+                            var chunk = {|#0:JsonSerializer.Deserialize<JsonElement>({|#1:line[6..]|})|};
+                            await Console.Out.WriteAsync(chunk.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                        }
+                    }, ct);
+                }
+            }
+            """,
+            Verify<DoneSentinelNotHandledAnalyzer>.Diagnostic("LLM201").WithLocation(0).WithLocation(1).WithArguments("JsonSerializer.Deserialize", "line[6..]"));
+
+    [Fact]
+    public Task Reports_HandRolledSse_InTheLambda()
+        => Verify<HandRolledSseParsingAnalyzer>.AnalyzerAsync(Usings + Client("""
+                    if (!{|LLM204:line.StartsWith("data: ")|}) return;
+                    var data = line.Substring(6);
+                    if (data == "[DONE]") return;
+                    using var doc = JsonDocument.Parse(data);
+                    text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+            """) + LineReader);
+
+    [Fact]
+    public Task NoDone_WhenTheLambdaHandlesDone()
+        => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + Client("""
+                    if (!line.StartsWith("data: ")) return;
+                    var data = line.Substring(6);
+                    if (data == "[DONE]") return;
+                    using var doc = JsonDocument.Parse(data);
+                    text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+            """) + LineReader);
+
+    [Fact]
+    public Task NoDone_WhenTheHelperStopsAtDoneBeforeHandingTheLineOn()
+        => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + Client(ParseWithoutDone.Replace("{|LLM201:", "").Replace(")|}", ")")) + """
+
+            static class Lines
+            {
+                public static async Task ReadLinesAsync(HttpResponseMessage response, Action<string> onLine)
+                {
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line == "data: [DONE]") break;
+                        onLine(line);
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Nothing_ForAHelperReadingALogFile()
+        => VerifyBoth(Usings + """
+            class LogReplay
+            {
+                public async Task<string> ReplayAsync(string path)
+                {
+                    var text = new StringBuilder();
+                    using var log = File.OpenText(path);
+                    await Lines.ReadLinesAsync(log, line =>
+                    {
+                        if (!line.StartsWith("data: ")) return;
+                        var data = line.Substring(6);
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    });
+                    return text.ToString();
+                }
+            }
+
+            static class Lines
+            {
+                public static async Task ReadLinesAsync(TextReader reader, Action<string> onLine)
+                {
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        onLine(line);
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Nothing_ForAPriceFeedReadThroughTheSameHelper()
+        => VerifyBoth(Usings + """
+            class PriceTicker
+            {
+                private readonly HttpClient _http = new();
+
+                public async Task<decimal> LastPriceAsync(CancellationToken ct)
+                {
+                    decimal last = 0;
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "https://prices.example.com/v2/ticks/stream");
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    await Lines.ReadLinesAsync(response, line =>
+                    {
+                        if (!line.StartsWith("data: ")) return;
+                        using var doc = JsonDocument.Parse(line.Substring(6));
+                        last = doc.RootElement.GetProperty("price").GetDecimal();
+                    });
+                    return last;
+                }
+            }
+            """ + LineReader);
+
+    [Fact]
+    public Task Nothing_ForAHelperThatCallsTheDelegateOnceAfterTheLoop()
+        => VerifyBoth(Usings + Client(ParseWithoutDone.Replace("{|LLM201:", "").Replace(")|}", ")")) + """
+
+            static class Lines
+            {
+                public static async Task ReadLinesAsync(HttpResponseMessage response, Action<string> onLine)
+                {
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    var last = "";
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        last = line;
+                    }
+
+                    onLine(last);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Nothing_ForARecursiveHelper()
+        => VerifyBoth(Usings + Client(ParseWithoutDone.Replace("{|LLM201:", "").Replace(")|}", ")")) + """
+
+            static class Lines
+            {
+                public static async Task ReadLinesAsync(HttpResponseMessage response, Action<string> onLine)
+                {
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        onLine(line);
+                    }
+
+                    if (response.Headers.Contains("x-continue"))
+                    {
+                        await ReadLinesAsync(response, _ => { });
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Nothing_ForAHelperThatStoresTheDelegateInAField()
+        => VerifyBoth(Usings + """
+            class ChatClient
+            {
+                private readonly HttpClient _http = new();
+
+                public async Task<string> AskAsync(HttpContent payload, CancellationToken ct)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = payload };
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    var text = new StringBuilder();
+                    await new Lines().ReadLinesAsync(response, line =>
+                    {
+                        if (!line.StartsWith("data: ")) return;
+                        var data = line.Substring(6);
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    });
+                    return text.ToString();
+                }
+            }
+
+            class Lines
+            {
+                private Action<string> _onLine = _ => { };
+
+                public async Task ReadLinesAsync(HttpResponseMessage response, Action<string> onLine)
+                {
+                    _onLine = onLine;
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        _onLine(line);
+                    }
+                }
+            }
+            """);
+
     [Fact]
     public void Summary_IsComputedOncePerHelper_OnlyAtCandidateCalls()
     {
@@ -91,5 +319,46 @@ public class CallbackParserTests
         }
 
         Assert.Equal(1, callbacks.ComputedCount);
+    }
+
+    [Fact]
+    public async Task BrokenCode_NoCrash()
+    {
+        var result = await AnalyzerRunner.RunAsync(AnalyzerRunner.Compile(new[]
+        {
+            ("Broken.cs", Usings + """
+                class ChatClient
+                {
+                    private readonly HttpClient _http = new();
+
+                    public async Task AskAsync(HttpContent payload)
+                    {
+                        using var response = await _http.PostAsync("v1/chat/completions", payload);
+                        await Lines.ReadLinesAsync(response, line => JsonDocument.Parse(line.Substring(6)));
+                        await Lines.Missing(response, line => JsonDocument.Parse(line));
+                        await Lines.ReadLinesAsync(response, (a, b) => { });
+                        await Lines.ReadLinesAsync(response, line => { var x = JsonDocument.Parse(
+                    }
+                }
+
+                static class Lines
+                {
+                    public static async Task ReadLinesAsync(HttpResponseMessage response, Action<string> onLine)
+                    {
+                        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                        while (await reader.ReadLineAsync() is { } line)
+                        {
+                            onLine(line, 1);
+                            onLine(
+                """),
+        }));
+        Assert.True(result.Exceptions.IsEmpty, string.Join(Environment.NewLine, result.Exceptions));
+        Assert.DoesNotContain(result.Diagnostics, d => d.Id == "AD0001");
+    }
+
+    private static async Task VerifyBoth(string source)
+    {
+        await Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(source);
+        await Verify<HandRolledSseParsingAnalyzer>.AnalyzerAsync(source);
     }
 }
