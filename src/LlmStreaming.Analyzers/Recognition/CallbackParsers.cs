@@ -9,7 +9,8 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// <param name="ReaderOrdinal">The ordinal of the reader, stream or response parameter the loop reads.</param>
 /// <param name="Loop">The helper's read loop.</param>
 /// <param name="Invoke">The one invocation of the delegate, in <see cref="Loop"/>.</param>
-internal sealed record LineCallbackSummary(int DelegateOrdinal, int ReaderOrdinal, ILoopOperation Loop, IInvocationOperation Invoke);
+/// <param name="Line">The local the loop reads each line into, which <see cref="Invoke"/> hands on.</param>
+internal sealed record LineCallbackSummary(int DelegateOrdinal, int ReaderOrdinal, ILoopOperation Loop, IInvocationOperation Invoke, ILocalSymbol Line);
 
 /// <summary>
 /// A lambda handed to a line-reading helper together with a model response: the lambda is the body of the helper's
@@ -165,7 +166,7 @@ internal sealed class CallbackParsers
         }
 
         return reader is not null && _context.StreamParameters.IsBodyType(reader.Type)
-            ? new LineCallbackSummary(parameter.Ordinal, reader.Ordinal, loop, invoke)
+            ? new LineCallbackSummary(parameter.Ordinal, reader.Ordinal, loop, invoke, line)
             : null;
     }
 

@@ -14,6 +14,10 @@ internal static class CallbackTermination
         return call.Arguments.Length < 2 ? null : llm.Callbacks.TryRecognize(call, llm.GetOptions(call.Syntax.SyntaxTree, context.Options), context.CancellationToken);
     }
 
+    /// <summary>How a message names what the lambda parses: <c>each line 'ReadLinesAsync' hands to this lambda</c>.</summary>
+    public static string LinesName(CallbackParse parse)
+        => "each line '" + parse.Call.TargetMethod.Name + "' hands to this lambda";
+
     /// <summary>True when the lambda or the helper's loop matches <c>data:</c> lines: server-sent events.</summary>
     public static bool IsSse(CallbackParse parse)
         => DataPrefixes(parse.Body).Any() || DataPrefixes(parse.Helper.Loop).Any();
@@ -69,7 +73,56 @@ internal static class CallbackTermination
         return null;
     }
 
-    private static bool ReadsAny(IOperation operation, HashSet<ISymbol> symbols)
+    /// <summary>
+    /// The symbols the lambda writes that outlive a line (candidate "saw the end" flags): captured locals of the caller,
+    /// fields and properties, assigned, incremented or passed by reference; a string appended to (<c>+=</c>) is an
+    /// accumulator, not a flag.
+    /// </summary>
+    public static ImmutableHashSet<ISymbol> CapturedWrites(CallbackParse parse)
+    {
+        var builder = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var node in parse.Body.Descendants())
+        {
+            var target = node switch
+            {
+                ISimpleAssignmentOperation simple => simple.Target,
+                ICompoundAssignmentOperation compound when compound.Target.Type?.SpecialType != SpecialType.System_String => compound.Target,
+                IIncrementOrDecrementOperation increment => increment.Target,
+                ICoalesceAssignmentOperation coalesce => coalesce.Target,
+                IArgumentOperation { Parameter.RefKind: RefKind.Out or RefKind.Ref } argument => argument.Value,
+                _ => null,
+            };
+
+            switch (target?.WalkDownConversions().ReferencedSymbol())
+            {
+                case ILocalSymbol local when !SymbolEqualityComparer.Default.Equals(local.ContainingSymbol, parse.Function.Symbol):
+                    builder.Add(local);
+                    break;
+                case IFieldSymbol or IPropertySymbol when target.WalkDownConversions().ReferencedSymbol() is { } member:
+                    builder.Add(member);
+                    break;
+            }
+        }
+
+        return builder.ToImmutable();
+    }
+
+    /// <summary>The marker the stream is expected to end with, for LLM202's message: the one the lambda or the helper mentions, else the usual ones.</summary>
+    public static string DescribeExpectedMarker(CallbackParse parse, bool isSse)
+    {
+        foreach (var marker in TerminationFacts.TerminalLiterals)
+        {
+            if (parse.Body.Descendants().Concat(parse.Helper.Loop.Descendants()).Any(n => TerminationFacts.IsConstantContaining(n, marker)))
+            {
+                return "'" + marker + "'";
+            }
+        }
+
+        return isSse ? "a terminal marker ('[DONE]', 'message_stop'…)" : "the final 'done: true' object";
+    }
+
+    /// <summary>True when <paramref name="operation"/> reads one of <paramref name="symbols"/> (a local or a parameter).</summary>
+    public static bool ReadsAny(IOperation operation, HashSet<ISymbol> symbols)
     {
         foreach (var node in operation.DescendantsAndSelf())
         {

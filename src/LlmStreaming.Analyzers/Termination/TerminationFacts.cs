@@ -665,9 +665,13 @@ internal static class TerminationFacts
     /// enclosing loop's body (not beyond a statement that always leaves: return, throw).
     /// </summary>
     public static ImmutableArray<StatementSyntax> StatementsAfter(ILoopOperation loop)
+        => StatementsAfter(loop.Syntax);
+
+    /// <summary>The same walk from any statement (the statement that calls a callback parser's helper).</summary>
+    public static ImmutableArray<StatementSyntax> StatementsAfter(SyntaxNode statement)
     {
         var builder = ImmutableArray.CreateBuilder<StatementSyntax>();
-        SyntaxNode current = loop.Syntax;
+        var current = statement;
         while (current.Parent is { } parent)
         {
             switch (parent)

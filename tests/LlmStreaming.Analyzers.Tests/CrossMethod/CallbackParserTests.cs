@@ -41,7 +41,7 @@ public class CallbackParserTests
         """;
 
     /// <summary>A chat client that hands the helper a streamed chat completions response and parses in the lambda.</summary>
-    private static string Client(string lambdaBody) => """
+    private static string Client(string lambdaBody, string helperName = "ReadLinesAsync") => ("""
         class ChatClient
         {
             private readonly HttpClient _http = new();
@@ -51,7 +51,7 @@ public class CallbackParserTests
                 using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = payload };
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
                 var text = new StringBuilder();
-                await Lines.ReadLinesAsync(response, line =>
+                await Lines.HELPER(response, line =>
                 {
         """ + "\n" + lambdaBody + """
 
@@ -59,7 +59,7 @@ public class CallbackParserTests
                 return text.ToString();
             }
         }
-        """;
+        """).Replace("HELPER", helperName);
 
     private const string ParseWithoutDone = """
                     if (!line.StartsWith("data: ")) return;
@@ -117,6 +117,80 @@ public class CallbackParserTests
                     text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
             """) + LineReader);
 
+    private const string ParseAfterDone = """
+                    if (!line.StartsWith("data: ")) return;
+                    var data = line.Substring(6);
+                    if (data == "[DONE]") return;
+                    using var doc = JsonDocument.Parse(data);
+                    text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+        """;
+
+    [Fact]
+    public Task Reports_InStreamError_InTheLambda()
+        => Verify<InStreamErrorIgnoredAnalyzer>.AnalyzerAsync(
+            Usings + Client(ParseAfterDone.Replace("JsonDocument.Parse(data)", "{|#0:JsonDocument.Parse({|#1:data|})|}")) + LineReader,
+            Verify<InStreamErrorIgnoredAnalyzer>.Diagnostic("LLM205").WithLocation(0).WithLocation(1).WithArguments(
+                "The payload of each line 'ReadLinesAsync' hands to this lambda is parsed by 'JsonDocument.Parse'",
+                "an error event inside the 200 stream passes as the end of the answer"));
+
+    [Fact]
+    public Task NoInStreamError_WhenTheLambdaLooksForAnError()
+        => Verify<InStreamErrorIgnoredAnalyzer>.AnalyzerAsync(Usings + Client(ParseAfterDone.Replace(
+            "text.Append(",
+            "if (doc.RootElement.TryGetProperty(\"error\", out var error)) throw new InvalidOperationException(error.ToString());\n            text.Append(")) + LineReader);
+
+    [Fact]
+    public Task NoInStreamError_WhenTheHelperLooksForAnError()
+        => Verify<InStreamErrorIgnoredAnalyzer>.AnalyzerAsync(Usings + Client(ParseAfterDone) + """
+
+            static class Lines
+            {
+                public static async Task ReadLinesAsync(HttpResponseMessage response, Action<string> onLine)
+                {
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    while ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.StartsWith("data: {\"error\"")) throw new HttpRequestException(line);
+                        onLine(line);
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Reports_EndOfStream_AtTheCallOfTheHelper()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(
+            Usings + Client(ParseAfterDone, "{|#0:ReadLinesAsync|}") + LineReader,
+            Verify<EndOfStreamAcceptedAnalyzer>.Diagnostic("LLM202").WithLocation(0).WithArguments("the response body in 'ReadLinesAsync'", "'[DONE]'"));
+
+    [Fact]
+    public Task NoEndOfStream_WhenTheCallerChecksTheFlagTheLambdaSets()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
+            class ChatClient
+            {
+                private readonly HttpClient _http = new();
+
+                public async Task<string> AskAsync(HttpContent payload, CancellationToken ct)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = payload };
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    var text = new StringBuilder();
+                    var done = false;
+                    await Lines.ReadLinesAsync(response, line =>
+                    {
+                        if (!line.StartsWith("data: ")) return;
+                        var data = line.Substring(6);
+                        if (data == "[DONE]") { done = true; return; }
+                        using var doc = JsonDocument.Parse(data);
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    });
+                    if (!done) text.Append(" [the answer was cut off]");
+                    return text.ToString();
+                }
+            }
+            """ + LineReader);
+
     [Fact]
     public Task NoDone_WhenTheLambdaHandlesDone()
         => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + Client("""
@@ -148,7 +222,7 @@ public class CallbackParserTests
 
     [Fact]
     public Task Nothing_ForAHelperReadingALogFile()
-        => VerifyBoth(Usings + """
+        => VerifyAll(Usings + """
             class LogReplay
             {
                 public async Task<string> ReplayAsync(string path)
@@ -181,7 +255,7 @@ public class CallbackParserTests
 
     [Fact]
     public Task Nothing_ForAPriceFeedReadThroughTheSameHelper()
-        => VerifyBoth(Usings + """
+        => VerifyAll(Usings + """
             class PriceTicker
             {
                 private readonly HttpClient _http = new();
@@ -204,7 +278,7 @@ public class CallbackParserTests
 
     [Fact]
     public Task Nothing_ForAHelperThatCallsTheDelegateOnceAfterTheLoop()
-        => VerifyBoth(Usings + Client(ParseWithoutDone.Replace("{|LLM201:", "").Replace(")|}", ")")) + """
+        => VerifyAll(Usings + Client(ParseWithoutDone.Replace("{|LLM201:", "").Replace(")|}", ")")) + """
 
             static class Lines
             {
@@ -225,7 +299,7 @@ public class CallbackParserTests
 
     [Fact]
     public Task Nothing_ForARecursiveHelper()
-        => VerifyBoth(Usings + Client(ParseWithoutDone.Replace("{|LLM201:", "").Replace(")|}", ")")) + """
+        => VerifyAll(Usings + Client(ParseWithoutDone.Replace("{|LLM201:", "").Replace(")|}", ")")) + """
 
             static class Lines
             {
@@ -248,7 +322,7 @@ public class CallbackParserTests
 
     [Fact]
     public Task Nothing_ForAHelperThatStoresTheDelegateInAField()
-        => VerifyBoth(Usings + """
+        => VerifyAll(Usings + """
             class ChatClient
             {
                 private readonly HttpClient _http = new();
@@ -356,9 +430,11 @@ public class CallbackParserTests
         Assert.DoesNotContain(result.Diagnostics, d => d.Id == "AD0001");
     }
 
-    private static async Task VerifyBoth(string source)
+    private static async Task VerifyAll(string source)
     {
         await Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(source);
         await Verify<HandRolledSseParsingAnalyzer>.AnalyzerAsync(source);
+        await Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(source);
+        await Verify<InStreamErrorIgnoredAnalyzer>.AnalyzerAsync(source);
     }
 }
