@@ -5,7 +5,8 @@ namespace LlmStreaming.Analyzers.Termination;
 /// body, and neither the helper (in its end-of-body branch or after its loop) nor the caller (after the call) checks a
 /// flag the lambda or the helper sets, or throws. Reported at the call of the helper, in the caller: the end of the
 /// body is where the call returns, and what runs next is the caller's. Only a call whose result is discarded (a
-/// statement of its own, awaited or not) is judged; no fix.
+/// statement of its own, awaited or not) is judged, and only when the helper's loop matches no <c>data:</c> (a helper that
+/// does is a parser handed the stream, reported at its own loop); no fix.
 /// </summary>
 public sealed partial class EndOfStreamAcceptedAnalyzer
 {
@@ -14,9 +15,10 @@ public sealed partial class EndOfStreamAcceptedAnalyzer
         if (CallbackTermination.TryRecognize(context, llm) is not { } callback
             || CallStatement(callback.Call) is not { } statement
             || callback.Call.SemanticModel is not { } callerModel
-            || callback.Helper.Loop.SemanticModel is not { } helperModel)
+            || callback.Helper.Loop.SemanticModel is not { } helperModel
+            || CallbackTermination.DataPrefixes(callback.Helper.Loop).Any())
         {
-            return;
+            return; // a helper whose loop matches data: itself is a parser handed the stream, reported at its loop
         }
 
         var isSse = CallbackTermination.IsSse(callback);

@@ -165,6 +165,24 @@ public class CallbackParserTests
             Verify<EndOfStreamAcceptedAnalyzer>.Diagnostic("LLM202").WithLocation(0).WithArguments("the response body in 'ReadLinesAsync'", "'[DONE]'"));
 
     [Fact]
+    public Task EndOfStream_OnceInAHelperThatMatchesDataItself_NotAtItsCall()
+        => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + Client(ParseAfterDone) + """
+
+            static class Lines
+            {
+                public static async Task ReadLinesAsync(HttpResponseMessage response, Action<string> onLine)
+                {
+                    using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                    string? line;
+                    {|LLM202:while|} ((line = await reader.ReadLineAsync()) != null)
+                    {
+                        if (line.StartsWith("data: ")) onLine(line);
+                    }
+                }
+            }
+            """);
+
+    [Fact]
     public Task NoEndOfStream_WhenTheCallerChecksTheFlagTheLambdaSets()
         => Verify<EndOfStreamAcceptedAnalyzer>.AnalyzerAsync(Usings + """
             class ChatClient
