@@ -332,6 +332,14 @@ internal sealed class HandRolledRecognizer
     private static bool IsInSystemIO(INamedTypeSymbol type)
         => type.ContainingNamespace?.ToDisplayString() == "System.IO";
 
+    /// <summary>True for a line read: <c>ReadLine</c>/<c>ReadLineAsync</c> of a <c>TextReader</c>.</summary>
+    internal bool IsLineRead(IInvocationOperation invocation)
+        => ReadMethodNames.Contains(invocation.TargetMethod.Name) && invocation.TargetMethod.ContainingType.IsOrInheritsFrom(_context.Types.TextReader);
+
+    /// <summary>True for a JSON parse call the hand-rolled rules know (<c>JsonSerializer.Deserialize</c>, <c>JsonDocument.Parse</c>…).</summary>
+    internal bool IsJsonParse(IInvocationOperation invocation)
+        => JsonParseNames.Contains(invocation.TargetMethod.Name) && IsJsonParser(invocation.TargetMethod.ContainingType);
+
     private bool IsJsonParser(INamedTypeSymbol? type)
     {
         var types = _context.Types;
@@ -347,7 +355,7 @@ internal sealed class HandRolledRecognizer
     /// The local that receives a read: <c>var line = await reader.ReadLineAsync()</c>, <c>(line = await reader.ReadLineAsync()) != null</c>,
     /// or the local a pattern declares, <c>await reader.ReadLineAsync() is { } line</c> (<c>is string line</c>, <c>is not null and var line</c>).
     /// </summary>
-    private static ILocalSymbol? AssignedLocal(IInvocationOperation read)
+    internal static ILocalSymbol? AssignedLocal(IInvocationOperation read)
     {
         IOperation current = read;
         while (current.Parent is IAwaitOperation or IConversionOperation

@@ -29,6 +29,7 @@ internal sealed class LlmAnalysisContext
         Summaries = new MethodSummaries(this);
         HttpSummaries = new HttpMethodSummaries(this);
         StreamParameters = new ModelStreamParameters(this);
+        Callbacks = new CallbackParsers(this);
         HandRolled = new HandRolledRecognizer(this);
         Retries = new RetryRecognizer(this);
         HttpClients = new HttpClientRecognizer(this);
@@ -53,6 +54,9 @@ internal sealed class LlmAnalysisContext
 
     /// <summary>Parsers handed a model response by a caller (issue 11), answered on demand, once per parameter.</summary>
     public ModelStreamParameters StreamParameters { get; }
+
+    /// <summary>Helpers that read lines and hand each to a delegate (issue 11 pattern 4), summarised on demand, once per method.</summary>
+    public CallbackParsers Callbacks { get; }
 
     public HandRolledRecognizer HandRolled { get; }
 

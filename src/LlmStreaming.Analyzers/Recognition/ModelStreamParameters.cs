@@ -59,7 +59,7 @@ internal sealed class ModelStreamParameters
         => method is { IsAbstract: false, IsExtern: false, MethodKind: MethodKind.Ordinary or MethodKind.LocalFunction, DeclaringSyntaxReferences.Length: 1 };
 
     /// <summary>A reader, a stream, a response or its content.</summary>
-    private bool IsBodyType(ITypeSymbol type)
+    internal bool IsBodyType(ITypeSymbol type)
     {
         var types = _context.Types;
         return type.IsOrInheritsFrom(types.TextReader) || type.IsOrInheritsFrom(types.HttpResponseMessage) || type.IsOrInheritsFrom(types.HttpContent)
@@ -91,7 +91,7 @@ internal sealed class ModelStreamParameters
     }
 
     /// <summary>The parameter a reader or stream is (or is built on): <c>reader</c>, <c>new StreamReader(stream)</c>, <c>reader.BaseStream</c>, <c>response.Content.ReadAsStreamAsync()</c>.</summary>
-    private IParameterSymbol? ParameterUnder(IOperation? value, CancellationToken cancellationToken)
+    internal IParameterSymbol? ParameterUnder(IOperation? value, CancellationToken cancellationToken)
     {
         for (var step = 0; value is not null && step < 6; step++)
         {
@@ -138,6 +138,14 @@ internal sealed class ModelStreamParameters
 
         return null;
     }
+
+    /// <summary>
+    /// True when <paramref name="value"/>, an argument of a call in <paramref name="caller"/>, is the body (or reader,
+    /// or response) of a model request, by the tests a caller's argument gets here (parameters followed up to
+    /// <see cref="MethodSummaries.MaxDepth"/> methods).
+    /// </summary>
+    public bool IsModelResponseArgument(IOperation value, IMethodSymbol caller, LlmOptions options)
+        => IsModelResponse(value, options, MethodSummaries.MaxDepth, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { caller.OriginalDefinition });
 
     /// <summary>True when <paramref name="value"/> is the body (or reader, or response) of a model request.</summary>
     private bool IsModelResponse(IOperation value, LlmOptions options, int depthLeft, HashSet<IMethodSymbol> path)

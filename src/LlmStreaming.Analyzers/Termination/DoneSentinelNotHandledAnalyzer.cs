@@ -5,7 +5,7 @@ namespace LlmStreaming.Analyzers.Termination;
 /// it: the sentinel that ends every OpenAI-compatible stream is not JSON, so the parse throws at the end of the answer.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DoneSentinelNotHandledAnalyzer : LlmAnalyzer
+public sealed partial class DoneSentinelNotHandledAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM201_DoneSentinelNotHandled);
 
@@ -13,6 +13,7 @@ public sealed class DoneSentinelNotHandledAnalyzer : LlmAnalyzer
     {
         var jsonException = llm.Type("System.Text.Json.JsonException");
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm, jsonException), OperationKind.Loop);
+        start.RegisterOperationAction(c => AnalyzeCallback(c, llm, jsonException), OperationKind.Invocation);
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, INamedTypeSymbol? jsonException)

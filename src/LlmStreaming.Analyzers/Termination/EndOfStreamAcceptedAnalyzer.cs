@@ -6,7 +6,7 @@ namespace LlmStreaming.Analyzers.Termination;
 /// marker never arrived.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class EndOfStreamAcceptedAnalyzer : LlmAnalyzer
+public sealed partial class EndOfStreamAcceptedAnalyzer : LlmAnalyzer
 {
     /// <summary>Property handed to the fix: "true" when the loop leaves at the end of the body from inside (<c>if (line == null) return …;</c>).</summary>
     internal const string LeavesFromBodyProperty = "LeavesFromBody";
@@ -14,7 +14,10 @@ public sealed class EndOfStreamAcceptedAnalyzer : LlmAnalyzer
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM202_EndOfStreamAccepted);
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
-        => start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
+    {
+        start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
+        start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.Invocation);
+    }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm)
     {

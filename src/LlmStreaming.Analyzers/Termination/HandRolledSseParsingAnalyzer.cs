@@ -5,7 +5,7 @@ namespace LlmStreaming.Analyzers.Termination;
 /// hand, where <c>System.Net.ServerSentEvents.SseParser</c> is available (.NET 9 and later, or the package).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class HandRolledSseParsingAnalyzer : LlmAnalyzer
+public sealed partial class HandRolledSseParsingAnalyzer : LlmAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM204_HandRolledSseParsing);
 
@@ -17,6 +17,7 @@ public sealed class HandRolledSseParsingAnalyzer : LlmAnalyzer
         }
 
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
+        start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.Invocation);
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm)
@@ -33,14 +34,14 @@ public sealed class HandRolledSseParsingAnalyzer : LlmAnalyzer
             Descriptors.LLM204_HandRolledSseParsing,
             handRolled.Reads[0].Syntax.GetLocation(),
             additionalLocations: new[] { loop.Syntax.GetLocation() },
-            Evidence(loop)));
+            Evidence(loop.OwnOperations())));
     }
 
     /// <summary>The hand-splitting the loop does, for the message: <c>line.StartsWith("data: ")</c>.</summary>
-    private static string Evidence(ILoopOperation loop)
+    private static string Evidence(IEnumerable<IOperation> nodes)
     {
         ILiteralOperation? first = null;
-        foreach (var node in loop.OwnOperations())
+        foreach (var node in nodes)
         {
             if (node is ILiteralOperation { ConstantValue: { HasValue: true, Value: string text } } literal
                 && text.StartsWith("data:", StringComparison.Ordinal)

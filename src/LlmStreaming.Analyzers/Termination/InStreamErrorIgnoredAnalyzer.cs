@@ -11,7 +11,7 @@ namespace LlmStreaming.Analyzers.Termination;
 /// with no <c>Message</c>: the loop throws <see cref="System.NullReferenceException"/> and the error's text is lost).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
+public sealed partial class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
 {
     /// <summary>
     /// Property handed to the fix: "HandRolled", or the <see cref="InStreamErrorShape"/> of the family's in-stream error,
@@ -31,6 +31,7 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
         var signals = new FinishSignals(llm);
         var errors = llm.Resolve(SdkFamilies.All.SelectMany(f => f.InStreamErrors.Select(e => (e.UpdateType, (Family: f.Id, Error: e)))));
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals, errors), OperationKind.Loop);
+        start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.Invocation);
     }
 
     private static void AnalyzeLoop(
@@ -99,7 +100,7 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
             return;
         }
 
-        if (ChecksError(stream.Loop, payloadLocals, context.CancellationToken))
+        if (ChecksError(stream.Loop, v => TerminationFacts.ReadsAny(v, payloadLocals), context.CancellationToken))
         {
             return;
         }
@@ -193,7 +194,7 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
             }
         }
 
-        if (!dereferenced || ChecksError(stream.Loop, Array.Empty<ILocalSymbol>(), context.CancellationToken))
+        if (!dereferenced || ChecksError(stream.Loop, static _ => false, context.CancellationToken))
         {
             return;
         }
@@ -217,13 +218,13 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
         };
 
     /// <summary>
-    /// True when the loop looks for an error anywhere (lambdas included): a literal mentioning "error"
-    /// (<c>TryGetProperty("error", …)</c>, <c>EventType == "error"</c>), a member whose name mentions it
+    /// True when the region (a loop, or a callback's body) looks for an error anywhere (lambdas included): a literal
+    /// mentioning "error" (<c>TryGetProperty("error", …)</c>, <c>EventType == "error"</c>), a member whose name mentions it
     /// (<c>chunk.Error</c>), a test of an error type, or a source helper given the payload whose code mentions it.
     /// </summary>
-    private static bool ChecksError(ILoopOperation loop, ICollection<ILocalSymbol> payloadLocals, CancellationToken cancellationToken)
+    private static bool ChecksError(IOperation region, Func<IOperation, bool> readsPayload, CancellationToken cancellationToken)
     {
-        foreach (var node in loop.DescendantsAndSelf())
+        foreach (var node in region.DescendantsAndSelf())
         {
             switch (node)
             {
@@ -237,7 +238,7 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
                 case IInvocationOperation invocation when TerminationFacts.IsInSource(invocation.TargetMethod):
                     foreach (var argument in invocation.Arguments)
                     {
-                        if (TerminationFacts.ReadsAny(argument.Value, payloadLocals) || IsParseResult(argument.Value))
+                        if (readsPayload(argument.Value) || IsParseResult(argument.Value))
                         {
                             if (TerminationFacts.SourceBodyMentions(invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod, Mentions, cancellationToken))
                             {
@@ -258,7 +259,7 @@ public sealed class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
     /// on a base type or the constraint of a type parameter) and the loop yields or returns the parsed update: an error
     /// event then parses into that member and reaches the caller, instead of parsing as an empty update.
     /// </summary>
-    private static bool HandsOnAnErrorCarryingUpdate(ILoopOperation loop, IInvocationOperation parse)
+    private static bool HandsOnAnErrorCarryingUpdate(IOperation loop, IInvocationOperation parse)
     {
         IOperation result = parse;
         while (result.Parent is IConversionOperation or IAwaitOperation or IParenthesizedOperation)

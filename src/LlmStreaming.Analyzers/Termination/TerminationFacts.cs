@@ -188,8 +188,12 @@ internal static class TerminationFacts
     /// (Anthropic, OpenAI Responses, Gemini) and not the chat completions one: the method decides, else the type.
     /// </summary>
     public static bool SpeaksProtocolWithoutDone(ILoopOperation loop, CancellationToken cancellationToken)
+        => SpeaksProtocolWithoutDone(loop.Syntax, cancellationToken);
+
+    /// <summary>The same test for the code around any node (the call of a callback parser).</summary>
+    public static bool SpeaksProtocolWithoutDone(SyntaxNode node, CancellationToken cancellationToken)
     {
-        SyntaxNode? method = loop.Syntax.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax);
+        SyntaxNode? method = node.FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AccessorDeclarationSyntax);
         if (method is not null)
         {
             if (Contains(method, NoDoneProtocolLiterals))
@@ -203,7 +207,7 @@ internal static class TerminationFacts
             }
         }
 
-        var type = loop.Syntax.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+        var type = node.FirstAncestorOrSelf<TypeDeclarationSyntax>();
         return type is not null && Contains(type, NoDoneProtocolLiterals) && !Contains(type, DoneProtocolLiterals);
     }
 
@@ -232,12 +236,16 @@ internal static class TerminationFacts
     /// (<c>StartsWith("{")</c>).
     /// </summary>
     public static bool ChecksDoneBefore(LlmStreamLoop loop, IOperation parse, CancellationToken cancellationToken)
+        => ChecksDoneBefore(loop.Loop, parse, cancellationToken);
+
+    /// <summary>The same check over any region that holds <paramref name="parse"/> (a loop, or a callback's body).</summary>
+    public static bool ChecksDoneBefore(IOperation region, IOperation parse, CancellationToken cancellationToken)
     {
         var parseStart = parse.Syntax.SpanStart;
-        foreach (var node in loop.Loop.DescendantsWithinFunction())
+        foreach (var node in region.DescendantsWithinFunction())
         {
             var before = node.Syntax.SpanStart < parseStart && !node.Syntax.Span.Contains(parse.Syntax.Span)
-                || IsInSwitchAround(node, parse, loop.Loop);
+                || IsInSwitchAround(node, parse, region);
             if (!before)
             {
                 continue;
@@ -657,9 +665,13 @@ internal static class TerminationFacts
     /// enclosing loop's body (not beyond a statement that always leaves: return, throw).
     /// </summary>
     public static ImmutableArray<StatementSyntax> StatementsAfter(ILoopOperation loop)
+        => StatementsAfter(loop.Syntax);
+
+    /// <summary>The same walk from any statement (the statement that calls a callback parser's helper).</summary>
+    public static ImmutableArray<StatementSyntax> StatementsAfter(SyntaxNode statement)
     {
         var builder = ImmutableArray.CreateBuilder<StatementSyntax>();
-        SyntaxNode current = loop.Syntax;
+        var current = statement;
         while (current.Parent is { } parent)
         {
             switch (parent)
