@@ -12,7 +12,7 @@ public sealed class TimeoutSwallowedAsCancellationCodeFix : LlmSyntaxCodeFix
 
     private protected override void Register(CodeFixContext context, SyntaxNode root, Diagnostic diagnostic)
     {
-        if (Catch(root, diagnostic) is null || Filter(diagnostic) is not { } filter)
+        if (Catch(root, diagnostic) is not { } clause || Filter(diagnostic, clause) is not { } filter)
         {
             return;
         }
@@ -29,17 +29,18 @@ public sealed class TimeoutSwallowedAsCancellationCodeFix : LlmSyntaxCodeFix
 
     /// <summary>
     /// <c>token.IsCancellationRequested</c> for the token the analyzer handed over (the user's expression, as its text:
-    /// <c>ct</c>, <c>cts.Token</c>), or null when there is none or it does not parse.
+    /// <c>ct</c>, <c>cts.Token</c>): rebuilt as a dotted name, or else found as written in the member around the catch
+    /// (<c>this._ct</c>, <c>GetToken()</c>); null when there is none.
     /// </summary>
-    private static ExpressionSyntax? Filter(Diagnostic diagnostic)
+    private static ExpressionSyntax? Filter(Diagnostic diagnostic, CatchClauseSyntax clause)
     {
         if (!diagnostic.Properties.TryGetValue(TimeoutSwallowedAsCancellationAnalyzer.TokenProperty, out var tokenText) || string.IsNullOrEmpty(tokenText))
         {
             return null;
         }
 
-        var token = SyntaxFactory.ParseExpression(tokenText!);
-        if (token.ContainsDiagnostics)
+        var scope = (SyntaxNode?)clause.FirstAncestorOrSelf<MemberDeclarationSyntax>() ?? clause.SyntaxTree.GetRoot();
+        if ((ReportedCode.DottedName(tokenText!) ?? ReportedCode.Find(scope, tokenText!)) is not { } token)
         {
             return null;
         }
@@ -51,7 +52,7 @@ public sealed class TimeoutSwallowedAsCancellationCodeFix : LlmSyntaxCodeFix
     private static async Task<Document> ApplyAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || Catch(root, diagnostic) is not { } clause || Filter(diagnostic) is not { } filterExpression)
+        if (root is null || Catch(root, diagnostic) is not { } clause || Filter(diagnostic, clause) is not { } filterExpression)
         {
             return document;
         }

@@ -15,7 +15,8 @@ namespace LlmStreaming.Analyzers.Tests.Meta;
 /// <c>text</c> argument of <c>SyntaxFactory.Parse*</c>, <c>CSharpSyntaxTree.ParseText</c>,
 /// <c>CodeTemplate.Statements/Statement/Expression</c> and <c>TerminationSyntax.Statement</c>, is a constant: a string
 /// literal (regular, verbatim, raw), an interpolated string with no hole, or the name of a <c>const</c> declared in the
-/// project. What depends on the code being fixed goes into a <see cref="TemplateSlots"/> slot as syntax. A method that
+/// project, or a choice among such constants, followed through locals, parameters, methods and lists of templates
+/// (<see cref="Flow"/>). What depends on the code being fixed goes into a <see cref="TemplateSlots"/> slot as syntax. A method that
 /// returns code as a string cannot feed these calls either: its result, a call or a local, is not a constant.
 /// <para>
 /// The kit's own forwarding is allowed: <c>CodeTemplate</c>'s and <c>TerminationSyntax</c>'s template methods hand their
@@ -44,17 +45,6 @@ public class FixTextTests
         "Retry/RetryReplaysEmittedOutputCodeFix.cs",
         "Retry/RetryWithoutBackoffCodeFix.cs",
         "Retry/RetryWrapsUnstartedStreamCodeFix.cs",
-        "Termination/DoneSentinelNotHandledCodeFix.cs",
-        "Termination/FinishReasonNotObservedCodeFix.HandRolled.cs",
-        "Termination/FinishReasonNotObservedCodeFix.cs",
-        "Termination/HandRolledSseParsingCodeFix.cs",
-        "Termination/InStreamErrorIgnoredCodeFix.cs",
-        "Timeouts/ResilienceLambdaSyntax.cs",
-        "Timeouts/StreamedBodyWithoutIdleTimeoutCodeFix.cs",
-        "Timeouts/StreamingResponseBufferedCodeFix.Lines.cs",
-        "Timeouts/StreamingResponseBufferedCodeFix.cs",
-        "Timeouts/TimeoutSwallowedAsCancellationCodeFix.cs",
-        "Timeouts/TimeoutSyntax.cs",
     };
 
     private static readonly string[] ParserTypes = { "SyntaxFactory", "CSharpSyntaxTree" };
@@ -109,6 +99,45 @@ public class FixTextTests
             """";
         var offences = Offences(new[] { ("Fix.cs", CSharpSyntaxTree.ParseText(source, Options)) }).Select(o => o.Line).ToList();
         Assert.Equal(new[] { 17, 18, 19, 20, 21, 22, 23, 24 }, offences);
+    }
+
+    [Fact]
+    public void TheRule_FollowsTemplatesChosenAmongConstants()
+    {
+        const string source = """"
+            class Fix
+            {
+                private readonly List<string> Before = new();
+
+                void Write(bool sync, int kind, string name)
+                {
+                    var chosen = sync ? "return;" : "yield break;";
+                    var (word, template) = kind switch { 0 => ("a", "break;"), _ => ("b", "continue;") };
+                    SyntaxFactory.ParseStatement(chosen);
+                    SyntaxFactory.ParseStatement(template);
+                    SyntaxFactory.ParseStatement(Pick(sync));
+                    Parse("return;");
+                    Before.Add("return;");
+                    Before.Select(t => SyntaxFactory.ParseStatement(t));
+                    var built = sync ? "return;" : name + ";";
+                    SyntaxFactory.ParseStatement(built);
+                    SyntaxFactory.ParseStatement(Glue(name));
+                    Other(name);
+                    After.Select(t => SyntaxFactory.ParseStatement(t));
+                    After.Add(name);
+                }
+
+                static string Pick(bool sync) => sync ? "return;" : null;
+
+                static string Glue(string name) { return name + ";"; }
+
+                static void Parse(string text) => SyntaxFactory.ParseStatement(text);
+
+                static void Other(string text) => SyntaxFactory.ParseStatement(text);
+            }
+            """";
+        var offences = Offences(new[] { ("Fix.cs", CSharpSyntaxTree.ParseText(source, Options)) }).Select(o => o.Line).ToList();
+        Assert.Equal(new[] { 16, 17, 19, 29 }, offences);
     }
 
     [Fact]
@@ -235,6 +264,7 @@ public class FixTextTests
             .SelectMany(d => d!.Variables.Select(v => v.Identifier.ValueText))
             .ToHashSet(StringComparer.Ordinal);
 
+        var flow = new Flow(trees, constants);
         var offences = new List<Offence>();
         foreach (var (file, tree) in trees)
         {
@@ -242,7 +272,7 @@ public class FixTextTests
             var templates = TemplateNames(root);
             foreach (var call in root.DescendantNodes().OfType<InvocationExpressionSyntax>())
             {
-                if (TextArgument(call, file, templates) is { } text && !IsAllowed(text, call, file, constants))
+                if (TextArgument(call, file, templates) is { } text && !IsAllowed(text, call, file, flow))
                 {
                     var line = text.GetLocation().GetLineSpan().StartLinePosition.Line + 1;
                     offences.Add(new Offence(file, line, call.ToString()));
@@ -332,21 +362,280 @@ public class FixTextTests
     private static bool IsUsingStaticSyntaxFactory(SyntaxNode node)
         => node.SyntaxTree.GetCompilationUnitRoot().Usings.Any(u => u.StaticKeyword.IsKind(SyntaxKind.StaticKeyword) && u.Name is { } name && RightmostName(name) == "SyntaxFactory");
 
-    private static bool IsAllowed(ExpressionSyntax text, InvocationExpressionSyntax call, string file, HashSet<string> constants)
+    private static bool IsAllowed(ExpressionSyntax text, InvocationExpressionSyntax call, string file, Flow flow)
+        => flow.IsConstant(text) || IsKitForwarding(text, call, file);
+
+    /// <summary>
+    /// Whether an expression's value is always one of the project's constant texts, followed by syntax within the project:
+    /// a string literal, an interpolated string with no hole, a <c>const</c>; a choice among such values (<c>?:</c>,
+    /// <c>??</c>, a <c>switch</c> expression); a local whose every value is one (its initializer, its assignments, its
+    /// element of a deconstructed tuple); a parameter of a method or local function that every call in the project passes
+    /// one; a call of a method of the project whose every <c>return</c> gives one. Anything else (a <c>+</c>, an
+    /// interpolation, a call of another method, a member that is not a <c>const</c>) is not, and a cycle is not.
+    /// </summary>
+    private sealed class Flow
     {
-        switch (text)
+        private readonly IReadOnlyList<(string File, SyntaxTree Tree)> _trees;
+        private readonly HashSet<string> _constants;
+        private readonly HashSet<SyntaxNode> _visiting = new();
+
+        public Flow(IReadOnlyList<(string File, SyntaxTree Tree)> trees, HashSet<string> constants)
         {
-            case ParenthesizedExpressionSyntax parenthesized:
-                return IsAllowed(parenthesized.Expression, call, file, constants);
-            case LiteralExpressionSyntax literal:
-                return literal.IsKind(SyntaxKind.StringLiteralExpression);
-            case InterpolatedStringExpressionSyntax interpolated:
-                return !interpolated.Contents.OfType<InterpolationSyntax>().Any();
-            case IdentifierNameSyntax or MemberAccessExpressionSyntax when RightmostName(text) is { } name && constants.Contains(name):
-                return true;
+            _trees = trees;
+            _constants = constants;
         }
 
-        return IsKitForwarding(text, call, file);
+        public bool IsConstant(ExpressionSyntax expression)
+        {
+            if (!_visiting.Add(expression))
+            {
+                return false;
+            }
+
+            try
+            {
+                return Judge(expression);
+            }
+            finally
+            {
+                _visiting.Remove(expression);
+            }
+        }
+
+        private bool Judge(ExpressionSyntax expression)
+        {
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    return IsConstant(parenthesized.Expression);
+                case LiteralExpressionSyntax literal:
+                    return literal.IsKind(SyntaxKind.StringLiteralExpression) || literal.IsKind(SyntaxKind.NullLiteralExpression);
+                case InterpolatedStringExpressionSyntax interpolated:
+                    return !interpolated.Contents.OfType<InterpolationSyntax>().Any();
+                case ConditionalExpressionSyntax conditional:
+                    return IsConstant(conditional.WhenTrue) && IsConstant(conditional.WhenFalse);
+                case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.CoalesceExpression } coalesce:
+                    return IsConstant(coalesce.Left) && IsConstant(coalesce.Right);
+                case SwitchExpressionSyntax switchExpression:
+                    return switchExpression.Arms.All(arm => IsConstant(arm.Expression));
+                case IdentifierNameSyntax or MemberAccessExpressionSyntax when RightmostName(expression) is { } name && _constants.Contains(name):
+                    return true;
+                case IdentifierNameSyntax identifier:
+                    return IsConstantVariable(identifier);
+                case InvocationExpressionSyntax invocation:
+                    return IsConstantCall(invocation);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>A local or parameter of the code around <paramref name="identifier"/> whose every value is constant.</summary>
+        private bool IsConstantVariable(IdentifierNameSyntax identifier)
+        {
+            var name = identifier.Identifier.ValueText;
+            foreach (var scope in identifier.Ancestors())
+            {
+                if (scope is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax
+                    && ParametersOf(scope).FirstOrDefault(p => p.Identifier.ValueText == name) is { } parameter)
+                {
+                    return IsConstantParameter(scope, ParametersOf(scope).IndexOf(parameter));
+                }
+
+                if (scope is AnonymousFunctionExpressionSyntax lambda && LambdaDeclares(lambda, name))
+                {
+                    return IsConstantElement(lambda);
+                }
+
+                if (scope is MemberDeclarationSyntax)
+                {
+                    var values = LocalValues(scope, name);
+                    return values is { Count: > 0 } && values.All(IsConstant);
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The parameter of a lambda that <c>Select</c> hands the elements of a list held in a member, <c>plan.Capture.Select(t =&gt; …)</c>:
+        /// constant when every <c>….Capture.Add(x)</c> of the project adds a constant.
+        /// </summary>
+        private bool IsConstantElement(AnonymousFunctionExpressionSyntax lambda)
+        {
+            if (lambda.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax select } }
+                || select.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Select", Expression: var list }
+                || list is not (IdentifierNameSyntax or MemberAccessExpressionSyntax) || RightmostName(list) is not { } member)
+            {
+                return false;
+            }
+
+            var adds = Calls("Add")
+                .Where(call => call.Expression is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax or MemberAccessExpressionSyntax } access
+                    && RightmostName(access.Expression) == member)
+                .ToList();
+            return adds.Count > 0 && adds.All(add => add.ArgumentList.Arguments.Count == 1 && IsConstant(add.ArgumentList.Arguments[0].Expression));
+        }
+
+        /// <summary>Every value the local <paramref name="name"/> of <paramref name="member"/> is given, or null when one is not an expression this reading follows.</summary>
+        private static List<ExpressionSyntax>? LocalValues(SyntaxNode member, string name)
+        {
+            var values = new List<ExpressionSyntax>();
+            foreach (var node in member.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case VariableDeclaratorSyntax declarator when declarator.Identifier.ValueText == name:
+                        if (declarator.Initializer is null)
+                        {
+                            break;
+                        }
+
+                        values.Add(declarator.Initializer.Value);
+                        break;
+                    case AssignmentExpressionSyntax { Left: IdentifierNameSyntax left } assignment when left.Identifier.ValueText == name:
+                        if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression))
+                        {
+                            return null;
+                        }
+
+                        values.Add(assignment.Right);
+                        break;
+                    case SingleVariableDesignationSyntax designation when designation.Identifier.ValueText == name:
+                        if (TupleElement(designation) is not { } element)
+                        {
+                            return null;
+                        }
+
+                        values.AddRange(element);
+                        break;
+                    case ForEachStatementSyntax forEach when forEach.Identifier.ValueText == name:
+                        return null;
+                }
+            }
+
+            return values;
+        }
+
+        /// <summary>The values a deconstruction <c>var (a, b) = c ? ("x", 1) : ("y", 2)</c> gives the designated local.</summary>
+        private static List<ExpressionSyntax>? TupleElement(SingleVariableDesignationSyntax designation)
+        {
+            if (designation.Parent is not ParenthesizedVariableDesignationSyntax tuple
+                || tuple.Parent is not DeclarationExpressionSyntax { Parent: AssignmentExpressionSyntax assignment })
+            {
+                return null;
+            }
+
+            var index = tuple.Variables.IndexOf(designation);
+            var values = new List<ExpressionSyntax>();
+            return Elements(assignment.Right, index, values) ? values : null;
+        }
+
+        private static bool Elements(ExpressionSyntax value, int index, List<ExpressionSyntax> values)
+        {
+            switch (value)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    return Elements(parenthesized.Expression, index, values);
+                case ConditionalExpressionSyntax conditional:
+                    return Elements(conditional.WhenTrue, index, values) && Elements(conditional.WhenFalse, index, values);
+                case SwitchExpressionSyntax switchExpression:
+                    return switchExpression.Arms.All(arm => Elements(arm.Expression, index, values));
+                case TupleExpressionSyntax tuple when index < tuple.Arguments.Count:
+                    values.Add(tuple.Arguments[index].Expression);
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private static bool LambdaDeclares(AnonymousFunctionExpressionSyntax lambda, string name)
+            => lambda switch
+            {
+                SimpleLambdaExpressionSyntax simple => simple.Parameter.Identifier.ValueText == name,
+                ParenthesizedLambdaExpressionSyntax parenthesized => parenthesized.ParameterList.Parameters.Any(p => p.Identifier.ValueText == name),
+                AnonymousMethodExpressionSyntax anonymous => anonymous.ParameterList?.Parameters.Any(p => p.Identifier.ValueText == name) == true,
+                _ => false,
+            };
+
+        private static SeparatedSyntaxList<ParameterSyntax> ParametersOf(SyntaxNode method)
+            => method switch
+            {
+                BaseMethodDeclarationSyntax declaration => declaration.ParameterList.Parameters,
+                LocalFunctionStatementSyntax local => local.ParameterList.Parameters,
+                _ => default,
+            };
+
+        private static string? NameOf(SyntaxNode method)
+            => method switch
+            {
+                MethodDeclarationSyntax declaration => declaration.Identifier.ValueText,
+                LocalFunctionStatementSyntax local => local.Identifier.ValueText,
+                _ => null,
+            };
+
+        /// <summary>Every call of the method (by name, in the project) passes a constant for its parameter #<paramref name="index"/>; there is at least one call.</summary>
+        private bool IsConstantParameter(SyntaxNode method, int index)
+        {
+            if (NameOf(method) is not { } name)
+            {
+                return false;
+            }
+
+            var parameter = ParametersOf(method)[index];
+            var calls = Calls(name).ToList();
+            return calls.Count > 0 && calls.All(call =>
+            {
+                var arguments = call.ArgumentList.Arguments;
+                var argument = arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == parameter.Identifier.ValueText)
+                    ?? (index < arguments.Count && arguments[index].NameColon is null ? arguments[index] : null);
+                return argument is not null && IsConstant(argument.Expression);
+            });
+        }
+
+        /// <summary>A call of a method or local function of the project (by name) whose every <c>return</c> (or expression body) is constant.</summary>
+        private bool IsConstantCall(InvocationExpressionSyntax invocation)
+        {
+            var name = invocation.Expression switch
+            {
+                IdentifierNameSyntax simple => simple.Identifier.ValueText,
+                MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax or ThisExpressionSyntax } access => access.Name.Identifier.ValueText,
+                _ => null,
+            };
+            if (name is null)
+            {
+                return false;
+            }
+
+            var methods = _trees.SelectMany(t => t.Tree.GetRoot().DescendantNodes())
+                .Where(n => n is MethodDeclarationSyntax or LocalFunctionStatementSyntax && NameOf(n) == name)
+                .ToList();
+            return methods.Count > 0 && methods.All(method =>
+            {
+                var (arrow, body) = method switch
+                {
+                    MethodDeclarationSyntax m => (m.ExpressionBody, (SyntaxNode?)m.Body),
+                    LocalFunctionStatementSyntax l => (l.ExpressionBody, l.Body),
+                    _ => (null, null),
+                };
+                if (arrow is not null)
+                {
+                    return IsConstant(arrow.Expression);
+                }
+
+                var returns = body?.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+                    .OfType<ReturnStatementSyntax>().ToList();
+                return returns is { Count: > 0 } && returns.All(r => r.Expression is null || r.Expression.IsKind(SyntaxKind.NullLiteralExpression) || IsConstant(r.Expression));
+            });
+        }
+
+        private IEnumerable<InvocationExpressionSyntax> Calls(string name)
+            => _trees.SelectMany(t => t.Tree.GetRoot().DescendantNodes().OfType<InvocationExpressionSyntax>())
+                .Where(call => call.Expression switch
+                {
+                    IdentifierNameSyntax simple => simple.Identifier.ValueText == name,
+                    MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText == name,
+                    _ => false,
+                });
     }
 
     /// <summary>
