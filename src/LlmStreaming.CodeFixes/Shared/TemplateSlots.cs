@@ -97,7 +97,7 @@ internal sealed class TemplateSlots
             {
                 NameSlot name => node.WithIdentifier(name.Identifier.WithTriviaFrom(node.Identifier)),
                 _ when isMemberName => node,
-                ExpressionSlot expression => expression.Value.WithTriviaFrom(node),
+                ExpressionSlot expression => Operand(expression.Value, node).WithTriviaFrom(node),
                 TypeSlot type => TypeReference(type, node).WithTriviaFrom(node),
                 _ => node,
             };
@@ -108,6 +108,29 @@ internal sealed class TemplateSlots
                 && _slots.TryGetValue(token.ValueText, out var slot) && slot is NameSlot name
                 ? name.Identifier.WithTriviaFrom(token)
                 : base.VisitToken(token);
+
+        /// <summary>
+        /// The value, in parentheses where the template uses the slot as an operand that binds tighter than the value
+        /// (<c>payload.Length</c> with <c>prefix + line</c> is <c>(prefix + line).Length</c>); as it is elsewhere.
+        /// </summary>
+        private static ExpressionSyntax Operand(ExpressionSyntax value, IdentifierNameSyntax placeholder)
+        {
+            var isPrimary = value is IdentifierNameSyntax or GenericNameSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax
+                or ElementAccessExpressionSyntax or LiteralExpressionSyntax or ParenthesizedExpressionSyntax or ThisExpressionSyntax
+                or BaseExpressionSyntax or ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax
+                or InterpolatedStringExpressionSyntax or TypeOfExpressionSyntax or DefaultExpressionSyntax or AliasQualifiedNameSyntax
+                or QualifiedNameSyntax or PredefinedTypeSyntax;
+            var needsPrimary = placeholder.Parent switch
+            {
+                MemberAccessExpressionSyntax access => access.Expression == placeholder,
+                ElementAccessExpressionSyntax element => element.Expression == placeholder,
+                InvocationExpressionSyntax invocation => invocation.Expression == placeholder,
+                ConditionalAccessExpressionSyntax conditional => conditional.Expression == placeholder,
+                PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax or CastExpressionSyntax => true,
+                _ => false,
+            };
+            return needsPrimary && !isPrimary ? SyntaxFactory.ParenthesizedExpression(value) : value;
+        }
 
         private ExpressionSyntax TypeReference(TypeSlot slot, IdentifierNameSyntax placeholder)
         {

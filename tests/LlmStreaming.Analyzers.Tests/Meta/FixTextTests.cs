@@ -156,6 +156,10 @@ public class FixTextTests
         var generator = SyntaxGenerator.GetGenerator(workspace, LanguageNames.CSharp);
         Assert.Equal("var @event = 0;", new TemplateSlots().Name("flag", "event").Fill(SyntaxFactory.ParseStatement("var flag = 0;"), generator).ToString());
         Assert.Equal("var @flag = 0;", new TemplateSlots().Name("flag", "@flag").Fill(SyntaxFactory.ParseStatement("var flag = 0;"), generator).ToString());
+        Assert.Equal("(prefix + line).Length", new TemplateSlots().Expression("payload", SyntaxFactory.ParseExpression("prefix + line")).Fill(SyntaxFactory.ParseExpression("payload.Length"), generator).ToString());
+        Assert.Equal("!(a ?? b)", new TemplateSlots().Expression("flag", SyntaxFactory.ParseExpression("a ?? b")).Fill(SyntaxFactory.ParseExpression("!flag"), generator).ToString());
+        Assert.Equal("x == a + b", new TemplateSlots().Expression("value", SyntaxFactory.ParseExpression("a + b")).Fill(SyntaxFactory.ParseExpression("x == value"), generator).ToString());
+        Assert.Equal("line.Length", new TemplateSlots().Expression("payload", SyntaxFactory.ParseExpression("line")).Fill(SyntaxFactory.ParseExpression("payload.Length"), generator).ToString());
 
         Assert.Null(ReportedCode.DottedName("this.Response"));
         Assert.Null(ReportedCode.DottedName("Get().Token"));
