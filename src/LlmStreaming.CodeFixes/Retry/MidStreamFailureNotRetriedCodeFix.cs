@@ -217,15 +217,9 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
             .Name("timedOut", Names.Reserve(used, "timedOut"))
             .Type("OperationCanceledException", compilation.GetTypeByMetadataName("System.OperationCanceledException")!)
             .Type("TimeoutException", compilation.GetTypeByMetadataName("System.TimeoutException")!);
-        string text;
         if (region.PartialText is { } partial)
         {
             slots.Name("timeout", Names.Reserve(used, "timeout")).Expression("dataKey", DataKey).Expression("partial", partial);
-            text = region.Token is null ? TimeoutCatchWithText : TimeoutCatchWithTextWhenNotCancelled;
-        }
-        else
-        {
-            text = region.Token is null ? TimeoutCatch : TimeoutCatchWhenNotCancelled;
         }
 
         if (region.Token is { } token)
@@ -233,55 +227,38 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
             slots.Expression("callerToken", token);
         }
 
-        return ((TryStatementSyntax)template.Statement(text, slots)).Catches[0];
+        var body = template.Statements(region.PartialText is null ? TimeoutThrow : TimeoutThrowWithText, slots);
+        var @catch = ((TryStatementSyntax)template.Statement(TimeoutCatch, slots, body)).Catches[0];
+        if (region.Token is not null || @catch.Filter is not { } filter)
+        {
+            return @catch;
+        }
+
+        // No token of the caller's: every timeout after output is one; the line ends where the filter ended it.
+        var declaration = @catch.Declaration!;
+        return @catch.WithFilter(null).WithDeclaration(declaration.WithCloseParenToken(declaration.CloseParenToken.WithTrailingTrivia(filter.CloseParenToken.TrailingTrivia)));
     }
 
     private const string TimeoutCatch = """
         try
         {
         }
-        catch (OperationCanceledException timedOut)
-        {
-        // Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.
-        throw new TimeoutException("The model stream stalled after part of the answer was written out.", timedOut);
-        }
-        """;
-
-    private const string TimeoutCatchWhenNotCancelled = """
-        try
-        {
-        }
         catch (OperationCanceledException timedOut) when (!callerToken.IsCancellationRequested)
         {
-        // Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.
-        throw new TimeoutException("The model stream stalled after part of the answer was written out.", timedOut);
+        __region__;
         }
         """;
 
-    private const string TimeoutCatchWithText = """
-        try
-        {
-        }
-        catch (OperationCanceledException timedOut)
-        {
+    private const string TimeoutThrow = """
+        // Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.
+        throw new TimeoutException("The model stream stalled after part of the answer was written out.", timedOut);
+        """;
+
+    private const string TimeoutThrowWithText = """
         // Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.
         var timeout = new TimeoutException("The model stream stalled after part of the answer was written out.", timedOut);
         timeout.Data[dataKey] = partial;
         throw timeout;
-        }
-        """;
-
-    private const string TimeoutCatchWithTextWhenNotCancelled = """
-        try
-        {
-        }
-        catch (OperationCanceledException timedOut) when (!callerToken.IsCancellationRequested)
-        {
-        // Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.
-        var timeout = new TimeoutException("The model stream stalled after part of the answer was written out.", timedOut);
-        timeout.Data[dataKey] = partial;
-        throw timeout;
-        }
         """;
 
     /// <summary>The key of the partial text in the exception's <c>Data</c>, as a string literal.</summary>
@@ -396,7 +373,14 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
                 template));
         }
 
-        var statements = template.Statements(region.Logger is null ? PollyPipeline : PollyPipelineWithLogging, slots, logged);
+        var statements = template.Statements(PollyPipeline, slots, logged);
+        if (region.Logger is null)
+        {
+            // Nothing to log: no OnRetry.
+            var options = statements[0].DescendantNodes().OfType<InitializerExpressionSyntax>().First();
+            var onRetry = options.Expressions.First(e => e is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "OnRetry" } });
+            statements[0] = statements[0].ReplaceNode(options, options.WithExpressions(options.Expressions.Remove(onRetry)));
+        }
 
         // The call that runs the region in the pipeline: [await ]pipeline.Execute[Async]([async ]token => …[, ct]).
         var call = new TemplateSlots().Name("pipeline", pipeline);
@@ -483,19 +467,6 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
     }
 
     private const string PollyPipeline = """
-        var retryOptions = new RetryStrategyOptions
-        {
-        ShouldHandle = predicate,
-        MaxRetryAttempts = maxRetries,
-        BackoffType = DelayBackoffType.Exponential,
-        UseJitter = true,
-        Delay = TimeSpan.FromMilliseconds(500),
-        MaxDelay = TimeSpan.FromSeconds(30),
-        };
-        var pipeline = new ResiliencePipelineBuilder().AddRetry(retryOptions).Build();
-        """;
-
-    private const string PollyPipelineWithLogging = """
         var retryOptions = new RetryStrategyOptions
         {
         ShouldHandle = predicate,
