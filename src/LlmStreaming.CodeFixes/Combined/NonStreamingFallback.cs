@@ -166,7 +166,7 @@ internal static class NonStreamingFallback
             .Expression("twinCall", plan.IsAsync ? RetryCodeGen.Awaited(call) : call)
             .Expression("cut", FamilyExpression(template, plan.Twin.CutCheck, result))
             .Name("fallbackFailure", failure)
-            .Expression("dataKey", SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(Shared.CatchRethrow.DataKey)))
+            .Expression("dataKey", RetryCodeGen.StringLiteral(Shared.CatchRethrow.DataKey))
             .Name("accumulator", plan.Accumulator.Name);
         var fallbackCatch = Cleanup.Annotate(((TryStatementSyntax)template.Statement(FallbackCatch, catchSlots, warn, fill, error)).Catches[0]).WithAdditionalAnnotations(Formatter.Annotation);
 

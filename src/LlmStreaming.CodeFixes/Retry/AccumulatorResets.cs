@@ -128,5 +128,5 @@ internal static class AccumulatorResets
 
     /// <summary>The literal <c>""</c>.</summary>
     private static ExpressionSyntax EmptyString
-        => SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(string.Empty));
+        => RetryCodeGen.StringLiteral(string.Empty);
 }

@@ -55,8 +55,8 @@ public sealed class CatchMissesMidStreamFailureCodeFix : LlmCodeFix
                 var added = ((BinaryPatternSyntax)((IsPatternExpressionSyntax)template.Expression("exception is IOException or IOException", io)).Pattern).Right;
                 widened = SyntaxFactory.IsPatternExpression(
                     pattern.Expression.WithoutTrivia(),
-                    Spaced(SyntaxKind.IsKeyword),
-                    SyntaxFactory.BinaryPattern(SyntaxKind.OrPattern, pattern.Pattern.WithoutTrivia(), Spaced(SyntaxKind.OrKeyword), added));
+                    RetryCodeGen.Spaced(SyntaxKind.IsKeyword),
+                    SyntaxFactory.BinaryPattern(SyntaxKind.OrPattern, pattern.Pattern.WithoutTrivia(), RetryCodeGen.Spaced(SyntaxKind.OrKeyword), added));
             }
             else
             {
@@ -153,9 +153,6 @@ public sealed class CatchMissesMidStreamFailureCodeFix : LlmCodeFix
 
     private static bool IsComment(SyntaxTrivia trivia)
         => trivia.IsKind(SyntaxKind.SingleLineCommentTrivia) || trivia.IsKind(SyntaxKind.MultiLineCommentTrivia);
-
-    private static SyntaxToken Spaced(SyntaxKind kind)
-        => SyntaxFactory.Token(SyntaxFactory.TriviaList(SyntaxFactory.Space), kind, SyntaxFactory.TriviaList(SyntaxFactory.Space));
 
     private static T FinishTypes<T>(T node, CodeTemplate template)
         where T : SyntaxNode

@@ -262,8 +262,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
         """;
 
     /// <summary>The key of the partial text in the exception's <c>Data</c>, as a string literal.</summary>
-    private static ExpressionSyntax DataKey
-        => SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(CatchRethrow.DataKey));
+    private static ExpressionSyntax DataKey => RetryCodeGen.StringLiteral(CatchRethrow.DataKey);
 
     private static List<StatementSyntax> LoopStatements(RetryRegion region, List<StatementSyntax> moved, string? emitted, CodeTemplate template, Compilation compilation, RetryTypes types, HashSet<string> used, bool csharp9)
     {
@@ -288,7 +287,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
             attempted.Add(template.Statement("break;").WithLeadingTrivia(moved.Last().ToString().IndexOf('\n') >= 0 ? SyntaxFactory.TriviaList(SyntaxFactory.LineFeed) : default));
         }
 
-        var retrying = new TemplateSlots().Name("attempt", attempt).Expression("maxRetries", SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(RetryCodeGen.MaxRetries)))
+        var retrying = new TemplateSlots().Name("attempt", attempt).Expression("maxRetries", RetryCodeGen.MaxRetriesLiteral)
             .Expression("transient", RetryCodeGen.TransientTest(exception, region.Enumeration.Family, types, template, compilation, csharp9, region.Token, used));
         if (emitted is not null)
         {
@@ -355,7 +354,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
             .Name("retryOptions", retryOptions)
             .Name("pipeline", pipeline)
             .Expression("predicate", RetryCodeGen.PollyPredicate(region.Enumeration.Family, types, template, compilation, csharp9, region.Token))
-            .Expression("maxRetries", SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(RetryCodeGen.MaxRetries)))
+            .Expression("maxRetries", RetryCodeGen.MaxRetriesLiteral)
             .Type("RetryStrategyOptions", compilation.GetTypeByMetadataName("Polly.Retry.RetryStrategyOptions")!)
             .Type("DelayBackoffType", compilation.GetTypeByMetadataName("Polly.DelayBackoffType")!)
             .Type("TimeSpan", compilation.GetTypeByMetadataName("System.TimeSpan")!)

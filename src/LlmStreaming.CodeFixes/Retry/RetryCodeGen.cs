@@ -164,8 +164,17 @@ internal static class RetryCodeGen
     private static ExpressionSyntax Or(CodeTemplate template, ExpressionSyntax left, ExpressionSyntax right)
         => template.Expression("left || right", new TemplateSlots().Expression("left", left).Expression("right", right));
 
-    private static SyntaxToken Spaced(SyntaxKind kind)
+    /// <summary>The token <paramref name="kind"/> with a space on each side (<c> or </c>, <c> is </c>).</summary>
+    public static SyntaxToken Spaced(SyntaxKind kind)
         => SyntaxFactory.Token(SyntaxFactory.TriviaList(SyntaxFactory.Space), kind, SyntaxFactory.TriviaList(SyntaxFactory.Space));
+
+    /// <summary>The string literal of <paramref name="text"/> (a message or key the fix writes).</summary>
+    public static ExpressionSyntax StringLiteral(string text)
+        => SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(text));
+
+    /// <summary><see cref="MaxRetries"/> as a literal.</summary>
+    public static ExpressionSyntax MaxRetriesLiteral
+        => SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(MaxRetries));
 
     /// <summary>
     /// (type, status member) pairs; the member is null for a plain type test, else its status is tested for a retryable

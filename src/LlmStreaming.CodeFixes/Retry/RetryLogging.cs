@@ -61,7 +61,7 @@ internal static class RetryLogging
     public static StatementSyntax RetryStatement(string logger, ExpressionSyntax exception, ExpressionSyntax attemptNumber, CodeTemplate template, string message = RetryMessage)
         => template.Statement(
             "logger.LogWarning(exception, message, attemptNumber);",
-            new TemplateSlots().Name("logger", logger).Expression("exception", exception).Expression("message", Literal(message)).Expression("attemptNumber", attemptNumber));
+            new TemplateSlots().Name("logger", logger).Expression("exception", exception).Expression("message", RetryCodeGen.StringLiteral(message)).Expression("attemptNumber", attemptNumber));
 
     /// <summary>
     /// <c>logger.LogError(exception, "…", attempt + 1);</c> — not when the caller's own token was cancelled (a user who
@@ -71,8 +71,8 @@ internal static class RetryLogging
     {
         var slots = new TemplateSlots().Name("logger", logger).Name("exception", exception);
         var log = attemptNumber is null
-            ? template.Statement("logger.LogError(exception, message);", slots.Expression("message", Literal(PollyFailureMessage)))
-            : template.Statement("logger.LogError(exception, message, attemptNumber);", slots.Expression("message", Literal(FailureMessage)).Expression("attemptNumber", attemptNumber));
+            ? template.Statement("logger.LogError(exception, message);", slots.Expression("message", RetryCodeGen.StringLiteral(PollyFailureMessage)))
+            : template.Statement("logger.LogError(exception, message, attemptNumber);", slots.Expression("message", RetryCodeGen.StringLiteral(FailureMessage)).Expression("attemptNumber", attemptNumber));
         if (token is null)
         {
             return log;
@@ -89,9 +89,6 @@ internal static class RetryLogging
             new[] { log });
         return guarded.WithTrailingTrivia(guarded.GetTrailingTrivia().Add(SyntaxFactory.LineFeed));
     }
-
-    private static ExpressionSyntax Literal(string text)
-        => SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(text));
 
     private static bool IsInStaticContext(ISymbol symbol)
     {
