@@ -1,3 +1,4 @@
+using System.Globalization;
 using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Retry;
 using LlmStreaming.CodeFixes.Retry;
@@ -119,47 +120,107 @@ internal static class NonStreamingFallback
             return null;
         }
 
+        var template = new CodeTemplate(model.Compilation, SyntaxGenerator.GetGenerator(document));
         var result = Names.FreeInScope(model, retrying.Block.SpanStart, "response", @try);
         var failure = Names.FreeInScope(model, retrying.Block.SpanStart, "fallbackFailure", @try);
-        var accumulator = plan.Accumulator.Name;
-        var twinCall = plan.Call.WithExpression(((MemberAccessExpressionSyntax)plan.Call.Expression).WithName(SyntaxFactory.IdentifierName(plan.Twin.Twin))).WithoutTrivia().ToString();
-        var (reset, append) = plan.Accumulator.Kind == AccumulatorKind.StringBuilder
-            ? (accumulator + ".Clear();", accumulator + ".Append({0});")
-            : (accumulator + " = \"\";", accumulator + " += {0};");
-        string appendText;
+        var accumulator = new TemplateSlots().Name("accumulator", plan.Accumulator.Name);
+        var isBuilder = plan.Accumulator.Kind == AccumulatorKind.StringBuilder;
+
+        // The answer's text into the accumulator, emptied first (a blank line before): the text, or each part's text.
+        var fill = new List<StatementSyntax> { template.Statement(isBuilder ? "accumulator.Clear();" : "accumulator = \"\";", accumulator).WithLeadingTrivia(SyntaxFactory.LineFeed) };
+        var breakTrivia = default(SyntaxTriviaList);
         if (plan.Twin.Text.EndsWith("[]", System.StringComparison.Ordinal))
         {
             var part = Names.FreeInScope(model, retrying.Block.SpanStart, "part", @try);
-            appendText = "foreach (var " + part + " in " + string.Format(plan.Twin.Text.Substring(0, plan.Twin.Text.Length - 2), result) + ")\n{\n"
-                + string.Format(append, part + ".Text") + "\n}\n\n";
+            var parts = FamilyExpression(template, plan.Twin.Text.Substring(0, plan.Twin.Text.Length - 2), result);
+            var slots = new TemplateSlots().Name("accumulator", plan.Accumulator.Name).Name("part", part).Expression("parts", parts);
+            fill.Add(template.Statement(isBuilder ? AppendParts : ConcatenateParts, slots));
+            breakTrivia = SyntaxFactory.TriviaList(SyntaxFactory.LineFeed);
         }
         else
         {
-            appendText = string.Format(append, string.Format(plan.Twin.Text, result)) + "\n";
+            var slots = new TemplateSlots().Name("accumulator", plan.Accumulator.Name).Expression("text", FamilyExpression(template, plan.Twin.Text, result));
+            fill.Add(template.Statement(isBuilder ? "accumulator.Append(text);" : "accumulator += text;", slots));
         }
 
-        var attemptNumber = attempt.Identifier.ValueText + " + 1";
+        fill.Add(template.Statement("break;").WithLeadingTrivia(breakTrivia));
+
         var logger = RetryLogging.FindLogger(model, retryLoop.SpanStart, cancellationToken);
-        var warn = logger is null ? string.Empty : RetryLogging.RetryStatement(logger, exception, attemptNumber, RetryLogging.FallbackMessage);
-        var error = logger is null ? string.Empty : RetryLogging.FailureStatement(logger, failure, attempt.Identifier.ValueText + " + 2", Token(filter.Right));
+        var warn = new List<StatementSyntax>();
+        var error = new List<StatementSyntax>();
+        if (logger is not null)
+        {
+            var attemptSlot = new TemplateSlots().Name("attempt", attempt.Identifier.ValueText);
+            warn.Add(RetryLogging.RetryStatement(logger, SyntaxFactory.IdentifierName(TemplateSlots.Identifier(exception)), template.Expression("attempt + 1", attemptSlot), template, RetryLogging.FallbackMessage));
+            error.Add(RetryLogging.FailureStatement(logger, failure, template.Expression("attempt + 2", attemptSlot), Token(filter.Right), template));
+        }
 
         // After the last streaming attempt: the same request without streaming. Its failure leaves with the text of the
         // last streaming attempt attached, as the retry's own final failure does.
-        var catchText = "try { } catch (" + declaration.Type + " " + exception + ") when (" + (filter.Right is ParenthesizedExpressionSyntax inner ? inner.Expression : filter.Right).WithoutTrivia() + ")\n{\n"
-            + warn + Marker + "\ntry\n{\n"
-            + "var " + result + " = " + (plan.IsAsync ? "await " : string.Empty) + twinCall + ";\n"
-            + "if (" + string.Format(plan.Twin.CutCheck, result) + ")\n{\nthrow new global::System.InvalidOperationException(\"The model stopped before the end of the answer (non-streaming fallback).\");\n}\n\n"
-            + reset + "\n" + appendText + "break;\n}\n"
-            + "catch (global::System.Exception " + failure + ")\n{\n" + error
-            + failure + ".Data[\"" + Shared.CatchRethrow.DataKey + "\"] = " + accumulator + ".ToString();\nthrow;\n}\n}";
-        var fallbackCatch = Cleanup.Annotate(((TryStatementSyntax)SyntaxFactory.ParseStatement(catchText)).Catches[0]).WithAdditionalAnnotations(Formatter.Annotation);
+        var call = plan.Call.WithExpression(((MemberAccessExpressionSyntax)plan.Call.Expression).WithName(SyntaxFactory.IdentifierName(plan.Twin.Twin))).WithoutTrivia();
+        var catchSlots = new TemplateSlots()
+            .Expression("DeclaredType", declaration.Type.WithoutTrivia())
+            .Name("exception", exception)
+            .Expression("transient", (filter.Right is ParenthesizedExpressionSyntax inner ? inner.Expression : filter.Right).WithoutTrivia())
+            .Name("response", result)
+            .Expression("twinCall", plan.IsAsync ? RetryCodeGen.Awaited(call) : call)
+            .Expression("cut", FamilyExpression(template, plan.Twin.CutCheck, result))
+            .Name("fallbackFailure", failure)
+            .Expression("dataKey", RetryCodeGen.StringLiteral(Shared.CatchRethrow.DataKey))
+            .Name("accumulator", plan.Accumulator.Name);
+        var fallbackCatch = Cleanup.Annotate(((TryStatementSyntax)template.Statement(FallbackCatch, catchSlots, warn, fill, error)).Catches[0]).WithAdditionalAnnotations(Formatter.Annotation);
 
         var newTry = @try.WithCatches(@try.Catches.Insert(@try.Catches.IndexOf(retrying) + 1, fallbackCatch));
         return await Cleanup.RunAsync(document.WithSyntaxRoot(root.ReplaceNode(@try, newTry)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The caller's token the transient test names (<c>!ct.IsCancellationRequested</c>), if any.</summary>
-    private static string? Token(ExpressionSyntax transientTest)
+    private static ExpressionSyntax? Token(ExpressionSyntax transientTest)
         => transientTest.DescendantNodes().OfType<MemberAccessExpressionSyntax>()
-            .FirstOrDefault(m => m.Name.Identifier.ValueText == "IsCancellationRequested")?.Expression.ToString();
+            .FirstOrDefault(m => m.Name.Identifier.ValueText == "IsCancellationRequested")?.Expression.WithoutTrivia();
+
+    /// <summary>
+    /// An expression of the family's description of its twin (<c>{0}.Text</c>, a cut check), on the twin's answer
+    /// <paramref name="result"/>. The description is constant data of the family; the answer's name goes in as a slot.
+    /// </summary>
+    private static ExpressionSyntax FamilyExpression(CodeTemplate template, string format, string result)
+        => template.Expression(string.Format(CultureInfo.InvariantCulture, format, "response"), new TemplateSlots().Name("response", result));
+
+    /// <summary>The fallback's catch: its <c>try { }</c> is a holder. The comment is <see cref="Marker"/>.</summary>
+    private const string FallbackCatch = """
+        try { } catch (DeclaredType exception) when (transient)
+        {
+        __region__;
+        // Every streaming attempt failed: the same request once more, without streaming.
+        try
+        {
+        var response = twinCall;
+        if (cut)
+        {
+        throw new global::System.InvalidOperationException("The model stopped before the end of the answer (non-streaming fallback).");
+        }
+        __region__;
+        }
+        catch (global::System.Exception fallbackFailure)
+        {
+        __region__;
+        fallbackFailure.Data[dataKey] = accumulator.ToString();
+        throw;
+        }
+        }
+        """;
+
+    private const string AppendParts = """
+        foreach (var part in parts)
+        {
+        accumulator.Append(part.Text);
+        }
+        """;
+
+    private const string ConcatenateParts = """
+        foreach (var part in parts)
+        {
+        accumulator += part.Text;
+        }
+        """;
 }

@@ -347,13 +347,29 @@ public sealed class ResilientStreamCodeFix : LlmCodeFix
             }
         }
 
+        // The retrying catch's filter, and the caller's token not cancelled: the timeout is not the caller's cancellation.
+        var template = new CodeTemplate(model.Compilation, SyntaxGenerator.GetGenerator(document));
         var token = CallerToken(streamLoop);
-        var notCancelled = token is null ? null : "!" + token + ".IsCancellationRequested";
-        var filter = retrying.Filter?.FilterExpression is { } existing
-            ? (notCancelled is null ? existing.WithoutTrivia().ToString() : (BindsTighterThanOr(existing) ? existing.WithoutTrivia() + " && " : "(" + existing.WithoutTrivia() + ") && ") + notCancelled)
-            : notCancelled;
-        var text = "try { } catch (global::System.OperationCanceledException)" + (filter is null ? string.Empty : " when (" + filter + ")") + " { }";
-        var timeoutCatch = ((TryStatementSyntax)SyntaxFactory.ParseStatement(text)).Catches[0]
+        var existing = retrying.Filter?.FilterExpression.WithoutTrivia();
+        var slots = new TemplateSlots();
+        if (token is not null)
+        {
+            slots.Name("callerToken", token);
+        }
+
+        if (existing is not null)
+        {
+            slots.Expression("existing", existing);
+        }
+
+        ExpressionSyntax? filter = existing is null
+            ? token is null ? null : template.Expression("!callerToken.IsCancellationRequested", slots)
+            : token is null ? existing
+            : template.Expression(BindsTighterThanOr(existing) ? "existing && !callerToken.IsCancellationRequested" : "(existing) && !callerToken.IsCancellationRequested", slots);
+        var holder = filter is null
+            ? template.Statement("try { } catch (global::System.OperationCanceledException) { }")
+            : template.Statement("try { } catch (global::System.OperationCanceledException) when (filter) { }", new TemplateSlots().Expression("filter", filter));
+        var timeoutCatch = ((TryStatementSyntax)holder).Catches[0]
             .WithBlock(retrying.Block)
             .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation, Formatter.Annotation);
         var newTry = @try.WithCatches(@try.Catches.Insert(@try.Catches.IndexOf(retrying) + 1, timeoutCatch));

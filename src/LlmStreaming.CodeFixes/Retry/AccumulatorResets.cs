@@ -5,7 +5,7 @@ namespace LlmStreaming.CodeFixes.Retry;
 /// <summary>The statement that empties an accumulator at the start of an attempt: <c>sb.Clear();</c>, <c>list.Clear();</c>, <c>text = "";</c>.</summary>
 internal static class AccumulatorResets
 {
-    public static string? TryGetReset(Accumulator accumulator, LlmStreamLoop loop, SemanticModel model, CancellationToken cancellationToken)
+    public static StatementSyntax? TryGetReset(Accumulator accumulator, LlmStreamLoop loop, SemanticModel model, CancellationToken cancellationToken)
     {
         var target = FindTarget(accumulator, loop);
         if (target is null || !IsStable(target.Syntax, loop, model, cancellationToken))
@@ -13,22 +13,38 @@ internal static class AccumulatorResets
             return null;
         }
 
-        var text = target.Syntax.ToString();
+        var expression = ((ExpressionSyntax)target.Syntax).WithoutTrivia();
         switch (accumulator.Kind)
         {
             case AccumulatorKind.StringBuilder:
-                return text + ".Clear();";
+                return Clear(expression);
 
             case AccumulatorKind.Collection:
-                return HasClear(accumulator.Type) ? text + ".Clear();" : null;
+                return HasClear(accumulator.Type) ? Clear(expression) : null;
 
             case AccumulatorKind.String:
-                return text + " = " + InitialValue(accumulator, model, cancellationToken) + ";";
+                return Assign(expression, InitialValue(accumulator, model, cancellationToken));
 
             default:
                 return null;
         }
     }
+
+    /// <summary><c>target.Clear();</c>, ending its line.</summary>
+    private static StatementSyntax Clear(ExpressionSyntax target)
+        => Ended(SyntaxFactory.ExpressionStatement(SyntaxFactory.InvocationExpression(
+            SyntaxFactory.MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, target, SyntaxFactory.IdentifierName("Clear")))));
+
+    /// <summary><c>target = value;</c>, ending its line.</summary>
+    private static StatementSyntax Assign(ExpressionSyntax target, ExpressionSyntax value)
+        => Ended(SyntaxFactory.ExpressionStatement(SyntaxFactory.AssignmentExpression(
+            SyntaxKind.SimpleAssignmentExpression,
+            target,
+            SyntaxFactory.Token(SyntaxFactory.TriviaList(SyntaxFactory.Space), SyntaxKind.EqualsToken, SyntaxFactory.TriviaList(SyntaxFactory.Space)),
+            value)));
+
+    private static StatementSyntax Ended(StatementSyntax statement)
+        => statement.WithTrailingTrivia(SyntaxFactory.LineFeed);
 
     /// <summary>The expression the loop accumulates into (the receiver of Append/Add, the target of +=).</summary>
     private static IOperation? FindTarget(Accumulator accumulator, LlmStreamLoop loop)
@@ -76,7 +92,7 @@ internal static class AccumulatorResets
     /// The resets of string locals that the loop overwrites with each text delta (<c>text = update.Text</c>, LLM302):
     /// harmless while the loop overwrites, and what keeps the retry correct once LLM302's fix makes it append.
     /// </summary>
-    public static IEnumerable<string> OverwrittenTextResets(LlmStreamLoop loop, StreamRecognizer streams, TextSpan region, SemanticModel model, CancellationToken cancellationToken)
+    public static IEnumerable<StatementSyntax> OverwrittenTextResets(LlmStreamLoop loop, StreamRecognizer streams, TextSpan region, SemanticModel model, CancellationToken cancellationToken)
     {
         var seen = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
         foreach (var node in loop.Body.DescendantsWithinFunction())
@@ -87,12 +103,14 @@ internal static class AccumulatorResets
                 && seen.Add(local))
             {
                 var initializer = StreamRecognizer.LocalInitializer(local, model, cancellationToken)?.WalkDownConversions();
-                yield return local.Name + " = " + (initializer is { ConstantValue.HasValue: true } ? initializer.Syntax.ToString() : "\"\"") + ";";
+                yield return Assign(
+                    SyntaxFactory.IdentifierName(TemplateSlots.Identifier(local.Name)),
+                    initializer is { ConstantValue.HasValue: true } ? ((ExpressionSyntax)initializer.Syntax).WithoutTrivia() : EmptyString);
             }
         }
     }
 
-    private static string InitialValue(Accumulator accumulator, SemanticModel model, CancellationToken cancellationToken)
+    private static ExpressionSyntax InitialValue(Accumulator accumulator, SemanticModel model, CancellationToken cancellationToken)
     {
         if (accumulator.Symbol is ILocalSymbol local
             && StreamRecognizer.LocalInitializer(local, model, cancellationToken) is { } initializer)
@@ -101,10 +119,14 @@ internal static class AccumulatorResets
             if (value.ConstantValue.HasValue
                 || value is IFieldReferenceOperation { Field: { Name: "Empty", ContainingType.SpecialType: SpecialType.System_String } })
             {
-                return initializer.Syntax.ToString();
+                return ((ExpressionSyntax)initializer.Syntax).WithoutTrivia();
             }
         }
 
-        return "\"\"";
+        return EmptyString;
     }
+
+    /// <summary>The literal <c>""</c>.</summary>
+    private static ExpressionSyntax EmptyString
+        => RetryCodeGen.StringLiteral(string.Empty);
 }

@@ -44,14 +44,25 @@ public sealed class CatchMissesMidStreamFailureCodeFix : LlmCodeFix
 
         var template = new CodeTemplate(model.Compilation, SyntaxGenerator.GetGenerator(document));
         var ioException = template.Type("System.IO.IOException");
+        var io = new TemplateSlots().Type("IOException", model.Compilation.GetTypeByMetadataName("System.IO.IOException")!);
         SyntaxNode newRoot;
         if (plan.Narrowing is { } narrowing)
         {
-            // Parsed from text, so that the tree is the one the compiler would build for the same code.
-            var text = narrowing is IsPatternExpressionSyntax pattern
-                ? pattern.Expression.WithoutTrivia().ToString() + " is " + pattern.Pattern.WithoutTrivia().ToString() + " or " + ioException
-                : "(" + narrowing.WithoutTrivia().ToString() + " || " + plan.ExceptionName + " is " + ioException + ")";
-            var widened = SyntaxFactory.ParseExpression(text);
+            // The tree the compiler would build for the same code: `or` binds loosest of the patterns.
+            ExpressionSyntax widened;
+            if (narrowing is IsPatternExpressionSyntax pattern)
+            {
+                var added = ((BinaryPatternSyntax)((IsPatternExpressionSyntax)template.Expression("exception is IOException or IOException", io)).Pattern).Right;
+                widened = SyntaxFactory.IsPatternExpression(
+                    pattern.Expression.WithoutTrivia(),
+                    RetryCodeGen.Spaced(SyntaxKind.IsKeyword),
+                    SyntaxFactory.BinaryPattern(SyntaxKind.OrPattern, pattern.Pattern.WithoutTrivia(), RetryCodeGen.Spaced(SyntaxKind.OrKeyword), added));
+            }
+            else
+            {
+                widened = template.Expression("(narrowing || exception is IOException)", io.Expression("narrowing", narrowing.WithoutTrivia()).Name("exception", plan.ExceptionName));
+            }
+
             newRoot = root.ReplaceNode(narrowing, FinishTypes(widened.WithTriviaFrom(narrowing), template));
         }
         else if (plan.Widen)
@@ -59,20 +70,20 @@ public sealed class CatchMissesMidStreamFailureCodeFix : LlmCodeFix
             var name = plan.ExceptionName.Length > 0
                 ? plan.ExceptionName
                 : Names.Reserve(Names.UsedNames(model, clause.Block.SpanStart, new SyntaxNode[] { clause.Block }), "ex");
-            var caught = clause.Declaration!.Type.WithoutTrivia().ToString();
-            var test = RetryCodeGen.SupportsCSharp9(root.SyntaxTree)
-                ? name + " is " + caught + " or " + ioException
-                : name + " is " + caught + " || " + name + " is " + ioException;
+            io.Name("exception", name).Expression("Caught", clause.Declaration!.Type.WithoutTrivia());
+            var test = template.Expression(RetryCodeGen.SupportsCSharp9(root.SyntaxTree) ? "exception is Caught or IOException" : "exception is Caught || exception is IOException", io);
             if (clause.Filter is { } existing)
             {
                 // The type test first, the clause's own condition after it, both kept as written.
                 var condition = existing.FilterExpression.WithoutTrivia();
-                test = "(" + test + ") && " + (NeedsParentheses(condition) ? "(" + condition + ")" : condition.ToString());
+                test = template.Expression(
+                    NeedsParentheses(condition) ? "(test) && (condition)" : "(test) && condition",
+                    new TemplateSlots().Expression("test", test).Expression("condition", condition));
             }
 
             var widened = clause
                 .WithDeclaration(SyntaxFactory.CatchDeclaration(SyntaxFactory.IdentifierName(template.Type("System.Exception")), SyntaxFactory.Identifier(name)).WithTriviaFrom(clause.Declaration))
-                .WithFilter(SyntaxFactory.CatchFilterClause(SyntaxFactory.ParseExpression(test)));
+                .WithFilter(SyntaxFactory.CatchFilterClause(test));
             newRoot = root.ReplaceNode(clause, FinishTypes(widened, template));
         }
         else

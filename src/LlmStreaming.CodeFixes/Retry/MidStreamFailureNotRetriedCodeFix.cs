@@ -1,4 +1,3 @@
-using System.Text;
 using LlmStreaming.Analyzers.Retry;
 
 namespace LlmStreaming.CodeFixes.Retry;
@@ -78,7 +77,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
         var csharp9 = RetryCodeGen.SupportsCSharp9(root.SyntaxTree);
 
         var emitted = region.FirstWrite is null ? null : Names.Reserve(used, "emitted");
-        var moved = MovedStatements(region, emitted, model, cancellationToken);
+        var moved = MovedStatements(region, emitted, template, model, cancellationToken);
         var leading = region.Arrow is null ? region.Statements[0].GetLeadingTrivia() : default;
         if (region.Arrow is null)
         {
@@ -86,8 +85,8 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
         }
 
         var replacement = usePolly
-            ? PollyStatements(region, moved, template, types, used, csharp9)
-            : LoopStatements(region, moved, emitted, template, types, used, csharp9);
+            ? PollyStatements(region, moved, template, model.Compilation, types, used, csharp9)
+            : LoopStatements(region, moved, emitted, template, model.Compilation, types, used, csharp9);
 
         if (region.Arrow is not null)
         {
@@ -129,7 +128,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
     /// The region's statements as they go inside the attempt: the declaration becomes an assignment, an expression body
     /// becomes a statement, and "output emitted" is recorded before the first write.
     /// </summary>
-    private static List<StatementSyntax> MovedStatements(RetryRegion region, string? emitted, SemanticModel model, CancellationToken cancellationToken)
+    private static List<StatementSyntax> MovedStatements(RetryRegion region, string? emitted, CodeTemplate template, SemanticModel model, CancellationToken cancellationToken)
     {
         if (region.Arrow is { } arrow)
         {
@@ -153,7 +152,7 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
             var current = statement;
             if (emitted is not null && region.FirstWrite is { } write && statement.Span.Contains(write.Span))
             {
-                current = current.InsertNodesBefore(write, new[] { RetryCodeGen.EmittedMark(emitted, write, model, cancellationToken) });
+                current = current.InsertNodesBefore(write, new[] { RetryCodeGen.EmittedMark(emitted, write, template, model, cancellationToken) });
             }
 
             if (region.Kind == RegionKind.Declaration && statement == region.Statements.Last())
@@ -178,21 +177,33 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
     /// The catch that lets the failure leave after the last attempt with the text generated so far:
     /// <c>catch (Exception exception) { exception.Data["PartialOutput"] = answer.ToString(); throw; }</c>.
     /// </summary>
-    private static string FinalCatch(string? partial, string? logger, string? attemptNumber, string? token, CodeTemplate template, HashSet<string> used)
+    private static CatchClauseSyntax FinalCatch(ExpressionSyntax? partial, string? logger, ExpressionSyntax? attemptNumber, ExpressionSyntax? token, CodeTemplate template, Compilation compilation, HashSet<string> used)
     {
         var final = Names.Reserve(used, "exception");
-        var text = new StringBuilder("catch (").Append(template.Type("System.Exception")).Append(' ').Append(final).Append(")\n{\n");
-        if (logger is not null)
-        {
-            text.Append(RetryLogging.FailureStatement(logger, final, attemptNumber, token));
-        }
-
+        var log = logger is null ? new List<StatementSyntax>() : new List<StatementSyntax> { RetryLogging.FailureStatement(logger, final, attemptNumber, token, template) };
+        var slots = new TemplateSlots().Name("exception", final).Type("Exception", compilation.GetTypeByMetadataName("System.Exception")!);
+        var attach = new List<StatementSyntax>();
         if (partial is not null)
         {
-            text.Append(final).Append(".Data[\"").Append(CatchRethrow.DataKey).Append("\"] = ").Append(partial).Append(";\n");
+            attach.Add(template.Statement("exception.Data[dataKey] = partial;", new TemplateSlots().Name("exception", final).Expression("dataKey", DataKey).Expression("partial", partial)));
         }
 
-        return text.Append("throw;\n}\n").ToString();
+        var @try = (TryStatementSyntax)template.Statement(
+            """
+            try
+            {
+            }
+            catch (Exception exception)
+            {
+            __region__;
+            __region__;
+            throw;
+            }
+            """,
+            slots,
+            log,
+            attach);
+        return @try.Catches[0];
     }
 
     /// <summary>
@@ -200,159 +211,284 @@ public sealed class MidStreamFailureNotRetriedCodeFix : LlmCodeFix
     /// <c>OperationCanceledException</c>, which callers take for their own cancellation. While the caller's token is not
     /// cancelled, it leaves as a <c>TimeoutException</c> (with the partial text, where there is an accumulator).
     /// </summary>
-    private static string TimeoutAfterOutputCatch(RetryRegion region, CodeTemplate template, HashSet<string> used)
+    private static CatchClauseSyntax TimeoutAfterOutputCatch(RetryRegion region, CodeTemplate template, Compilation compilation, HashSet<string> used)
     {
-        var cancelled = Names.Reserve(used, "timedOut");
-        var text = new StringBuilder("catch (").Append(template.Type("System.OperationCanceledException")).Append(' ').Append(cancelled).Append(')');
-        if (region.Token is { } token)
-        {
-            text.Append(" when (!").Append(token).Append(".IsCancellationRequested)");
-        }
-
-        text.Append("\n{\n// Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.\n");
-        var message = "\"The model stream stalled after part of the answer was written out.\"";
+        var slots = new TemplateSlots()
+            .Name("timedOut", Names.Reserve(used, "timedOut"))
+            .Type("OperationCanceledException", compilation.GetTypeByMetadataName("System.OperationCanceledException")!)
+            .Type("TimeoutException", compilation.GetTypeByMetadataName("System.TimeoutException")!);
         if (region.PartialText is { } partial)
         {
-            var timeout = Names.Reserve(used, "timeout");
-            text.Append("var ").Append(timeout).Append(" = new ").Append(template.Type("System.TimeoutException")).Append('(').Append(message).Append(", ").Append(cancelled).Append(");\n")
-                .Append(timeout).Append(".Data[\"").Append(CatchRethrow.DataKey).Append("\"] = ").Append(partial).Append(";\n")
-                .Append("throw ").Append(timeout).Append(";\n");
-        }
-        else
-        {
-            text.Append("throw new ").Append(template.Type("System.TimeoutException")).Append('(').Append(message).Append(", ").Append(cancelled).Append(");\n");
+            slots.Name("timeout", Names.Reserve(used, "timeout")).Expression("dataKey", DataKey).Expression("partial", partial);
         }
 
-        return text.Append("}\n").ToString();
+        if (region.Token is { } token)
+        {
+            slots.Expression("callerToken", token);
+        }
+
+        var body = template.Statements(region.PartialText is null ? TimeoutThrow : TimeoutThrowWithText, slots);
+        var @catch = ((TryStatementSyntax)template.Statement(TimeoutCatch, slots, body)).Catches[0];
+        if (region.Token is not null || @catch.Filter is not { } filter)
+        {
+            return @catch;
+        }
+
+        // No token of the caller's: every timeout after output is one; the line ends where the filter ended it.
+        var declaration = @catch.Declaration!;
+        return @catch.WithFilter(null).WithDeclaration(declaration.WithCloseParenToken(declaration.CloseParenToken.WithTrailingTrivia(filter.CloseParenToken.TrailingTrivia)));
     }
 
-    private static List<StatementSyntax> LoopStatements(RetryRegion region, List<StatementSyntax> moved, string? emitted, CodeTemplate template, RetryTypes types, HashSet<string> used, bool csharp9)
+    private const string TimeoutCatch = """
+        try
+        {
+        }
+        catch (OperationCanceledException timedOut) when (!callerToken.IsCancellationRequested)
+        {
+        __region__;
+        }
+        """;
+
+    private const string TimeoutThrow = """
+        // Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.
+        throw new TimeoutException("The model stream stalled after part of the answer was written out.", timedOut);
+        """;
+
+    private const string TimeoutThrowWithText = """
+        // Part of the answer was written out before the stream stalled: a timeout, not the caller's cancellation.
+        var timeout = new TimeoutException("The model stream stalled after part of the answer was written out.", timedOut);
+        timeout.Data[dataKey] = partial;
+        throw timeout;
+        """;
+
+    /// <summary>The key of the partial text in the exception's <c>Data</c>, as a string literal.</summary>
+    private static ExpressionSyntax DataKey => RetryCodeGen.StringLiteral(CatchRethrow.DataKey);
+
+    private static List<StatementSyntax> LoopStatements(RetryRegion region, List<StatementSyntax> moved, string? emitted, CodeTemplate template, Compilation compilation, RetryTypes types, HashSet<string> used, bool csharp9)
     {
         var attempt = Names.Reserve(used, "attempt");
         var exception = Names.Reserve(used, "ex");
-        var text = new StringBuilder();
+        var slots = new TemplateSlots().Name("attempt", attempt).Name("ex", exception);
+        var declarations = new List<StatementSyntax>();
         if (emitted is not null)
         {
-            text.Append("var ").Append(emitted).Append(" = false;\n");
+            declarations.Add(template.Statement("var emitted = false;", new TemplateSlots().Name("emitted", emitted)));
         }
 
         if (region.Kind == RegionKind.Declaration)
         {
-            text.Append(DeclaredType(region, template)).Append(' ').Append(region.DeclaredLocal!.Name).Append(";\n");
+            declarations.Add(template.Statement("DeclaredType local;", DeclaredType(region, compilation).Name("local", region.DeclaredLocal!.Name)));
         }
 
-        text.Append("for (var ").Append(attempt).Append(" = 0; ; ").Append(attempt).Append("++)\n{\n");
-        foreach (var reset in region.Resets)
-        {
-            text.Append(reset).Append('\n');
-        }
-
-        text.Append("try\n{\n").Append(CodeTemplate.RegionPlaceholder).Append('\n');
+        var attempted = new List<StatementSyntax>(moved);
         if (region.EndReachable)
         {
             // A blank line after a block, none after a single-line statement.
-            text.Append(moved.Last().ToString().IndexOf('\n') >= 0 ? "\nbreak;\n" : "break;\n");
+            attempted.Add(template.Statement("break;").WithLeadingTrivia(moved.Last().ToString().IndexOf('\n') >= 0 ? SyntaxFactory.TriviaList(SyntaxFactory.LineFeed) : default));
         }
 
-        text.Append("}\n");
-        text.Append("catch (").Append(template.Type("System.Exception")).Append(' ').Append(exception).Append(") when (");
+        var retrying = new TemplateSlots().Name("attempt", attempt).Expression("maxRetries", RetryCodeGen.MaxRetriesLiteral)
+            .Expression("transient", RetryCodeGen.TransientTest(exception, region.Enumeration.Family, types, template, compilation, csharp9, region.Token, used));
         if (emitted is not null)
         {
-            text.Append('!').Append(emitted).Append(" && ");
+            retrying.Name("emitted", emitted);
         }
 
-        text.Append(attempt).Append(" < ").Append(RetryCodeGen.MaxRetries).Append(" && ")
-            .Append(RetryCodeGen.TransientTest(exception, region.Enumeration.Family, types, template, csharp9, region.Token, used)).Append(")\n{\n")
-            .Append(region.Logger is null ? string.Empty : RetryLogging.RetryStatement(region.Logger, exception, attempt + " + 1"))
-            .Append(RetryCodeGen.BackoffComment).Append('\n')
-            .Append(RetryCodeGen.DelayStatement(attempt, region.IsAsync, region.Token, types, template)).Append('\n')
-            .Append("}\n");
+        slots.Expression("retrying", template.Expression(emitted is null ? "attempt < maxRetries && transient" : "!emitted && attempt < maxRetries && transient", retrying))
+            .Type("Exception", compilation.GetTypeByMetadataName("System.Exception")!);
+        var logged = new List<StatementSyntax>();
+        if (region.Logger is { } logger)
+        {
+            logged.Add(RetryLogging.RetryStatement(logger, SyntaxFactory.IdentifierName(TemplateSlots.Identifier(exception)), AttemptNumber(attempt, template), template));
+        }
+
+        var delay = new[] { RetryCodeGen.DelayStatement(attempt, region.IsAsync, region.Token, types, template, compilation) };
+        var catches = new List<CatchClauseSyntax>();
         if (emitted is not null)
         {
-            text.Append(TimeoutAfterOutputCatch(region, template, used));
+            catches.Add(TimeoutAfterOutputCatch(region, template, compilation, used));
         }
 
         if (region.PartialText is not null || region.Logger is not null)
         {
-            text.Append(FinalCatch(region.PartialText, region.Logger, attempt + " + 1", region.Token, template, used));
+            catches.Add(FinalCatch(region.PartialText, region.Logger, AttemptNumber(attempt, template), region.Token, template, compilation, used));
         }
 
-        text.Append("}\n");
-
-        return template.Statements(text.ToString(), moved);
+        var loop = (ForStatementSyntax)template.Statement(
+            """
+            for (var attempt = 0; ; attempt++)
+            {
+            __region__;
+            try
+            {
+            __region__;
+            }
+            catch (Exception ex) when (retrying)
+            {
+            __region__;
+            __region__;
+            }
+            }
+            """,
+            slots,
+            region.Resets,
+            attempted,
+            logged,
+            delay);
+        var @try = ((BlockSyntax)loop.Statement).Statements.OfType<TryStatementSyntax>().Single();
+        loop = loop.ReplaceNode(@try, @try.AddCatches(catches.ToArray()));
+        declarations.Add(loop);
+        return declarations;
     }
 
-    private static List<StatementSyntax> PollyStatements(RetryRegion region, List<StatementSyntax> moved, CodeTemplate template, RetryTypes types, HashSet<string> used, bool csharp9)
+    /// <summary><c>attempt + 1</c>: the number of the attempt that failed, counted from 1.</summary>
+    private static ExpressionSyntax AttemptNumber(string attempt, CodeTemplate template)
+        => template.Expression("attempt + 1", new TemplateSlots().Name("attempt", attempt));
+
+    private static List<StatementSyntax> PollyStatements(RetryRegion region, List<StatementSyntax> moved, CodeTemplate template, Compilation compilation, RetryTypes types, HashSet<string> used, bool csharp9)
     {
         var retryOptions = Names.Reserve(used, "retryOptions");
         var pipeline = Names.Reserve(used, "pipeline");
         var tokenParameter = Names.Reserve(used, "token");
-        var text = new StringBuilder();
-        text.Append("var ").Append(retryOptions).Append(" = new ").Append(template.Type("Polly.Retry.RetryStrategyOptions")).Append("\n{\n")
-            .Append("ShouldHandle = ").Append(RetryCodeGen.PollyPredicate(region.Enumeration.Family, types, template, csharp9, region.Token)).Append(",\n")
-            .Append("MaxRetryAttempts = ").Append(RetryCodeGen.MaxRetries).Append(",\n")
-            .Append("BackoffType = ").Append(template.Type("Polly.DelayBackoffType")).Append(".Exponential,\n")
-            .Append("UseJitter = true,\n")
-            .Append("Delay = ").Append(template.Type("System.TimeSpan")).Append(".FromMilliseconds(500),\n")
-            .Append("MaxDelay = ").Append(template.Type("System.TimeSpan")).Append(".FromSeconds(30),\n");
+        var slots = new TemplateSlots()
+            .Name("retryOptions", retryOptions)
+            .Name("pipeline", pipeline)
+            .Expression("predicate", RetryCodeGen.PollyPredicate(region.Enumeration.Family, types, template, compilation, csharp9, region.Token))
+            .Expression("maxRetries", RetryCodeGen.MaxRetriesLiteral)
+            .Type("RetryStrategyOptions", compilation.GetTypeByMetadataName("Polly.Retry.RetryStrategyOptions")!)
+            .Type("DelayBackoffType", compilation.GetTypeByMetadataName("Polly.DelayBackoffType")!)
+            .Type("TimeSpan", compilation.GetTypeByMetadataName("System.TimeSpan")!)
+            .Type("ResiliencePipelineBuilder", compilation.GetTypeByMetadataName("Polly.ResiliencePipelineBuilder")!);
+        var logged = new List<StatementSyntax>();
         if (region.Logger is { } logger)
         {
             var arguments = Names.Reserve(used, "arguments");
-            text.Append("OnRetry = ").Append(arguments).Append(" =>\n{\n")
-                .Append(RetryLogging.RetryStatement(logger, arguments + ".Outcome.Exception", arguments + ".AttemptNumber + 1"))
-                .Append("return default;\n},\n");
+            slots.Name("arguments", arguments);
+            var argumentSlots = new TemplateSlots().Name("arguments", arguments);
+            logged.Add(RetryLogging.RetryStatement(
+                logger,
+                template.Expression("arguments.Outcome.Exception", argumentSlots),
+                template.Expression("arguments.AttemptNumber + 1", argumentSlots),
+                template));
         }
 
-        text.Append("};\n")
-            .Append("var ").Append(pipeline).Append(" = new ").Append(template.Type("Polly.ResiliencePipelineBuilder")).Append("().AddRetry(").Append(retryOptions).Append(").Build();\n");
+        var statements = template.Statements(PollyPipeline, slots, logged);
+        if (region.Logger is null)
+        {
+            // Nothing to log: no OnRetry.
+            var options = statements[0].DescendantNodes().OfType<InitializerExpressionSyntax>().First();
+            var onRetry = options.Expressions.First(e => e is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "OnRetry" } });
+            statements[0] = statements[0].ReplaceNode(options, options.WithExpressions(options.Expressions.Remove(onRetry)));
+        }
 
-        var execute = region.IsAsync ? "await " + pipeline + ".ExecuteAsync(" : pipeline + ".Execute(";
-        var lambdaHead = (region.IsAsync ? "async " : string.Empty) + tokenParameter + " => ";
-        var tokenArgument = region.Token is null ? string.Empty : ", " + region.Token;
-        var resets = string.Concat(region.Resets.Select(r => r + "\n"));
+        // The call that runs the region in the pipeline: [await ]pipeline.Execute[Async]([async ]token => …[, ct]).
+        var call = new TemplateSlots().Name("pipeline", pipeline);
+        if (region.Token is { } callerToken)
+        {
+            call.Expression("callerToken", callerToken);
+        }
 
+        var execute = region.IsAsync
+            ? region.Token is null ? "pipeline.ExecuteAsync(callback)" : "pipeline.ExecuteAsync(callback, callerToken)"
+            : region.Token is null ? "pipeline.Execute(callback)" : "pipeline.Execute(callback, callerToken)";
         switch (region.Kind)
         {
             case RegionKind.Declaration:
             {
                 var declaration = (LocalDeclarationStatementSyntax)region.Statements.Last();
                 var variable = declaration.Declaration.Variables[0];
-                var lambdaBody = resets.Length == 0
-                    ? variable.Initializer!.Value.WithoutTrivia().ToFullString()
-                    : "{\n" + resets + "return " + variable.Initializer!.Value.WithoutTrivia().ToFullString() + ";\n}";
-                text.Append(declaration.Declaration.Type.ToString()).Append(' ').Append(variable.Identifier.ValueText)
-                    .Append(" = ").Append(execute).Append(lambdaHead).Append(lambdaBody).Append(tokenArgument).Append(");\n");
-                return template.Statements(text.ToString());
+                call.Expression("callback", Callback(region, variable.Initializer!.Value, tokenParameter, template));
+                var run = Run(region, template.Expression(execute, call));
+                statements.Add(template.Statement(
+                    "DeclaredType local = run;",
+                    new TemplateSlots().Expression("DeclaredType", declaration.Declaration.Type.WithoutTrivia()).Name("local", variable.Identifier.ValueText).Expression("run", run)));
+                return statements;
             }
 
             case RegionKind.Return:
             {
-                var returned = ((ReturnStatementSyntax)moved.Last()).Expression!.WithoutTrivia().ToFullString();
-                var lambdaBody = resets.Length == 0 ? returned : "{\n" + resets + "return " + returned + ";\n}";
-                text.Append("return ").Append(execute).Append(lambdaHead).Append(lambdaBody).Append(tokenArgument).Append(");\n");
-                return template.Statements(text.ToString());
+                var returned = ((ReturnStatementSyntax)moved.Last()).Expression!;
+                call.Expression("callback", Callback(region, returned, tokenParameter, template));
+                statements.Add(template.Statement("return run;", new TemplateSlots().Expression("run", Run(region, template.Expression(execute, call)))));
+                return statements;
             }
 
             default:
+            {
+                call.Expression("callback", Lambda(region, moved, tokenParameter, template));
+                var run = Run(region, template.Expression(execute, call));
                 if (region.PartialText is not null || region.Logger is not null)
                 {
-                    text.Append("try\n{\n").Append(execute).Append(lambdaHead).Append("{\n").Append(resets).Append(CodeTemplate.RegionPlaceholder).Append("\n}")
-                        .Append(tokenArgument).Append(");\n}\n")
-                        .Append(FinalCatch(region.PartialText, region.Logger, attemptNumber: null, region.Token, template, used));
-                    return template.Statements(text.ToString(), moved);
+                    var @try = (TryStatementSyntax)template.Statement("try\n{\nrun;\n}\ncatch\n{\n}", new TemplateSlots().Expression("run", run));
+                    statements.Add(@try.WithCatches(SyntaxFactory.SingletonList(FinalCatch(region.PartialText, region.Logger, attemptNumber: null, region.Token, template, compilation, used))));
+                    return statements;
                 }
 
-                text.Append(execute).Append(lambdaHead).Append("{\n").Append(resets).Append(CodeTemplate.RegionPlaceholder).Append("\n}")
-                    .Append(tokenArgument).Append(");\n");
-                return template.Statements(text.ToString(), moved);
+                statements.Add(template.Statement("run;", new TemplateSlots().Expression("run", run)));
+                return statements;
+            }
         }
     }
 
-    private static string DeclaredType(RetryRegion region, CodeTemplate template)
+    /// <summary>The pipeline's run, awaited in an async function.</summary>
+    private static ExpressionSyntax Run(RetryRegion region, ExpressionSyntax execute)
+        => region.IsAsync ? RetryCodeGen.Awaited(execute) : execute;
+
+    /// <summary>
+    /// The delegate that computes <paramref name="value"/> in the pipeline: <c>token =&gt; value</c>, or, when each attempt
+    /// first resets accumulators, <c>token =&gt; { resets; return value; }</c>.
+    /// </summary>
+    private static ExpressionSyntax Callback(RetryRegion region, ExpressionSyntax value, string tokenParameter, CodeTemplate template)
+    {
+        var slots = new TemplateSlots().Name("token", tokenParameter).Expression("value", value);
+        if (region.Resets.IsEmpty)
+        {
+            return template.Expression(region.IsAsync ? "async token => value" : "token => value", slots);
+        }
+
+        var holder = (LocalDeclarationStatementSyntax)template.Statement(
+            region.IsAsync ? "var callback = async token => {\n__region__;\nreturn value;\n};" : "var callback = token => {\n__region__;\nreturn value;\n};",
+            slots,
+            region.Resets);
+        return holder.Declaration.Variables[0].Initializer!.Value;
+    }
+
+    /// <summary>The delegate that runs the moved statements in the pipeline, after the resets: <c>token =&gt; { resets; statements }</c>.</summary>
+    private static ExpressionSyntax Lambda(RetryRegion region, List<StatementSyntax> moved, string tokenParameter, CodeTemplate template)
+    {
+        var slots = new TemplateSlots().Name("token", tokenParameter);
+        var holder = (LocalDeclarationStatementSyntax)template.Statement(
+            region.IsAsync ? "var callback = async token => {\n__region__;\n__region__;\n};" : "var callback = token => {\n__region__;\n__region__;\n};",
+            slots,
+            region.Resets,
+            moved);
+        return holder.Declaration.Variables[0].Initializer!.Value;
+    }
+
+    private const string PollyPipeline = """
+        var retryOptions = new RetryStrategyOptions
+        {
+        ShouldHandle = predicate,
+        MaxRetryAttempts = maxRetries,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = TimeSpan.FromMilliseconds(500),
+        MaxDelay = TimeSpan.FromSeconds(30),
+        OnRetry = arguments =>
+        {
+        __region__;
+        return default;
+        },
+        };
+        var pipeline = new ResiliencePipelineBuilder().AddRetry(retryOptions).Build();
+        """;
+
+    /// <summary>The declared type of the region's local: as written, or the inferred type in place of <c>var</c>.</summary>
+    private static TemplateSlots DeclaredType(RetryRegion region, Compilation compilation)
     {
         var declaration = (LocalDeclarationStatementSyntax)region.Statements.Last();
         return declaration.Declaration.Type.IsVar
-            ? template.Type(region.DeclaredLocal!.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated))
-            : declaration.Declaration.Type.ToString();
+            ? new TemplateSlots().Type("DeclaredType", region.DeclaredLocal!.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated))
+            : new TemplateSlots().Expression("DeclaredType", declaration.Declaration.Type);
     }
 }

@@ -15,7 +15,7 @@ internal static class RetryCodeGen
     /// <c>WithCancellation</c>, or of a hand-rolled loop's reads), else the only <c>CancellationToken</c> parameter of the
     /// containing function. Only simple, side-effect-free expressions are reused.
     /// </summary>
-    public static string? TokenInScope(IOperation enumeration, IEnumerable<IOperation> candidates, RetryTypes types, SemanticModel model, CancellationToken cancellationToken, TextSpan? region = null)
+    public static ExpressionSyntax? TokenInScope(IOperation enumeration, IEnumerable<IOperation> candidates, RetryTypes types, SemanticModel model, CancellationToken cancellationToken, TextSpan? region = null)
     {
         foreach (var candidate in candidates)
         {
@@ -28,14 +28,14 @@ internal static class RetryCodeGen
                     && IsSimple(token.Syntax)
                     && !(region is { } span && UsesLocalDeclaredIn(token.Syntax, span, model, cancellationToken)))
                 {
-                    return token.Syntax.ToString();
+                    return ((ExpressionSyntax)token.Syntax).WithoutTrivia();
                 }
             }
         }
 
         var function = SyntaxScopes.ContainingMethod(enumeration, model, cancellationToken);
         var tokens = function?.Parameters.Where(p => SymbolEqualityComparer.Default.Equals(p.Type, types.CancellationToken)).ToList();
-        return tokens is { Count: 1 } ? tokens[0].Name : null;
+        return tokens is { Count: 1 } ? SyntaxFactory.IdentifierName(TemplateSlots.Identifier(tokens[0].Name)) : null;
     }
 
     /// <summary>
@@ -59,86 +59,132 @@ internal static class RetryCodeGen
         => tree.Options is CSharpParseOptions options && options.LanguageVersion >= LanguageVersion.CSharp9;
 
     /// <summary>
-    /// The transient failures of the stream's family, as a test of <paramref name="exception"/>: always
+    /// The transient failures of the stream's family, as a test of the exception named <paramref name="exception"/>: always
     /// <c>IOException</c> (the mid-stream failure) and a timeout (<c>OperationCanceledException</c> while the caller's
     /// <paramref name="token"/> is not cancelled: the SDK's network timeout or an idle timeout; any, when there is no
     /// token), plus the failed (re)connections the SDK does not retry itself — <c>HttpRequestException</c> with no
     /// status or a 408/429/5xx (a 400, 401, 403 or 404 fails at once), <c>HttpOperationException</c> with such a
     /// status, Anthropic's SSE error exception (an error event inside the stream). OpenAI's <c>ClientResultException</c>
     /// and Anthropic's I/O, 5xx and rate-limit exceptions are left out: the client has already retried the request that
-    /// failed with them. Before C# 9 the status filters
-    /// are written as declaration patterns with comparisons.
+    /// failed with them. Before C# 9 the status filters are written as declaration patterns with comparisons. Within
+    /// parentheses when it is an <c>||</c> chain.
     /// </summary>
-    public static string TransientTest(string exception, LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, string? token, HashSet<string> used)
+    public static ExpressionSyntax TransientTest(string exception, LlmFamily family, RetryTypes types, CodeTemplate template, Compilation compilation, bool csharp9, ExpressionSyntax? token, HashSet<string> used)
     {
-        var alternatives = new List<string> { template.Type("System.IO.IOException") };
-        foreach (var (type, status) in TransientTypes(family, types, template, anyCancellation: token is null))
+        var transients = TransientTypes(family, types, anyCancellation: token is null);
+        var ioException = compilation.GetTypeByMetadataName("System.IO.IOException")!;
+        ExpressionSyntax test;
+        if (csharp9 && transients.Count > 0)
         {
-            if (status is null)
+            // One pattern: exception is IOException or HttpRequestException { StatusCode: … } or …
+            var pattern = Pattern(template, ioException, statusMember: null, types);
+            foreach (var (type, status) in transients)
             {
-                alternatives.Add(template.Type(type));
+                pattern = SyntaxFactory.BinaryPattern(SyntaxKind.OrPattern, pattern, Spaced(SyntaxKind.OrKeyword), Pattern(template, type, status, types));
             }
-            else if (csharp9)
+
+            test = SyntaxFactory.IsPatternExpression(SyntaxFactory.IdentifierName(TemplateSlots.Identifier(exception)), Spaced(SyntaxKind.IsKeyword), pattern);
+        }
+        else
+        {
+            // Before C# 9 (no `or` patterns): one type test per failure, a status compared by hand.
+            test = template.Expression("exception is TransientType", new TemplateSlots().Name("exception", exception).Type("TransientType", ioException));
+            foreach (var (type, status) in transients)
             {
-                alternatives.Add(template.Type(type) + " { " + status.Replace(" is ", ": ") + " }");
-            }
-            else
-            {
-                // Before C# 9 (no `or` patterns): a declaration pattern and the status compared by hand.
-                var failed = Names.Reserve(used, "failed");
-                alternatives.Add(template.Type(type) + " " + failed + " && (" + StatusCondition(failed, status) + ")");
+                var slots = new TemplateSlots().Name("exception", exception).Type("TransientType", type);
+                var alternative = status is null
+                    ? template.Expression("exception is TransientType", slots)
+                    : template.Expression(DeclaredStatusTest, slots.Name("failed", Names.Reserve(used, "failed")).Name("Status", status).Type("HttpStatusCode", types.HttpStatusCode!));
+                test = Or(template, test, alternative);
             }
         }
 
-        var test = csharp9
-            ? exception + " is " + string.Join(" or ", alternatives)
-            : string.Join(" || ", alternatives.Select(a => exception + " is " + a));
         if (token is not null && types.OperationCanceledException is { } canceled)
         {
-            test += " || " + exception + " is " + template.Type(canceled) + " && !" + token + ".IsCancellationRequested";
+            test = Or(template, test, template.Expression(
+                "exception is OperationCanceledException && !callerToken.IsCancellationRequested",
+                new TemplateSlots().Name("exception", exception).Type("OperationCanceledException", canceled).Expression("callerToken", token)));
         }
 
-        return test.Contains(" || ") ? "(" + test + ")" : test;
+        return test.IsKind(SyntaxKind.LogicalOrExpression) ? SyntaxFactory.ParenthesizedExpression(test) : test;
     }
 
     /// <summary>The same failures as Polly <c>PredicateBuilder</c> calls: <c>.Handle&lt;IOException&gt;()…</c>.</summary>
-    public static string PollyPredicate(LlmFamily family, RetryTypes types, CodeTemplate template, bool csharp9, string? token)
+    public static ExpressionSyntax PollyPredicate(LlmFamily family, RetryTypes types, CodeTemplate template, Compilation compilation, bool csharp9, ExpressionSyntax? token)
     {
-        var calls = new List<string> { ".Handle<" + template.Type("System.IO.IOException") + ">()" };
-        foreach (var (type, status) in TransientTypes(family, types, template, anyCancellation: token is null))
+        var predicate = template.Expression(
+            "new PredicateBuilder().Handle<IOException>()",
+            new TemplateSlots().Type("PredicateBuilder", compilation.GetTypeByMetadataName("Polly.PredicateBuilder")!).Type("IOException", compilation.GetTypeByMetadataName("System.IO.IOException")!));
+        foreach (var (type, status) in TransientTypes(family, types, anyCancellation: token is null))
         {
-            calls.Add(status is null ? ".Handle<" + template.Type(type) + ">()"
-                : csharp9 ? ".Handle<" + template.Type(type) + ">(e => e." + status + ")"
-                : ".Handle<" + template.Type(type) + ">(e => " + StatusCondition("e", status) + ")");
+            var slots = new TemplateSlots().Expression("predicate", predicate).Type("TransientType", type);
+            predicate = status is null
+                ? template.Expression("predicate.Handle<TransientType>()", slots)
+                : template.Expression(
+                    csharp9
+                        ? "predicate.Handle<TransientType>(e => e.Status is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError)"
+                        : "predicate.Handle<TransientType>(e => e.Status == null || e.Status == HttpStatusCode.RequestTimeout || e.Status == HttpStatusCode.TooManyRequests || e.Status >= HttpStatusCode.InternalServerError)",
+                    slots.Name("Status", status).Type("HttpStatusCode", types.HttpStatusCode!));
         }
 
         if (token is not null && types.OperationCanceledException is { } canceled)
         {
-            calls.Add(".Handle<" + template.Type(canceled) + ">(_ => !" + token + ".IsCancellationRequested)");
+            predicate = template.Expression(
+                "predicate.Handle<OperationCanceledException>(_ => !callerToken.IsCancellationRequested)",
+                new TemplateSlots().Expression("predicate", predicate).Type("OperationCanceledException", canceled).Expression("callerToken", token));
         }
 
-        return "new " + template.Type("Polly.PredicateBuilder") + "()" + string.Concat(calls);
+        return predicate;
+    }
+
+    /// <summary>A transient type with its retryable status, before C# 9: a declaration pattern and the status compared by hand.</summary>
+    private const string DeclaredStatusTest = "exception is TransientType failed && (failed.Status == null || failed.Status == HttpStatusCode.RequestTimeout || failed.Status == HttpStatusCode.TooManyRequests || failed.Status >= HttpStatusCode.InternalServerError)";
+
+    /// <summary>The pattern of one transient type: the type, or the type with its retryable status (C# 9).</summary>
+    private static PatternSyntax Pattern(CodeTemplate template, ITypeSymbol type, string? statusMember, RetryTypes types)
+    {
+        var slots = new TemplateSlots().Type("TransientType", type);
+        var test = statusMember is null
+            ? template.Expression("exception is TransientType or TransientType", slots)
+            : template.Expression(
+                "exception is TransientType { Status: null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError }",
+                slots.Name("Status", statusMember).Type("HttpStatusCode", types.HttpStatusCode!));
+        var pattern = ((IsPatternExpressionSyntax)test).Pattern;
+        return pattern is BinaryPatternSyntax pair ? pair.Left : pattern;
     }
 
     /// <summary>
-    /// (type, "Property is pattern") pairs; the status pattern is null for a plain type test. With
-    /// <paramref name="anyCancellation"/> (no token in scope, so nobody can cancel) every <c>OperationCanceledException</c> is a timeout.
+    /// <c>await expression</c>. Built rather than parsed: outside an async function the parser reads
+    /// <c>await x;</c> as a declaration of <c>x</c>.
     /// </summary>
-    private static List<(ITypeSymbol Type, string? Status)> TransientTypes(LlmFamily family, RetryTypes types, CodeTemplate template, bool anyCancellation)
+    public static ExpressionSyntax Awaited(ExpressionSyntax expression)
+        => SyntaxFactory.AwaitExpression(SyntaxFactory.Token(default, SyntaxKind.AwaitKeyword, SyntaxFactory.TriviaList(SyntaxFactory.Space)), expression);
+
+    /// <summary><c>left || right</c>.</summary>
+    private static ExpressionSyntax Or(CodeTemplate template, ExpressionSyntax left, ExpressionSyntax right)
+        => template.Expression("left || right", new TemplateSlots().Expression("left", left).Expression("right", right));
+
+    /// <summary>The token <paramref name="kind"/> with a space on each side (<c> or </c>, <c> is </c>).</summary>
+    public static SyntaxToken Spaced(SyntaxKind kind)
+        => SyntaxFactory.Token(SyntaxFactory.TriviaList(SyntaxFactory.Space), kind, SyntaxFactory.TriviaList(SyntaxFactory.Space));
+
+    /// <summary>The string literal of <paramref name="text"/> (a message or key the fix writes).</summary>
+    public static ExpressionSyntax StringLiteral(string text)
+        => SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal(text));
+
+    /// <summary><see cref="MaxRetries"/> as a literal.</summary>
+    public static ExpressionSyntax MaxRetriesLiteral
+        => SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(MaxRetries));
+
+    /// <summary>
+    /// (type, status member) pairs; the member is null for a plain type test, else its status is tested for a retryable
+    /// one (none, 408, 429 or a 5xx). With <paramref name="anyCancellation"/> (no token in scope, so nobody can cancel)
+    /// every <c>OperationCanceledException</c> is a timeout.
+    /// </summary>
+    private static List<(ITypeSymbol Type, string? Status)> TransientTypes(LlmFamily family, RetryTypes types, bool anyCancellation)
     {
         var list = new List<(ITypeSymbol, string?)>();
-        void Add(INamedTypeSymbol? type, string? status = null)
-        {
-            if (type is not null)
-            {
-                list.Add((type, status));
-            }
-        }
-
-        var httpStatus = types.HttpStatusCode is { } code ? template.Type(code) : null;
-        var retryableStatus = httpStatus is not null && types.HasTooManyRequests
-            ? "null or " + httpStatus + ".RequestTimeout or " + httpStatus + ".TooManyRequests or >= " + httpStatus + ".InternalServerError"
-            : null;
+        var statusTestable = types.HttpStatusCode is not null && types.HasTooManyRequests;
 
         // The family's own transient exceptions (none for a hand-rolled or configured stream's family: HttpRequestException).
         var transients = SdkFamilies.Get(family)?.TransientExceptions
@@ -151,9 +197,9 @@ internal static class RetryCodeGen
                 continue;
             }
 
-            if (transient.StatusMember is { } member && retryableStatus is not null && !type.GetMembers(member).IsEmpty)
+            if (transient.StatusMember is { } member && statusTestable && !type.GetMembers(member).IsEmpty)
             {
-                list.Add((type, member + " is " + retryableStatus));
+                list.Add((type, member));
             }
             else if (transient.StatusMember is null || transient.WholeWithoutStatus)
             {
@@ -161,55 +207,56 @@ internal static class RetryCodeGen
             }
         }
 
-        if (anyCancellation)
+        if (anyCancellation && types.OperationCanceledException is { } canceled)
         {
-            Add(types.OperationCanceledException);
+            list.Add((canceled, null));
         }
 
         return list;
     }
 
     /// <summary>
-    /// A status pattern ("StatusCode is null or X.RequestTimeout or >= X.InternalServerError") as a condition on
-    /// <paramref name="receiver"/> that C# 7.3 compiles: <c>r.StatusCode == null || r.StatusCode == X.RequestTimeout || r.StatusCode &gt;= …</c>.
+    /// The jittered exponential backoff for the attempt counted by <paramref name="attempt"/> ("full jitter": a random
+    /// wait between zero and 0.5 s × 2^attempt, capped at 30 s).
     /// </summary>
-    private static string StatusCondition(string receiver, string status)
+    public static ExpressionSyntax BackoffExpression(string attempt, RetryTypes types, CodeTemplate template, Compilation compilation)
+        => template.Expression(
+            types.HasRandomShared
+                ? "TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt)))"
+                : "TimeSpan.FromMilliseconds(new Random().NextDouble() * Math.Min(30_000, 500 * Math.Pow(2, attempt)))",
+            new TemplateSlots()
+                .Name("attempt", attempt)
+                .Type("TimeSpan", compilation.GetTypeByMetadataName("System.TimeSpan")!)
+                .Type("Random", compilation.GetTypeByMetadataName("System.Random")!)
+                .Type("Math", compilation.GetTypeByMetadataName("System.Math")!));
+
+    /// <summary>
+    /// The statement that waits the backoff, under a comment that says how long: <c>await Task.Delay(…, ct);</c>, or
+    /// <c>Thread.Sleep(…);</c> in a synchronous function.
+    /// </summary>
+    public static StatementSyntax DelayStatement(string attempt, bool isAsync, ExpressionSyntax? token, RetryTypes types, CodeTemplate template, Compilation compilation)
     {
-        var split = status.IndexOf(" is ", System.StringComparison.Ordinal);
-        var member = receiver + "." + status.Substring(0, split);
-        return string.Join(" || ", status.Substring(split + 4).Split(new[] { " or " }, System.StringSplitOptions.None)
-            .Select(value => value.StartsWith(">= ", System.StringComparison.Ordinal) ? member + " " + value : member + " == " + value));
+        var slots = new TemplateSlots()
+            .Expression("backoff", BackoffExpression(attempt, types, template, compilation))
+            .Type("Task", compilation.GetTypeByMetadataName("System.Threading.Tasks.Task")!)
+            .Type("Thread", compilation.GetTypeByMetadataName("System.Threading.Thread")!);
+        if (token is not null)
+        {
+            slots.Expression("callerToken", token);
+        }
+
+        return template.Statement(!isAsync ? SleepTemplate : token is null ? DelayTemplate : DelayWithTokenTemplate, slots);
     }
 
     /// <summary>
-    /// The jittered exponential backoff for attempt <paramref name="attempt"/> ("full jitter": a random wait between zero
-    /// and 0.5 s × 2^attempt, capped at 30 s).
+    /// The statement that records "output emitted" (in the local <paramref name="emitted"/>) before <paramref name="write"/>:
+    /// <c>emitted = true;</c>, or, when the write writes a plain string read from a variable or property
+    /// (<c>Console.Write(update.Text)</c>), <c>if (!string.IsNullOrEmpty(update.Text)) emitted = true;</c> — a role-only
+    /// or usage-only update writes nothing, and must not stop the retry of a stream that fails before its first text.
     /// </summary>
-    public static string BackoffExpression(string attempt, RetryTypes types, CodeTemplate template)
+    public static StatementSyntax EmittedMark(string emitted, SyntaxNode write, CodeTemplate template, SemanticModel model, CancellationToken cancellationToken)
     {
-        var random = types.HasRandomShared ? template.Type("System.Random") + ".Shared" : "new " + template.Type("System.Random") + "()";
-        var math = template.Type("System.Math");
-        return template.Type("System.TimeSpan") + ".FromMilliseconds(" + random + ".NextDouble() * " + math + ".Min(30_000, 500 * " + math + ".Pow(2, " + attempt + ")))";
-    }
-
-    /// <summary>The statement that waits the backoff: <c>await Task.Delay(…, ct);</c>, or <c>Thread.Sleep(…);</c> in a synchronous function.</summary>
-    public static string DelayStatement(string attempt, bool isAsync, string? token, RetryTypes types, CodeTemplate template)
-    {
-        var backoff = BackoffExpression(attempt, types, template);
-        return isAsync
-            ? "await " + template.Type("System.Threading.Tasks.Task") + ".Delay(" + backoff + (token is null ? string.Empty : ", " + token) + ");"
-            : template.Type("System.Threading.Thread") + ".Sleep(" + backoff + ");";
-    }
-
-    /// <summary>
-    /// The statement that records "output emitted" before <paramref name="write"/>: <c>emitted = true;</c>, or, when the
-    /// write writes a plain string read from a variable or property (<c>Console.Write(update.Text)</c>),
-    /// <c>if (!string.IsNullOrEmpty(update.Text)) emitted = true;</c> — a role-only or usage-only update writes nothing,
-    /// and must not stop the retry of a stream that fails before its first text.
-    /// </summary>
-    public static StatementSyntax EmittedMark(string emitted, SyntaxNode write, SemanticModel model, CancellationToken cancellationToken)
-    {
-        var mark = emitted + " = true;";
+        var slots = new TemplateSlots().Name("emitted", emitted);
         var call = write is ExpressionStatementSyntax { Expression: var expression }
             ? (expression is AwaitExpressionSyntax awaited ? awaited.Expression : expression) as InvocationExpressionSyntax
             : null;
@@ -218,11 +265,31 @@ internal static class RetryCodeGen
             && arguments[0].Expression.DescendantNodesAndSelf().All(n => n is IdentifierNameSyntax or MemberAccessExpressionSyntax or ThisExpressionSyntax)
             && model.GetTypeInfo(arguments[0].Expression, cancellationToken).Type?.SpecialType == SpecialType.System_String)
         {
-            mark = "if (!string.IsNullOrEmpty(" + arguments[0].Expression.WithoutTrivia().ToFullString() + "))\n{\n" + mark + "\n}";
+            return template.Statement(
+                """
+                if (!string.IsNullOrEmpty(written))
+                {
+                emitted = true;
+                }
+                """,
+                slots.Expression("written", arguments[0].Expression));
         }
 
-        return SyntaxFactory.ParseStatement(mark + "\n").WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation);
+        return template.Statement("emitted = true;", slots);
     }
 
-    public const string BackoffComment = "// Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).";
+    private const string SleepTemplate = """
+        // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+        Thread.Sleep(backoff);
+        """;
+
+    private const string DelayTemplate = """
+        // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+        await Task.Delay(backoff);
+        """;
+
+    private const string DelayWithTokenTemplate = """
+        // Exponential backoff with full jitter: a random wait of up to 0.5 s, 1 s, 2 s… (at most 30 s).
+        await Task.Delay(backoff, callerToken);
+        """;
 }

@@ -10,16 +10,16 @@ internal static class RetryLogging
     private const string LoggerMetadataName = "Microsoft.Extensions.Logging.ILogger";
 
     /// <summary>The message of a retry: <c>{Attempt}</c> is the attempt that failed, counted from 1.</summary>
-    public const string RetryMessage = "\"The model stream failed on attempt {Attempt}; retrying\"";
+    public const string RetryMessage = "The model stream failed on attempt {Attempt}; retrying";
 
     /// <summary>The message of the last streaming failure, before the non-streaming fallback.</summary>
-    public const string FallbackMessage = "\"The model stream failed on attempt {Attempt}; falling back to a non-streaming call\"";
+    public const string FallbackMessage = "The model stream failed on attempt {Attempt}; falling back to a non-streaming call";
 
     /// <summary>The message of the final failure.</summary>
-    public const string FailureMessage = "\"The model stream failed on attempt {Attempt}; giving up\"";
+    public const string FailureMessage = "The model stream failed on attempt {Attempt}; giving up";
 
     /// <summary>The message of the final failure where the attempt number is not at hand (the Polly form).</summary>
-    public const string PollyFailureMessage = "\"The model stream failed after its retries\"";
+    public const string PollyFailureMessage = "The model stream failed after its retries";
 
     /// <summary>
     /// The name of an <c>ILogger</c> (or <c>ILogger&lt;T&gt;</c>) usable at <paramref name="position"/> — a local or parameter
@@ -54,20 +54,40 @@ internal static class RetryLogging
         return null;
     }
 
-    /// <summary><c>logger.LogWarning(ex, "…", attempt + 1);</c> (<paramref name="message"/>: <see cref="RetryMessage"/> unless given).</summary>
-    public static string RetryStatement(string logger, string exception, string attemptNumber, string message = RetryMessage)
-        => logger + ".LogWarning(" + exception + ", " + message + ", " + attemptNumber + ");\n";
+    /// <summary>
+    /// <c>logger.LogWarning(ex, "…", attempt + 1);</c>: the <paramref name="exception"/> and the
+    /// <paramref name="attemptNumber"/> that failed (<paramref name="message"/>: <see cref="RetryMessage"/> unless given).
+    /// </summary>
+    public static StatementSyntax RetryStatement(string logger, ExpressionSyntax exception, ExpressionSyntax attemptNumber, CodeTemplate template, string message = RetryMessage)
+        => template.Statement(
+            "logger.LogWarning(exception, message, attemptNumber);",
+            new TemplateSlots().Name("logger", logger).Expression("exception", exception).Expression("message", RetryCodeGen.StringLiteral(message)).Expression("attemptNumber", attemptNumber));
 
     /// <summary>
     /// <c>logger.LogError(exception, "…", attempt + 1);</c> — not when the caller's own token was cancelled (a user who
-    /// cancels is not a failure to alert on).
+    /// cancels is not a failure to alert on): then within <c>if (!token.IsCancellationRequested)</c>, a blank line after it.
     /// </summary>
-    public static string FailureStatement(string logger, string exception, string? attemptNumber, string? token)
+    public static StatementSyntax FailureStatement(string logger, string exception, ExpressionSyntax? attemptNumber, ExpressionSyntax? token, CodeTemplate template)
     {
+        var slots = new TemplateSlots().Name("logger", logger).Name("exception", exception);
         var log = attemptNumber is null
-            ? logger + ".LogError(" + exception + ", " + PollyFailureMessage + ");\n"
-            : logger + ".LogError(" + exception + ", " + FailureMessage + ", " + attemptNumber + ");\n";
-        return token is null ? log : "if (!" + token + ".IsCancellationRequested)\n{\n" + log + "}\n\n";
+            ? template.Statement("logger.LogError(exception, message);", slots.Expression("message", RetryCodeGen.StringLiteral(PollyFailureMessage)))
+            : template.Statement("logger.LogError(exception, message, attemptNumber);", slots.Expression("message", RetryCodeGen.StringLiteral(FailureMessage)).Expression("attemptNumber", attemptNumber));
+        if (token is null)
+        {
+            return log;
+        }
+
+        var guarded = template.Statement(
+            """
+            if (!callerToken.IsCancellationRequested)
+            {
+            __region__;
+            }
+            """,
+            new TemplateSlots().Expression("callerToken", token),
+            new[] { log });
+        return guarded.WithTrailingTrivia(guarded.GetTrailingTrivia().Add(SyntaxFactory.LineFeed));
     }
 
     private static bool IsInStaticContext(ISymbol symbol)

@@ -31,13 +31,13 @@ internal sealed class RetryRegion
         ImmutableArray<StatementSyntax> statements,
         RegionKind kind,
         ILocalSymbol? declaredLocal,
-        ImmutableArray<string> resets,
+        ImmutableArray<StatementSyntax> resets,
         SyntaxNode? firstWrite,
         bool isAsync,
         bool endReachable,
-        string? token,
+        ExpressionSyntax? token,
         ImmutableArray<StatementSyntax> hoisted,
-        string? partialText)
+        ExpressionSyntax? partialText)
     {
         Hoisted = hoisted;
         PartialText = partialText;
@@ -76,7 +76,7 @@ internal sealed class RetryRegion
     public ILocalSymbol? DeclaredLocal { get; }
 
     /// <summary>Statements that reset the accumulators, run at the start of each attempt (<c>sb.Clear();</c>, <c>text = "";</c>).</summary>
-    public ImmutableArray<string> Resets { get; }
+    public ImmutableArray<StatementSyntax> Resets { get; }
 
     /// <summary>The statement (inside the stream loop) before which "output emitted" is recorded; null when nothing is written out.</summary>
     public SyntaxNode? FirstWrite { get; }
@@ -86,13 +86,14 @@ internal sealed class RetryRegion
     /// <summary>The region can complete normally (a <c>break;</c> ends the retry loop after it).</summary>
     public bool EndReachable { get; }
 
-    public string? Token { get; }
+    /// <summary>The caller's cancellation token the retry honours (see <see cref="RetryCodeGen.TokenInScope"/>), or null.</summary>
+    public ExpressionSyntax? Token { get; }
 
     /// <summary>
     /// The text the stream accumulated so far, as an expression visible after the retry (<c>answer.ToString()</c>), for
     /// the exception that leaves after the last attempt; null when no text accumulator outlives an attempt.
     /// </summary>
-    public string? PartialText { get; }
+    public ExpressionSyntax? PartialText { get; }
 
     /// <summary>The Polly variant can wrap the region in a delegate: no return/yield/branch out, no ref parameters, nothing written out.</summary>
     public bool CanUseDelegate { get; private set; }
@@ -215,9 +216,9 @@ internal sealed class RetryRegion
         }
 
         // What each attempt resets, and whether output leaves the loop.
-        var resets = ImmutableArray.CreateBuilder<string>();
+        var resets = ImmutableArray.CreateBuilder<StatementSyntax>();
         SyntaxNode? firstWrite = null;
-        string? partialText = null;
+        ExpressionSyntax? partialText = null;
         if (enumeration.Loop is { } loop)
         {
             var regionSpan = arrow?.Span ?? TextSpanOf(statements);
@@ -228,7 +229,7 @@ internal sealed class RetryRegion
                     continue; // declared inside the attempt: fresh each time
                 }
 
-                partialText ??= Shared.PartialText.Of(accumulator.Name, accumulator.Kind.ToString(), accumulator.Type)?.ToFullString();
+                partialText ??= Shared.PartialText.Of(accumulator.Name, accumulator.Kind.ToString(), accumulator.Type);
                 var reset = AccumulatorResets.TryGetReset(accumulator, loop, model, cancellationToken);
                 if (reset is null)
                 {
@@ -241,7 +242,7 @@ internal sealed class RetryRegion
 
             foreach (var reset in AccumulatorResets.OverwrittenTextResets(loop, llm.Streams, regionSpan, model, cancellationToken))
             {
-                if (!resets.Contains(reset))
+                if (!resets.Any(r => r.IsEquivalentTo(reset)))
                 {
                     resets.Add(reset);
                 }

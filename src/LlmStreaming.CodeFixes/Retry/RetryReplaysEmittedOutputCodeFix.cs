@@ -32,7 +32,7 @@ public sealed class RetryReplaysEmittedOutputCodeFix : LlmCodeFix
         context.RegisterCodeFix(CodeAction.Create(title, c => FixAsync(context.Document, span, c), EquivalenceKey), diagnostic);
     }
 
-    private sealed record ReplayPlan(StatementSyntax StreamStatement, ImmutableArray<string> Resets, bool Guard, StatementSyntax? FirstWrite, StatementSyntax? RetryStatement, CatchClauseSyntax? RetryingCatch);
+    private sealed record ReplayPlan(StatementSyntax StreamStatement, ImmutableArray<StatementSyntax> Resets, bool Guard, StatementSyntax? FirstWrite, StatementSyntax? RetryStatement, CatchClauseSyntax? RetryingCatch);
 
     private static ReplayPlan? Plan(SyntaxNode node, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
     {
@@ -48,7 +48,7 @@ public sealed class RetryReplaysEmittedOutputCodeFix : LlmCodeFix
             return null;
         }
 
-        var resets = ImmutableArray.CreateBuilder<string>();
+        var resets = ImmutableArray.CreateBuilder<StatementSyntax>();
         var guard = !facts.Writes.IsEmpty;
         foreach (var accumulator in facts.Unreset)
         {
@@ -97,17 +97,19 @@ public sealed class RetryReplaysEmittedOutputCodeFix : LlmCodeFix
         var editor = new SyntaxEditor(root, document.Project.Solution.Services);
         if (!plan.Resets.IsEmpty)
         {
-            editor.InsertBefore(plan.StreamStatement, plan.Resets.Select(r => Parse(r)));
+            editor.InsertBefore(plan.StreamStatement, plan.Resets.Select(r => r.WithAdditionalAnnotations(Formatter.Annotation)));
         }
 
         if (plan.Guard)
         {
-            var emitted = Names.Reserve(Names.UsedNames(model, plan.RetryStatement!.SpanStart, new SyntaxNode[] { plan.RetryStatement }), "emitted");
-            editor.InsertBefore(plan.RetryStatement!, Parse("var " + emitted + " = false;"));
-            editor.InsertBefore(plan.FirstWrite!, RetryCodeGen.EmittedMark(emitted, plan.FirstWrite!, model, cancellationToken));
+            var template = new CodeTemplate(model.Compilation, SyntaxGenerator.GetGenerator(document));
+            var name = Names.Reserve(Names.UsedNames(model, plan.RetryStatement!.SpanStart, new SyntaxNode[] { plan.RetryStatement }), "emitted");
+            var emitted = new TemplateSlots().Name("emitted", name);
+            editor.InsertBefore(plan.RetryStatement!, template.Statement("var emitted = false;", emitted));
+            editor.InsertBefore(plan.FirstWrite!, RetryCodeGen.EmittedMark(name, plan.FirstWrite!, template, model, cancellationToken));
 
             var @catch = plan.RetryingCatch!;
-            var notEmitted = SyntaxFactory.ParseExpression("!" + emitted);
+            var notEmitted = template.Expression("!emitted", emitted);
             var filter = @catch.Filter is { } existing
                 ? existing.WithFilterExpression(SyntaxFactory.BinaryExpression(SyntaxKind.LogicalAndExpression, notEmitted, Parenthesize(existing.FilterExpression)))
                 : SyntaxFactory.CatchFilterClause(notEmitted);
@@ -116,9 +118,6 @@ public sealed class RetryReplaysEmittedOutputCodeFix : LlmCodeFix
 
         return document.WithSyntaxRoot(editor.GetChangedRoot());
     }
-
-    private static StatementSyntax Parse(string text)
-        => SyntaxFactory.ParseStatement(text + "\n").WithAdditionalAnnotations(Formatter.Annotation);
 
     private static ExpressionSyntax Parenthesize(ExpressionSyntax expression)
         => expression is BinaryExpressionSyntax binary && binary.IsKind(SyntaxKind.LogicalOrExpression)

@@ -33,7 +33,7 @@ public sealed class RetryWithoutBackoffCodeFix : LlmCodeFix
             diagnostic);
     }
 
-    private sealed record BackoffPlan(ILoopOperation Loop, ICatchClauseOperation Catch, IInvocationOperation? ConstantDelay, ILocalSymbol? Counter, bool IsAsync, string? Token);
+    private sealed record BackoffPlan(ILoopOperation Loop, ICatchClauseOperation Catch, IInvocationOperation? ConstantDelay, ILocalSymbol? Counter, bool IsAsync, ExpressionSyntax? Token);
 
     private static BackoffPlan? Plan(SyntaxNode node, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
     {
@@ -143,7 +143,7 @@ public sealed class RetryWithoutBackoffCodeFix : LlmCodeFix
             }
 
             counter = Names.Reserve(Names.UsedNames(model, loopSyntax.SpanStart, new SyntaxNode[] { loopSyntax }), "attempt");
-            counterDeclaration = SyntaxFactory.ParseStatement("var " + counter + " = 0;\n").WithAdditionalAnnotations(Formatter.Annotation);
+            counterDeclaration = template.Statement("var attempt = 0;", new TemplateSlots().Name("attempt", counter));
             incrementAfterDelay = true;
         }
 
@@ -151,18 +151,21 @@ public sealed class RetryWithoutBackoffCodeFix : LlmCodeFix
         if (plan.ConstantDelay is { } delay && delay.Syntax is InvocationExpressionSyntax invocation && invocation.ArgumentList.Arguments.Count > 0)
         {
             var first = invocation.ArgumentList.Arguments[0];
-            var backoff = template.Expression(RetryCodeGen.BackoffExpression(counter, types, template));
+            var backoff = RetryCodeGen.BackoffExpression(counter, types, template, model.Compilation);
             editor.ReplaceNode(first.Expression, backoff.WithTriviaFrom(first.Expression));
             if (incrementAfterDelay && delay.Syntax.FirstAncestorOrSelf<StatementSyntax>() is { Parent: BlockSyntax } delayStatement)
             {
-                editor.InsertAfter(delayStatement, SyntaxFactory.ParseStatement(counter + "++;\n").WithAdditionalAnnotations(Formatter.Annotation));
+                editor.InsertAfter(delayStatement, template.Statement("attempt++;", new TemplateSlots().Name("attempt", counter)));
             }
         }
         else
         {
-            var text = RetryCodeGen.BackoffComment + "\n" + RetryCodeGen.DelayStatement(counter, plan.IsAsync, plan.Token, types, template) + "\n"
-                + (incrementAfterDelay ? counter + "++;\n" : string.Empty);
-            var statements = template.Statements(text);
+            var statements = new List<StatementSyntax> { RetryCodeGen.DelayStatement(counter, plan.IsAsync, plan.Token, types, template, model.Compilation) };
+            if (incrementAfterDelay)
+            {
+                statements.Add(template.Statement("attempt++;", new TemplateSlots().Name("attempt", counter)));
+            }
+
             if (handler.Statements.LastOrDefault() is ContinueStatementSyntax @continue)
             {
                 editor.InsertBefore(@continue, statements);

@@ -1,4 +1,3 @@
-using System.Text;
 using LlmStreaming.Analyzers.Retry;
 
 namespace LlmStreaming.CodeFixes.Retry;
@@ -36,7 +35,7 @@ public sealed class RetryWrapsUnstartedStreamCodeFix : LlmCodeFix
     /// <param name="Use">The one use of the local: in the loop's collection.</param>
     /// <param name="Loop">The loop that enumerates the stream after the pipeline has returned.</param>
     /// <param name="Resets">The accumulators to reset at the start of each attempt.</param>
-    private sealed record MovePlan(LocalDeclarationStatementSyntax Declaration, InvocationExpressionSyntax Execute, LambdaExpressionSyntax Lambda, ExpressionSyntax Stream, IdentifierNameSyntax Use, CommonForEachStatementSyntax Loop, ImmutableArray<string> Resets);
+    private sealed record MovePlan(LocalDeclarationStatementSyntax Declaration, InvocationExpressionSyntax Execute, LambdaExpressionSyntax Lambda, ExpressionSyntax Stream, IdentifierNameSyntax Use, CommonForEachStatementSyntax Loop, ImmutableArray<StatementSyntax> Resets);
 
     private static MovePlan? Plan(SyntaxNode root, Microsoft.CodeAnalysis.Text.TextSpan span, SemanticModel model, LlmOptions options, CancellationToken cancellationToken)
     {
@@ -101,7 +100,7 @@ public sealed class RetryWrapsUnstartedStreamCodeFix : LlmCodeFix
             return null;
         }
 
-        var resets = ImmutableArray.CreateBuilder<string>();
+        var resets = ImmutableArray.CreateBuilder<StatementSyntax>();
         foreach (var accumulator in Accumulators.Find(streamLoop, llm.Types))
         {
             var reset = AccumulatorResets.TryGetReset(accumulator, streamLoop, model, cancellationToken);
@@ -205,31 +204,40 @@ public sealed class RetryWrapsUnstartedStreamCodeFix : LlmCodeFix
         // The loop over the stream expression itself.
         var loop = plan.Loop.ReplaceNode(plan.Use, plan.Stream.WithoutTrivia()).WithoutLeadingTrivia();
 
-        var parameters = plan.Lambda switch
-        {
-            SimpleLambdaExpressionSyntax simple => simple.Parameter.ToString(),
-            ParenthesizedLambdaExpressionSyntax parenthesized => parenthesized.ParameterList.ToString(),
-            _ => "()",
-        };
-
         // pipeline.ExecuteAsync<T>(…) → pipeline.ExecuteAsync(…): the delegate now returns nothing.
         var callee = plan.Execute.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax generic } member
             ? member.WithName(SyntaxFactory.IdentifierName(generic.Identifier))
             : plan.Execute.Expression;
 
-        var lambda = new StringBuilder();
-        lambda.Append(isAsync ? "async " : string.Empty).Append(parameters).Append(" =>\n{\n");
-        foreach (var reset in plan.Resets)
+        // The delegate, with its parameters, now runs the resets and the loop.
+        var template = new CodeTemplate(model.Compilation, SyntaxGenerator.GetGenerator(document));
+        var regions = new IReadOnlyList<StatementSyntax>[] { plan.Resets, new[] { (StatementSyntax)loop } };
+        LambdaExpressionSyntax lambda;
+        if (plan.Lambda is SimpleLambdaExpressionSyntax simple)
         {
-            lambda.Append(reset).Append('\n');
+            lambda = Delegate(template.Statement(isAsync ? AsyncSimpleDelegate : SimpleDelegate, new TemplateSlots().Name("parameter", simple.Parameter.Identifier.ValueText), regions));
+        }
+        else
+        {
+            lambda = Delegate(template.Statement(isAsync ? AsyncDelegate : SyncDelegate, regions));
+            if (plan.Lambda is ParenthesizedLambdaExpressionSyntax parenthesized)
+            {
+                var written = (ParenthesizedLambdaExpressionSyntax)lambda;
+                lambda = written.WithParameterList(parenthesized.ParameterList.WithoutTrivia().WithTrailingTrivia(written.ParameterList.GetTrailingTrivia()));
+            }
         }
 
-        lambda.Append(CodeTemplate.RegionPlaceholder).Append("\n}");
-        var arguments = plan.Execute.ArgumentList.Arguments.Select(a => a.Expression == plan.Lambda ? lambda.ToString() : a.ToString());
-        var text = (plan.Execute.Parent is AwaitExpressionSyntax ? "await " : string.Empty)
-            + callee.WithoutTrivia().ToString() + "(" + string.Join(", ", arguments) + ");";
+        // The call's arguments as a list on one line, the delegate in place of the one that returned the stream.
+        var arguments = plan.Execute.ArgumentList.Arguments.Select(a => a.Expression == plan.Lambda ? SyntaxFactory.Argument(lambda) : a.WithoutTrivia()).ToList();
+        var separators = Enumerable.Range(0, System.Math.Max(0, arguments.Count - 1))
+            .Select(_ => SyntaxFactory.Token(default, SyntaxKind.CommaToken, SyntaxFactory.TriviaList(SyntaxFactory.Space)));
+        ExpressionSyntax call = SyntaxFactory.InvocationExpression(callee.WithoutTrivia(), SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(arguments, separators)));
+        if (plan.Execute.Parent is AwaitExpressionSyntax)
+        {
+            call = RetryCodeGen.Awaited(call);
+        }
 
-        var template = new CodeTemplate(model.Compilation, SyntaxGenerator.GetGenerator(document));
+
         // The loop's comments stay; its indentation goes (the formatter indents the statement and its lambda together).
         var leading = plan.Loop.GetLeadingTrivia();
         while (leading.Count > 0 && leading[leading.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia))
@@ -237,7 +245,7 @@ public sealed class RetryWrapsUnstartedStreamCodeFix : LlmCodeFix
             leading = leading.RemoveAt(leading.Count - 1);
         }
 
-        var statement = template.Statement(text, new[] { (StatementSyntax)loop })
+        var statement = template.Statement("call;", new TemplateSlots().Expression("call", call))
             .WithLeadingTrivia(leading)
             .WithTrailingTrivia(plan.Loop.GetTrailingTrivia())
             .WithAdditionalAnnotations(Formatter.Annotation);
@@ -249,4 +257,40 @@ public sealed class RetryWrapsUnstartedStreamCodeFix : LlmCodeFix
         var newRoot = root.ReplaceNode(block, block.WithStatements(SyntaxFactory.List(statements)));
         return await Cleanup.AddImportsAsync(document.WithSyntaxRoot(newRoot), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The delegate a <c>var callback = …;</c> template declares.</summary>
+    private static LambdaExpressionSyntax Delegate(StatementSyntax holder)
+        => (LambdaExpressionSyntax)((LocalDeclarationStatementSyntax)holder).Declaration.Variables[0].Initializer!.Value;
+
+    private const string AsyncSimpleDelegate = """
+        var callback = async parameter =>
+        {
+        __region__;
+        __region__;
+        };
+        """;
+
+    private const string SimpleDelegate = """
+        var callback = parameter =>
+        {
+        __region__;
+        __region__;
+        };
+        """;
+
+    private const string AsyncDelegate = """
+        var callback = async () =>
+        {
+        __region__;
+        __region__;
+        };
+        """;
+
+    private const string SyncDelegate = """
+        var callback = () =>
+        {
+        __region__;
+        __region__;
+        };
+        """;
 }
