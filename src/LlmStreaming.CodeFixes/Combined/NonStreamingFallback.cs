@@ -1,4 +1,3 @@
-using System.Globalization;
 using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Retry;
 using LlmStreaming.CodeFixes.Retry;
@@ -129,10 +128,10 @@ internal static class NonStreamingFallback
         // The answer's text into the accumulator, emptied first (a blank line before): the text, or each part's text.
         var fill = new List<StatementSyntax> { template.Statement(isBuilder ? "accumulator.Clear();" : "accumulator = \"\";", accumulator).WithLeadingTrivia(SyntaxFactory.LineFeed) };
         var breakTrivia = default(SyntaxTriviaList);
-        if (plan.Twin.Text.EndsWith("[]", System.StringComparison.Ordinal))
+        if (plan.Twin.TextIsParts)
         {
             var part = Names.FreeInScope(model, retrying.Block.SpanStart, "part", @try);
-            var parts = FamilyExpression(template, plan.Twin.Text.Substring(0, plan.Twin.Text.Length - 2), result);
+            var parts = FamilyExpression(template, plan.Twin.Text, result);
             var slots = new TemplateSlots().Name("accumulator", plan.Accumulator.Name).Name("part", part).Expression("parts", parts);
             fill.Add(template.Statement(isBuilder ? AppendParts : ConcatenateParts, slots));
             breakTrivia = SyntaxFactory.TriviaList(SyntaxFactory.LineFeed);
@@ -180,11 +179,12 @@ internal static class NonStreamingFallback
             .FirstOrDefault(m => m.Name.Identifier.ValueText == "IsCancellationRequested")?.Expression.WithoutTrivia();
 
     /// <summary>
-    /// An expression of the family's description of its twin (<c>{0}.Text</c>, a cut check), on the twin's answer
-    /// <paramref name="result"/>. The description is constant data of the family; the answer's name goes in as a slot.
+    /// An expression of the family's description of its twin (<c>response.Text</c>, a cut check), on the twin's answer
+    /// <paramref name="result"/>. The description is a constant template of the family's catalogue
+    /// (<see cref="NonStreamingTwin"/>); the answer's name fills its slot <c>response</c>.
     /// </summary>
-    private static ExpressionSyntax FamilyExpression(CodeTemplate template, string format, string result)
-        => template.Expression(string.Format(CultureInfo.InvariantCulture, format, "response"), new TemplateSlots().Name("response", result));
+    private static ExpressionSyntax FamilyExpression(CodeTemplate template, string familyTemplate, string result)
+        => template.Expression(familyTemplate, new TemplateSlots().Name("response", result));
 
     /// <summary>The fallback's catch: its <c>try { }</c> is a holder. The comment is <see cref="Marker"/>.</summary>
     private const string FallbackCatch = """

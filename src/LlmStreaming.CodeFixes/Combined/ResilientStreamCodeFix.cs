@@ -507,18 +507,57 @@ public sealed class ResilientStreamCodeFix : LlmCodeFix
     /// The statement one level deeper: the formatter places its first line, but keeps the relative indentation of a
     /// multi-line lambda argument, so its other lines are shifted here.
     /// </summary>
+    /// <summary>
+    /// The statement with each of its lines after the first shifted four columns right (it moves into a try block, and
+    /// the formatter leaves the inner lines of a multi-line call where they are). Done on the trivia at the start of
+    /// each line; blank lines, and the lines inside a multi-line string or comment, are left as they are (a verbatim
+    /// string's text is not changed).
+    /// </summary>
     private static StatementSyntax Indented(StatementSyntax statement)
     {
-        var lines = statement.WithoutLeadingTrivia().ToFullString().Split('\n');
-        for (var i = 1; i < lines.Length; i++)
+        statement = statement.WithoutLeadingTrivia();
+        var first = statement.GetFirstToken();
+        return statement.ReplaceTokens(statement.DescendantTokens(), (original, _) =>
         {
-            if (lines[i].Trim().Length > 0)
+            var previous = original.GetPreviousToken();
+            var atLineStart = original != first && previous.TrailingTrivia.Count > 0 && previous.TrailingTrivia.Last().IsKind(SyntaxKind.EndOfLineTrivia);
+            return original.WithLeadingTrivia(Shifted(original.LeadingTrivia, atLineStart));
+        });
+    }
+
+    /// <summary>A token's leading trivia with four more columns at the start of every line that is not blank.</summary>
+    private static SyntaxTriviaList Shifted(SyntaxTriviaList trivia, bool atLineStart)
+    {
+        const string Shift = "    ";
+        var shifted = new List<SyntaxTrivia>();
+        var lineStart = atLineStart;
+        for (var i = 0; i < trivia.Count; i++)
+        {
+            var current = trivia[i];
+            if (lineStart && current.IsKind(SyntaxKind.WhitespaceTrivia))
             {
-                lines[i] = "    " + lines[i];
+                var blank = i + 1 < trivia.Count && trivia[i + 1].IsKind(SyntaxKind.EndOfLineTrivia);
+                shifted.Add(blank ? current : SyntaxFactory.Whitespace(Shift + current.ToString()));
             }
+            else
+            {
+                if (lineStart && !current.IsKind(SyntaxKind.EndOfLineTrivia))
+                {
+                    shifted.Add(SyntaxFactory.Whitespace(Shift));
+                }
+
+                shifted.Add(current);
+            }
+
+            lineStart = current.IsKind(SyntaxKind.EndOfLineTrivia);
         }
 
-        return SyntaxFactory.ParseStatement(string.Join("\n", lines));
+        if (lineStart)
+        {
+            shifted.Add(SyntaxFactory.Whitespace(Shift)); // the token itself starts the line
+        }
+
+        return SyntaxFactory.TriviaList(shifted);
     }
 
     private static StatementSyntax[] AttachAndRethrow(string exception, ExpressionSyntax text)

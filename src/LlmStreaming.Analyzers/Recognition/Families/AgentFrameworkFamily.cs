@@ -22,7 +22,7 @@ internal sealed class AgentFrameworkFamily : SdkFamily
         M("Microsoft.Agents.AI.AIAgent", "RunStreamingAsync"));
 
     public override ImmutableArray<NonStreamingTwin> NonStreamingTwins { get; } = List(
-        new NonStreamingTwin("RunStreamingAsync", "RunAsync", "{0}.Text", ExtensionsAIFamily.CutCheck));
+        new NonStreamingTwin("RunStreamingAsync", "RunAsync", "response.Text", TextIsParts: false, ExtensionsAIFamily.CutCheck));
 
     public override ImmutableArray<string> UpdateTypes { get; } = List("Microsoft.Agents.AI.AgentResponseUpdate");
 

@@ -8,8 +8,8 @@ namespace LlmStreaming.Analyzers.Recognition.Families;
 /// </summary>
 internal sealed class ExtensionsAIFamily : SdkFamily
 {
-    /// <summary>The test that an MEAI <c>ChatFinishReason?</c> (<c>{0}</c>) is a length or content-filter stop.</summary>
-    internal const string CutCheck = "{0}.FinishReason == global::Microsoft.Extensions.AI.ChatFinishReason.Length || {0}.FinishReason == global::Microsoft.Extensions.AI.ChatFinishReason.ContentFilter";
+    /// <summary>The test that an MEAI response's <c>ChatFinishReason?</c> (<c>response</c>) is a length or content-filter stop.</summary>
+    internal const string CutCheck = "response.FinishReason == global::Microsoft.Extensions.AI.ChatFinishReason.Length || response.FinishReason == global::Microsoft.Extensions.AI.ChatFinishReason.ContentFilter";
 
     public override LlmFamily Id => LlmFamily.ExtensionsAI;
 
@@ -27,7 +27,7 @@ internal sealed class ExtensionsAIFamily : SdkFamily
         M("Microsoft.Extensions.AI.ChatClientExtensions", "CompleteStreamingAsync"));
 
     public override ImmutableArray<NonStreamingTwin> NonStreamingTwins { get; } = List(
-        new NonStreamingTwin("GetStreamingResponseAsync", "GetResponseAsync", "{0}.Text", CutCheck));
+        new NonStreamingTwin("GetStreamingResponseAsync", "GetResponseAsync", "response.Text", TextIsParts: false, CutCheck));
 
     public override ImmutableArray<string> UpdateTypes { get; } = List(
         "Microsoft.Extensions.AI.ChatResponseUpdate",

@@ -34,11 +34,11 @@ internal sealed class OpenAIFamily : SdkFamily
         M("OpenAI.Assistants.AssistantClient", "SubmitToolOutputsToRunStreamingAsync"),
         M("OpenAI.Assistants.AssistantClient", "SubmitToolOutputsToRunStreaming"));
 
-    private const string ChatCut = "{0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.Length || {0}.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.ContentFilter";
+    private const string ChatCut = "response.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.Length || response.Value.FinishReason == global::OpenAI.Chat.ChatFinishReason.ContentFilter";
 
     public override ImmutableArray<NonStreamingTwin> NonStreamingTwins { get; } = List(
-        new NonStreamingTwin("CompleteChatStreamingAsync", "CompleteChatAsync", "{0}.Value.Content[]", ChatCut),
-        new NonStreamingTwin("CompleteChatStreaming", "CompleteChat", "{0}.Value.Content[]", ChatCut));
+        new NonStreamingTwin("CompleteChatStreamingAsync", "CompleteChatAsync", "response.Value.Content", TextIsParts: true, ChatCut),
+        new NonStreamingTwin("CompleteChatStreaming", "CompleteChat", "response.Value.Content", TextIsParts: true, ChatCut));
 
     public override ImmutableArray<string> UpdateTypes { get; } = List(
         "OpenAI.Chat.StreamingChatCompletionUpdate",

@@ -160,9 +160,10 @@ internal sealed record MethodRef(string TypeMetadataName, string MethodName);
 /// </summary>
 /// <param name="StreamingMethod">The streaming method's name.</param>
 /// <param name="Twin">The non-streaming method's name.</param>
-/// <param name="Text">How to read the answer's text from the awaited result (<c>{0}</c>); its parts are appended one by one when it ends in <c>[]</c>.</param>
-/// <param name="CutCheck">The test that the answer was cut by a length or content-filter stop (<c>{0}</c> is the result).</param>
-internal sealed record NonStreamingTwin(string StreamingMethod, string Twin, string Text, string CutCheck);
+/// <param name="Text">How to read the answer's text from the awaited result, named <c>response</c> (C#, a constant: the fix fills the name as a template slot).</param>
+/// <param name="TextIsParts">True when <see cref="Text"/> gives the answer's parts, appended one by one (their <c>Text</c>).</param>
+/// <param name="CutCheck">The test that the answer was cut by a length or content-filter stop (C#, a constant; <c>response</c> is the result).</param>
+internal sealed record NonStreamingTwin(string StreamingMethod, string Twin, string Text, bool TextIsParts, string CutCheck);
 
 /// <summary>
 /// A method that enumerates a whole stream into one result; <paramref name="ThrowsOnMissingEnd"/> when it throws on a
