@@ -2,6 +2,17 @@ namespace LlmStreaming.Analyzers.Recognition;
 
 internal static class SymbolExtensions
 {
+    /// <summary>The type of a local, parameter, field or property (what a name of the code holds); null for any other symbol.</summary>
+    public static ITypeSymbol? VariableType(this ISymbol? symbol)
+        => symbol switch
+        {
+            ILocalSymbol local => local.Type,
+            IParameterSymbol parameter => parameter.Type,
+            IFieldSymbol field => field.Type,
+            IPropertySymbol property => property.Type,
+            _ => null,
+        };
+
     /// <summary>True when <paramref name="type"/> is <paramref name="candidate"/>, derives from it, or implements it (original definitions compared).</summary>
     public static bool IsOrInheritsFrom(this ITypeSymbol? type, INamedTypeSymbol? candidate)
     {

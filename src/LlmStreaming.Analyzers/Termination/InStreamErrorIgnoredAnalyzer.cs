@@ -139,14 +139,18 @@ public sealed partial class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
+        Report(context, stream, error, "reads its items");
+    }
+
+    /// <summary>LLM205 at the loop's keyword: "The enumeration of <c>X</c> <paramref name="reads"/>", and the error's consequence.</summary>
+    private static void Report(OperationAnalysisContext context, LlmStreamLoop stream, InStreamError error, string reads)
+        => context.ReportDiagnostic(Diagnostic.Create(
             Descriptors.LLM205_InStreamErrorIgnored,
             TerminationFacts.LoopKeywordLocation(stream.Loop),
             additionalLocations: null,
             properties: Properties(error),
-            "The enumeration of " + stream.MessageName + " reads its items",
+            "The enumeration of " + stream.MessageName + " " + reads,
             error.Consequence));
-    }
 
     /// <summary>
     /// An error line yielded as an update whose member is null (<see cref="InStreamErrorShape.MissingMember"/>, OllamaSharp:
@@ -199,13 +203,7 @@ public sealed partial class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
             return;
         }
 
-        context.ReportDiagnostic(Diagnostic.Create(
-            Descriptors.LLM205_InStreamErrorIgnored,
-            TerminationFacts.LoopKeywordLocation(stream.Loop),
-            additionalLocations: null,
-            properties: Properties(error),
-            "The enumeration of " + stream.MessageName + " reads each update's " + error.Member,
-            error.Consequence));
+        Report(context, stream, error, "reads each update's " + error.Member);
     }
 
     /// <summary>The loop's update: the iteration variable, read directly or through <c>?.</c>.</summary>

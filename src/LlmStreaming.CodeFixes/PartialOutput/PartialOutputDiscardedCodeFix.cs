@@ -73,14 +73,7 @@ public sealed class PartialOutputDiscardedCodeFix : LlmCodeFix
             // the try block (then moved out), with an initializer that reads nothing declared in the try.
             var symbol = model.LookupSymbols(@try.SpanStart, name: accumulator).FirstOrDefault(s => s is ILocalSymbol or IFieldSymbol or IPropertySymbol or IParameterSymbol);
             LocalDeclarationStatementSyntax? hoist = null;
-            ITypeSymbol? type = symbol switch
-            {
-                ILocalSymbol local => local.Type,
-                IFieldSymbol field => field.Type,
-                IPropertySymbol property => property.Type,
-                IParameterSymbol parameter => parameter.Type,
-                _ => null,
-            };
+            var type = symbol.VariableType();
 
             if (symbol is not null && !CatchRethrow.NamesTheAccumulator(@try, accumulator, symbol, model))
             {

@@ -48,14 +48,7 @@ public sealed class StreamFailureSwallowedCodeFix : LlmCodeFix
             return null;
         }
 
-        ITypeSymbol? type = symbol switch
-        {
-            ILocalSymbol local => local.Type,
-            IFieldSymbol field => field.Type,
-            IPropertySymbol property => property.Type,
-            IParameterSymbol parameter => parameter.Type,
-            _ => null,
-        };
+        var type = symbol.VariableType();
 
         return type is not null && PartialText.Of(accumulator, kind, type) is { } text ? (@catch, text) : null;
     }

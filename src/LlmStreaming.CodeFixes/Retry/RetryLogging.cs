@@ -36,7 +36,7 @@ internal static class RetryLogging
 
         var isStatic = model.GetEnclosingSymbol(position, cancellationToken) is { } enclosing && IsInStaticContext(enclosing);
         var candidates = model.LookupSymbols(position)
-            .Select(symbol => (Symbol: symbol, Type: TypeOf(symbol), Rank: Rank(symbol)))
+            .Select(symbol => (Symbol: symbol, Type: symbol.VariableType(), Rank: Rank(symbol)))
             .Where(c => c.Type is not null && c.Rank >= 0 && IsLogger(c.Type, loggerType))
             .Where(c => !isStatic || c.Symbol is ILocalSymbol or IParameterSymbol || c.Symbol.IsStatic)
             .OrderBy(c => c.Rank)
@@ -115,15 +115,6 @@ internal static class RetryLogging
         IFieldSymbol => 2,
         IPropertySymbol { IsIndexer: false, GetMethod: not null } => 3,
         _ => -1,
-    };
-
-    private static ITypeSymbol? TypeOf(ISymbol symbol) => symbol switch
-    {
-        ILocalSymbol local => local.Type,
-        IParameterSymbol parameter => parameter.Type,
-        IFieldSymbol field => field.Type,
-        IPropertySymbol property => property.Type,
-        _ => null,
     };
 
     private static bool IsLogger(ITypeSymbol type, INamedTypeSymbol logger)

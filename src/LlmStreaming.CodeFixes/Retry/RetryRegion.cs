@@ -714,7 +714,7 @@ internal sealed class RetryRegion
                     break;
                 case IdentifierNameSyntax identifier:
                     var symbol = model.GetSymbolInfo(identifier, cancellationToken).Symbol;
-                    if (symbol is IParameterSymbol { RefKind: not RefKind.None } || symbol is ILocalSymbol { IsRef: true } || symbol is ILocalSymbol { Type.IsRefLikeType: true })
+                    if (SyntaxScopes.CannotBeCaptured(symbol))
                     {
                         return false;
                     }

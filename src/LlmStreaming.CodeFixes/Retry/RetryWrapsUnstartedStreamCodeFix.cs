@@ -178,7 +178,7 @@ public sealed class RetryWrapsUnstartedStreamCodeFix : LlmCodeFix
                     break;
                 case IdentifierNameSyntax identifier:
                     var symbol = model.GetSymbolInfo(identifier, cancellationToken).Symbol;
-                    if (symbol is IParameterSymbol { RefKind: not RefKind.None } || symbol is ILocalSymbol { IsRef: true } || symbol is ILocalSymbol { Type.IsRefLikeType: true })
+                    if (SyntaxScopes.CannotBeCaptured(symbol))
                     {
                         return false;
                     }

@@ -44,4 +44,8 @@ internal static class SyntaxScopes
     /// <summary>The method, local function or lambda whose body contains <paramref name="operation"/>.</summary>
     public static IMethodSymbol? ContainingMethod(IOperation operation, SemanticModel model, CancellationToken cancellationToken)
         => model.GetEnclosingSymbol(operation.Syntax.SpanStart, cancellationToken) as IMethodSymbol;
+
+    /// <summary>A symbol a lambda cannot capture, so code that names it cannot move into one: a <c>ref</c>/<c>out</c>/<c>in</c> parameter, a <c>ref</c> local, a local of a ref struct.</summary>
+    public static bool CannotBeCaptured(ISymbol? symbol)
+        => symbol is IParameterSymbol { RefKind: not RefKind.None } or ILocalSymbol { IsRef: true } or ILocalSymbol { Type.IsRefLikeType: true };
 }
