@@ -476,13 +476,24 @@ public sealed class FakeModelServerTests
         Assert.True(server.Requests[0].ClientAborted);
     }
 
+    /// <summary>
+    /// The client gave up on the retried request by its own timer, so it can return before the server has read that
+    /// request's head (on a loaded machine the thread pool runs the server's read late; CI saw 1 request once). Wait for
+    /// the second request to be recorded, then for both to finish. A client that never sent it fails here after the bound.
+    /// </summary>
+    private static async Task WaitForRetriedRequestAsync(FakeModelServer server)
+    {
+        await server.WaitForRequestsAsync(2).WaitAsync(Bound);
+        await server.WaitForIdleAsync().WaitAsync(Bound);
+    }
+
     [Fact]
     public async Task OpenAI_NonStreaming_Stall_IsRetriedAfterEachNetworkTimeout()
     {
         await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)) };
         using var cts = new CancellationTokenSource(Bound);
         var outcome = await SdkDrivers.OpenAICompleteAsync(SdkDrivers.OpenAIChat(server, maxRetries: 1, networkTimeout: TimeSpan.FromMilliseconds(200)), cts.Token);
-        await server.WaitForIdleAsync().WaitAsync(Bound);
+        await WaitForRetriedRequestAsync(server);
 
         AssertCancelledRead("System.AggregateException <- System.Threading.Tasks.TaskCanceledException <- " + ReadTimeout, outcome.Error);
         Assert.Equal(2, server.RequestCount);
@@ -512,7 +523,7 @@ public sealed class FakeModelServerTests
         await using var server = new FakeModelServer { Script = FaultScript.Always(Fault.Stall(2)) };
         using var cts = new CancellationTokenSource(Bound);
         var outcome = await SdkDrivers.AnthropicCreateAsync(SdkDrivers.Anthropic(server, maxRetries: 1, timeout: TimeSpan.FromMilliseconds(200)), cts.Token);
-        await server.WaitForIdleAsync().WaitAsync(Bound);
+        await WaitForRetriedRequestAsync(server);
 
         Assert.StartsWith("System.Threading.Tasks.TaskCanceledException <- System.TimeoutException", SdkOutcome.Describe(outcome.Error), StringComparison.Ordinal);
         Assert.Equal(2, server.RequestCount);
