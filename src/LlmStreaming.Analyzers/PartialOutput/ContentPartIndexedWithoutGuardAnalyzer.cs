@@ -88,6 +88,11 @@ public sealed class ContentPartIndexedWithoutGuardAnalyzer : LlmAnalyzer
 
     private static void Analyze(OperationAnalysisContext context, LlmAnalysisContext llm, IOperation collection)
     {
+        if (!TextDeltas.MayBeContentList(collection))
+        {
+            return; // most indexers of a project: not a content list, answered before any loop is looked for
+        }
+
         var options = llm.GetOptions(context.Operation.Syntax.SyntaxTree, context.Options);
         var loop = llm.Streams.FindEnclosingStreamLoop(context.Operation, options, context.CancellationToken, StreamShapes.Direct | StreamShapes.ParameterFed);
         if (loop is null || !TextDeltas.IsContentList(collection, loop))

@@ -98,7 +98,7 @@ internal sealed class LlmAnalysisContext
     /// <summary>
     /// True when a streaming type of one of the SDKs of the catalogue resolves in <paramref name="compilation"/>. The
     /// types are looked up only when the compilation references (or is) an assembly of an SDK by name
-    /// (<see cref="SdkCatalog.AssemblyNamePrefixes"/>): an ordinary project answers from the reference names alone.
+    /// (<see cref="SdkAssemblyNames.Prefixes"/>): an ordinary project answers from the reference names alone.
     /// </summary>
     internal static bool ReferencesAnSdk(Compilation compilation)
     {
@@ -129,7 +129,7 @@ internal sealed class LlmAnalysisContext
     /// </summary>
     private static bool NamesAnSdkAssembly(Compilation compilation)
     {
-        if (SdkCatalog.IsSdkAssemblyName(compilation.AssemblyName))
+        if (SdkAssemblyNames.IsSdkAssemblyName(compilation.AssemblyName))
         {
             return true;
         }
@@ -148,7 +148,7 @@ internal sealed class LlmAnalysisContext
                 return ReferencesAnSdkAssemblyByIdentity(compilation);
             }
 
-            if (SdkCatalog.IsSdkAssemblyName(name))
+            if (SdkAssemblyNames.IsSdkAssemblyName(name))
             {
                 return true;
             }
@@ -161,7 +161,7 @@ internal sealed class LlmAnalysisContext
     {
         foreach (var identity in compilation.ReferencedAssemblyNames)
         {
-            if (SdkCatalog.IsSdkAssemblyName(identity.Name))
+            if (SdkAssemblyNames.IsSdkAssemblyName(identity.Name))
             {
                 return true;
             }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis.Text;
 
 namespace LlmStreaming.Analyzers.Recognition;
 
@@ -106,19 +107,26 @@ internal static class ModelTrafficScan
 
     private static bool Scan(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
     {
+        // Trees under the same .editorconfig sections share one options object: each is read once.
+        AnalyzerConfigOptions? lastConfig = null;
+        LlmOptions? configured = null;
         foreach (var tree in compilation.SyntaxTrees)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var config = options.AnalyzerConfigOptionsProvider.GetOptions(tree);
-            var configured = config.TryGetValue(LlmOptions.Prefix + LlmOptions.StreamingMethodsKey, out _) || config.TryGetValue(LlmOptions.Prefix + LlmOptions.ModelHostsKey, out _)
-                ? LlmOptions.Parse(config)
-                : null;
+            if (!ReferenceEquals(config, lastConfig))
+            {
+                lastConfig = config;
+                configured = config.TryGetValue(LlmOptions.Prefix + LlmOptions.StreamingMethodsKey, out _) || config.TryGetValue(LlmOptions.Prefix + LlmOptions.ModelHostsKey, out _)
+                    ? LlmOptions.Parse(config)
+                    : null;
+            }
             if (configured is { StreamingMethods.IsEmpty: false })
             {
                 return true;
             }
 
-            if (TextSignals.GetValue(tree, t => new StrongBox<bool>(HasSignalWord(t.GetText(cancellationToken).ToString()))).Value)
+            if (TextSignals.GetValue(tree, t => new StrongBox<bool>(HasSignalWord(t.GetText(cancellationToken)))).Value)
             {
                 return true;
             }
@@ -136,16 +144,42 @@ internal static class ModelTrafficScan
         return false;
     }
 
+    /// <summary>The buffer a tree's text is copied into for the scan, per thread: no string of the whole text is made.</summary>
+    [ThreadStatic]
+    private static char[]? t_buffer;
+
     /// <summary>
-    /// True when <paramref name="text"/> contains a word, in any ASCII case. One pass over the text, allocating nothing:
-    /// a position is compared with words only where the pair of characters there is the anchor of some word.
+    /// True when <paramref name="text"/> contains a word, in any ASCII case. The text is copied into a buffer kept per
+    /// thread: a string of each tree's text (what the scan allocated before) was most of the garbage an ordinary
+    /// project's build got from the package.
+    /// </summary>
+    internal static bool HasSignalWord(SourceText text)
+    {
+        var length = text.Length;
+        var buffer = t_buffer;
+        if (buffer is null || buffer.Length < length)
+        {
+            t_buffer = buffer = new char[Math.Max(length, 16 * 1024)];
+        }
+
+        text.CopyTo(0, buffer, 0, length);
+        return HasSignalWord(buffer, length);
+    }
+
+    /// <summary>True when <paramref name="text"/> contains a word, in any ASCII case.</summary>
+    internal static bool HasSignalWord(string text) => HasSignalWord(text.ToCharArray(), text.Length);
+
+    /// <summary>
+    /// True when the first <paramref name="length"/> characters of <paramref name="text"/> contain a word, in any ASCII
+    /// case. One pass, allocating nothing: a position is compared with words only where the pair of characters there is
+    /// the anchor of some word.
     /// </summary>
     [MethodImpl(AggressiveOptimization)]
-    internal static bool HasSignalWord(string text)
+    private static bool HasSignalWord(char[] text, int length)
     {
         var anchors = AnchorPairs;
         var previous = 0x7F; // no pair starts with DEL
-        for (var i = 0; i < text.Length; i++)
+        for (var i = 0; i < length; i++)
         {
             int c = text[i];
             if (c >= 128)
@@ -157,7 +191,7 @@ internal static class ModelTrafficScan
             c = Fold(c);
             var pair = previous << 7 | c;
             previous = c;
-            if ((anchors[pair >> 6] & (1UL << pair)) != 0 && MatchesAt(text, i - 1, WordsByAnchor[pair]))
+            if ((anchors[pair >> 6] & (1UL << pair)) != 0 && MatchesAt(text, length, i - 1, WordsByAnchor[pair]))
             {
                 return true;
             }
@@ -170,12 +204,12 @@ internal static class ModelTrafficScan
     private const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
 
     /// <summary>True when a word anchored at <paramref name="anchor"/> (the index of its anchor pair's first character) is there.</summary>
-    private static bool MatchesAt(string text, int anchor, (string Word, int Offset)[] words)
+    private static bool MatchesAt(char[] text, int length, int anchor, (string Word, int Offset)[] words)
     {
         foreach (var (word, offset) in words)
         {
             var index = anchor - offset;
-            if (index < 0 || !EqualsFoldedAt(text, index, word))
+            if (index < 0 || !EqualsFoldedAt(text, length, index, word))
             {
                 continue;
             }
@@ -187,13 +221,13 @@ internal static class ModelTrafficScan
 
             // "stream", then up to MaxStreamTrueGap non-word characters, then "true".
             var i = index + StreamWord.Length;
-            var gapEnd = Math.Min(text.Length, i + MaxStreamTrueGap);
+            var gapEnd = Math.Min(length, i + MaxStreamTrueGap);
             while (i < gapEnd && !SourceWords.IsIdentifierPart(text[i]))
             {
                 i++;
             }
 
-            if (EqualsFoldedAt(text, i, TrueWord))
+            if (EqualsFoldedAt(text, length, i, TrueWord))
             {
                 return true;
             }
@@ -203,9 +237,9 @@ internal static class ModelTrafficScan
     }
 
     /// <summary>True when <paramref name="text"/> has the lower-case ASCII <paramref name="word"/> at <paramref name="index"/>, in any case.</summary>
-    private static bool EqualsFoldedAt(string text, int index, string word)
+    private static bool EqualsFoldedAt(char[] text, int length, int index, string word)
     {
-        if (index + word.Length > text.Length)
+        if (index + word.Length > length)
         {
             return false;
         }

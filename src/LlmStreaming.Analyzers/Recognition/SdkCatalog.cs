@@ -28,34 +28,6 @@ internal static class SdkCatalog
         .SelectMany(f => f.StreamingMethods.Select(m => new StreamingMethod(m.TypeMetadataName, m.MethodName, f.Id)))
         .ToImmutableArray();
 
-    /// <summary>
-    /// The names of the assemblies that hold the catalogue's types, as prefixes (a name matches when it is one of these or
-    /// starts with one and a dot: "Microsoft.Extensions.AI.Abstractions"). A compilation that references none of them,
-    /// and is none of them, has none of the SDKs: the check needs no type lookup
-    /// (<see cref="LlmAnalysisContext.ReferencesAnSdk"/>).
-    /// </summary>
-    public static readonly ImmutableArray<string> AssemblyNamePrefixes = SdkFamilies.All.SelectMany(f => f.AssemblyNamePrefixes).Distinct().ToImmutableArray();
-
-    /// <summary>True when <paramref name="assemblyName"/> is the name of an assembly that may hold the catalogue's types.</summary>
-    public static bool IsSdkAssemblyName(string? assemblyName)
-    {
-        if (assemblyName is null)
-        {
-            return false;
-        }
-
-        foreach (var prefix in AssemblyNamePrefixes)
-        {
-            if (assemblyName.StartsWith(prefix, System.StringComparison.OrdinalIgnoreCase)
-                && (assemblyName.Length == prefix.Length || assemblyName[prefix.Length] == '.'))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     internal readonly struct UpdateType
     {
         public UpdateType(string metadataName, LlmFamily family)

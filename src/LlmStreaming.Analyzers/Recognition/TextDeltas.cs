@@ -87,6 +87,20 @@ internal static class TextDeltas
         return named && StreamRecognizer.IsDerivedFromIteration(whole, loop);
     }
 
+    /// <summary>
+    /// The part of <see cref="IsContentList"/> that needs no loop, asked first at every indexer of a project: a member of a
+    /// content-list name, a <c>GetProperty</c> of one, or a local (whose initializer is read only in a stream loop).
+    /// </summary>
+    public static bool MayBeContentList(IOperation collection)
+        => WhenNotNull(collection.WalkDownConversions()) switch
+        {
+            IPropertyReferenceOperation property => ContentListNames.Contains(property.Property.Name),
+            IFieldReferenceOperation field => ContentListNames.Contains(field.Field.Name),
+            IInvocationOperation { TargetMethod.Name: "GetProperty" } => true,
+            ILocalReferenceOperation => true,
+            _ => false,
+        };
+
     /// <summary>The member a conditional access ends with: <c>a?.B?.C</c> gives the reference to <c>C</c>.</summary>
     private static IOperation WhenNotNull(IOperation operation)
     {

@@ -10,8 +10,12 @@ internal static class CallbackTermination
     /// <summary>The callback parse of the invocation <paramref name="context"/> analyses, or null: the rules' common entry.</summary>
     public static CallbackParse? TryRecognize(OperationAnalysisContext context, LlmAnalysisContext llm)
     {
+        // Four rules ask at every call of a project: most have fewer than two arguments, or call a method of another
+        // assembly (a helper is a method of this compilation), and are answered before the options are read.
         var call = (IInvocationOperation)context.Operation;
-        return call.Arguments.Length < 2 ? null : llm.Callbacks.TryRecognize(call, llm.GetOptions(call.Syntax.SyntaxTree, context.Options), context.CancellationToken);
+        return call.Arguments.Length < 2 || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingAssembly, context.Compilation.Assembly)
+            ? null
+            : llm.Callbacks.TryRecognize(call, llm.GetOptions(call.Syntax.SyntaxTree, context.Options), context.CancellationToken);
     }
 
     /// <summary>How a message names what the lambda parses: <c>each line 'ReadLinesAsync' hands to this lambda</c>.</summary>

@@ -39,7 +39,8 @@ public sealed partial class HttpClientTimeoutTooShortAnalyzer : LlmAnalyzer
             return;
         }
 
-        start.RegisterSymbolStartAction(type => AnalyzeType(type, llm), SymbolKind.NamedType);
+        var namesClients = new ConcurrentDictionary<SyntaxTree, bool>();
+        start.RegisterSymbolStartAction(type => AnalyzeType(type, llm, namesClients), SymbolKind.NamedType);
         RegisterPassedTimeouts(start, llm);
     }
 
@@ -49,9 +50,14 @@ public sealed partial class HttpClientTimeoutTooShortAnalyzer : LlmAnalyzer
     /// the type, over the operation blocks the driver handed over (<see cref="TypeBodies"/>). Judging them on the spot
     /// bound every body of the type from the first candidate: most of what the rule cost a build.
     /// </summary>
-    private static void AnalyzeType(SymbolStartAnalysisContext context, LlmAnalysisContext llm)
+    private static void AnalyzeType(SymbolStartAnalysisContext context, LlmAnalysisContext llm, ConcurrentDictionary<SyntaxTree, bool> namesClients)
     {
         var type = (INamedTypeSymbol)context.Symbol;
+        if (!NamesAClient(type, namesClients, context.CancellationToken))
+        {
+            return;
+        }
+
         var candidates = new ConcurrentQueue<(IOperation Operation, AnalyzerOptions Options)>();
 
         // Each operation once, in its innermost type (a containing type's start may see a nested type's members too).
@@ -102,6 +108,34 @@ public sealed partial class HttpClientTimeoutTooShortAnalyzer : LlmAnalyzer
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// False when no file the type is declared in has the text "HttpClient" or "Timeout": then no candidate is in it (a
+    /// <c>Timeout</c> assignment names it; a creation of an HttpClient names its type, in the file or, for <c>new()</c>,
+    /// where the member it is assigned to is declared, in a part of the type or a using alias) and no member of it holds
+    /// a client, so the type registers nothing. Most types of a project are such types; their start cost most of the
+    /// rule's time on ordinary code. (Out of reach: a global using alias of HttpClient, and <c>new()</c> assigned to a
+    /// member inherited from a type declared in another file.) Each file's answer is kept for the compilation.
+    /// </summary>
+    private static bool NamesAClient(INamedTypeSymbol type, ConcurrentDictionary<SyntaxTree, bool> namesClients, CancellationToken cancellationToken)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            var tree = reference.SyntaxTree;
+            if (!namesClients.TryGetValue(tree, out var names))
+            {
+                var root = tree.GetRoot(cancellationToken);
+                names = namesClients.GetOrAdd(tree, SourceWords.ContainsText(root, "HttpClient", cancellationToken) || SourceWords.ContainsText(root, "Timeout", cancellationToken));
+            }
+
+            if (names)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool HasClientMember(INamedTypeSymbol type, LlmAnalysisContext llm)

@@ -17,34 +17,86 @@ internal sealed class PassedTimeouts<TFacts>
         => _summarize = summarize;
 
     /// <summary>
+    /// The cheap test a rule makes before it reads its options (it runs at every call and creation of a project): a call
+    /// of a method of this compilation that takes a <c>TimeSpan</c>. Allocates nothing.
+    /// </summary>
+    public static bool MayPass(IOperation call, Compilation compilation)
+        => Callee(call) is { } method
+            && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly)
+            && HasTimeSpanParameter(method);
+
+    /// <summary>
     /// The constant arguments of <paramref name="call"/> (a constructor or method call) below <paramref name="minimum"/>
     /// at a position the callee sets a timeout from; none for most calls (not a source method taking a TimeSpan).
     /// </summary>
-    public IEnumerable<PassedTimeout<TFacts>> ShortArguments(IOperation call, AnalyzerOptions options, int minimum, CancellationToken cancellationToken)
+    public List<PassedTimeout<TFacts>>? ShortArguments(IOperation call, AnalyzerOptions options, int minimum, CancellationToken cancellationToken)
     {
-        var (method, arguments) = call switch
+        if (Callee(call) is not { } method || !HasTimeSpanParameter(method) || method.DeclaringSyntaxReferences.Length != 1)
         {
-            IObjectCreationOperation { Constructor: { } constructor } creation => (constructor, creation.Arguments),
-            IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
-            _ => (null, ImmutableArray<IArgumentOperation>.Empty),
-        };
-
-        if (method is null || !method.Parameters.Any(p => TimeoutValues.IsTimeSpan(p.Type)) || method.DeclaringSyntaxReferences.Length != 1)
-        {
-            yield break;
+            return null;
         }
 
-        var definition = (method.ReducedFrom ?? method).OriginalDefinition;
-        var sets = _summaries.Get(definition, m => _summarize(m, options));
-        foreach (var (ordinal, facts) in sets)
+        // The arguments first: most calls pass no constant below the minimum, and then the callee's body is never read.
+        List<(IArgumentOperation Argument, TimeoutValue Timeout)>? shortOnes = null;
+        foreach (var argument in Arguments(call))
         {
-            var argument = arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal && !a.IsImplicit);
-            if (argument is not null && TimeoutValues.TryEvaluate(argument.Value, cancellationToken) is { } timeout && timeout.IsBelow(minimum))
+            if (!argument.IsImplicit && argument.Parameter is not null
+                && TimeoutValues.TryEvaluate(argument.Value, cancellationToken) is { } timeout && timeout.IsBelow(minimum))
             {
-                var callee = method.MethodKind == MethodKind.Constructor ? method.ContainingType.Name : method.Name;
-                yield return new PassedTimeout<TFacts>(argument.Value, timeout, callee, IsPlainLiteral(argument.Value), facts);
+                (shortOnes ??= new()).Add((argument, timeout));
             }
         }
+
+        if (shortOnes is null)
+        {
+            return null;
+        }
+
+        List<PassedTimeout<TFacts>>? found = null;
+        var definition = (method.ReducedFrom ?? method).OriginalDefinition;
+        foreach (var (ordinal, facts) in _summaries.Get(definition, m => _summarize(m, options)))
+        {
+            foreach (var (argument, timeout) in shortOnes)
+            {
+                if (argument.Parameter!.Ordinal == ordinal)
+                {
+                    var callee = method.MethodKind == MethodKind.Constructor ? method.ContainingType.Name : method.Name;
+                    (found ??= new()).Add(new PassedTimeout<TFacts>(argument.Value, timeout, callee, IsPlainLiteral(argument.Value), facts));
+                    break;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static IMethodSymbol? Callee(IOperation call)
+        => call switch
+        {
+            IObjectCreationOperation creation => creation.Constructor,
+            IInvocationOperation invocation => invocation.TargetMethod,
+            _ => null,
+        };
+
+    private static ImmutableArray<IArgumentOperation> Arguments(IOperation call)
+        => call switch
+        {
+            IObjectCreationOperation creation => creation.Arguments,
+            IInvocationOperation invocation => invocation.Arguments,
+            _ => ImmutableArray<IArgumentOperation>.Empty,
+        };
+
+    private static bool HasTimeSpanParameter(IMethodSymbol method)
+    {
+        foreach (var parameter in method.Parameters)
+        {
+            if (TimeoutValues.IsTimeSpan(parameter.Type))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A timeout written out at the call (<c>TimeSpan.FromSeconds(30)</c>): nothing in it names a field, local, parameter or property.</summary>

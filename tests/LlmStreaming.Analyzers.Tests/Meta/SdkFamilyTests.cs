@@ -259,7 +259,7 @@ public class SdkFamilyTests
         // type lives in one of its namespaces.
         foreach (var type in updates.Concat(family.StreamingMethods.Take(1).SelectMany(m => Types(m.TypeMetadataName))))
         {
-            Assert.True(SdkCatalog.IsSdkAssemblyName(type.ContainingAssembly.Name), type.ContainingAssembly.Name);
+            Assert.True(SdkAssemblyNames.IsSdkAssemblyName(type.ContainingAssembly.Name), type.ContainingAssembly.Name);
             Assert.Contains(family.Namespaces, ns => type.IsInNamespace(ns));
         }
     }

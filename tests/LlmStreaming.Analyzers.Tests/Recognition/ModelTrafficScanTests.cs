@@ -1,6 +1,7 @@
 using System.IO;
 using System.Text.RegularExpressions;
 using LlmStreaming.Analyzers.Recognition;
+using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -9,7 +10,7 @@ namespace LlmStreaming.Analyzers.Tests.Recognition;
 
 /// <summary>
 /// The no-SDK gate's two cheap checks: the SDK check by assembly names, and the one-pass search of the signal words
-/// (<see cref="ModelTrafficScan.HasSignalWord"/>), which must find exactly what a search of each word in the lower-cased
+/// (<see cref="ModelTrafficScan.HasSignalWord(string)"/>), which must find exactly what a search of each word in the lower-cased
 /// text finds. The gate's decisions through compilations are in <see cref="LlmAnalysisContextTests"/>.
 /// </summary>
 public class ModelTrafficScanTests
@@ -137,11 +138,11 @@ public class ModelTrafficScanTests
     [InlineData("System.Net.Http", false)]
     [InlineData(null, false)]
     public void IsSdkAssemblyName(string? name, bool expected)
-        => Assert.Equal(expected, SdkCatalog.IsSdkAssemblyName(name));
+        => Assert.Equal(expected, SdkAssemblyNames.IsSdkAssemblyName(name));
 
     /// <summary>
     /// Every type of the catalogue that the real SDK packages define lives in an assembly named by
-    /// <see cref="SdkCatalog.AssemblyNamePrefixes"/>: the SDK check by names misses none of them.
+    /// <see cref="SdkAssemblyNames.Prefixes"/>: the SDK check by names misses none of them.
     /// </summary>
     [Fact]
     public void AssemblyNamePrefixes_HoldEveryCatalogueType()
@@ -150,11 +151,21 @@ public class ModelTrafficScanTests
         var names = SdkCatalog.StreamingMethods.Select(m => m.TypeMetadataName).Concat(SdkCatalog.UpdateTypes.Select(u => u.MetadataName)).Distinct().ToList();
         var resolved = names.SelectMany(name => compilation.GetTypesByMetadataName(name)).ToList();
 
-        Assert.All(resolved, type => Assert.True(SdkCatalog.IsSdkAssemblyName(type.ContainingAssembly.Name), type.ContainingAssembly.Name + ": " + type));
+        Assert.All(resolved, type => Assert.True(SdkAssemblyNames.IsSdkAssemblyName(type.ContainingAssembly.Name), type.ContainingAssembly.Name + ": " + type));
         Assert.Equal(
             new[] { "Anthropic", "Azure.AI.Inference", "Betalgo.Ranul.OpenAI", "Microsoft.Agents.AI", "Microsoft.Agents.AI.Abstractions", "Microsoft.Extensions.AI.Abstractions", "Microsoft.SemanticKernel.Abstractions", "Microsoft.SemanticKernel.Core", "OllamaSharp", "OpenAI" },
             resolved.Select(t => t.ContainingAssembly.Name).Distinct().Order(StringComparer.Ordinal));
     }
+
+    /// <summary>
+    /// The gate's list is written out (so that an ordinary project never builds the families); it must be exactly the
+    /// union of the families' prefixes, so a family added or renamed is not missed by the gate.
+    /// </summary>
+    [Fact]
+    public void AssemblyNamePrefixes_AreTheFamiliesPrefixes()
+        => Assert.Equal(
+            SdkFamilies.All.SelectMany(f => f.AssemblyNamePrefixes).Distinct().Order(StringComparer.Ordinal),
+            SdkAssemblyNames.Prefixes.Order(StringComparer.Ordinal));
 
     private const string SdkLookAlike = """
         namespace OpenAI.Chat
