@@ -23,14 +23,8 @@ public sealed partial class HttpClientTimeoutTooShortAnalyzer
 
     private static void AnalyzePassedTimeout(OperationAnalysisContext context, LlmAnalysisContext llm, PassedTimeouts<ClientFacts> passed)
     {
-        if (!PassedTimeouts<ClientFacts>.MayPass(context.Operation, context.Compilation))
-        {
-            return;
-        }
-
-        var options = llm.GetOptions(context.Operation.Syntax.SyntaxTree, context.Options);
-        var minimum = options.MinTimeoutSeconds(DiagnosticIds.HttpClientTimeoutTooShort);
-        foreach (var argument in passed.ShortArguments(context.Operation, context.Options, minimum, context.CancellationToken) ?? Enumerable.Empty<PassedTimeout<ClientFacts>>())
+        var (minimum, found) = passed.ShortArguments(context, llm, DiagnosticIds.HttpClientTimeoutTooShort);
+        foreach (var argument in found)
         {
             // The fix (needs the shape) only for a timeout written out at the call: a named constant may serve other uses.
             var shape = argument.IsPlainLiteral ? ShapeArgument : null;

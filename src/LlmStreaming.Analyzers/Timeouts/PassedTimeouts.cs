@@ -17,28 +17,38 @@ internal sealed class PassedTimeouts<TFacts>
         => _summarize = summarize;
 
     /// <summary>
-    /// The cheap test a rule makes before it reads its options (it runs at every call and creation of a project): a call
-    /// of a method of this compilation that takes a <c>TimeSpan</c>. Allocates nothing.
+    /// The constant arguments of the call or creation <paramref name="context"/> analyses that are below the rule's
+    /// minimum (of the caller's file) at a position the callee sets a timeout from, with that minimum; none for most calls.
+    /// It runs at every call and creation of a project, so a call of a method of another assembly, or of one that takes
+    /// no <c>TimeSpan</c>, is answered before the options are read, allocating nothing.
     /// </summary>
-    public static bool MayPass(IOperation call, Compilation compilation)
-        => Callee(call) is { } method
-            && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly)
-            && HasTimeSpanParameter(method);
-
-    /// <summary>
-    /// The constant arguments of <paramref name="call"/> (a constructor or method call) below <paramref name="minimum"/>
-    /// at a position the callee sets a timeout from; none for most calls (not a source method taking a TimeSpan).
-    /// </summary>
-    public List<PassedTimeout<TFacts>>? ShortArguments(IOperation call, AnalyzerOptions options, int minimum, CancellationToken cancellationToken)
+    public (int Minimum, IReadOnlyList<PassedTimeout<TFacts>> Found) ShortArguments(OperationAnalysisContext context, LlmAnalysisContext llm, string ruleId)
     {
-        if (Callee(call) is not { } method || !HasTimeSpanParameter(method) || method.DeclaringSyntaxReferences.Length != 1)
+        var call = context.Operation;
+        var (method, arguments) = call switch
         {
-            return null;
+            IObjectCreationOperation creation => (creation.Constructor, creation.Arguments),
+            IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
+            _ => (null, ImmutableArray<IArgumentOperation>.Empty),
+        };
+
+        if (method is null
+            || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, context.Compilation.Assembly)
+            || !HasTimeSpanParameter(method)
+            || method.DeclaringSyntaxReferences.Length != 1)
+        {
+            return (0, Array.Empty<PassedTimeout<TFacts>>());
         }
 
+        var minimum = llm.GetOptions(call.Syntax.SyntaxTree, context.Options).MinTimeoutSeconds(ruleId);
+        return (minimum, (IReadOnlyList<PassedTimeout<TFacts>>?)ShortArguments(method, arguments, context.Options, minimum, context.CancellationToken) ?? Array.Empty<PassedTimeout<TFacts>>());
+    }
+
+    private List<PassedTimeout<TFacts>>? ShortArguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, AnalyzerOptions options, int minimum, CancellationToken cancellationToken)
+    {
         // The arguments first: most calls pass no constant below the minimum, and then the callee's body is never read.
         List<(IArgumentOperation Argument, TimeoutValue Timeout)>? shortOnes = null;
-        foreach (var argument in Arguments(call))
+        foreach (var argument in arguments)
         {
             if (!argument.IsImplicit && argument.Parameter is not null
                 && TimeoutValues.TryEvaluate(argument.Value, cancellationToken) is { } timeout && timeout.IsBelow(minimum))
@@ -69,22 +79,6 @@ internal sealed class PassedTimeouts<TFacts>
 
         return found;
     }
-
-    private static IMethodSymbol? Callee(IOperation call)
-        => call switch
-        {
-            IObjectCreationOperation creation => creation.Constructor,
-            IInvocationOperation invocation => invocation.TargetMethod,
-            _ => null,
-        };
-
-    private static ImmutableArray<IArgumentOperation> Arguments(IOperation call)
-        => call switch
-        {
-            IObjectCreationOperation creation => creation.Arguments,
-            IInvocationOperation invocation => invocation.Arguments,
-            _ => ImmutableArray<IArgumentOperation>.Empty,
-        };
 
     private static bool HasTimeSpanParameter(IMethodSymbol method)
     {

@@ -19,13 +19,8 @@ public sealed partial class SdkTimeoutTooShortAnalyzer
 
     private static void AnalyzePassedTimeout(OperationAnalysisContext context, LlmAnalysisContext llm, PassedTimeouts<(string What, string Effect)> passed)
     {
-        if (!PassedTimeouts<(string What, string Effect)>.MayPass(context.Operation, context.Compilation))
-        {
-            return;
-        }
-
-        var minimum = llm.GetOptions(context.Operation.Syntax.SyntaxTree, context.Options).MinTimeoutSeconds(DiagnosticIds.SdkTimeoutTooShort);
-        foreach (var argument in passed.ShortArguments(context.Operation, context.Options, minimum, context.CancellationToken) ?? Enumerable.Empty<PassedTimeout<(string What, string Effect)>>())
+        var (minimum, found) = passed.ShortArguments(context, llm, DiagnosticIds.SdkTimeoutTooShort);
+        foreach (var argument in found)
         {
             // The fix (which needs the shape) only for a timeout written out at the call: a named constant may serve other uses.
             var shape = argument.IsPlainLiteral ? ShapeValue : null;
