@@ -7,15 +7,41 @@ namespace LlmStreaming.Analyzers.Termination;
 /// </summary>
 internal static class CallbackTermination
 {
-    /// <summary>The callback parse of the invocation <paramref name="context"/> analyses, or null: the rules' common entry.</summary>
+    /// <summary>
+    /// The callback parse whose lambda <paramref name="context"/> analyses, or null: the rules' common entry. The rules
+    /// ask at each lambda, not at each call: a project has far fewer lambdas than calls, and every callback the driver
+    /// makes costs a build time whatever it answers. The call the lambda is an argument of is then asked as before; its
+    /// parse is this lambda's only when the helper calls this argument per line (so a call with two lambdas is reported
+    /// once).
+    /// </summary>
     public static CallbackParse? TryRecognize(OperationAnalysisContext context, LlmAnalysisContext llm)
     {
-        // Four rules ask at every call of a project: most have fewer than two arguments, or call a method of another
-        // assembly (a helper is a method of this compilation), and are answered before the options are read.
-        var call = (IInvocationOperation)context.Operation;
-        return call.Arguments.Length < 2 || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingAssembly, context.Compilation.Assembly)
-            ? null
-            : llm.Callbacks.TryRecognize(call, llm.GetOptions(call.Syntax.SyntaxTree, context.Options), context.CancellationToken);
+        // Most calls have fewer than two arguments or call a method of another assembly (a helper is a method of this
+        // compilation): answered before the options are read.
+        var function = (IAnonymousFunctionOperation)context.Operation;
+        if (CallOf(function) is not { } call
+            || call.Arguments.Length < 2
+            || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingAssembly, context.Compilation.Assembly))
+        {
+            return null;
+        }
+
+        return llm.Callbacks.TryRecognize(call, llm.GetOptions(call.Syntax.SyntaxTree, context.Options), context.CancellationToken) is { } parse
+            && ReferenceEquals(parse.Function, function)
+            ? parse
+            : null;
+    }
+
+    /// <summary>The call <paramref name="function"/> is passed to as an argument (through its delegate creation), or null.</summary>
+    private static IInvocationOperation? CallOf(IAnonymousFunctionOperation function)
+    {
+        var node = function.Parent;
+        while (node is IDelegateCreationOperation or IConversionOperation)
+        {
+            node = node.Parent;
+        }
+
+        return node is IArgumentOperation { Parent: IInvocationOperation call } ? call : null;
     }
 
     /// <summary>How a message names what the lambda parses: <c>each line 'ReadLinesAsync' hands to this lambda</c>.</summary>

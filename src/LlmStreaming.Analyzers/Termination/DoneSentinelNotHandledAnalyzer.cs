@@ -13,7 +13,7 @@ public sealed partial class DoneSentinelNotHandledAnalyzer : LlmAnalyzer
     {
         var jsonException = llm.Type("System.Text.Json.JsonException");
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm, jsonException), OperationKind.Loop);
-        start.RegisterOperationAction(c => AnalyzeCallback(c, llm, jsonException), OperationKind.Invocation);
+        start.RegisterOperationAction(c => AnalyzeCallback(c, llm, jsonException), OperationKind.AnonymousFunction);
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm, INamedTypeSymbol? jsonException)

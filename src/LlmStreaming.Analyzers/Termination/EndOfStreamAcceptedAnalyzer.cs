@@ -16,7 +16,7 @@ public sealed partial class EndOfStreamAcceptedAnalyzer : LlmAnalyzer
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
-        start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.Invocation);
+        start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.AnonymousFunction);
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm)

@@ -17,7 +17,7 @@ public sealed partial class HandRolledSseParsingAnalyzer : LlmAnalyzer
         }
 
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm), OperationKind.Loop);
-        start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.Invocation);
+        start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.AnonymousFunction);
     }
 
     private static void AnalyzeLoop(OperationAnalysisContext context, LlmAnalysisContext llm)

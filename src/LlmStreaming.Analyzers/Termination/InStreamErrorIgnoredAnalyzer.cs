@@ -31,7 +31,7 @@ public sealed partial class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
         var signals = new FinishSignals(llm);
         var errors = llm.Resolve(SdkFamilies.All.SelectMany(f => f.InStreamErrors.Select(e => (e.UpdateType, (Family: f.Id, Error: e)))));
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals, errors), OperationKind.Loop);
-        start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.Invocation);
+        start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.AnonymousFunction);
     }
 
     private static void AnalyzeLoop(

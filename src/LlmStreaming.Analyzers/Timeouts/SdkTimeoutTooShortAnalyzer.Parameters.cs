@@ -11,11 +11,8 @@ namespace LlmStreaming.Analyzers.Timeouts;
 public sealed partial class SdkTimeoutTooShortAnalyzer
 {
     /// <summary>The parameters a method sets an SDK timeout option from, each with the option's name and effect; once per method.</summary>
-    private static void RegisterPassedTimeouts(CompilationStartAnalysisContext start, LlmAnalysisContext llm, SdkOptions sdkOptions)
-    {
-        var passed = new PassedTimeouts<(string What, string Effect)>((method, _) => Summarize(method, llm, sdkOptions));
-        start.RegisterOperationAction(c => AnalyzePassedTimeout(c, llm, passed), OperationKind.ObjectCreation, OperationKind.Invocation);
-    }
+    private static PassedTimeouts<(string What, string Effect)> PassedTimeouts(LlmAnalysisContext llm, SdkOptions sdkOptions)
+        => new((method, _) => Summarize(method, llm, sdkOptions));
 
     private static void AnalyzePassedTimeout(OperationAnalysisContext context, LlmAnalysisContext llm, PassedTimeouts<(string What, string Effect)> passed)
     {

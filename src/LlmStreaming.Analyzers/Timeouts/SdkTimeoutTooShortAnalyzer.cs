@@ -28,16 +28,39 @@ public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
         var sdkOptions = SdkOptions.Get(start.Compilation);
-        if (!sdkOptions.PropertyNames.IsEmpty)
+        var passed = sdkOptions.PropertyNames.IsEmpty ? null : PassedTimeouts(llm, sdkOptions);
+        if (passed is not null)
         {
             start.RegisterOperationAction(c => AnalyzeAssignment(c, llm, sdkOptions), OperationKind.SimpleAssignment);
-            RegisterPassedTimeouts(start, llm, sdkOptions);
         }
 
-        if (llm.Types.CancellationTokenSource is not null)
+        // One action for calls and creations, whatever the rule asks of them: every callback costs a build time, however
+        // soon it answers, and calls are the most frequent operation of a project.
+        var sources = llm.Types.CancellationTokenSource is not null;
+        if (passed is not null || sources)
         {
-            start.RegisterOperationAction(c => AnalyzeCancelAfter(c, llm), OperationKind.Invocation);
-            start.RegisterOperationAction(c => AnalyzeSourceCreation(c, llm), OperationKind.ObjectCreation);
+            start.RegisterOperationAction(
+                c =>
+                {
+                    if (sources)
+                    {
+                        if (c.Operation.Kind == OperationKind.Invocation)
+                        {
+                            AnalyzeCancelAfter(c, llm);
+                        }
+                        else
+                        {
+                            AnalyzeSourceCreation(c, llm);
+                        }
+                    }
+
+                    if (passed is not null)
+                    {
+                        AnalyzePassedTimeout(c, llm, passed);
+                    }
+                },
+                OperationKind.Invocation,
+                OperationKind.ObjectCreation);
         }
     }
 

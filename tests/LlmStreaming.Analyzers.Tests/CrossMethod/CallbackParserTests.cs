@@ -72,6 +72,54 @@ public class CallbackParserTests
     public Task Reports_Done_InTheLambda()
         => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + Client(ParseWithoutDone) + LineReader);
 
+    /// <summary>
+    /// The rules ask at each lambda, and a call with two lambdas (the line handler and an error handler) is asked twice:
+    /// the parse is reported once, from the lambda the helper calls per line.
+    /// </summary>
+    [Fact]
+    public Task Reports_Done_Once_WhenTheCallPassesTwoLambdas()
+        => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + """
+            static class Lines
+            {
+                public static async Task ReadLinesAsync(HttpResponseMessage response, Action<string> onLine, Action<Exception> onError)
+                {
+                    try
+                    {
+                        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                        string? line;
+                        while ((line = await reader.ReadLineAsync()) != null)
+                        {
+                            onLine(line);
+                        }
+                    }
+                    catch (IOException e)
+                    {
+                        onError(e);
+                    }
+                }
+            }
+
+            class ChatClient
+            {
+                private readonly HttpClient _http = new();
+
+                public async Task<string> AskAsync(HttpContent payload, CancellationToken ct)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = payload };
+                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                    var text = new StringBuilder();
+                    await Lines.ReadLinesAsync(response, line =>
+                    {
+                        if (!line.StartsWith("data: ")) return;
+                        var data = line.Substring(6);
+                        using var doc = {|LLM201:JsonDocument.Parse(data)|};
+                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
+                    }, error => text.Append(" [" + error.Message + "]"));
+                    return text.ToString();
+                }
+            }
+            """);
+
     [Fact]
     public Task Reports_Done_WithArguments_InAnAsyncLambda_OverAStreamHelper()
         => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + """
