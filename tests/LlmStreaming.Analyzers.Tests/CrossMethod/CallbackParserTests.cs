@@ -41,7 +41,7 @@ public class CallbackParserTests
         """;
 
     /// <summary>A chat client that hands the helper a streamed chat completions response and parses in the lambda.</summary>
-    private static string Client(string lambdaBody, string helperName = "ReadLinesAsync") => ("""
+    private static string Client(string lambdaBody, string helperName = "ReadLinesAsync", string moreArguments = "") => ("""
         class ChatClient
         {
             private readonly HttpClient _http = new();
@@ -55,11 +55,11 @@ public class CallbackParserTests
                 {
         """ + "\n" + lambdaBody + """
 
-                });
+                }MORE_ARGUMENTS);
                 return text.ToString();
             }
         }
-        """).Replace("HELPER", helperName);
+        """).Replace("HELPER", helperName).Replace("MORE_ARGUMENTS", moreArguments);
 
     private const string ParseWithoutDone = """
                     if (!line.StartsWith("data: ")) return;
@@ -78,7 +78,8 @@ public class CallbackParserTests
     /// </summary>
     [Fact]
     public Task Reports_Done_Once_WhenTheCallPassesTwoLambdas()
-        => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + """
+        => Verify<DoneSentinelNotHandledAnalyzer>.AnalyzerAsync(Usings + Client(ParseWithoutDone, moreArguments: ", error => text.Append(error.Message)") + """
+
             static class Lines
             {
                 public static async Task ReadLinesAsync(HttpResponseMessage response, Action<string> onLine, Action<Exception> onError)
@@ -96,26 +97,6 @@ public class CallbackParserTests
                     {
                         onError(e);
                     }
-                }
-            }
-
-            class ChatClient
-            {
-                private readonly HttpClient _http = new();
-
-                public async Task<string> AskAsync(HttpContent payload, CancellationToken ct)
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = payload };
-                    using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-                    var text = new StringBuilder();
-                    await Lines.ReadLinesAsync(response, line =>
-                    {
-                        if (!line.StartsWith("data: ")) return;
-                        var data = line.Substring(6);
-                        using var doc = {|LLM201:JsonDocument.Parse(data)|};
-                        text.Append(doc.RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString());
-                    }, error => text.Append(" [" + error.Message + "]"));
-                    return text.ToString();
                 }
             }
             """);
