@@ -45,12 +45,17 @@ internal sealed class CallbackParsers
     /// <summary>How many helpers have been summarised (tests guard "once per method per compilation" with it).</summary>
     internal int ComputedCount => _summaries.ComputedCount;
 
-    /// <summary>The lambda of <paramref name="call"/> as the body of a model stream's read loop, or null.</summary>
+    /// <summary>
+    /// The lambda of <paramref name="call"/> as the body of a model stream's read loop, or null. A helper is a method of
+    /// this compilation: a call of a method of another assembly is answered with the first tests.
+    /// </summary>
     public CallbackParse? TryRecognize(IInvocationOperation call, LlmOptions options, CancellationToken cancellationToken)
     {
         var helper = (call.TargetMethod.ReducedFrom ?? call.TargetMethod).OriginalDefinition;
         if (_context.Types.HttpClient is null || _context.Types.TextReader is null
-            || call.Arguments.Length < 2 || helper.DeclaringSyntaxReferences.Length != 1 || !IsCandidate(call)
+            || call.Arguments.Length < 2
+            || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingAssembly, _context.Compilation.Assembly)
+            || helper.DeclaringSyntaxReferences.Length != 1 || !IsCandidate(call)
             || call.SemanticModel?.GetEnclosingSymbol(call.Syntax.SpanStart, cancellationToken) is not IMethodSymbol caller)
         {
             return null; // most calls: not a source method handed a lambda and a reader

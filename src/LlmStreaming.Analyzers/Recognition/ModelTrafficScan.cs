@@ -166,9 +166,6 @@ internal static class ModelTrafficScan
         return HasSignalWord(buffer, length);
     }
 
-    /// <summary>True when <paramref name="text"/> contains a word, in any ASCII case.</summary>
-    internal static bool HasSignalWord(string text) => HasSignalWord(text.ToCharArray(), text.Length);
-
     /// <summary>
     /// True when the first <paramref name="length"/> characters of <paramref name="text"/> contain a word, in any ASCII
     /// case. One pass, allocating nothing: a position is compared with words only where the pair of characters there is

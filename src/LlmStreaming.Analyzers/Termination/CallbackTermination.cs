@@ -10,23 +10,14 @@ internal static class CallbackTermination
     /// <summary>
     /// The callback parse whose lambda <paramref name="context"/> analyses, or null: the rules' common entry. The rules
     /// ask at each lambda, not at each call: a project has far fewer lambdas than calls, and every callback the driver
-    /// makes costs a build time whatever it answers. The call the lambda is an argument of is then asked as before; its
-    /// parse is this lambda's only when the helper calls this argument per line (so a call with two lambdas is reported
-    /// once).
+    /// makes costs a build time whatever it answers. The call the lambda is an argument of is then asked; its parse is
+    /// this lambda's only when the helper calls this argument per line (so a call with two lambdas is reported once).
     /// </summary>
     public static CallbackParse? TryRecognize(OperationAnalysisContext context, LlmAnalysisContext llm)
     {
-        // Most calls have fewer than two arguments or call a method of another assembly (a helper is a method of this
-        // compilation): answered before the options are read.
         var function = (IAnonymousFunctionOperation)context.Operation;
-        if (CallOf(function) is not { } call
-            || call.Arguments.Length < 2
-            || !SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingAssembly, context.Compilation.Assembly))
-        {
-            return null;
-        }
-
-        return llm.Callbacks.TryRecognize(call, llm.GetOptions(call.Syntax.SyntaxTree, context.Options), context.CancellationToken) is { } parse
+        return CallOf(function) is { } call
+            && llm.Callbacks.TryRecognize(call, llm.GetOptions(call.Syntax.SyntaxTree, context.Options), context.CancellationToken) is { } parse
             && ReferenceEquals(parse.Function, function)
             ? parse
             : null;

@@ -5,16 +5,20 @@ using LlmStreaming.Analyzers.Recognition.Families;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
 
 namespace LlmStreaming.Analyzers.Tests.Recognition;
 
 /// <summary>
 /// The no-SDK gate's two cheap checks: the SDK check by assembly names, and the one-pass search of the signal words
-/// (<see cref="ModelTrafficScan.HasSignalWord(string)"/>), which must find exactly what a search of each word in the lower-cased
-/// text finds. The gate's decisions through compilations are in <see cref="LlmAnalysisContextTests"/>.
+/// (<see cref="ModelTrafficScan.HasSignalWord(SourceText)"/>), which must find exactly what a search of each word in the lower-cased
+/// text finds. Every test goes through the scan's own entry, so the texts, long and short one after the other, share its
+/// buffer as the trees of a build do. The gate's decisions through compilations are in <see cref="LlmAnalysisContextTests"/>.
 /// </summary>
 public class ModelTrafficScanTests
 {
+    private static bool Scan(string text) => ModelTrafficScan.HasSignalWord(SourceText.From(text));
+
     /// <summary>The plain definition of the search: each word in the lower-cased text, and "stream", up to 8 non-word characters, "true".</summary>
     private static readonly Regex StreamTrue = new(@"stream\W{0,8}true", RegexOptions.CultureInvariant);
 
@@ -47,7 +51,7 @@ public class ModelTrafficScanTests
                 foreach (var text in new[] { lines[i], string.Join("\n", lines.Skip(i).Take(3)), lines[i].ToUpperInvariant() })
                 {
                     var expected = Reference(text);
-                    if (ModelTrafficScan.HasSignalWord(text) != expected)
+                    if (Scan(text) != expected)
                     {
                         disagreements.Add(text);
                     }
@@ -93,8 +97,8 @@ public class ModelTrafficScanTests
     [InlineData("s", false)]
     public void HasSignalWord_AnyAsciiCaseAnyPosition(string text, bool expected)
     {
-        Assert.Equal(expected, ModelTrafficScan.HasSignalWord(text));
-        Assert.Equal(Reference(text), ModelTrafficScan.HasSignalWord(text));
+        Assert.Equal(expected, Scan(text));
+        Assert.Equal(Reference(text), Scan(text));
     }
 
     /// <summary>Each word at the start, in the middle and at the end of a text, in lower and upper case.</summary>
@@ -105,13 +109,13 @@ public class ModelTrafficScanTests
         {
             foreach (var text in new[] { word, "x " + word, word + " x", "var a = 1;\n// " + word + "\nvar b = 2;" })
             {
-                Assert.True(ModelTrafficScan.HasSignalWord(text), text);
-                Assert.True(ModelTrafficScan.HasSignalWord(text.ToUpperInvariant()), text.ToUpperInvariant());
+                Assert.True(Scan(text), text);
+                Assert.True(Scan(text.ToUpperInvariant()), text.ToUpperInvariant());
             }
 
             foreach (var part in new[] { word.Substring(1), word.Substring(0, word.Length - 1) })
             {
-                Assert.Equal(Reference(part), ModelTrafficScan.HasSignalWord(part));
+                Assert.Equal(Reference(part), Scan(part));
             }
         }
     }
