@@ -109,7 +109,7 @@ public sealed class PartialOutputDiscardedAnalyzer : LlmAnalyzer
         return builder.ToImmutable();
     }
 
-    private readonly struct Discard
+    private sealed class Discard
     {
         public Discard(string kind, IOperation operation, string description)
         {

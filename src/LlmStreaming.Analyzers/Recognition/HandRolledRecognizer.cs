@@ -661,7 +661,7 @@ internal sealed class HandRolledRecognizer
             || symbol is IMethodSymbol { ReducedFrom: { } reduced } && reduced.IsInNamespace("System.Net.Http");
     }
 
-    internal readonly struct TypeSignals
+    internal sealed class TypeSignals
     {
         public TypeSignals(bool hasHttp, bool hasModelSignal)
         {

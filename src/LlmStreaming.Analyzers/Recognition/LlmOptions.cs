@@ -19,18 +19,19 @@ internal sealed class LlmOptions
 
     public static readonly LlmOptions Default = new(
         DefaultMinTimeoutSeconds,
-        ImmutableDictionary<string, int>.Empty,
+        null,
         ImmutableArray<MethodPattern>.Empty,
         ImmutableArray<MethodPattern>.Empty,
         ImmutableArray<string>.Empty,
         DefaultHeartbeatSeconds);
 
     private readonly int _minTimeoutSeconds;
-    private readonly ImmutableDictionary<string, int> _minTimeoutSecondsPerRule;
+    // A plain dictionary, filled in Parse and only read after; null when no rule has its own key.
+    private readonly Dictionary<string, int>? _minTimeoutSecondsPerRule;
 
     private LlmOptions(
         int minTimeoutSeconds,
-        ImmutableDictionary<string, int> minTimeoutSecondsPerRule,
+        Dictionary<string, int>? minTimeoutSecondsPerRule,
         ImmutableArray<MethodPattern> retryMethods,
         ImmutableArray<MethodPattern> streamingMethods,
         ImmutableArray<string> modelHosts,
@@ -58,19 +59,19 @@ internal sealed class LlmOptions
 
     /// <summary>The minimum acceptable timeout for <paramref name="ruleId"/>: its own key, else the shared key, else 120 s.</summary>
     public int MinTimeoutSeconds(string ruleId)
-        => _minTimeoutSecondsPerRule.TryGetValue(ruleId, out var value) ? value : _minTimeoutSeconds;
+        => _minTimeoutSecondsPerRule is not null && _minTimeoutSecondsPerRule.TryGetValue(ruleId, out var value) ? value : _minTimeoutSeconds;
 
     public static LlmOptions Parse(AnalyzerConfigOptions options)
     {
         var minTimeout = TryGetPositiveInt(options, Prefix + MinTimeoutSecondsKey) ?? DefaultMinTimeoutSeconds;
 
-        var perRule = ImmutableDictionary<string, int>.Empty;
+        Dictionary<string, int>? perRule = null;
         foreach (var ruleId in KnownRuleIds)
         {
             var value = TryGetPositiveInt(options, Prefix + ruleId + "." + MinTimeoutSecondsKey);
             if (value is int v)
             {
-                perRule = perRule.SetItem(ruleId, v);
+                (perRule ??= new Dictionary<string, int>(StringComparer.Ordinal))[ruleId] = v;
             }
         }
 
@@ -79,7 +80,7 @@ internal sealed class LlmOptions
         var hosts = options.TryGetValue(Prefix + ModelHostsKey, out var hostsText) ? ParseHosts(hostsText) : ImmutableArray<string>.Empty;
         var heartbeat = TryGetPositiveInt(options, Prefix + HeartbeatSecondsKey) ?? DefaultHeartbeatSeconds;
 
-        if (minTimeout == DefaultMinTimeoutSeconds && perRule.IsEmpty && retry.IsEmpty && streaming.IsEmpty && hosts.IsEmpty && heartbeat == DefaultHeartbeatSeconds)
+        if (minTimeout == DefaultMinTimeoutSeconds && perRule is null && retry.IsEmpty && streaming.IsEmpty && hosts.IsEmpty && heartbeat == DefaultHeartbeatSeconds)
         {
             return Default;
         }

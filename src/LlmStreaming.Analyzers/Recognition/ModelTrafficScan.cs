@@ -52,10 +52,7 @@ internal static class ModelTrafficScan
     private static readonly ulong[] AnchorPairs = new ulong[128 * 128 / 64];
 
     /// <summary>The words (and <see cref="StreamWord"/>) with the offset of their anchor, by anchor.</summary>
-    private static readonly Dictionary<int, (string Word, int Offset)[]> WordsByAnchor = Words.Add(StreamWord)
-        .Select(word => (Word: word, Offset: AnchorOffset(word)))
-        .GroupBy(entry => Pair(entry.Word[entry.Offset], entry.Word[entry.Offset + 1]))
-        .ToDictionary(group => group.Key, group => group.ToArray());
+    private static readonly Dictionary<int, (string Word, int Offset)[]> WordsByAnchor = IndexByAnchor();
 
     static ModelTrafficScan()
     {
@@ -63,6 +60,19 @@ internal static class ModelTrafficScan
         {
             AnchorPairs[pair >> 6] |= 1UL << (pair & 63);
         }
+    }
+
+    /// <summary><see cref="WordsByAnchor"/>: built in every compilation, so without a LINQ grouping (see <see cref="ArrayIndex"/>).</summary>
+    private static Dictionary<int, (string Word, int Offset)[]> IndexByAnchor()
+    {
+        var index = new Dictionary<int, (string Word, int Offset)[]>();
+        foreach (var word in Words.Add(StreamWord))
+        {
+            var offset = AnchorOffset(word);
+            ArrayIndex.Append(index, Pair(word[offset], word[offset + 1]), (word, offset));
+        }
+
+        return index;
     }
 
     /// <summary>The offset of the pair of <paramref name="word"/> least frequent in ordinary code (<see cref="CommonPairs"/>).</summary>

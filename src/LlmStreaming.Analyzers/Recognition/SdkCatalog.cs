@@ -9,7 +9,7 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// </summary>
 internal static class SdkCatalog
 {
-    internal readonly struct StreamingMethod
+    internal sealed class StreamingMethod
     {
         public StreamingMethod(string typeMetadataName, string methodName, LlmFamily family)
         {
@@ -28,7 +28,7 @@ internal static class SdkCatalog
         .SelectMany(f => f.StreamingMethods.Select(m => new StreamingMethod(m.TypeMetadataName, m.MethodName, f.Id)))
         .ToImmutableArray();
 
-    internal readonly struct UpdateType
+    internal sealed class UpdateType
     {
         public UpdateType(string metadataName, LlmFamily family)
         {

@@ -11,26 +11,30 @@ namespace LlmStreaming.Analyzers.Recognition;
 internal sealed partial class StreamRecognizer
 {
     private readonly LlmAnalysisContext _context;
-    private readonly ImmutableDictionary<string, ImmutableArray<(INamedTypeSymbol Type, LlmFamily Family)>> _methodsByName;
-    private readonly ImmutableArray<(INamedTypeSymbol Type, LlmFamily Family)> _updateTypes;
-    private readonly ImmutableDictionary<string, ImmutableArray<INamedTypeSymbol>> _aggregatorsByName;
-    private readonly ImmutableArray<(INamedTypeSymbol Type, (LlmFamily Family, StreamingSwitch Switch) Value)> _streamingSwitches;
+    private readonly Dictionary<string, (INamedTypeSymbol Type, SdkCatalog.StreamingMethod Method)[]> _methodsByName = new(StringComparer.Ordinal);
+    private readonly ImmutableArray<(INamedTypeSymbol Type, SdkCatalog.UpdateType Update)> _updateTypes;
+    private readonly Dictionary<string, INamedTypeSymbol[]> _aggregatorsByName = new(StringComparer.Ordinal);
+    private readonly ImmutableArray<(INamedTypeSymbol Type, FamilyItem<StreamingSwitch> Value)> _streamingSwitches;
     private readonly ConcurrentDictionary<SyntaxNode, LlmStreamLoop?> _loops = new();
     private readonly ConcurrentDictionary<ITypeSymbol, ITypeSymbol?> _elementTypes = new(SymbolEqualityComparer.Default);
 
     public StreamRecognizer(LlmAnalysisContext context)
     {
         _context = context;
-        _methodsByName = context
-            .Resolve(SdkCatalog.StreamingMethods.Select(m => (m.TypeMetadataName, (m.MethodName, m.Family))))
-            .GroupBy(x => x.Value.MethodName)
-            .ToImmutableDictionary(g => g.Key, g => g.Select(x => (x.Type, x.Value.Family)).ToImmutableArray());
-        _updateTypes = context.Resolve(SdkCatalog.UpdateTypes.Select(u => (u.MetadataName, u.Family)));
-        _aggregatorsByName = context
-            .Resolve(SdkCatalog.Aggregators.Select(a => (a.TypeMetadataName, a.MethodName)))
-            .GroupBy(x => x.Value)
-            .ToImmutableDictionary(g => g.Key, g => g.Select(x => x.Type).ToImmutableArray());
-        _streamingSwitches = context.Resolve(SdkFamilies.All.SelectMany(f => f.StreamingSwitches.Select(s => (s.RequestType, (f.Id, s)))));
+
+        // Filled once here and only read after (see ArrayIndex).
+        foreach (var (type, method) in context.Resolve(SdkCatalog.StreamingMethods.Select(m => (m.TypeMetadataName, m))))
+        {
+            ArrayIndex.Append(_methodsByName, method.MethodName, (type, method));
+        }
+
+        _updateTypes = context.Resolve(SdkCatalog.UpdateTypes.Select(u => (u.MetadataName, u)));
+        foreach (var (type, methodName) in context.Resolve(SdkCatalog.Aggregators.Select(a => (a.TypeMetadataName, a.MethodName))))
+        {
+            ArrayIndex.Append(_aggregatorsByName, methodName, type);
+        }
+
+        _streamingSwitches = context.Resolve(SdkFamilies.All.SelectMany(f => f.StreamingSwitches.Select(s => (s.RequestType, new FamilyItem<StreamingSwitch>(f.Id, s)))));
     }
 
     /// <summary>The SDK family whose update type <paramref name="type"/> is (or derives from), else Unknown.</summary>
@@ -41,11 +45,11 @@ internal sealed partial class StreamRecognizer
             return LlmFamily.Unknown;
         }
 
-        foreach (var (updateType, family) in _updateTypes)
+        foreach (var (updateType, update) in _updateTypes)
         {
             if (type.IsOrInheritsFrom(updateType))
             {
-                return family;
+                return update.Family;
             }
         }
 
@@ -109,11 +113,11 @@ internal sealed partial class StreamRecognizer
         if (elementType is not null && _methodsByName.TryGetValue(method.Name, out var candidates))
         {
             var containing = (method.ReducedFrom ?? method).ContainingType;
-            foreach (var (type, family) in candidates)
+            foreach (var (type, streamingMethod) in candidates)
             {
                 if (containing.IsOrInheritsFrom(type))
                 {
-                    return new LlmStreamSource(family, StreamOrigin.Call, invocation, elementType);
+                    return new LlmStreamSource(streamingMethod.Family, StreamOrigin.Call, invocation, elementType);
                 }
             }
         }
@@ -287,11 +291,11 @@ internal sealed partial class StreamRecognizer
             return null;
         }
 
-        foreach (var (type, (switchFamily, streamingSwitch)) in _streamingSwitches)
+        foreach (var (type, streamingSwitch) in _streamingSwitches)
         {
-            if (switchFamily == family && SymbolEqualityComparer.Default.Equals(parameterType, type))
+            if (streamingSwitch.Family == family && SymbolEqualityComparer.Default.Equals(parameterType, type))
             {
-                return streamingSwitch;
+                return streamingSwitch.Item;
             }
         }
 

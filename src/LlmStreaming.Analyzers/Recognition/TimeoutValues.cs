@@ -3,7 +3,7 @@ using System.Globalization;
 namespace LlmStreaming.Analyzers.Recognition;
 
 /// <summary>A timeout known at compile time: a number of seconds, or infinite.</summary>
-internal readonly struct TimeoutValue
+internal sealed class TimeoutValue
 {
     private TimeoutValue(double seconds, bool isInfinite)
     {

@@ -29,7 +29,7 @@ public sealed partial class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
         var signals = new FinishSignals(llm);
-        var errors = llm.Resolve(SdkFamilies.All.SelectMany(f => f.InStreamErrors.Select(e => (e.UpdateType, (Family: f.Id, Error: e)))));
+        var errors = llm.Resolve(SdkFamilies.All.SelectMany(f => f.InStreamErrors.Select(e => (e.UpdateType, new FamilyItem<InStreamError>(f.Id, e)))));
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals, errors), OperationKind.Loop);
         start.RegisterOperationAction(c => AnalyzeCallback(c, llm), OperationKind.AnonymousFunction);
     }
@@ -38,7 +38,7 @@ public sealed partial class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
         OperationAnalysisContext context,
         LlmAnalysisContext llm,
         FinishSignals signals,
-        ImmutableArray<(INamedTypeSymbol Type, (LlmFamily Family, InStreamError Error) Value)> errors)
+        ImmutableArray<(INamedTypeSymbol Type, FamilyItem<InStreamError> Value)> errors)
     {
         var loop = (ILoopOperation)context.Operation;
         var options = llm.GetOptions(loop.Syntax.SyntaxTree, context.Options);
@@ -69,7 +69,7 @@ public sealed partial class InStreamErrorIgnoredAnalyzer : LlmAnalyzer
     private static (INamedTypeSymbol Type, InStreamError Error)? ErrorOf(
         ITypeSymbol? element,
         LlmAnalysisContext llm,
-        ImmutableArray<(INamedTypeSymbol Type, (LlmFamily Family, InStreamError Error) Value)> errors)
+        ImmutableArray<(INamedTypeSymbol Type, FamilyItem<InStreamError> Value)> errors)
     {
         if (element is null)
         {

@@ -17,7 +17,7 @@ internal enum EndOfBodyExitKind
 }
 
 /// <summary>One way a hand-rolled loop stops at the end of the body.</summary>
-internal readonly struct EndOfBodyExit
+internal sealed class EndOfBodyExit
 {
     public EndOfBodyExit(EndOfBodyExitKind kind, IOperation? branch)
     {

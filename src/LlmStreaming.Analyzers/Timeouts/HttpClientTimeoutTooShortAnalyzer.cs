@@ -228,7 +228,7 @@ public sealed partial class HttpClientTimeoutTooShortAnalyzer : LlmAnalyzer
         return Diagnostic.Create(Descriptors.LLM401_HttpClientTimeoutTooShort, location, properties, what, value, client.Description, effect, fix);
     }
 
-    private readonly struct ClientFacts
+    private sealed class ClientFacts
     {
         public ClientFacts(bool sdkOwnsTimeout, string description)
         {

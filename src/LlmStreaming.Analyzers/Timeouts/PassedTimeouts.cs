@@ -8,6 +8,7 @@ namespace LlmStreaming.Analyzers.Timeouts;
 /// </summary>
 /// <typeparam name="TFacts">What the rule's summary says about the timeout a parameter sets.</typeparam>
 internal sealed class PassedTimeouts<TFacts>
+    where TFacts : class
 {
     private readonly SummaryCache<IMethodSymbol, ImmutableArray<(int Ordinal, TFacts Facts)>> _summaries = new();
     private readonly Func<IMethodSymbol, AnalyzerOptions, ImmutableArray<(int Ordinal, TFacts Facts)>> _summarize;

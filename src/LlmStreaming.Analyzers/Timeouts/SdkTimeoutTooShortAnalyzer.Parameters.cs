@@ -11,10 +11,10 @@ namespace LlmStreaming.Analyzers.Timeouts;
 public sealed partial class SdkTimeoutTooShortAnalyzer
 {
     /// <summary>The parameters a method sets an SDK timeout option from, each with the option's name and effect; once per method.</summary>
-    private static PassedTimeouts<(string What, string Effect)> PassedTimeouts(LlmAnalysisContext llm, SdkOptions sdkOptions)
+    private static PassedTimeouts<OptionFacts> PassedTimeouts(LlmAnalysisContext llm, SdkOptions sdkOptions)
         => new((method, _) => Summarize(method, llm, sdkOptions));
 
-    private static void AnalyzePassedTimeout(OperationAnalysisContext context, LlmAnalysisContext llm, PassedTimeouts<(string What, string Effect)> passed)
+    private static void AnalyzePassedTimeout(OperationAnalysisContext context, LlmAnalysisContext llm, PassedTimeouts<OptionFacts> passed)
     {
         var (minimum, found) = passed.ShortArguments(context, llm, DiagnosticIds.SdkTimeoutTooShort);
         foreach (var argument in found)
@@ -36,14 +36,14 @@ public sealed partial class SdkTimeoutTooShortAnalyzer
     }
 
     /// <summary>The parameters <paramref name="method"/> assigns to an SDK client option's timeout, with the option's name and effect.</summary>
-    private static ImmutableArray<(int Ordinal, (string What, string Effect) Facts)> Summarize(IMethodSymbol method, LlmAnalysisContext llm, SdkOptions sdkOptions)
+    private static ImmutableArray<(int Ordinal, OptionFacts Facts)> Summarize(IMethodSymbol method, LlmAnalysisContext llm, SdkOptions sdkOptions)
     {
         if (llm.HttpSummaries.BodyOf(method) is not { } body)
         {
-            return ImmutableArray<(int, (string, string))>.Empty;
+            return ImmutableArray<(int, OptionFacts)>.Empty;
         }
 
-        var found = ImmutableArray.CreateBuilder<(int, (string, string))>();
+        var found = ImmutableArray.CreateBuilder<(int, OptionFacts)>();
         foreach (var node in body.DescendantsWithinFunction())
         {
             if (node is ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment
@@ -51,10 +51,14 @@ public sealed partial class SdkTimeoutTooShortAnalyzer
                 && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method)
                 && sdkOptions.Match(target, SdkOptionKind.Timeout) is var (option, owner))
             {
-                found.Add((parameter.Ordinal, (Describe(option, owner), option.Effect)));
+                found.Add((parameter.Ordinal, new OptionFacts(Describe(option, owner), option.Effect)));
             }
         }
 
         return found.ToImmutable();
     }
+
+    /// <summary>What a parameter's timeout becomes in the called method: the option's name and its effect. A class, so
+    /// that <see cref="PassedTimeouts{TFacts}"/> shares the runtime's code with LLM401's instead of being compiled again.</summary>
+    private sealed record OptionFacts(string What, string Effect);
 }

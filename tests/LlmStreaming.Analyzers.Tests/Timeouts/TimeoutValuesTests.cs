@@ -63,7 +63,7 @@ public class TimeoutValuesTests
 
         var value = TimeoutValues.TryEvaluate(operation, System.Threading.CancellationToken.None);
 
-        var actual = value is null ? null : value.Value.IsInfinite ? "infinite" : value.Value.Seconds.ToString("0.###", CultureInfo.InvariantCulture);
+        var actual = value is null ? null : value.IsInfinite ? "infinite" : value.Seconds.ToString("0.###", CultureInfo.InvariantCulture);
         Assert.Equal(expected, actual);
     }
 }

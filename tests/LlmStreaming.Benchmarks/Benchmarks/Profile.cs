@@ -33,7 +33,8 @@ internal static class Profile
             wall.Stop();
             if (run == 0)
             {
-                Console.WriteLine($"{files} files, {(withSdk ? "with the SDKs" : "no SDK")}{(relays ? ", a web project with relays" : string.Empty)}: {diagnostics} diagnostics (first run discarded: JIT)");
+                Console.WriteLine($"{files} files, {(withSdk ? "with the SDKs" : "no SDK")}{(relays ? ", a web project with relays" : string.Empty)}: {diagnostics} diagnostics");
+                Console.WriteLine($"first run (discarded from the medians: it pays the JIT, as a cold csc does): analyzer time {telemetry.Values.Sum(i => i.ExecutionTime.TotalMilliseconds),8:F1} ms, wall {wall.Elapsed.TotalMilliseconds,8:F0} ms");
                 continue;
             }
 

@@ -16,10 +16,19 @@ internal static class SdkFamilies
         new AgentFrameworkFamily(),
         new AzureAIInferenceFamily());
 
-    private static readonly ImmutableDictionary<LlmFamily, SdkFamily> ById = All.ToImmutableDictionary(f => f.Id);
-
     /// <summary>The family of <paramref name="id"/>; null for hand-rolled, configured and unknown streams.</summary>
-    public static SdkFamily? Get(LlmFamily id) => ById.TryGetValue(id, out var family) ? family : null;
+    public static SdkFamily? Get(LlmFamily id)
+    {
+        foreach (var family in All)
+        {
+            if (family.Id == id)
+            {
+                return family;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>The finish signal of <paramref name="kind"/> (the first family's that names it); null for <see cref="FinishSignalKind.None"/>.</summary>
     public static FinishSignalSpec? FinishSignal(FinishSignalKind kind)

@@ -286,3 +286,14 @@ internal sealed record StreamingSwitch(string RequestType, string Property, stri
 /// <param name="PipelineSteps">The builder calls, by name, followed to the inner client.</param>
 /// <param name="PipelineStepPrefix">The prefix of the builder's other calls (<c>Use…</c>), followed too.</param>
 internal sealed record CannedClient(string StreamingMethod, string PipelineNamespace, ImmutableArray<string> PipelineSteps, string PipelineStepPrefix);
+
+/// <summary>
+/// One of a family's catalogue items with the family's id, as the rules keep them once resolved. A class, not a value
+/// tuple: the catalogue's collections and queries then share the runtime's code for reference types, where a tuple
+/// holding an enum would make the JIT compile each of them again for that tuple in every cold compiler process.
+/// </summary>
+/// <param name="Family">The family the item belongs to.</param>
+/// <param name="Item">The item.</param>
+/// <typeparam name="T">The item's type.</typeparam>
+internal sealed record FamilyItem<T>(LlmFamily Family, T Item)
+    where T : class;
