@@ -9,9 +9,9 @@ internal static class CallbackTermination
 {
     /// <summary>
     /// The callback parse whose lambda <paramref name="context"/> analyses, or null: the rules' common entry. The rules
-    /// ask at each lambda, not at each call: a project has far fewer lambdas than calls, and every callback the driver
-    /// makes costs a build time whatever it answers. The call the lambda is an argument of is then asked; its parse is
-    /// this lambda's only when the helper calls this argument per line (so a call with two lambdas is reported once).
+    /// ask at each lambda, not at each call: a project has far fewer lambdas than calls. The call the lambda is an
+    /// argument of is then asked; its parse is this lambda's only when the helper calls this argument per line (so a
+    /// call with two lambdas is reported once).
     /// </summary>
     public static CallbackParse? TryRecognize(OperationAnalysisContext context, LlmAnalysisContext llm)
     {

@@ -28,39 +28,17 @@ public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
         var sdkOptions = SdkOptions.Get(start.Compilation);
-        var passed = sdkOptions.PropertyNames.IsEmpty ? null : PassedTimeouts(llm, sdkOptions);
-        if (passed is not null)
+        if (!sdkOptions.PropertyNames.IsEmpty)
         {
+            var passed = PassedTimeouts(llm, sdkOptions);
             start.RegisterOperationAction(c => AnalyzeAssignment(c, llm, sdkOptions), OperationKind.SimpleAssignment);
+            start.RegisterOperationAction(c => AnalyzePassedTimeout(c, llm, passed), OperationKind.ObjectCreation, OperationKind.Invocation);
         }
 
-        // One action for calls and creations, whatever the rule asks of them: every callback costs a build time, however
-        // soon it answers, and calls are the most frequent operation of a project.
-        var sources = llm.Types.CancellationTokenSource is not null;
-        if (passed is not null || sources)
+        if (llm.Types.CancellationTokenSource is not null)
         {
-            start.RegisterOperationAction(
-                c =>
-                {
-                    if (sources)
-                    {
-                        if (c.Operation.Kind == OperationKind.Invocation)
-                        {
-                            AnalyzeCancelAfter(c, llm);
-                        }
-                        else
-                        {
-                            AnalyzeSourceCreation(c, llm);
-                        }
-                    }
-
-                    if (passed is not null)
-                    {
-                        AnalyzePassedTimeout(c, llm, passed);
-                    }
-                },
-                OperationKind.Invocation,
-                OperationKind.ObjectCreation);
+            start.RegisterOperationAction(c => AnalyzeCancelAfter(c, llm), OperationKind.Invocation);
+            start.RegisterOperationAction(c => AnalyzeSourceCreation(c, llm), OperationKind.ObjectCreation);
         }
     }
 
