@@ -330,7 +330,7 @@ internal sealed class HandRolledRecognizer
     }
 
     private static bool IsInSystemIO(INamedTypeSymbol type)
-        => type.ContainingNamespace?.ToDisplayString() == "System.IO";
+        => type.ContainingNamespace.Is("System.IO");
 
     /// <summary>True for a line read: <c>ReadLine</c>/<c>ReadLineAsync</c> of a <c>TextReader</c>.</summary>
     internal bool IsLineRead(IInvocationOperation invocation)

@@ -77,7 +77,7 @@ internal sealed class HttpMethodSummaries
     {
         for (var current = type; current is not null; current = current.BaseType)
         {
-            if (current.Name == "Stream" && current.ContainingNamespace?.ToDisplayString() == "System.IO")
+            if (current.Name == "Stream" && current.ContainingNamespace.Is("System.IO"))
             {
                 return true;
             }

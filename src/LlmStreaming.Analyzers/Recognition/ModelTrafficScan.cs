@@ -154,27 +154,9 @@ internal static class ModelTrafficScan
         return false;
     }
 
-    /// <summary>The buffer a tree's text is copied into for the scan, per thread: no string of the whole text is made.</summary>
-    [ThreadStatic]
-    private static char[]? t_buffer;
-
-    /// <summary>
-    /// True when <paramref name="text"/> contains a word, in any ASCII case. The text is copied into a buffer kept per
-    /// thread: a string of each tree's text (what the scan allocated before) was most of the garbage an ordinary
-    /// project's build got from the package.
-    /// </summary>
+    /// <summary>True when <paramref name="text"/> contains a word, in any ASCII case (scanned in a <see cref="TextBuffer"/>).</summary>
     internal static bool HasSignalWord(SourceText text)
-    {
-        var length = text.Length;
-        var buffer = t_buffer;
-        if (buffer is null || buffer.Length < length)
-        {
-            t_buffer = buffer = new char[Math.Max(length, 16 * 1024)];
-        }
-
-        text.CopyTo(0, buffer, 0, length);
-        return HasSignalWord(buffer, length);
-    }
+        => HasSignalWord(TextBuffer.Copy(text), text.Length);
 
     /// <summary>
     /// True when the first <paramref name="length"/> characters of <paramref name="text"/> contain a word, in any ASCII

@@ -51,7 +51,7 @@ internal sealed partial class RelayRecognizer
     {
         var whole = value.WalkDownConversions();
         return whole is IInvocationOperation { TargetMethod: { Name: "ServerSentEvents", ContainingType.Name: "TypedResults" or "Results" }, Arguments.Length: > 0 } sse
-            && sse.TargetMethod.ContainingNamespace?.ToDisplayString() == "Microsoft.AspNetCore.Http"
+            && sse.TargetMethod.ContainingNamespace.Is("Microsoft.AspNetCore.Http")
                 ? sse.Arguments[0].Value.WalkDownConversions()
                 : whole;
     }

@@ -21,7 +21,7 @@ internal sealed partial class StreamRecognizer
         }
 
         return type is INamedTypeSymbol { TypeKind: TypeKind.Interface, Name: "IAsyncEnumerator" or "IEnumerator", TypeArguments.Length: 1 } enumerator
-            && enumerator.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic"
+            && enumerator.ContainingNamespace.Is("System.Collections.Generic")
             ? enumerator.TypeArguments[0]
             : null;
     }

@@ -383,7 +383,7 @@ internal sealed partial class StreamRecognizer
         var original = invocation.TargetMethod.ReducedFrom ?? invocation.TargetMethod;
         if (!original.IsExtensionMethod
             || original.ContainingType is not { Name: "AsyncEnumerable" or "Enumerable" } containing
-            || containing.ContainingNamespace?.ToDisplayString() != "System.Linq")
+            || !containing.ContainingNamespace.Is("System.Linq"))
         {
             return false;
         }

@@ -88,15 +88,49 @@ internal static class SymbolExtensions
     public static bool Catches(this ITypeSymbol? catchType, INamedTypeSymbol? exceptionType)
         => catchType is not null && exceptionType is not null && exceptionType.IsOrInheritsFrom(catchType as INamedTypeSymbol);
 
+    /// <summary>True when <paramref name="symbol"/> is declared in the namespace <paramref name="namespaceName"/> or one nested in it.</summary>
     public static bool IsInNamespace(this ISymbol? symbol, string namespaceName)
     {
-        var ns = symbol?.ContainingNamespace;
-        if (ns is null)
+        for (var ns = symbol?.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
         {
-            return false;
+            if (ns.Is(namespaceName))
+            {
+                return true;
+            }
         }
 
-        var display = ns.ToDisplayString();
-        return display == namespaceName || display.StartsWith(namespaceName + ".", System.StringComparison.Ordinal);
+        return false;
+    }
+
+    /// <summary>
+    /// True when <paramref name="ns"/> is exactly the namespace <paramref name="name"/> ("System.Net.Http"), compared a part
+    /// at a time from the innermost: rules ask it at every call, and <c>ToDisplayString</c> made a string at each.
+    /// </summary>
+    public static bool Is(this INamespaceSymbol? ns, string name)
+    {
+        var end = name.Length;
+        for (; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            var part = ns.Name;
+            var start = end - part.Length;
+            if (start < 0 || string.CompareOrdinal(name, start, part, 0, part.Length) != 0)
+            {
+                return false;
+            }
+
+            if (start == 0)
+            {
+                return ns.ContainingNamespace is null or { IsGlobalNamespace: true };
+            }
+
+            if (name[start - 1] != '.')
+            {
+                return false;
+            }
+
+            end = start - 1;
+        }
+
+        return false;
     }
 }

@@ -111,7 +111,7 @@ public sealed class RelayHidesUpstreamFailureAnalyzer : LlmAnalyzer
     private static bool IsFailureResult(IOperation returned)
         => returned.WalkDownConversions() is IInvocationOperation { TargetMethod: { Name: var name, ContainingType: { } type } }
             && type.Name is "Results" or "TypedResults" or "ControllerBase" or "Controller"
-            && type.ContainingNamespace?.ToDisplayString() is "Microsoft.AspNetCore.Http" or "Microsoft.AspNetCore.Mvc"
+            && (type.ContainingNamespace.Is("Microsoft.AspNetCore.Http") || type.ContainingNamespace.Is("Microsoft.AspNetCore.Mvc"))
             && name is "Problem" or "ValidationProblem" or "StatusCode" or "InternalServerError" or "BadRequest" or "UnprocessableEntity" or "Conflict" or "ServiceUnavailable";
 
     /// <summary>

@@ -124,7 +124,7 @@ public sealed class SseRelaySendsNoHeartbeatAnalyzer : LlmAnalyzer
 
     private static bool IsTimer(ITypeSymbol? type)
         => type is INamedTypeSymbol { Name: "PeriodicTimer" or "Timer" } named
-            && named.ContainingNamespace?.ToDisplayString() is "System.Threading" or "System.Timers";
+            && (named.ContainingNamespace.Is("System.Threading") || named.ContainingNamespace.Is("System.Timers"));
 
     /// <summary>A constant that is (or has a line that is) an SSE comment, or that names a ping or heartbeat event.</summary>
     private static bool IsCommentOrPing(IOperation operation)

@@ -68,5 +68,5 @@ internal static class LazyStreams
     }
 
     private static bool IsTaskType(INamedTypeSymbol? type, LlmAnalysisContext llm)
-        => type is not null && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks" && type.Name is "Task" or "ValueTask";
+        => type is not null && type.ContainingNamespace.Is("System.Threading.Tasks") && type.Name is "Task" or "ValueTask";
 }

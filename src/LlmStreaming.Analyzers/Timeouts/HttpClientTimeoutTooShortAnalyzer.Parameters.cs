@@ -17,6 +17,11 @@ public sealed partial class HttpClientTimeoutTooShortAnalyzer
     /// </summary>
     private static void RegisterPassedTimeouts(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
+        if (!TimeoutParameterScan.MaySetTimeoutFromParameter(start.Compilation, start.CancellationToken))
+        {
+            return; // no source sets a timeout from a parameter: no action on every call and creation
+        }
+
         var passed = new PassedTimeouts<ClientFacts>((method, options) => Summarize(method, llm, options));
         start.RegisterOperationAction(c => AnalyzePassedTimeout(c, llm, passed), OperationKind.ObjectCreation, OperationKind.Invocation);
     }

@@ -30,9 +30,13 @@ public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
         var sdkOptions = SdkOptions.Get(start.Compilation);
         if (!sdkOptions.PropertyNames.IsEmpty)
         {
-            var passed = PassedTimeouts(llm, sdkOptions);
             start.RegisterOperationAction(c => AnalyzeAssignment(c, llm, sdkOptions), OperationKind.SimpleAssignment);
-            start.RegisterOperationAction(c => AnalyzePassedTimeout(c, llm, passed), OperationKind.ObjectCreation, OperationKind.Invocation);
+            if (TimeoutParameterScan.MaySetTimeoutFromParameter(start.Compilation, start.CancellationToken))
+            {
+                // Only where some source sets a timeout from a parameter: this action runs at every call and creation.
+                var passed = PassedTimeouts(llm, sdkOptions);
+                start.RegisterOperationAction(c => AnalyzePassedTimeout(c, llm, passed), OperationKind.ObjectCreation, OperationKind.Invocation);
+            }
         }
 
         if (llm.Types.CancellationTokenSource is not null)
