@@ -159,11 +159,13 @@ public class RelayConformanceTests
         Assert.Empty(before.Read.Comments);
         Assert.True(LongestSilence(before.Read) >= TimeSpan.FromSeconds(2.5), $"longest silence {LongestSilence(before.Read).TotalMilliseconds:0} ms");
 
-        // After: a keep-alive comment about every second of it, and the same answer.
+        // After: a keep-alive comment about every second of it (at least two in the 3 s), and the same answer. The
+        // longest silence is bounded below the unfixed relay's 2.5 s, not near the 1 s interval: under a loaded CI
+        // machine one heartbeat came a second late (1,977 ms), with the fix working.
         Assert.True(after.Read.Ended, after.Read.ToString());
         Assert.True(after.Read.Comments.Count >= 2, after.Read.ToString());
         Assert.All(after.Read.Comments, c => Assert.Equal("keep-alive", c.Data));
-        Assert.True(LongestSilence(after.Read) < TimeSpan.FromSeconds(1.8), $"longest silence {LongestSilence(after.Read).TotalMilliseconds:0} ms");
+        Assert.True(LongestSilence(after.Read) < TimeSpan.FromSeconds(2.5), $"longest silence {LongestSilence(after.Read).TotalMilliseconds:0} ms");
         Assert.Equal(tokens[0], after.Read.Text(Json));
         Assert.Equal(before.Read.Text(Json), after.Read.Text(Json));
     }
