@@ -163,7 +163,7 @@ internal static class ModelTrafficScan
     /// case. One pass, allocating nothing: a position is compared with words only where the pair of characters there is
     /// the anchor of some word.
     /// </summary>
-    [MethodImpl(AggressiveOptimization)]
+    [MethodImpl(TextBuffer.AggressiveOptimization)]
     private static bool HasSignalWord(char[] text, int length)
     {
         var anchors = AnchorPairs;
@@ -188,9 +188,6 @@ internal static class ModelTrafficScan
 
         return false;
     }
-
-    /// <summary>MethodImplOptions.AggressiveOptimization (.NET Core 3.0 and later; not in netstandard2.0's enum): the scan loop is compiled optimized at once, not first at tier 0.</summary>
-    private const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
 
     /// <summary>True when a word anchored at <paramref name="anchor"/> (the index of its anchor pair's first character) is there.</summary>
     private static bool MatchesAt(char[] text, int length, int anchor, (string Word, int Offset)[] words)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis.Text;
 
 namespace LlmStreaming.Analyzers.Recognition;
@@ -9,6 +10,12 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// </summary>
 internal static class TextBuffer
 {
+    /// <summary>
+    /// MethodImplOptions.AggressiveOptimization (.NET Core 3.0 and later; not in netstandard2.0's enum), for the scans'
+    /// loops over a buffer: compiled optimized at once, not first at tier 0.
+    /// </summary>
+    internal const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
+
     [ThreadStatic]
     private static char[]? t_buffer;
 

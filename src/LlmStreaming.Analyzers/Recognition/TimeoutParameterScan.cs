@@ -22,8 +22,16 @@ internal static class TimeoutParameterScan
 
     private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> Trees = new();
 
-    /// <summary>True when a tree of <paramref name="compilation"/> may assign a parameter to a timeout member.</summary>
+    private static readonly ConditionalWeakTable<Compilation, StrongBox<bool>> Compilations = new();
+
+    /// <summary>
+    /// True when a tree of <paramref name="compilation"/> may assign a parameter to a timeout member. Answered once per
+    /// compilation (LLM401 and LLM404 both ask at their start).
+    /// </summary>
     public static bool MaySetTimeoutFromParameter(Compilation compilation, CancellationToken cancellationToken)
+        => Compilations.GetValue(compilation, c => new StrongBox<bool>(AnyTree(c, cancellationToken))).Value;
+
+    private static bool AnyTree(Compilation compilation, CancellationToken cancellationToken)
     {
         foreach (var tree in compilation.SyntaxTrees)
         {
@@ -58,7 +66,7 @@ internal static class TimeoutParameterScan
         return false;
     }
 
-    [MethodImpl(AggressiveOptimization)]
+    [MethodImpl(TextBuffer.AggressiveOptimization)]
     private static int IndexOfWord(char[] text, int length, int from)
     {
         var last = length - Word.Length;
@@ -72,9 +80,6 @@ internal static class TimeoutParameterScan
 
         return -1;
     }
-
-    /// <summary>MethodImplOptions.AggressiveOptimization (.NET Core 3.0 and later; not in netstandard2.0's enum): the scan loop is compiled optimized at once.</summary>
-    private const MethodImplOptions AggressiveOptimization = (MethodImplOptions)512;
 
     /// <summary>
     /// After the member's name at <paramref name="index"/>: <c>=</c> (not <c>==</c> or <c>=&gt;</c>), then a value up to the
