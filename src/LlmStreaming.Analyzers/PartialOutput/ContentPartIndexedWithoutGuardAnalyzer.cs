@@ -16,8 +16,12 @@ public sealed class ContentPartIndexedWithoutGuardAnalyzer : LlmAnalyzer
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
     {
-        start.RegisterOperationAction(c => AnalyzeIndexer(c, llm), OperationKind.PropertyReference, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
-        start.RegisterOperationAction(c => AnalyzeElementMethod(c, llm), OperationKind.Invocation);
+        // Only in the code blocks that name a content list (or read a JSON property): not at every property and call.
+        WordGatedActions.Register(start, TextDeltas.ContentListWords, ImmutableArray<string>.Empty, block =>
+        {
+            block.RegisterOperationAction(c => AnalyzeIndexer(c, llm), OperationKind.PropertyReference, OperationKind.ArrayElementReference, OperationKind.ImplicitIndexerReference);
+            block.RegisterOperationAction(c => AnalyzeElementMethod(c, llm), OperationKind.Invocation);
+        });
     }
 
     private static void AnalyzeIndexer(OperationAnalysisContext context, LlmAnalysisContext llm)

@@ -23,6 +23,36 @@ internal static class SourceWords
     public static bool ContainsWord(SyntaxNode node, string word, CancellationToken cancellationToken)
         => IndexOf(TextOf(node.SyntaxTree, cancellationToken), word, node.Span.Start, node.Span.End, wholeWord: true) >= 0;
 
+    /// <summary>
+    /// True when the text of one of <paramref name="blocks"/> contains one of <paramref name="words"/> (as in
+    /// <see cref="ContainsWord"/>) or of <paramref name="fragments"/> (as in <see cref="ContainsText"/>).
+    /// </summary>
+    public static bool AnyContains(ImmutableArray<IOperation> blocks, ImmutableArray<string> words, ImmutableArray<string> fragments, CancellationToken cancellationToken)
+    {
+        foreach (var block in blocks)
+        {
+            var syntax = block.Syntax;
+            var text = TextOf(syntax.SyntaxTree, cancellationToken);
+            foreach (var word in words)
+            {
+                if (IndexOf(text, word, syntax.Span.Start, syntax.Span.End, wholeWord: true) >= 0)
+                {
+                    return true;
+                }
+            }
+
+            foreach (var fragment in fragments)
+            {
+                if (IndexOf(text, fragment, syntax.Span.Start, syntax.Span.End, wholeWord: false) >= 0)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     private static string TextOf(SyntaxTree tree, CancellationToken cancellationToken)
         => Texts.GetValue(tree, t => t.GetText(cancellationToken).ToString());
 

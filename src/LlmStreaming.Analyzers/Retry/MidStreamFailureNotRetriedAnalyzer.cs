@@ -15,7 +15,10 @@ public sealed class MidStreamFailureNotRetriedAnalyzer : LlmAnalyzer
     {
         var types = RetryTypes.Get(start.Compilation);
         var protection = new RetryProtection(llm, types);
-        start.RegisterOperationAction(c => Analyze(c, llm, types, protection), OperationKind.Loop, OperationKind.Invocation);
+        start.RegisterOperationAction(c => Analyze(c, llm, types, protection), OperationKind.Loop);
+
+        // The aggregations (ToChatResponseAsync…) only where their names are written: not at every call.
+        WordGatedActions.Register(start, StreamRecognizer.AggregatorNames, c => Analyze(c, llm, types, protection), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, LlmAnalysisContext llm, RetryTypes types, RetryProtection protection)

@@ -21,7 +21,8 @@ public sealed class SdkRetriesDisabledAnalyzer : LlmAnalyzer
             return;
         }
 
-        start.RegisterOperationAction(c => AnalyzeAssignment(c, options), OperationKind.SimpleAssignment);
+        // Only in the code blocks that write an option's name: not at every assignment.
+        WordGatedActions.Register(start, options.PropertyWords, c => AnalyzeAssignment(c, options), OperationKind.SimpleAssignment);
     }
 
     private static void AnalyzeAssignment(OperationAnalysisContext context, SdkOptions options)

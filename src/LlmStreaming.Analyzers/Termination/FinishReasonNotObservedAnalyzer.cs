@@ -22,6 +22,8 @@ public sealed class FinishReasonNotObservedAnalyzer : LlmAnalyzer
     internal const string ShapeAggregation = "Aggregation";
     internal const string ShapeHandRolled = "HandRolled";
 
+    private static readonly ImmutableArray<string> AggregatorWords = SdkCatalog.AggregatorsThatAcceptACutStream.OrderBy(n => n, StringComparer.Ordinal).ToImmutableArray();
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM203_FinishReasonNotObserved);
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
@@ -31,7 +33,7 @@ public sealed class FinishReasonNotObservedAnalyzer : LlmAnalyzer
         start.RegisterOperationAction(c => AnalyzeLoop(c, llm, signals), OperationKind.Loop);
         if (llm.HasSdk)
         {
-            start.RegisterOperationAction(c => AnalyzeAggregation(c, llm), OperationKind.Invocation);
+            WordGatedActions.Register(start, AggregatorWords, c => AnalyzeAggregation(c, llm), OperationKind.Invocation);
         }
     }
 

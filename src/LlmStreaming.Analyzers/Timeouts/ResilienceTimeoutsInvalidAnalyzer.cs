@@ -23,7 +23,7 @@ public sealed class ResilienceTimeoutsInvalidAnalyzer : LlmAnalyzer
     {
         if (llm.Types.HttpStandardResilienceOptions is not null && llm.Types.IHttpClientBuilder is not null)
         {
-            start.RegisterOperationAction(c => AnalyzeInvocation(c, llm), OperationKind.Invocation);
+            WordGatedActions.Register(start, StandardResilienceConfiguration.StandardHandlerWord, c => AnalyzeInvocation(c, llm), OperationKind.Invocation);
         }
     }
 

@@ -23,6 +23,8 @@ public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
     /// <summary>The diagnostic is on the timeout value itself (an argument).</summary>
     internal const string ShapeValue = "Value";
 
+    private static readonly ImmutableArray<string> CancelAfterWord = ImmutableArray.Create("CancelAfter");
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM404_SdkTimeoutTooShort);
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
@@ -30,7 +32,7 @@ public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
         var sdkOptions = SdkOptions.Get(start.Compilation);
         if (!sdkOptions.PropertyNames.IsEmpty)
         {
-            start.RegisterOperationAction(c => AnalyzeAssignment(c, llm, sdkOptions), OperationKind.SimpleAssignment);
+            WordGatedActions.Register(start, sdkOptions.PropertyWords, c => AnalyzeAssignment(c, llm, sdkOptions), OperationKind.SimpleAssignment);
             if (TimeoutParameterScan.MaySetTimeoutFromParameter(start.Compilation, start.CancellationToken))
             {
                 // Only where some source sets a timeout from a parameter: this action runs at every call and creation.
@@ -41,7 +43,7 @@ public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
 
         if (llm.Types.CancellationTokenSource is not null)
         {
-            start.RegisterOperationAction(c => AnalyzeCancelAfter(c, llm), OperationKind.Invocation);
+            WordGatedActions.Register(start, CancelAfterWord, c => AnalyzeCancelAfter(c, llm), OperationKind.Invocation);
             start.RegisterOperationAction(c => AnalyzeSourceCreation(c, llm), OperationKind.ObjectCreation);
         }
     }

@@ -78,6 +78,9 @@ internal sealed class StandardResilienceConfiguration
     /// <summary>True when <c>.Configure(…)</c> calls follow the handler.</summary>
     public bool HasChainedConfigure { get; private set; }
 
+    /// <summary>The name of the standard handler's method: a code block without it has no call <see cref="IsStandardHandler"/> accepts.</summary>
+    public static readonly ImmutableArray<string> StandardHandlerWord = ImmutableArray.Create("AddStandardResilienceHandler");
+
     /// <summary>True for <c>AddStandardResilienceHandler</c> on an <c>IHttpClientBuilder</c>.</summary>
     public static bool IsStandardHandler(IInvocationOperation invocation, KnownTypes types)
         => invocation.TargetMethod is { Name: "AddStandardResilienceHandler", IsExtensionMethod: true } method

@@ -25,6 +25,8 @@ public sealed class StandardResilienceDefaultsAnalyzer : LlmAnalyzer
     internal const int RecommendedAttemptSeconds = 180;
     internal const int RecommendedTotalSeconds = 600;
 
+    private static readonly ImmutableArray<string> DefaultsFragment = ImmutableArray.Create("Defaults");
+
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM403_StandardResilienceDefaults);
 
     private protected override void Register(CompilationStartAnalysisContext start, LlmAnalysisContext llm)
@@ -32,7 +34,9 @@ public sealed class StandardResilienceDefaultsAnalyzer : LlmAnalyzer
         if (llm.Types.HttpStandardResilienceOptions is not null && llm.Types.IHttpClientBuilder is not null)
         {
             var serviceDefaults = new ServiceDefaults(start.Compilation, llm.Types);
-            start.RegisterOperationAction(c => AnalyzeInvocation(c, llm, serviceDefaults), OperationKind.Invocation);
+            // The standard handler's calls and the service-defaults extensions (their names hold "Defaults").
+            WordGatedActions.Register(start, StandardResilienceConfiguration.StandardHandlerWord, DefaultsFragment, block =>
+                block.RegisterOperationAction(c => AnalyzeInvocation(c, llm, serviceDefaults), OperationKind.Invocation));
         }
     }
 

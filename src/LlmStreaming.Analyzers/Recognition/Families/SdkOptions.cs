@@ -27,12 +27,19 @@ internal sealed class SdkOptions
 
         _options = builder.ToImmutable();
         PropertyNames = _options.Select(o => o.Option.Property).ToImmutableHashSet();
+        PropertyWords = PropertyNames.OrderBy(n => n, StringComparer.Ordinal).ToImmutableArray();
     }
 
     public static SdkOptions Get(Compilation compilation) => Instances.GetValue(compilation, static c => new SdkOptions(c));
 
     /// <summary>The names of the properties of every option that resolves in this compilation (none: nothing to look at).</summary>
     public ImmutableHashSet<string> PropertyNames { get; }
+
+    /// <summary>
+    /// The same names, for <see cref="WordGatedActions"/>: an assignment of one of the options is written with the
+    /// property's name (<c>options.NetworkTimeout = …</c>, <c>{ MaxRetries = 0 }</c>) in the code block that makes it.
+    /// </summary>
+    public ImmutableArray<string> PropertyWords { get; }
 
     /// <summary>
     /// The option of <paramref name="kind"/> that <paramref name="target"/> (an assignment's target) sets, with the type of
