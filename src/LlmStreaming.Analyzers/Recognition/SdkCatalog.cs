@@ -52,6 +52,9 @@ internal static class SdkCatalog
         .SelectMany(f => f.Aggregators.Select(a => (a.TypeMetadataName, a.MethodName)))
         .ToImmutableArray();
 
+    /// <summary>The names of <see cref="Aggregators"/> (<c>StreamRecognizer.TryGetAggregation</c> answers null at a call of any other name).</summary>
+    public static readonly ImmutableArray<string> AggregatorNames = Aggregators.Select(a => a.MethodName).Distinct(StringComparer.Ordinal).ToImmutableArray();
+
     /// <summary>The names of the aggregators that never throw on a stream without its end (their result's finish reason must be read).</summary>
     public static readonly ImmutableHashSet<string> AggregatorsThatAcceptACutStream = SdkFamilies.All
         .SelectMany(f => f.Aggregators.Where(a => !a.ThrowsOnMissingEnd).Select(a => a.MethodName))

@@ -10,9 +10,6 @@ namespace LlmStreaming.Analyzers.Recognition;
 /// </summary>
 internal sealed partial class StreamRecognizer
 {
-    /// <summary>The names of the catalogue's aggregations (<see cref="TryGetAggregation"/> answers null at a call of any other name).</summary>
-    public static readonly ImmutableArray<string> AggregatorNames = SdkCatalog.Aggregators.Select(a => a.MethodName).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal).ToImmutableArray();
-
     private readonly LlmAnalysisContext _context;
     private readonly Dictionary<string, (INamedTypeSymbol Type, SdkCatalog.StreamingMethod Method)[]> _methodsByName = new(StringComparer.Ordinal);
     private readonly ImmutableArray<(INamedTypeSymbol Type, SdkCatalog.UpdateType Update)> _updateTypes;

@@ -34,7 +34,7 @@ internal static class TextDeltas
     /// The words one of which a code block's text holds wherever <see cref="IsContentList"/> may answer true: a content
     /// list's name (read there, or by the initializer of a local read there) or <c>GetProperty</c>.
     /// </summary>
-    public static readonly ImmutableArray<string> ContentListWords = ContentListNames.Append("GetProperty").OrderBy(n => n, StringComparer.Ordinal).ToImmutableArray();
+    public static readonly ImmutableArray<string> ContentListWords = ContentListNames.Append("GetProperty").ToImmutableArray();
 
     private static readonly ImmutableHashSet<string> ContentListJsonNames = ImmutableHashSet.Create(StringComparer.Ordinal, "choices", "content");
 

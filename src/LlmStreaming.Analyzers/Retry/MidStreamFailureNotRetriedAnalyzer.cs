@@ -18,7 +18,7 @@ public sealed class MidStreamFailureNotRetriedAnalyzer : LlmAnalyzer
         start.RegisterOperationAction(c => Analyze(c, llm, types, protection), OperationKind.Loop);
 
         // The aggregations (ToChatResponseAsync…) only where their names are written: not at every call.
-        WordGatedActions.Register(start, StreamRecognizer.AggregatorNames, c => Analyze(c, llm, types, protection), OperationKind.Invocation);
+        WordGatedActions.Register(start, SdkCatalog.AggregatorNames, c => Analyze(c, llm, types, protection), OperationKind.Invocation);
     }
 
     private static void Analyze(OperationAnalysisContext context, LlmAnalysisContext llm, RetryTypes types, RetryProtection protection)

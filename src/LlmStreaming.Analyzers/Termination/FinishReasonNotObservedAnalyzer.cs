@@ -22,7 +22,7 @@ public sealed class FinishReasonNotObservedAnalyzer : LlmAnalyzer
     internal const string ShapeAggregation = "Aggregation";
     internal const string ShapeHandRolled = "HandRolled";
 
-    private static readonly ImmutableArray<string> AggregatorWords = SdkCatalog.AggregatorsThatAcceptACutStream.OrderBy(n => n, StringComparer.Ordinal).ToImmutableArray();
+    private static readonly ImmutableArray<string> AggregatorWords = SdkCatalog.AggregatorsThatAcceptACutStream.ToImmutableArray();
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM203_FinishReasonNotObserved);
 

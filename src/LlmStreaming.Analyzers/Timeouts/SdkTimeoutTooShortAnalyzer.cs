@@ -23,7 +23,9 @@ public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
     /// <summary>The diagnostic is on the timeout value itself (an argument).</summary>
     internal const string ShapeValue = "Value";
 
-    private static readonly ImmutableArray<string> CancelAfterWord = ImmutableArray.Create("CancelAfter");
+    private const string CancelAfter = "CancelAfter";
+
+    private static readonly ImmutableArray<string> CancelAfterWord = ImmutableArray.Create(CancelAfter);
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.LLM404_SdkTimeoutTooShort);
 
@@ -76,7 +78,7 @@ public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
     private static void AnalyzeCancelAfter(OperationAnalysisContext context, LlmAnalysisContext llm)
     {
         var invocation = (IInvocationOperation)context.Operation;
-        if (invocation.TargetMethod.Name != "CancelAfter" || invocation.Arguments.Length != 1
+        if (invocation.TargetMethod.Name != CancelAfter || invocation.Arguments.Length != 1
             || !invocation.TargetMethod.ContainingType.IsOrInheritsFrom(llm.Types.CancellationTokenSource)
             || invocation.Instance is not { } instance)
         {
@@ -89,7 +91,7 @@ public sealed partial class SdkTimeoutTooShortAnalyzer : LlmAnalyzer
             return;
         }
 
-        AnalyzeDeadline(context, llm, invocation.Arguments[0].Value, "CancelAfter", source, tokenValue: null, from: invocation);
+        AnalyzeDeadline(context, llm, invocation.Arguments[0].Value, CancelAfter, source, tokenValue: null, from: invocation);
     }
 
     private static void AnalyzeSourceCreation(OperationAnalysisContext context, LlmAnalysisContext llm)

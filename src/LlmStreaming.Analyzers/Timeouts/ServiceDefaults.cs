@@ -28,7 +28,7 @@ internal sealed class ServiceDefaults
 {
     private const string ResilienceAssemblyName = "Microsoft.Extensions.Http.Resilience";
     private const string ConfigureDefaultsName = "ConfigureHttpClientDefaults";
-    private const string StandardHandlerName = "AddStandardResilienceHandler";
+    private const string StandardHandlerName = StandardResilienceConfiguration.StandardHandlerName;
     private const string RemoveAllName = "RemoveAllResilienceHandlers";
     private const string OptionsName = "HttpStandardResilienceOptions";
 

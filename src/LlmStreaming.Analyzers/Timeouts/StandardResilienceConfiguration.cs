@@ -79,11 +79,14 @@ internal sealed class StandardResilienceConfiguration
     public bool HasChainedConfigure { get; private set; }
 
     /// <summary>The name of the standard handler's method: a code block without it has no call <see cref="IsStandardHandler"/> accepts.</summary>
-    public static readonly ImmutableArray<string> StandardHandlerWord = ImmutableArray.Create("AddStandardResilienceHandler");
+    public static readonly ImmutableArray<string> StandardHandlerWord = ImmutableArray.Create(StandardHandlerName);
+
+    /// <summary>The standard handler's method name (its calls, and service defaults read from another assembly's metadata).</summary>
+    internal const string StandardHandlerName = "AddStandardResilienceHandler";
 
     /// <summary>True for <c>AddStandardResilienceHandler</c> on an <c>IHttpClientBuilder</c>.</summary>
     public static bool IsStandardHandler(IInvocationOperation invocation, KnownTypes types)
-        => invocation.TargetMethod is { Name: "AddStandardResilienceHandler", IsExtensionMethod: true } method
+        => invocation.TargetMethod is { Name: StandardHandlerName, IsExtensionMethod: true } method
             && method.Parameters.Length > 0
             && method.Parameters[0].Type.IsOrInheritsFrom(types.IHttpClientBuilder)
             && method.ContainingType.IsInNamespace("Microsoft.Extensions.DependencyInjection");

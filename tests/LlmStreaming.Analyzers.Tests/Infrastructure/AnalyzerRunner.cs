@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Diagnostics.Telemetry;
 
 namespace LlmStreaming.Analyzers.Tests.Infrastructure;
 
@@ -56,6 +57,24 @@ internal static class AnalyzerRunner
         }
 
         return new Result(diagnostics, exceptions.ToImmutableArray());
+    }
+
+    /// <summary>
+    /// The driver's telemetry of each of <paramref name="analyzers"/> after one run over <paramref name="compilation"/>:
+    /// the actions each registered, for the tests that guard a rule's registrations by count.
+    /// </summary>
+    public static async Task<ImmutableArray<AnalyzerTelemetryInfo>> TelemetryAsync(Compilation compilation, params DiagnosticAnalyzer[] analyzers)
+    {
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true);
+        var withAnalyzers = compilation.WithAnalyzers(analyzers.ToImmutableArray(), options);
+        await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+        var telemetry = ImmutableArray.CreateBuilder<AnalyzerTelemetryInfo>(analyzers.Length);
+        foreach (var analyzer in analyzers)
+        {
+            telemetry.Add(await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, default));
+        }
+
+        return telemetry.MoveToImmutable();
     }
 }
 

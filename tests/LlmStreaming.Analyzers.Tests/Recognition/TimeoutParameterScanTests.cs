@@ -1,9 +1,7 @@
-using System.Collections.Immutable;
 using LlmStreaming.Analyzers.Recognition;
 using LlmStreaming.Analyzers.Tests.Infrastructure;
 using LlmStreaming.Analyzers.Timeouts;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 
 namespace LlmStreaming.Analyzers.Tests.Recognition;
@@ -96,12 +94,7 @@ public class TimeoutParameterScanTests
     {
         var compilation = AnalyzerRunner.Compile(sources.Select((text, i) => (Path: "File" + i + ".cs", Text: text)));
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-        DiagnosticAnalyzer http = new HttpClientTimeoutTooShortAnalyzer();
-        DiagnosticAnalyzer sdk = new SdkTimeoutTooShortAnalyzer();
-        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true);
-        var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create(http, sdk), options);
-        await withAnalyzers.GetAnalyzerDiagnosticsAsync();
-        return ((await withAnalyzers.GetAnalyzerTelemetryInfoAsync(http, default)).OperationActionsCount,
-            (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(sdk, default)).OperationActionsCount);
+        var telemetry = await AnalyzerRunner.TelemetryAsync(compilation, new HttpClientTimeoutTooShortAnalyzer(), new SdkTimeoutTooShortAnalyzer());
+        return (telemetry[0].OperationActionsCount, telemetry[1].OperationActionsCount);
     }
 }

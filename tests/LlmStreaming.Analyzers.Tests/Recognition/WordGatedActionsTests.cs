@@ -91,11 +91,7 @@ public class WordGatedActionsTests
     public async Task TheRule_RegistersItsActionsPerOpenBlock(Type analyzerType, int compilationWideActions, int gates)
     {
         var compilation = AnalyzerRunner.Compile(new[] { (Path: "C.cs", Text: Source) });
-        var analyzer = (DiagnosticAnalyzer)Activator.CreateInstance(analyzerType)!;
-        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true);
-        var withAnalyzers = compilation.WithAnalyzers(ImmutableArray.Create(analyzer), options);
-        await withAnalyzers.GetAnalyzerDiagnosticsAsync();
-        var telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, default);
+        var telemetry = (await AnalyzerRunner.TelemetryAsync(compilation, (DiagnosticAnalyzer)Activator.CreateInstance(analyzerType)!))[0];
 
         Assert.Equal(compilationWideActions, telemetry.OperationActionsCount);
         Assert.Equal(gates, telemetry.OperationBlockStartActionsCount);

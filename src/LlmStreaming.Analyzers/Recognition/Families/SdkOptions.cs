@@ -27,7 +27,7 @@ internal sealed class SdkOptions
 
         _options = builder.ToImmutable();
         PropertyNames = _options.Select(o => o.Option.Property).ToImmutableHashSet();
-        PropertyWords = PropertyNames.OrderBy(n => n, StringComparer.Ordinal).ToImmutableArray();
+        PropertyWords = PropertyNames.ToImmutableArray();
     }
 
     public static SdkOptions Get(Compilation compilation) => Instances.GetValue(compilation, static c => new SdkOptions(c));
